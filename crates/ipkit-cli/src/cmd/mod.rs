@@ -1,0 +1,65 @@
+//! One module per command: each defines its clap `Args` and a `run` that
+//! calls the library and renders. `run` returns the exit code.
+
+pub mod addr;
+pub mod cidr;
+pub mod grep;
+
+use std::io::Write;
+
+use clap::Subcommand;
+
+use crate::output::Output;
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Everything about an address, prefix or socket address.
+    #[command(after_help = addr::EXAMPLES)]
+    Addr(addr::Args),
+    /// Sets of prefixes: merge, exclude, split, ranges, hosts, match, count.
+    #[command(after_help = cidr::EXAMPLES)]
+    Cidr(cidr::Args),
+    /// Find IPv4 and IPv6 addresses in text, with exact boundaries.
+    #[command(after_help = grep::EXAMPLES)]
+    Grep(grep::Args),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  ipkit completions bash > ~/.local/share/bash-completion/completions/ipkit\n  ipkit completions zsh > ~/.zfunc/_ipkit"
+    )]
+    Completions {
+        /// The shell to generate for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    #[command(after_help = "Examples:\n  ipkit man > ipkit.1 && man ./ipkit.1")]
+    Man,
+}
+
+/// Run one command.
+pub fn run(command: Command, out: &Output) -> anyhow::Result<u8> {
+    match command {
+        Command::Addr(a) => addr::run(a, out),
+        Command::Cidr(a) => cidr::run(a, out),
+        Command::Grep(a) => grep::run(a, out),
+        Command::Completions { shell } => {
+            let mut cmd = crate::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "ipkit", &mut buf);
+            std::io::stdout().write_all(&buf)?;
+            Ok(crate::exit::OK)
+        }
+        Command::Man => {
+            // One roff document: the main page, then a page per command.
+            let mut buf = Vec::new();
+            let top = crate::command();
+            clap_mangen::Man::new(top.clone()).render(&mut buf)?;
+            for sub in top.get_subcommands() {
+                let page = sub.clone().name(format!("ipkit-{}", sub.get_name()));
+                clap_mangen::Man::new(page).render(&mut buf)?;
+            }
+            std::io::stdout().write_all(&buf)?;
+            Ok(crate::exit::OK)
+        }
+    }
+}

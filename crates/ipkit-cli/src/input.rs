@@ -1,0 +1,129 @@
+//! Where line-oriented commands read from: arguments, `--file`, or stdin
+//! when neither is given. Lines are handed over with their 1-based number and
+//! source name so a bad one can be reported exactly and skipped.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+/// One source of input lines.
+pub enum Source {
+    /// Values given on the command line.
+    Args(Vec<String>),
+    /// A file (or `-` for stdin).
+    Reader {
+        /// The name used in messages (`<stdin>` or the path).
+        name: String,
+        /// The buffered reader.
+        reader: Box<dyn BufRead>,
+    },
+}
+
+impl Source {
+    /// Arguments if any, else `--file` (where `-` means stdin), else stdin.
+    pub fn open(args: Vec<String>, file: Option<PathBuf>) -> anyhow::Result<Self> {
+        if !args.is_empty() {
+            return Ok(Source::Args(args));
+        }
+        match file {
+            Some(p) if p.as_os_str() != "-" => {
+                let f = File::open(&p).with_context(|| format!("cannot open {}", p.display()))?;
+                Ok(Source::Reader {
+                    name: p.display().to_string(),
+                    reader: Box::new(BufReader::with_capacity(1 << 20, f)),
+                })
+            }
+            _ => Ok(Source::stdin()),
+        }
+    }
+
+    /// Standard input.
+    pub fn stdin() -> Self {
+        Source::Reader {
+            name: "<stdin>".into(),
+            reader: Box::new(BufReader::with_capacity(1 << 20, io::stdin())),
+        }
+    }
+
+    /// The name used in messages.
+    pub fn name(&self) -> &str {
+        match self {
+            Source::Args(_) => "<args>",
+            Source::Reader { name, .. } => name,
+        }
+    }
+
+    /// Call `f(line_number, line)` for every line, trimmed of its line ending.
+    /// Lines that are not UTF-8 are passed lossily converted.
+    pub fn for_each_line(
+        self,
+        mut f: impl FnMut(u64, &str) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        match self {
+            Source::Args(v) => {
+                for (i, s) in v.iter().enumerate() {
+                    f(i as u64 + 1, s)?;
+                }
+            }
+            Source::Reader { name, mut reader } => {
+                let mut buf = Vec::with_capacity(256);
+                let mut n = 0u64;
+                loop {
+                    buf.clear();
+                    let read = reader
+                        .read_until(b'\n', &mut buf)
+                        .with_context(|| format!("reading {name}"))?;
+                    if read == 0 {
+                        break;
+                    }
+                    n += 1;
+                    let line = trim_eol(&buf);
+                    f(n, &String::from_utf8_lossy(line))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The raw byte stream (for `ipkit grep`, which scans bytes, not lines).
+    pub fn into_reader(self) -> Box<dyn Read> {
+        match self {
+            Source::Args(v) => Box::new(io::Cursor::new(v.join("\n").into_bytes())),
+            Source::Reader { reader, .. } => Box::new(reader),
+        }
+    }
+}
+
+/// `line` without its trailing `\n` or `\r\n`.
+pub fn trim_eol(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Counts bad lines in a stream and reports each one on stderr as
+/// `ipkit: SOURCE:LINE: MESSAGE`, so a stream goes on past them.
+#[derive(Debug, Default)]
+pub struct BadLines {
+    /// How many were reported.
+    pub count: u64,
+}
+
+impl BadLines {
+    /// Report one bad line.
+    pub fn report(&mut self, source: &str, line: u64, msg: impl std::fmt::Display) {
+        self.count += 1;
+        eprintln!("ipkit: {source}:{line}: {msg}; line skipped");
+    }
+
+    /// Print the total if any lines were bad and return the exit code to use.
+    pub fn finish(&self) -> u8 {
+        if self.count > 0 {
+            eprintln!("ipkit: {} bad line(s) skipped", self.count);
+            crate::exit::ERROR
+        } else {
+            crate::exit::OK
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Platform calls, one module per OS, re-exported under the same names so the
+//! engines never see `cfg`. An OS without an implementation gets functions
+//! that answer "not available" rather than panicking.
+
+#[cfg(unix)]
+mod unix;
+#[cfg(unix)]
+pub use unix::*;
+
+#[cfg(not(unix))]
+mod unsupported;
+#[cfg(not(unix))]
+pub use unsupported::*;

@@ -1,0 +1,12 @@
+//! Fallback for systems without an implementation yet: every lookup answers
+//! "not available".
+
+/// Not available on this OS.
+pub fn name_to_index(_name: &str) -> Option<u32> {
+    None
+}
+
+/// Not available on this OS.
+pub fn index_to_name(_index: u32) -> Option<String> {
+    None
+}
