@@ -5,6 +5,7 @@ mod cmd;
 mod exit;
 mod input;
 mod output;
+mod report;
 
 use std::io::Write;
 use std::process::ExitCode;

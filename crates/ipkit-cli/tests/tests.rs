@@ -1,3 +1,5 @@
 //! Integration tests: they run the real `ipkit` binary.
 
+mod addr;
+mod cli;
 mod util;

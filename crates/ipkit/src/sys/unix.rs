@@ -24,3 +24,8 @@ pub fn index_to_name(index: u32) -> Option<String> {
     let name = unsafe { CStr::from_ptr(buf.as_ptr()) };
     Some(name.to_string_lossy().into_owned())
 }
+
+/// This OS's value of AF_INET.
+pub const AF_INET: u16 = libc::AF_INET as u16;
+/// This OS's value of AF_INET6.
+pub const AF_INET6: u16 = libc::AF_INET6 as u16;

@@ -10,3 +10,8 @@ pub fn name_to_index(_name: &str) -> Option<u32> {
 pub fn index_to_name(_index: u32) -> Option<String> {
     None
 }
+
+/// AF_INET as Windows defines it.
+pub const AF_INET: u16 = 2;
+/// AF_INET6 as Windows defines it.
+pub const AF_INET6: u16 = 23;
