@@ -69,7 +69,13 @@ pub fn parse_inet_aton(text: &str) -> Option<LegacyForm> {
         }
         values.push(v);
     }
-    let last_bits = 8 * (5 - values.len() as u32);
+    // values.len() is 1..=4, checked above.
+    let last_bits: u32 = match values.len() {
+        1 => 32,
+        2 => 24,
+        3 => 16,
+        _ => 8,
+    };
     let (head, last) = values.split_at(values.len() - 1);
     if head.iter().any(|&v| v > 255) || last[0] >= 1u64 << last_bits.min(32) {
         return None;

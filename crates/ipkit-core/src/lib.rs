@@ -15,6 +15,8 @@
 //! - [`set`]: address sets: merge, exclude, split, ranges.
 //! - [`scan`]: finding addresses in text with exact boundaries.
 
+#![deny(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+
 pub mod addr;
 pub mod legacy;
 pub mod prefix;

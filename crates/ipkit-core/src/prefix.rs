@@ -54,7 +54,8 @@ pub enum PrefixError {
 pub fn mask_to_len(mask: Ipv4Addr) -> Option<u8> {
     let bits = u32::from(mask);
     let len = bits.leading_ones();
-    (bits.checked_shl(len).unwrap_or(0) == 0).then_some(len as u8)
+    let len8 = u8::try_from(len).ok()?;
+    (bits.checked_shl(len).unwrap_or(0) == 0).then_some(len8)
 }
 
 /// The IPv4 netmask of a prefix length (0–32; larger lengths saturate).

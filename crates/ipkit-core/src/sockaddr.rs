@@ -86,7 +86,7 @@ pub fn parse(text: &str) -> Result<SockAddrText, SockAddrError> {
     } else {
         (text, None)
     };
-    let port = port.map(|p| parse_port(p)).transpose()?;
+    let port = port.map(parse_port).transpose()?;
     let (addr, zone) = match host.split_once('%') {
         Some((a, z)) => (a, Some(z)),
         None => (host, None),
