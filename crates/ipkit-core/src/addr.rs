@@ -149,7 +149,7 @@ const Y: Option<bool> = Some(true);
 
 /// The IANA IPv4 Special-Purpose Address Registry, plus the multicast block
 /// (which has a registry of its own).
-pub static IPV4_SPECIAL: &[Block] = &[
+pub const IPV4_SPECIAL: &[Block] = &[
     blk(v4(0, 0, 0, 0, 8), "\"This network\"", "RFC 791", N),
     blk(
         v4(0, 0, 0, 0, 32),
@@ -256,7 +256,7 @@ pub static IPV4_SPECIAL: &[Block] = &[
 
 /// The IANA IPv4 multicast address space registry's blocks (RFC 5771) and
 /// the administratively scoped sub-blocks (RFC 2365).
-pub static IPV4_MULTICAST: &[Block] = &[
+pub const IPV4_MULTICAST: &[Block] = &[
     blk(
         v4(224, 0, 0, 0, 24),
         "Local Network Control Block (link-local, never forwarded)",
@@ -316,7 +316,7 @@ pub static IPV4_MULTICAST: &[Block] = &[
 /// The IANA IPv6 Special-Purpose Address Registry, plus the architectural
 /// blocks of RFC 4291 that it does not list (multicast, deprecated
 /// site-local, IPv4-compatible).
-pub static IPV6_SPECIAL: &[Block] = &[
+pub const IPV6_SPECIAL: &[Block] = &[
     blk(
         v6([0, 0, 0, 0, 0, 0, 0, 1], 128),
         "Loopback Address",
@@ -492,11 +492,7 @@ pub static IPV6_SPECIAL: &[Block] = &[
 /// assert_eq!(b[1].name, "IETF Protocol Assignments");
 /// ```
 pub fn special_blocks(ip: IpAddr) -> Vec<Block> {
-    let tables: &[&[Block]] = match ip {
-        IpAddr::V4(_) => &[IPV4_SPECIAL, IPV4_MULTICAST],
-        IpAddr::V6(_) => &[IPV6_SPECIAL],
-    };
-    let mut found: Vec<Block> = tables
+    let mut found: Vec<Block> = tables(ip)
         .iter()
         .flat_map(|t| t.iter())
         .filter(|b| b.prefix.contains(ip))
@@ -525,10 +521,25 @@ pub fn is_global(ip: IpAddr) -> bool {
             return m.scope == Ipv6Scope::Global;
         }
     }
-    special_blocks(ip)
-        .iter()
-        .find_map(|b| b.global)
-        .unwrap_or(true)
+    // The most specific block with a yes/no answer; no allocation, since
+    // `ipkit grep --only-global` asks this for every match.
+    let mut best: Option<(u8, bool)> = None;
+    for b in tables(ip).iter().flat_map(|t| t.iter()) {
+        if let Some(g) = b.global {
+            let len = b.prefix.prefix_len();
+            if b.prefix.contains(ip) && best.is_none_or(|(l, _)| len > l) {
+                best = Some((len, g));
+            }
+        }
+    }
+    best.is_none_or(|(_, g)| g)
+}
+
+fn tables(ip: IpAddr) -> &'static [&'static [Block]] {
+    match ip {
+        IpAddr::V4(_) => &[IPV4_SPECIAL, IPV4_MULTICAST],
+        IpAddr::V6(_) => &[IPV6_SPECIAL],
+    }
 }
 
 /// Whether `ip` is private-use: RFC 1918 for IPv4 (10/8, 172.16/12,
@@ -560,7 +571,11 @@ pub fn is_private(ip: IpAddr) -> bool {
 /// assert!(!is_reserved("1.1.1.1".parse().unwrap()));
 /// ```
 pub fn is_reserved(ip: IpAddr) -> bool {
-    !is_global(ip) && !special_blocks(ip).is_empty()
+    !is_global(ip)
+        && tables(ip)
+            .iter()
+            .flat_map(|t| t.iter())
+            .any(|b| b.prefix.contains(ip))
 }
 
 /// An IPv6 scope (RFC 4007 §4; multicast scope values from RFC 7346).
