@@ -6,4 +6,5 @@
 //! never see `cfg`.
 
 pub mod iface;
+pub mod resolve;
 pub mod sys;

@@ -3,7 +3,11 @@
 //! that answer "not available" rather than panicking.
 
 #[cfg(unix)]
+mod resolve_unix;
+#[cfg(unix)]
 mod unix;
+#[cfg(unix)]
+pub use resolve_unix::{getaddrinfo, getnameinfo};
 #[cfg(unix)]
 pub use unix::*;
 

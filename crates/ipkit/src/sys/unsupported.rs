@@ -15,3 +15,24 @@ pub fn index_to_name(_index: u32) -> Option<String> {
 pub const AF_INET: u16 = 2;
 /// AF_INET6 as Windows defines it.
 pub const AF_INET6: u16 = 23;
+
+/// Not available on this OS yet.
+pub fn getaddrinfo(
+    _node: Option<&str>,
+    _service: Option<&str>,
+    _hints: &crate::resolve::Hints,
+) -> Result<Vec<crate::resolve::AddrInfo>, crate::resolve::ResolveError> {
+    Err(crate::resolve::ResolveError::Unsupported {
+        flag: "getaddrinfo",
+    })
+}
+
+/// Not available on this OS yet.
+pub fn getnameinfo(
+    _addr: &std::net::SocketAddr,
+    _flags: crate::resolve::NiFlags,
+) -> Result<(String, String), crate::resolve::ResolveError> {
+    Err(crate::resolve::ResolveError::Unsupported {
+        flag: "getnameinfo",
+    })
+}
