@@ -52,11 +52,8 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) if output::is_broken_pipe(&e) => ExitCode::from(exit::OK),
         Err(e) => {
-            let code = e
-                .downcast_ref::<exit::UsageError>()
-                .map_or(exit::ERROR, |_| exit::USAGE);
             let _ = writeln!(std::io::stderr(), "error: {e:#}");
-            ExitCode::from(code)
+            ExitCode::from(cmd::exit_code_for(&e))
         }
     }
 }

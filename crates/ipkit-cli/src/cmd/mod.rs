@@ -4,6 +4,7 @@
 pub mod addr;
 pub mod cidr;
 pub mod grep;
+pub mod resolve;
 
 use std::io::Write;
 
@@ -23,6 +24,9 @@ pub enum Command {
     /// Find IPv4 and IPv6 addresses in text, with exact boundaries.
     #[command(after_help = grep::EXAMPLES)]
     Grep(grep::Args),
+    /// getaddrinfo + getnameinfo with every flag (the Winsock resolver sample).
+    #[command(after_help = resolve::EXAMPLES)]
+    Resolve(resolve::Args),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  ipkit completions bash > ~/.local/share/bash-completion/completions/ipkit\n  ipkit completions zsh > ~/.zfunc/_ipkit"
@@ -36,12 +40,23 @@ pub enum Command {
     Man,
 }
 
+/// The exit code for an error that ended a command: usage errors 2, resolver
+/// failures by their EAI code (see `ipkit resolve --help`), anything else 2.
+pub fn exit_code_for(e: &anyhow::Error) -> u8 {
+    if let Some(r) = e.downcast_ref::<ipkit::resolve::ResolveError>() {
+        resolve::exit_for(r)
+    } else {
+        crate::exit::ERROR
+    }
+}
+
 /// Run one command.
 pub fn run(command: Command, out: &Output) -> anyhow::Result<u8> {
     match command {
         Command::Addr(a) => addr::run(a, out),
         Command::Cidr(a) => cidr::run(a, out),
         Command::Grep(a) => grep::run(a, out),
+        Command::Resolve(a) => resolve::run(a, out),
         Command::Completions { shell } => {
             let mut cmd = crate::command();
             let mut buf = Vec::new();

@@ -3,3 +3,4 @@
 //! Field names are snake_case and stable; new fields may be added.
 
 pub mod addr;
+pub mod resolve;
