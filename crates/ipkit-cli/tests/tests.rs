@@ -2,4 +2,6 @@
 
 mod addr;
 mod cli;
+mod lab;
+mod resolve;
 mod util;

@@ -1,0 +1,171 @@
+//! A small network lab for tests: network namespaces with unique names, their
+//! own `/etc/netns/NAME/{hosts,resolv.conf}`, and real servers started inside
+//! them. Everything is removed when the guard drops, even when a test fails.
+//! Nothing here touches the host's own interfaces, routes or resolver.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Whether namespace tests can run. Not root: print why and skip — unless CI
+/// is set, where skipping is a failure.
+pub fn can_use_namespaces(test: &str) -> bool {
+    // SAFETY-free: geteuid via /proc/self/status to avoid unsafe in tests.
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let root = status
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"));
+    if root {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test}: needs root for network namespaces, and CI is set"
+    );
+    eprintln!("skipping {test}: needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN) for network namespaces");
+    false
+}
+
+/// Make sure `binary` is on PATH, installing Debian package `package` once if not.
+pub fn ensure_installed(binary: &str, package: &str) {
+    static LOCK: Mutex<()> = Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let found = |b: &str| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {b}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if found(binary) {
+        return;
+    }
+    let install = |update: bool| {
+        let script = if update {
+            format!("apt-get update -qq && apt-get install -y -qq {package}")
+        } else {
+            format!("apt-get install -y -qq {package}")
+        };
+        Command::new("sh")
+            .args(["-c", &script])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .output()
+    };
+    if !install(false).is_ok_and(|o| o.status.success()) {
+        let o = install(true).expect("run apt-get");
+        assert!(
+            o.status.success(),
+            "installing {package} failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    assert!(
+        found(binary),
+        "{binary} still missing after installing {package}"
+    );
+}
+
+/// A network namespace, removed on drop with everything started in it.
+pub struct Netns {
+    /// The namespace's name (unique per process and call).
+    pub name: String,
+    etc: PathBuf,
+    children: Vec<Child>,
+}
+
+impl Netns {
+    /// Create `ipkit-PID-N` with loopback up and the given hosts and
+    /// resolv.conf files (bind-mounted by `ip netns exec`).
+    pub fn new(hosts: &str, resolv_conf: &str) -> Netns {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "ipkit-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let etc = PathBuf::from("/etc/netns").join(&name);
+        std::fs::create_dir_all(&etc).expect("create /etc/netns/NAME");
+        std::fs::write(etc.join("hosts"), hosts).expect("write hosts");
+        std::fs::write(etc.join("resolv.conf"), resolv_conf).expect("write resolv.conf");
+        let ns = Netns {
+            name,
+            etc,
+            children: Vec::new(),
+        };
+        ns.ip(&["netns", "add", &ns.name]);
+        ns.ip(&["-n", &ns.name, "link", "set", "lo", "up"]);
+        ns
+    }
+
+    /// Run `ip ARGS` and insist it succeeds.
+    pub fn ip(&self, args: &[&str]) {
+        let o = Command::new("ip").args(args).output().expect("run ip");
+        assert!(
+            o.status.success(),
+            "ip {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+
+    /// A command that runs inside the namespace.
+    pub fn command(&self, program: &str) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.name, program]);
+        c
+    }
+
+    /// Run ipkit inside the namespace and wait for it.
+    pub fn ipkit(&self, args: &[&str]) -> Output {
+        self.command(env!("CARGO_BIN_EXE_ipkit"))
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run ipkit in netns")
+    }
+
+    /// Start a long-running process inside the namespace; killed on drop.
+    pub fn spawn(&mut self, program: &str, args: &[&str]) -> &mut Child {
+        let child = self
+            .command(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {program}: {e}"));
+        self.children.push(child);
+        self.children.last_mut().expect("just pushed")
+    }
+
+    /// Poll `ready` until it answers true, at most `limit`; panic after.
+    pub fn wait_until(&self, what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
+        let start = Instant::now();
+        while !ready() {
+            assert!(start.elapsed() < limit, "{what} not ready within {limit:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.etc);
+    }
+}
+
+/// Serialise the namespace tests that install packages or are heavy.
+pub fn lab_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: OnceLock<Mutex<()>> = OnceLock::new();
+    LOCK.get_or_init(|| Mutex::new(()))
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}

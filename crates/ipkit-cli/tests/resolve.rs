@@ -1,0 +1,374 @@
+//! `ipkit resolve` through the real binary: numeric hosts and the system
+//! databases on the host; names, CNAMEs, AAAA, NXDOMAIN, a silent server and
+//! reverse names through a real resolver configuration inside a namespace
+//! with its own DNS server (dnsmasq), so nothing leaves the machine.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::lab::{Netns, can_use_namespaces, ensure_installed, lab_lock};
+use crate::util::{ipkit, stderr, stdout};
+
+const NOTE: &str = "\nNOTE: Without the NI_NUMERICSERV flag (-f numericserv) getnameinfo will
+      fail if the port information does not resolve to a well known service
+      like ftp (21), etc.\n\n";
+
+#[test]
+fn sample_view_line_by_line() {
+    let o = ipkit(&[
+        "resolve",
+        "-n",
+        "127.0.0.1",
+        "-s",
+        "80",
+        "-t",
+        "stream",
+        "-p",
+        "tcp",
+        "-f",
+        "numerichost",
+        "-f",
+        "numericserv",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let want = "
+Attempting to resolve the host: 127.0.0.1
+Service/port information is   : 80
+Requested address family      : NONE (default is AF_UNSPEC)
+Requested socket type         : SOCK_STREAM
+Requested protocol            : IPPROTO_TCP
+Requested flags to getnameinfo: NI_NUMERICHOST NI_NUMERICSERV 
+
+Hostname '127.0.0.1' resolved to 1 addresses
+
+[1] Numeric address resolved: 127.0.0.1
+[1] Host:    127.0.0.1
+[1] Service: 80
+
+";
+    assert_eq!(stdout(&o), want);
+}
+
+#[test]
+fn note_when_numericserv_is_absent_and_service_names_resolve() {
+    let o = ipkit(&[
+        "resolve",
+        "-n",
+        "::1",
+        "-s",
+        "80",
+        "-a",
+        "6",
+        "-t",
+        "stream",
+        "-f",
+        "numerichost",
+    ]);
+    let text = stdout(&o);
+    assert!(text.starts_with(NOTE), "{text}");
+    assert!(text.contains("Requested address family      : AF_INET6\n"));
+    assert!(text.contains("[1] Numeric address resolved: ::1\n"));
+    // Without NI_NUMERICSERV, port 80 comes back as the service name.
+    let services = std::fs::read_to_string("/etc/services").unwrap_or_default();
+    if services
+        .lines()
+        .any(|l| l.starts_with("http\t") || l.starts_with("http "))
+    {
+        assert!(text.contains("[1] Service: http\n"), "{text}");
+    }
+}
+
+fn json(args: &[&str]) -> Value {
+    let mut all = vec!["resolve", "--json"];
+    all.extend_from_slice(args);
+    let o = ipkit(&all);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("JSON")
+}
+
+#[test]
+fn service_name_from_the_system_database() {
+    let r = json(&[
+        "-n",
+        "127.0.0.1",
+        "-s",
+        "domain",
+        "-t",
+        "dgram",
+        "-f",
+        "numericserv",
+    ]);
+    assert_eq!(r["entries"][0]["port"], 53);
+    assert_eq!(r["entries"][0]["socktype"], "SOCK_DGRAM");
+    assert_eq!(r["entries"][0]["protocol"], "IPPROTO_UDP");
+    // The numeric attempt succeeded, so no second (canonname) call was made.
+    assert_eq!(r["query"]["attempts"].as_array().map(Vec::len), Some(1));
+    assert_eq!(r["query"]["attempts"][0][0], "AI_NUMERICHOST");
+}
+
+#[test]
+fn localhost_takes_the_second_attempt_with_canonname() {
+    let r = json(&["-n", "localhost", "-a", "4", "-t", "stream"]);
+    assert_eq!(
+        r["query"]["attempts"],
+        serde_json::json!([["AI_NUMERICHOST"], ["AI_CANONNAME"]])
+    );
+    assert_eq!(r["canonical_name"], "localhost");
+    let entries = r["entries"].as_array().expect("entries");
+    assert!(!entries.is_empty());
+    for e in entries {
+        assert_eq!(e["family"], "AF_INET");
+        assert!(e["address"].as_str().is_some_and(|a| a.starts_with("127.")));
+    }
+}
+
+#[test]
+fn socket_type_zero_shows_every_entry_the_c_library_returns() {
+    let r = json(&["-n", "127.0.0.1", "-s", "7", "-f", "numericserv"]);
+    let types: Vec<&str> = r["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["socktype"].as_str())
+        .collect();
+    // glibc: one entry per socket type for the same address.
+    assert!(
+        types.contains(&"SOCK_STREAM") && types.contains(&"SOCK_DGRAM"),
+        "{types:?}"
+    );
+}
+
+#[test]
+fn bind_address_is_the_wildcard() {
+    let r = json(&["-s", "5150", "-b", "-a", "4", "-t", "stream"]);
+    assert_eq!(r["entries"][0]["address"], "0.0.0.0");
+    assert_eq!(r["entries"][0]["port"], 5150);
+    assert_eq!(r["query"]["attempts"][0][0], "AI_PASSIVE");
+    let o = ipkit(&[
+        "resolve", "-s", "5150", "-a", "4", "-t", "stream", "--modern",
+    ]);
+    assert!(
+        stdout(&o).contains("127.0.0.1:5150"),
+        "without -b: loopback"
+    );
+}
+
+#[test]
+fn errors_are_named_with_distinct_exit_codes() {
+    let o = ipkit(&["resolve", "-n", "127.0.0.1", "-s", "no-such-service-here"]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(stderr(&o).contains("EAI_SERVICE"), "{}", stderr(&o));
+    let o = ipkit(&[
+        "resolve",
+        "-n",
+        "127.0.0.1",
+        "-a",
+        "4",
+        "--ai",
+        "numerichost",
+        "-s",
+        "http",
+        "-t",
+        "raw",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "bad -t value is a usage error");
+    let o = ipkit(&["resolve"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("-n NAME"));
+    let o = ipkit(&["resolve", "-n", "example.test", "--ai", "numerichost"]);
+    assert_eq!(o.status.code(), Some(1), "EAI_NONAME: {}", stderr(&o));
+    assert!(stderr(&o).contains("EAI_NONAME"));
+}
+
+const HOSTS: &str = "127.0.0.1 localhost\n::1 localhost\n192.0.2.77 fromhosts.test\n";
+
+/// A namespace whose resolver is a dnsmasq on its own loopback.
+fn dns_lab() -> Netns {
+    ensure_installed("dnsmasq", "dnsmasq-base");
+    let mut ns = Netns::new(
+        HOSTS,
+        "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
+    );
+    ns.spawn(
+        "dnsmasq",
+        &[
+            "--no-daemon",
+            "--conf-file=/dev/null",
+            "--no-resolv",
+            "--no-hosts",
+            "--pid-file=",
+            "--listen-address=127.0.0.1",
+            "--bind-interfaces",
+            "--port=53",
+            "--local=/test/",
+            "--local=/2.0.192.in-addr.arpa/",
+            "--local=/8.b.d.0.1.0.0.2.ip6.arpa/",
+            "--host-record=a.test,192.0.2.10,2001:db8::10",
+            "--host-record=v6only.test,2001:db8::66",
+            "--cname=alias.test,a.test",
+        ],
+    );
+    ns.wait_until("dnsmasq", Duration::from_secs(10), || {
+        ns.ipkit(&[
+            "resolve", "-n", "a.test", "-a", "4", "-t", "stream", "--modern",
+        ])
+        .status
+        .success()
+    });
+    ns
+}
+
+fn ns_json(ns: &Netns, args: &[&str]) -> (Option<i32>, Value, String) {
+    let mut all = vec!["resolve", "--json"];
+    all.extend_from_slice(args);
+    let o = ns.ipkit(&all);
+    let v = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+    (o.status.code(), v, stderr(&o))
+}
+
+#[test]
+fn names_cnames_aaaa_and_nxdomain_through_a_real_resolver() {
+    if !can_use_namespaces("names_cnames_aaaa_and_nxdomain_through_a_real_resolver") {
+        return;
+    }
+    let _serial = lab_lock();
+    let ns = dns_lab();
+
+    let (code, r, err) = ns_json(
+        &ns,
+        &["-n", "alias.test", "-t", "stream", "-f", "numericserv"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        r["canonical_name"], "a.test",
+        "the CNAME's target is the canonical name"
+    );
+    let addrs: Vec<&str> = r["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["address"].as_str())
+        .collect();
+    assert!(
+        addrs.contains(&"192.0.2.10") && addrs.contains(&"2001:db8::10"),
+        "{addrs:?}"
+    );
+    // getnameinfo turns the address back into its PTR name.
+    let hosts: Vec<&str> = r["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["host"].as_str())
+        .collect();
+    assert!(hosts.iter().all(|h| *h == "a.test"), "{hosts:?}");
+
+    let (code, r, _) = ns_json(&ns, &["-n", "v6only.test", "-a", "6", "-t", "stream"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(r["entries"][0]["address"], "2001:db8::66");
+    assert_eq!(r["entries"][0]["family"], "AF_INET6");
+
+    let (code, r, _) = ns_json(&ns, &["-n", "fromhosts.test", "-a", "4", "-t", "stream"]);
+    assert_eq!(
+        (code, r["entries"][0]["address"].as_str()),
+        (Some(0), Some("192.0.2.77")),
+        "/etc/netns hosts file is used"
+    );
+
+    let o = ns.ipkit(&["resolve", "-n", "missing.test"]);
+    assert_eq!(o.status.code(), Some(1), "NXDOMAIN: {}", stderr(&o));
+    assert!(stderr(&o).contains("EAI_NONAME"), "{}", stderr(&o));
+
+    let long = "a".repeat(300);
+    let o = ns.ipkit(&["resolve", "-n", &long]);
+    assert!(
+        matches!(o.status.code(), Some(1 | 3 | 4)),
+        "an over-long name fails cleanly: {}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).starts_with("error: getaddrinfo failed"));
+}
+
+#[test]
+fn reverse_names_with_and_without_namereqd() {
+    if !can_use_namespaces("reverse_names_with_and_without_namereqd") {
+        return;
+    }
+    let _serial = lab_lock();
+    let ns = dns_lab();
+    let (code, r, _) = ns_json(&ns, &["-n", "192.0.2.10", "-t", "stream"]);
+    assert_eq!(
+        (code, r["entries"][0]["host"].as_str()),
+        (Some(0), Some("a.test"))
+    );
+    // No PTR record: the numeric form comes back without NI_NAMEREQD…
+    let (code, r, _) = ns_json(&ns, &["-n", "192.0.2.99", "-t", "stream"]);
+    assert_eq!(
+        (code, r["entries"][0]["host"].as_str()),
+        (Some(0), Some("192.0.2.99"))
+    );
+    // …and a per-address failure with it, while the lookup itself succeeds.
+    let o = ns.ipkit(&[
+        "resolve",
+        "-n",
+        "192.0.2.99",
+        "-t",
+        "stream",
+        "-f",
+        "namereqd",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("[1] Numeric address resolved: 192.0.2.99"));
+    assert!(!stdout(&o).contains("[1] Host:"));
+    assert!(
+        stderr(&o).contains("getnameinfo failed: EAI_NONAME"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("for the address: 192.0.2.99"));
+}
+
+#[test]
+fn a_server_that_never_answers_gives_eai_again_within_the_timeout() {
+    if !can_use_namespaces("a_server_that_never_answers_gives_eai_again_within_the_timeout") {
+        return;
+    }
+    let _serial = lab_lock();
+    // The name server's address resolves (permanently) to a MAC nobody has:
+    // queries leave through a veth whose peer drops them. Nothing answers,
+    // not even an ICMP error.
+    let ns = Netns::new(
+        HOSTS,
+        "nameserver 198.51.100.53\noptions timeout:1 attempts:1\n",
+    );
+    let n = ns.name.as_str();
+    ns.ip(&[
+        "-n", n, "link", "add", "sink0", "type", "veth", "peer", "name", "sink1",
+    ]);
+    ns.ip(&["-n", n, "addr", "add", "198.51.100.1/24", "dev", "sink0"]);
+    ns.ip(&["-n", n, "link", "set", "sink0", "up"]);
+    ns.ip(&["-n", n, "link", "set", "sink1", "up"]);
+    ns.ip(&[
+        "-n",
+        n,
+        "neigh",
+        "add",
+        "198.51.100.53",
+        "lladdr",
+        "02:00:5e:00:53:53",
+        "dev",
+        "sink0",
+        "nud",
+        "permanent",
+    ]);
+    let start = Instant::now();
+    let o = ns.ipkit(&["resolve", "-n", "silent.test", "-a", "4"]);
+    assert_eq!(o.status.code(), Some(3), "EAI_AGAIN: {}", stderr(&o));
+    assert!(stderr(&o).contains("EAI_AGAIN"));
+    // timeout:1 attempts:1, two attempts (numeric, then by name; A only).
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        start.elapsed()
+    );
+}
