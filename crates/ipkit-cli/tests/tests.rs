@@ -4,4 +4,5 @@ mod addr;
 mod cli;
 mod lab;
 mod resolve;
+mod service;
 mod util;

@@ -13,6 +13,7 @@
 //! - [`sockaddr`]: socket-address text forms (`[fe80::1%eth0]:80`) and the
 //!   `sockaddr_in`/`sockaddr_in6` fields they stand for.
 //! - [`set`]: address sets: merge, exclude, split, ranges.
+//! - [`services`]: the services and protocols databases (and a built-in copy).
 //! - [`scan`]: finding addresses in text with exact boundaries.
 
 #![deny(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -21,6 +22,7 @@ pub mod addr;
 pub mod legacy;
 pub mod prefix;
 pub mod scan;
+pub mod services;
 pub mod set;
 pub mod sockaddr;
 

@@ -7,4 +7,5 @@
 
 pub mod iface;
 pub mod resolve;
+pub mod services;
 pub mod sys;

@@ -5,6 +5,7 @@ pub mod addr;
 pub mod cidr;
 pub mod grep;
 pub mod resolve;
+pub mod service;
 
 use std::io::Write;
 
@@ -27,6 +28,9 @@ pub enum Command {
     /// getaddrinfo + getnameinfo with every flag (the Winsock resolver sample).
     #[command(after_help = resolve::EXAMPLES)]
     Resolve(resolve::Args),
+    /// The services and protocols databases (getservbyname, getservbyport).
+    #[command(after_help = service::EXAMPLES)]
+    Service(service::Args),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  ipkit completions bash > ~/.local/share/bash-completion/completions/ipkit\n  ipkit completions zsh > ~/.zfunc/_ipkit"
@@ -57,6 +61,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<u8> {
         Command::Cidr(a) => cidr::run(a, out),
         Command::Grep(a) => grep::run(a, out),
         Command::Resolve(a) => resolve::run(a, out),
+        Command::Service(a) => service::run(a, out),
         Command::Completions { shell } => {
             let mut cmd = crate::command();
             let mut buf = Vec::new();
