@@ -181,7 +181,8 @@ fn errors_are_named_with_distinct_exit_codes() {
     assert!(stderr(&o).contains("EAI_NONAME"));
 }
 
-const HOSTS: &str = "127.0.0.1 localhost\n::1 localhost\n192.0.2.77 fromhosts.test\n";
+const HOSTS: &str =
+    "127.0.0.1 localhost\n::1 localhost\n192.0.2.77 fromhosts.test fh other-alias\n";
 
 /// A namespace whose resolver is a dnsmasq on its own loopback.
 fn dns_lab() -> Netns {
@@ -371,4 +372,46 @@ fn a_server_that_never_answers_gives_eai_again_within_the_timeout() {
         "took {:?}",
         start.elapsed()
     );
+}
+
+#[test]
+fn legacy_calls_show_aliases_and_inet_addr() {
+    let o = ipkit(&["resolve", "--legacy", "-n", "127.1"]);
+    let text = stdout(&o);
+    assert!(text.contains("h_addr_list: 127.0.0.1"), "{text}");
+    assert!(text.contains("inet_addr(\"127.1\") = 0x7f000001"), "{text}");
+    assert!(
+        text.contains("RFC 3493"),
+        "says why getaddrinfo replaced them"
+    );
+    let o = ipkit(&["resolve", "--legacy", "-n", "255.255.255.255", "--json"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["inet_addr"].is_null(),
+        "255.255.255.255 is INADDR_NONE to inet_addr"
+    );
+    assert_eq!(v["addresses"][0], "255.255.255.255");
+    let o = ipkit(&["resolve", "--legacy", "-s", "80"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "--legacy needs -n and takes no service"
+    );
+
+    if !can_use_namespaces("legacy_calls_show_aliases_and_inet_addr") {
+        return;
+    }
+    // No server listens on the namespace's 127.0.0.1:53: the hosts file answers.
+    let ns = Netns::new(
+        HOSTS,
+        "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
+    );
+    let o = ns.ipkit(&["resolve", "--legacy", "-n", "fh", "--json"]);
+    let v: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["official_name"], "fromhosts.test");
+    assert_eq!(v["aliases"], serde_json::json!(["fh", "other-alias"]));
+    assert_eq!(v["addresses"], serde_json::json!(["192.0.2.77"]));
+    let o = ns.ipkit(&["resolve", "--legacy", "-n", "nowhere.test"]);
+    assert!(matches!(o.status.code(), Some(1 | 3)), "{}", stderr(&o));
+    assert!(stderr(&o).contains("gethostbyname failed"));
 }

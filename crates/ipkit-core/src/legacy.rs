@@ -54,16 +54,11 @@ pub fn parse_inet_aton(text: &str) -> Option<LegacyForm> {
             } else {
                 (*p, 10, "")
             };
-        if digits.is_empty() && radix != 16 || !digits.bytes().all(|b| (b as char).is_digit(radix))
-        {
+        // A bare "0x" has no digits: glibc refuses it.
+        if digits.is_empty() || !digits.bytes().all(|b| (b as char).is_digit(radix)) {
             return None;
         }
-        // glibc accepts "0x" alone as 0.
-        let v = if digits.is_empty() {
-            0
-        } else {
-            u64::from_str_radix(digits, radix).ok()?
-        };
+        let v = u64::from_str_radix(digits, radix).ok()?;
         if radix != 10 {
             reasons.push(format!("'{p}' is {name} ({v})"));
         }

@@ -269,6 +269,14 @@ pub enum ResolveError {
         /// "host name" or "service".
         what: &'static str,
     },
+    /// gethostbyname failed; h_errno says why.
+    #[error("gethostbyname failed for '{name}': {}", code.name())]
+    HostEnt {
+        /// The name.
+        name: String,
+        /// h_errno.
+        code: HErrno,
+    },
     /// A flag this C library does not have.
     #[error("{flag} is not supported by this system's C library")]
     Unsupported {
@@ -322,4 +330,82 @@ pub fn getaddrinfo(
 /// ```
 pub fn getnameinfo(addr: &SocketAddr, flags: NiFlags) -> Result<(String, String), ResolveError> {
     sys::getnameinfo(addr, flags)
+}
+
+/// The legacy resolver's `h_errno` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HErrno {
+    /// HOST_NOT_FOUND.
+    HostNotFound,
+    /// TRY_AGAIN.
+    TryAgain,
+    /// NO_RECOVERY.
+    NoRecovery,
+    /// NO_DATA: the name exists but has no IPv4 address.
+    NoData,
+    /// Another value.
+    Other(i32),
+}
+
+impl HErrno {
+    /// The constant's name and meaning.
+    pub fn name(self) -> String {
+        match self {
+            HErrno::HostNotFound => "HOST_NOT_FOUND (unknown host)".into(),
+            HErrno::TryAgain => {
+                "TRY_AGAIN (temporary failure, no answer from the name server)".into()
+            }
+            HErrno::NoRecovery => "NO_RECOVERY (non-recoverable error)".into(),
+            HErrno::NoData => "NO_DATA (the name has no IPv4 address)".into(),
+            HErrno::Other(n) => format!("h_errno {n}"),
+        }
+    }
+}
+
+/// What `gethostbyname(3)` returned: the official name, aliases and IPv4
+/// addresses only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostEnt {
+    /// h_name.
+    pub name: String,
+    /// h_aliases.
+    pub aliases: Vec<String>,
+    /// h_addr_list (AF_INET only: the legacy call cannot return IPv6 here).
+    pub addresses: Vec<std::net::Ipv4Addr>,
+}
+
+/// Why getaddrinfo replaced the legacy calls, in one line.
+pub const LEGACY_WHY: &str = "getaddrinfo/getnameinfo replaced these (RFC 3493): gethostbyname returns only IPv4 addresses, \
+shares one static buffer (not thread-safe) and knows nothing of services or socket types; \
+inet_addr cannot tell 255.255.255.255 from its error value INADDR_NONE and accepts ambiguous forms like 127.1.";
+
+/// The legacy `gethostbyname(3)`.
+///
+/// # Examples
+/// ```
+/// let h = ipkit::resolve::gethostbyname("127.0.0.1").unwrap();
+/// assert_eq!(h.addresses, vec![std::net::Ipv4Addr::LOCALHOST]);
+/// ```
+pub fn gethostbyname(name: &str) -> Result<HostEnt, ResolveError> {
+    sys::legacy_gethostbyname(name)
+}
+
+/// The legacy `inet_addr(3)`, in network byte order; None for INADDR_NONE.
+pub fn inet_addr(text: &str) -> Option<u32> {
+    sys::legacy_inet_addr(text)
+}
+
+/// The legacy `inet_aton(3)`.
+///
+/// # Examples
+/// ```
+/// assert_eq!(ipkit::resolve::inet_aton("127.1"), Some(std::net::Ipv4Addr::LOCALHOST));
+/// ```
+pub fn inet_aton(text: &str) -> Option<std::net::Ipv4Addr> {
+    sys::legacy_inet_aton(text)
+}
+
+/// The legacy `inet_ntoa(3)`.
+pub fn inet_ntoa(addr: std::net::Ipv4Addr) -> String {
+    sys::legacy_inet_ntoa(addr)
 }

@@ -6,12 +6,13 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use ipkit::resolve::{
-    self, AddrInfo, AiFlags, EaiCode, Family, Hints, NiFlags, Protocol, ResolveError, SockType,
+    self, AddrInfo, AiFlags, EaiCode, Family, HErrno, Hints, NiFlags, Protocol, ResolveError,
+    SockType,
 };
 
 use crate::exit::usage;
 use crate::output::{Output, print_json};
-use crate::report::resolve::{EntryReport, QueryReport, ResolveReport};
+use crate::report::resolve::{EntryReport, LegacyReport, QueryReport, ResolveReport};
 
 /// Examples shown under `--help`.
 pub const EXAMPLES: &str = "Examples:
@@ -21,6 +22,7 @@ pub const EXAMPLES: &str = "Examples:
   ipkit resolve -s 5150 -b                    the bind (AI_PASSIVE) addresses
   ipkit resolve -n localhost --modern         one line per entry
   ipkit resolve -n localhost --ai canonname,addrconfig --json
+  ipkit resolve --legacy -n localhost         gethostbyname, inet_addr, inet_ntoa
 
 With socket type 0 (no -t), glibc returns each address once per socket type
 (stream, datagram, raw) and may order IPv6 before IPv4; ipkit shows exactly
@@ -133,6 +135,10 @@ pub struct Args {
     /// A compact view: one line per entry, with socket type, protocol and canonical name.
     #[arg(long)]
     pub modern: bool,
+    /// Use the legacy calls instead: gethostbyname (IPv4 only, with aliases)
+    /// and inet_addr / inet_ntoa, and say why getaddrinfo replaced them.
+    #[arg(long, requires = "name", conflicts_with_all = ["service", "ai", "modern", "bind"])]
+    pub legacy: bool,
 }
 
 /// Run `ipkit resolve`.
@@ -141,6 +147,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         return Err(usage(
             "give at least a host name (-n NAME) or a service (-s SERVICE)",
         ));
+    }
+    if args.legacy {
+        return run_legacy(args.name.as_deref().unwrap_or_default(), out);
     }
     let ni = ni_flags(&args.ni_flags);
     let base = Hints {
@@ -233,13 +242,73 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     Ok(crate::exit::OK)
 }
 
+/// `--legacy`: gethostbyname, inet_addr and inet_ntoa, as the chapter shows them.
+fn run_legacy(name: &str, out: &Output) -> anyhow::Result<u8> {
+    let host = resolve::gethostbyname(name)?;
+    let inet_addr = resolve::inet_addr(name);
+    let report = LegacyReport {
+        name: name.to_string(),
+        official_name: host.name.clone(),
+        aliases: host.aliases.clone(),
+        addresses: host
+            .addresses
+            .iter()
+            .map(|a| resolve::inet_ntoa(*a))
+            .collect(),
+        inet_addr: inet_addr.map(|v| format!("0x{:08x}", u32::from_be(v))),
+        why: resolve::LEGACY_WHY,
+    };
+    if out.json {
+        print_json(&report)?;
+        return Ok(crate::exit::OK);
+    }
+    let mut s = String::new();
+    let _ = writeln!(s, "gethostbyname(\"{name}\"):");
+    let _ = writeln!(s, "  h_name:      {}", report.official_name);
+    let aliases = if report.aliases.is_empty() {
+        "(none)".to_string()
+    } else {
+        report.aliases.join(" ")
+    };
+    let _ = writeln!(s, "  h_aliases:   {aliases}");
+    let _ = writeln!(s, "  h_addrtype:  AF_INET");
+    for a in &report.addresses {
+        let _ = writeln!(s, "  h_addr_list: {a}   (inet_ntoa)");
+    }
+    match &report.inet_addr {
+        Some(v) => {
+            let _ = writeln!(s, "inet_addr(\"{name}\") = {v} (host order)");
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "inet_addr(\"{name}\") = INADDR_NONE (not an address, or 255.255.255.255: it cannot tell)"
+            );
+        }
+    }
+    let _ = writeln!(s, "\nNote: {}", resolve::LEGACY_WHY);
+    std::io::stdout().lock().write_all(s.as_bytes())?;
+    Ok(crate::exit::OK)
+}
+
 /// The exit code a resolver failure maps to.
 pub fn exit_for(e: &ResolveError) -> u8 {
     match e.code() {
         Some(EaiCode::NoName | EaiCode::NoData | EaiCode::AddrFamily) => EXIT_NO_NAME,
         Some(EaiCode::Again) => EXIT_AGAIN,
         Some(_) => EXIT_FAIL,
-        None => crate::exit::USAGE,
+        None => match e {
+            ResolveError::HostEnt {
+                code: HErrno::HostNotFound | HErrno::NoData,
+                ..
+            } => EXIT_NO_NAME,
+            ResolveError::HostEnt {
+                code: HErrno::TryAgain,
+                ..
+            } => EXIT_AGAIN,
+            ResolveError::HostEnt { .. } => EXIT_FAIL,
+            _ => crate::exit::USAGE,
+        },
     }
 }
 

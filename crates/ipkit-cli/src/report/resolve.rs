@@ -83,3 +83,20 @@ impl From<&ResolveError> for ErrorReport {
         }
     }
 }
+
+/// `ipkit resolve --legacy --json`.
+#[derive(Debug, Serialize)]
+pub struct LegacyReport {
+    /// The name given.
+    pub name: String,
+    /// h_name.
+    pub official_name: String,
+    /// h_aliases.
+    pub aliases: Vec<String>,
+    /// h_addr_list through inet_ntoa (IPv4 only).
+    pub addresses: Vec<String>,
+    /// inet_addr of the name, host order hex; null for INADDR_NONE.
+    pub inet_addr: Option<String>,
+    /// Why getaddrinfo replaced these calls.
+    pub why: &'static str,
+}

@@ -7,7 +7,10 @@ mod resolve_unix;
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]
-pub use resolve_unix::{getaddrinfo, getnameinfo};
+pub use resolve_unix::{
+    getaddrinfo, getnameinfo, legacy_gethostbyname, legacy_inet_addr, legacy_inet_aton,
+    legacy_inet_ntoa,
+};
 #[cfg(unix)]
 pub use unix::*;
 

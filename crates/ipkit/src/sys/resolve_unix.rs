@@ -310,3 +310,97 @@ pub fn getnameinfo(addr: &SocketAddr, flags: NiFlags) -> Result<(String, String)
         s.to_string_lossy().into_owned(),
     ))
 }
+
+unsafe extern "C" {
+    fn gethostbyname(name: *const libc::c_char) -> *mut libc::hostent;
+    fn inet_addr(cp: *const libc::c_char) -> u32;
+    fn inet_aton(cp: *const libc::c_char, inp: *mut libc::in_addr) -> libc::c_int;
+    fn inet_ntoa(inp: libc::in_addr) -> *mut libc::c_char;
+    #[cfg_attr(target_os = "linux", link_name = "__h_errno_location")]
+    #[cfg_attr(not(target_os = "linux"), link_name = "__h_error")]
+    fn h_errno_location() -> *mut libc::c_int;
+}
+
+/// gethostbyname uses one static buffer per process: serialise callers.
+static LEGACY_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// See [`crate::resolve::gethostbyname`].
+pub fn legacy_gethostbyname(name: &str) -> Result<crate::resolve::HostEnt, ResolveError> {
+    let c = CString::new(name).map_err(|_| ResolveError::EmbeddedNul { what: "host name" })?;
+    let _guard = LEGACY_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    // SAFETY: `c` is NUL-terminated; the result points into libc's static
+    // buffer, which we copy out while holding the lock.
+    let h = unsafe { gethostbyname(c.as_ptr()) };
+    if h.is_null() {
+        // SAFETY: h_errno's location is valid for the calling thread.
+        let code = unsafe { *h_errno_location() };
+        let herr = match code {
+            1 => crate::resolve::HErrno::HostNotFound,
+            2 => crate::resolve::HErrno::TryAgain,
+            3 => crate::resolve::HErrno::NoRecovery,
+            4 => crate::resolve::HErrno::NoData,
+            n => crate::resolve::HErrno::Other(n),
+        };
+        return Err(ResolveError::HostEnt {
+            name: name.to_string(),
+            code: herr,
+        });
+    }
+    // SAFETY: a non-null hostent from gethostbyname has a NUL-terminated
+    // h_name and NULL-terminated h_aliases/h_addr_list arrays; with
+    // h_addrtype AF_INET each address is 4 bytes.
+    unsafe {
+        let h = &*h;
+        let official = CStr::from_ptr(h.h_name).to_string_lossy().into_owned();
+        let mut aliases = Vec::new();
+        let mut p = h.h_aliases;
+        while !p.is_null() && !(*p).is_null() {
+            aliases.push(CStr::from_ptr(*p).to_string_lossy().into_owned());
+            p = p.add(1);
+        }
+        let mut addresses = Vec::new();
+        let mut a = h.h_addr_list;
+        while h.h_addrtype == libc::AF_INET && h.h_length == 4 && !a.is_null() && !(*a).is_null() {
+            let b = std::slice::from_raw_parts((*a).cast::<u8>(), 4);
+            addresses.push(Ipv4Addr::new(b[0], b[1], b[2], b[3]));
+            a = a.add(1);
+        }
+        Ok(crate::resolve::HostEnt {
+            name: official,
+            aliases,
+            addresses,
+        })
+    }
+}
+
+/// `inet_addr(3)`: the 32-bit value in network byte order, or None when the C
+/// library returns INADDR_NONE (which 255.255.255.255 also is).
+pub fn legacy_inet_addr(text: &str) -> Option<u32> {
+    let c = CString::new(text).ok()?;
+    // SAFETY: `c` is NUL-terminated.
+    let v = unsafe { inet_addr(c.as_ptr()) };
+    (v != u32::MAX).then_some(v)
+}
+
+/// `inet_aton(3)`: the address, or None when the C library refuses the text.
+pub fn legacy_inet_aton(text: &str) -> Option<Ipv4Addr> {
+    let c = CString::new(text).ok()?;
+    let mut out = libc::in_addr { s_addr: 0 };
+    // SAFETY: `c` is NUL-terminated and `out` is a valid in_addr.
+    let ok = unsafe { inet_aton(c.as_ptr(), &mut out) };
+    (ok != 0).then(|| Ipv4Addr::from(u32::from_be(out.s_addr)))
+}
+
+/// `inet_ntoa(3)`.
+pub fn legacy_inet_ntoa(addr: Ipv4Addr) -> String {
+    let _guard = LEGACY_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    // SAFETY: inet_ntoa returns a pointer to a static NUL-terminated buffer,
+    // copied out while holding the lock.
+    unsafe {
+        CStr::from_ptr(inet_ntoa(libc::in_addr {
+            s_addr: u32::from(addr).to_be(),
+        }))
+    }
+    .to_string_lossy()
+    .into_owned()
+}

@@ -36,3 +36,27 @@ pub fn getnameinfo(
         flag: "getnameinfo",
     })
 }
+
+/// Not available on this OS yet.
+pub fn legacy_gethostbyname(
+    _name: &str,
+) -> Result<crate::resolve::HostEnt, crate::resolve::ResolveError> {
+    Err(crate::resolve::ResolveError::Unsupported {
+        flag: "gethostbyname",
+    })
+}
+
+/// Not available on this OS yet.
+pub fn legacy_inet_addr(_text: &str) -> Option<u32> {
+    None
+}
+
+/// Not available on this OS yet.
+pub fn legacy_inet_aton(_text: &str) -> Option<std::net::Ipv4Addr> {
+    None
+}
+
+/// Formats as inet_ntoa does.
+pub fn legacy_inet_ntoa(addr: std::net::Ipv4Addr) -> String {
+    addr.to_string()
+}
