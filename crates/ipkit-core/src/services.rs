@@ -45,26 +45,34 @@ pub struct ProtocolEntry {
 /// assert_eq!(bad, vec![3]);
 /// ```
 pub fn parse_services(text: &str) -> (Vec<Service>, Vec<usize>) {
+    parse_db(text, |name, port_proto, aliases| {
+        let (port, proto) = port_proto.split_once('/')?;
+        (!proto.is_empty()).then_some(())?;
+        Some(Service {
+            name,
+            port: port.parse().ok()?,
+            protocol: proto.to_string(),
+            aliases,
+        })
+    })
+}
+
+/// The shared line format of both files: `name value [aliases...] [# comment]`.
+/// `make` builds an entry from the name, the value and the aliases, or says
+/// the line is bad by returning None.
+fn parse_db<T>(
+    text: &str,
+    make: impl Fn(String, &str, Vec<String>) -> Option<T>,
+) -> (Vec<T>, Vec<usize>) {
     let mut out = Vec::new();
     let mut bad = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("");
         let mut words = line.split_whitespace();
         let Some(name) = words.next() else { continue };
-        let parsed = words
-            .next()
-            .and_then(|pp| pp.split_once('/'))
-            .and_then(|(port, proto)| {
-                let port: u16 = port.parse().ok()?;
-                (!proto.is_empty()).then(|| (port, proto.to_string()))
-            });
-        match parsed {
-            Some((port, protocol)) => out.push(Service {
-                name: name.to_string(),
-                port,
-                protocol,
-                aliases: words.map(str::to_string).collect(),
-            }),
+        let value = words.next().unwrap_or("");
+        match make(name.to_string(), value, words.map(str::to_string).collect()) {
+            Some(entry) => out.push(entry),
             None => bad.push(i + 1),
         }
     }
@@ -80,22 +88,13 @@ pub fn parse_services(text: &str) -> (Vec<Service>, Vec<usize>) {
 /// assert_eq!((db[0].number, db[1].name.as_str()), (1, "ipv6-icmp"));
 /// ```
 pub fn parse_protocols(text: &str) -> (Vec<ProtocolEntry>, Vec<usize>) {
-    let mut out = Vec::new();
-    let mut bad = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.split('#').next().unwrap_or("");
-        let mut words = line.split_whitespace();
-        let Some(name) = words.next() else { continue };
-        match words.next().and_then(|n| n.parse::<u8>().ok()) {
-            Some(number) => out.push(ProtocolEntry {
-                name: name.to_string(),
-                number,
-                aliases: words.map(str::to_string).collect(),
-            }),
-            None => bad.push(i + 1),
-        }
-    }
-    (out, bad)
+    parse_db(text, |name, number, aliases| {
+        Some(ProtocolEntry {
+            name,
+            number: number.parse().ok()?,
+            aliases,
+        })
+    })
 }
 
 /// A services query: `ftp`, `21`, `21/tcp`, `http/udp`.

@@ -104,20 +104,31 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             })
             .collect()
     };
+    render(source, results, out, "", |m| {
+        let port = format!("{}/{}", m.port, m.protocol);
+        format!("{:<20} {port:<10} {}", m.name, m.aliases.join(" "))
+    })
+}
+
+/// Print the results (JSON or one line per match, trailing blanks trimmed),
+/// report queries that found nothing, and return the exit code.
+fn render<T: Serialize>(
+    source: String,
+    results: Vec<QueryResult<T>>,
+    out: &Output,
+    what: &str,
+    line: impl Fn(&T) -> String,
+) -> anyhow::Result<u8> {
     let found = results.iter().all(|r| !r.matches.is_empty());
+    for r in results.iter().filter(|r| r.matches.is_empty()) {
+        eprintln!("ipkit: {what}{}: not found in {source}", r.query);
+    }
     if out.json {
         print_json(&ServiceDocument { source, results })?;
     } else {
         let mut s = String::new();
-        for r in &results {
-            if r.matches.is_empty() {
-                eprintln!("ipkit: {}: not found in {source}", r.query);
-            }
-            for m in &r.matches {
-                let port = format!("{}/{}", m.port, m.protocol);
-                let line = format!("{:<20} {port:<10} {}", m.name, m.aliases.join(" "));
-                let _ = writeln!(s, "{}", line.trim_end());
-            }
+        for m in results.iter().flat_map(|r| &r.matches) {
+            let _ = writeln!(s, "{}", line(m).trim_end());
         }
         std::io::stdout().lock().write_all(s.as_bytes())?;
     }
@@ -145,25 +156,7 @@ fn run_protocols(queries: &[String], args: &Args, out: &Output) -> anyhow::Resul
             })
             .collect()
     };
-    let found = results.iter().all(|r| !r.matches.is_empty());
-    if out.json {
-        print_json(&ServiceDocument { source, results })?;
-    } else {
-        let mut s = String::new();
-        for r in &results {
-            if r.matches.is_empty() {
-                eprintln!("ipkit: protocol {}: not found in {source}", r.query);
-            }
-            for p in &r.matches {
-                let line = format!("{:<20} {:<4} {}", p.name, p.number, p.aliases.join(" "));
-                let _ = writeln!(s, "{}", line.trim_end());
-            }
-        }
-        std::io::stdout().lock().write_all(s.as_bytes())?;
-    }
-    Ok(if found {
-        crate::exit::OK
-    } else {
-        crate::exit::NEGATIVE
+    render(source, results, out, "protocol ", |p| {
+        format!("{:<20} {:<4} {}", p.name, p.number, p.aliases.join(" "))
     })
 }
