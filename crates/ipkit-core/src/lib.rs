@@ -12,6 +12,7 @@
 //! - [`legacy`]: the ambiguous `inet_aton` forms (`127.1`, `0x7f.1`, …).
 //! - [`sockaddr`]: socket-address text forms (`[fe80::1%eth0]:80`) and the
 //!   `sockaddr_in`/`sockaddr_in6` fields they stand for.
+//! - [`resolvconf`]: resolv.conf as glibc reads it, and the search-list order.
 //! - [`set`]: address sets: merge, exclude, split, ranges.
 //! - [`services`]: the services and protocols databases (and a built-in copy).
 //! - [`scan`]: finding addresses in text with exact boundaries.
@@ -21,6 +22,7 @@
 pub mod addr;
 pub mod legacy;
 pub mod prefix;
+pub mod resolvconf;
 pub mod scan;
 pub mod services;
 pub mod set;
