@@ -5,6 +5,7 @@
 //! prints. Per-OS code lives in [`sys`] behind small functions so the engines
 //! never see `cfg`.
 
+pub mod dns;
 pub mod iface;
 pub mod resolve;
 pub mod services;

@@ -3,6 +3,7 @@
 
 pub mod addr;
 pub mod cidr;
+pub mod dns;
 pub mod grep;
 pub mod resolve;
 pub mod service;
@@ -25,6 +26,9 @@ pub enum Command {
     /// Find IPv4 and IPv6 addresses in text, with exact boundaries.
     #[command(after_help = grep::EXAMPLES)]
     Grep(grep::Args),
+    /// DNS queries, nslookup and dig style, speaking DNS itself.
+    #[command(after_help = dns::EXAMPLES)]
+    Dns(dns::Args),
     /// getaddrinfo + getnameinfo with every flag (the Winsock resolver sample).
     #[command(after_help = resolve::EXAMPLES)]
     Resolve(resolve::Args),
@@ -60,6 +64,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<u8> {
         Command::Addr(a) => addr::run(a, out),
         Command::Cidr(a) => cidr::run(a, out),
         Command::Grep(a) => grep::run(a, out),
+        Command::Dns(a) => dns::run(a, out),
         Command::Resolve(a) => resolve::run(a, out),
         Command::Service(a) => service::run(a, out),
         Command::Completions { shell } => {

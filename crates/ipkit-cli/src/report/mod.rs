@@ -3,4 +3,5 @@
 //! Field names are snake_case and stable; new fields may be added.
 
 pub mod addr;
+pub mod dns;
 pub mod resolve;

@@ -1,0 +1,454 @@
+//! `ipkit dns`: nslookup and dig in one command that speaks DNS itself.
+//! The exchange, server choice and search list are `ipkit::dns`; this module
+//! parses the dig-style arguments and renders the views.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use hickory_proto::rr::{DNSClass, Name, RecordType};
+use ipkit::dns::{self, DnsError, QueryOptions};
+
+use crate::exit::usage;
+use crate::output::{Output, print_json};
+use crate::report::dns::{DnsReport, build};
+
+/// Examples shown under `--help`.
+pub const EXAMPLES: &str = "Examples:
+  ipkit dns example.com                 A and AAAA, nslookup's view, servers from resolv.conf
+  ipkit dns example.com MX @127.0.0.1   one type, one server
+  ipkit dns example.com A AAAA @127.0.0.1:5353 @::1
+  ipkit dns -x 192.0.2.1                reverse (PTR); a bare address does the same
+  ipkit dns version.bind TXT --class CH @127.0.0.1
+  ipkit dns example.com TYPE65 --dig    any type by number, dig's full view
+  ipkit dns example.com --short --tcp
+
+Names without a trailing dot go through resolv.conf's search list exactly as
+the system resolver does (ndots); --no-search sends them as given.
+Exit codes: 0 answered; 1 NXDOMAIN or no records of the type (NODATA);
+2 bad usage; 3 no answer in time (the error names the server); 4 the server
+failed (SERVFAIL, REFUSED, …).";
+
+/// Exit code: the server never answered.
+const EXIT_TIMEOUT: u8 = 3;
+/// Exit code: the server answered with an error.
+const EXIT_SERVER_FAILED: u8 = 4;
+
+/// Arguments of `ipkit dns`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// NAME, record TYPEs (A, MX, TYPE65 …) and @SERVER[:PORT]s, in any order, as dig takes them.
+    #[arg(value_name = "NAME|TYPE|@SERVER", required_unless_present = "reverse")]
+    pub words: Vec<String>,
+    /// Reverse lookup of this address (PTR in in-addr.arpa / ip6.arpa).
+    #[arg(short = 'x', value_name = "ADDRESS")]
+    pub reverse: Option<IpAddr>,
+    /// Query class: IN, CH, HS or ANY.
+    #[arg(long, value_name = "CLASS", default_value = "IN")]
+    pub class: String,
+    /// Use TCP only.
+    #[arg(long)]
+    pub tcp: bool,
+    /// Clear RD: do not ask the server to recurse.
+    #[arg(long)]
+    pub norecurse: bool,
+    /// Set the EDNS DO bit: ask for DNSSEC records; the view shows the AD flag.
+    #[arg(long)]
+    pub dnssec: bool,
+    /// EDNS UDP payload size to advertise; 0 sends no EDNS.
+    #[arg(long, value_name = "BYTES", default_value_t = 1232)]
+    pub bufsize: u16,
+    /// Seconds to wait for each answer (default: resolv.conf's timeout, else 5).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Rounds over the server list (default: resolv.conf's attempts, else 2).
+    #[arg(long, value_name = "N")]
+    pub tries: Option<u8>,
+    /// Send the query from this local address.
+    #[arg(long, value_name = "ADDRESS")]
+    pub source: Option<IpAddr>,
+    /// Do not apply resolv.conf's search list.
+    #[arg(long)]
+    pub no_search: bool,
+    /// dig's full view: header, flags, sections, query time, server, size.
+    #[arg(long, conflicts_with = "short")]
+    pub dig: bool,
+    /// Only the record data, one per line.
+    #[arg(long)]
+    pub short: bool,
+    /// Show the authority section (always shown with --dig).
+    #[arg(long)]
+    pub authority: bool,
+    /// Show the additional section (always shown with --dig).
+    #[arg(long)]
+    pub additional: bool,
+}
+
+/// The words sorted into what they are.
+struct Words {
+    name: Option<String>,
+    types: Vec<RecordType>,
+    servers: Vec<SocketAddr>,
+}
+
+fn parse_type(word: &str) -> Option<RecordType> {
+    let up = word.to_ascii_uppercase();
+    if let Some(n) = up.strip_prefix("TYPE") {
+        return n.parse::<u16>().ok().map(RecordType::from);
+    }
+    up.parse::<RecordType>().ok()
+}
+
+fn parse_server(text: &str) -> anyhow::Result<SocketAddr> {
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, 53));
+    }
+    match ipkit_core::sockaddr::parse(text) {
+        Ok(s) => Ok(SocketAddr::new(s.ip, s.port.unwrap_or(53))),
+        Err(_) => Err(usage(format!(
+            "'@{text}' is not a server address: write @ADDRESS or @ADDRESS:PORT (IPv6: @[ADDRESS]:PORT)"
+        ))),
+    }
+}
+
+fn sort_words(words: &[String]) -> anyhow::Result<Words> {
+    let mut w = Words {
+        name: None,
+        types: Vec::new(),
+        servers: Vec::new(),
+    };
+    for word in words {
+        if let Some(server) = word.strip_prefix('@') {
+            w.servers.push(parse_server(server)?);
+        } else if w.name.is_some() || (parse_type(word).is_some() && !word.contains('.')) {
+            let t = parse_type(word).ok_or_else(|| {
+                usage(format!(
+                    "'{word}' is not a record type (A, AAAA, MX, TXT, TYPE65 …)"
+                ))
+            })?;
+            w.types.push(t);
+        } else {
+            w.name = Some(word.clone());
+        }
+    }
+    Ok(w)
+}
+
+fn check_name(name: &str) -> anyhow::Result<()> {
+    let bare = name.strip_suffix('.').unwrap_or(name);
+    if name.is_empty() || name.len() > 254 || bare.len() > 253 {
+        return Err(usage(format!(
+            "'{name}' is not a domain name: at most 253 characters"
+        )));
+    }
+    for label in bare.split('.') {
+        if label.is_empty() && !bare.is_empty() {
+            return Err(usage(format!(
+                "'{name}' has an empty label (two dots in a row)"
+            )));
+        }
+        if label.len() > 63 {
+            return Err(usage(format!(
+                "'{name}': the label '{}…' is over 63 characters",
+                &label[..20]
+            )));
+        }
+    }
+    Name::from_ascii(name).map_err(|e| usage(format!("'{name}' is not a domain name: {e}")))?;
+    Ok(())
+}
+
+/// Run `ipkit dns`.
+pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
+    let words = sort_words(&args.words)?;
+    let class: DNSClass = args.class.to_ascii_uppercase().parse().map_err(|_| {
+        usage(format!(
+            "'{}' is not a class: use IN, CH, HS or ANY",
+            args.class
+        ))
+    })?;
+    // A bare address as the name means a reverse lookup, as in nslookup.
+    let reverse = args
+        .reverse
+        .or_else(|| words.name.as_deref().and_then(|n| n.parse::<IpAddr>().ok()));
+    let (name, types, absolute) = match reverse {
+        Some(ip) => (
+            ipkit_core::addr::reverse_name(ip) + ".",
+            vec![RecordType::PTR],
+            true,
+        ),
+        None => {
+            let name = words
+                .name
+                .clone()
+                .ok_or_else(|| usage("give a name to look up (or -x ADDRESS)"))?;
+            check_name(&name)?;
+            let types = if words.types.is_empty() {
+                vec![RecordType::A, RecordType::AAAA]
+            } else {
+                words.types.clone()
+            };
+            (name, types, false)
+        }
+    };
+    let mut conf = dns::system_config()?;
+    if args.no_search || absolute {
+        conf.search.clear();
+        conf.ndots = 0;
+    }
+    let servers = dns::servers(&words.servers, &conf);
+    let opts = QueryOptions {
+        recursion_desired: !args.norecurse,
+        dnssec_ok: args.dnssec,
+        checking_disabled: false,
+        edns_payload: (args.bufsize > 0).then_some(args.bufsize),
+        timeout: match args.timeout {
+            Some(t) if t > 0.0 && t <= 300.0 => Duration::from_secs_f64(t),
+            Some(t) => {
+                return Err(usage(format!(
+                    "--timeout {t}: give seconds between 0 and 300"
+                )));
+            }
+            None => Duration::from_secs(u64::from(conf.timeout_secs)),
+        },
+        tcp: args.tcp || conf.use_vc,
+        source: args.source,
+    };
+    let tries = args.tries.unwrap_or(conf.attempts);
+    conf.attempts = tries;
+    let mut reports = Vec::new();
+    for rtype in types {
+        let (q, a) = match dns::search(&servers, &conf, &name, rtype, class, &opts) {
+            Ok(found) => found,
+            Err(e @ DnsError::Timeout { .. }) => {
+                eprintln!("error: {e}");
+                return Ok(EXIT_TIMEOUT);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        reports.push(build(&q, &a));
+    }
+    if out.json {
+        print_json(&serde_json::json!({ "results": reports }))?;
+    } else {
+        let text = if args.short {
+            reports
+                .iter()
+                .flat_map(|r| {
+                    r.answer
+                        .iter()
+                        .filter(|a| a.rtype == r.question.rtype || r.question.rtype == "ANY")
+                })
+                .map(|a| format!("{}\n", a.data))
+                .collect()
+        } else if args.dig {
+            reports
+                .iter()
+                .map(|r| dig_view(r, &args))
+                .collect::<Vec<_>>()
+                .join("\n")
+        } else {
+            nslookup_view(&reports, &args)
+        };
+        std::io::stdout().lock().write_all(text.as_bytes())?;
+    }
+    Ok(exit_code(&reports))
+}
+
+fn exit_code(reports: &[DnsReport]) -> u8 {
+    if reports.iter().any(|r| !r.answer.is_empty()) {
+        return crate::exit::OK;
+    }
+    match reports
+        .iter()
+        .map(|r| r.status.as_str())
+        .find(|s| *s != "NOERROR" && *s != "NXDOMAIN")
+    {
+        Some(_) => EXIT_SERVER_FAILED,
+        None => crate::exit::NEGATIVE,
+    }
+}
+
+/// The nslookup view, as the chapter shows it (Windows nslookup).
+fn nslookup_view(reports: &[DnsReport], args: &Args) -> String {
+    let mut s = String::new();
+    let Some(first) = reports.first() else {
+        return s;
+    };
+    let (ip, port) = first
+        .server
+        .rsplit_once('#')
+        .unwrap_or((&first.server, "53"));
+    let _ = writeln!(s, "Server:  {ip}");
+    let _ = writeln!(
+        s,
+        "Address:  {}\n",
+        if port == "53" {
+            ip.to_string()
+        } else {
+            format!("{ip}#{port}")
+        }
+    );
+    let answered: Vec<&DnsReport> = reports.iter().filter(|r| !r.answer.is_empty()).collect();
+    if answered.is_empty() {
+        let r = first;
+        let why = match r.status.as_str() {
+            "NXDOMAIN" => "Non-existent domain".to_string(),
+            "NOERROR" => format!(
+                "No {} records (NODATA)",
+                reports
+                    .iter()
+                    .map(|r| r.question.rtype.as_str())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            ),
+            other => format!("Server failed ({other})"),
+        };
+        let _ = writeln!(
+            s,
+            "*** {ip} can't find {}: {why}",
+            r.question.name.trim_end_matches('.')
+        );
+        return s;
+    }
+    if !answered.iter().any(|r| r.flags.contains(&"aa")) {
+        s.push_str("Non-authoritative answer:\n");
+    }
+    let records: Vec<_> = answered.iter().flat_map(|r| r.answer.iter()).collect();
+    let aliases: Vec<String> = records
+        .iter()
+        .filter(|r| r.rtype == "CNAME")
+        .map(|r| r.name.trim_end_matches('.').to_string())
+        .fold(Vec::new(), |mut v, n| {
+            if !v.contains(&n) {
+                v.push(n);
+            }
+            v
+        });
+    let addresses: Vec<&str> = records
+        .iter()
+        .filter(|r| r.rtype == "A" || r.rtype == "AAAA")
+        .map(|r| r.data.as_str())
+        .collect();
+    let owner = records
+        .iter()
+        .find(|r| r.rtype != "CNAME")
+        .map_or(first.question.name.as_str(), |r| r.name.as_str());
+    if !addresses.is_empty() {
+        let _ = writeln!(s, "Name:    {}", owner.trim_end_matches('.'));
+        if addresses.len() == 1 {
+            let _ = writeln!(s, "Address:  {}", addresses[0]);
+        } else {
+            let _ = writeln!(s, "Addresses:  {}", addresses[0]);
+            for a in &addresses[1..] {
+                let _ = writeln!(s, "          {a}");
+            }
+        }
+    }
+    for r in records
+        .iter()
+        .filter(|r| !matches!(r.rtype.as_str(), "A" | "AAAA" | "CNAME"))
+    {
+        let _ = writeln!(
+            s,
+            "{}\t{}\t{}",
+            r.name.trim_end_matches('.'),
+            r.rtype,
+            r.data
+        );
+    }
+    if !aliases.is_empty() {
+        let _ = writeln!(s, "Aliases:  {}", aliases[0]);
+        for a in &aliases[1..] {
+            let _ = writeln!(s, "          {a}");
+        }
+    }
+    for r in reports {
+        if args.authority && !r.authority.is_empty() {
+            s.push_str("\nAuthoritative answers can be found from:\n");
+            for a in &r.authority {
+                let _ = writeln!(
+                    s,
+                    "{}\t{}\t{}",
+                    a.name.trim_end_matches('.'),
+                    a.rtype,
+                    a.data
+                );
+            }
+        }
+        if args.additional && !r.additional.is_empty() {
+            s.push_str("\nAdditional records:\n");
+            for a in &r.additional {
+                let _ = writeln!(
+                    s,
+                    "{}\t{}\t{}",
+                    a.name.trim_end_matches('.'),
+                    a.rtype,
+                    a.data
+                );
+            }
+        }
+    }
+    s
+}
+
+/// dig's full view.
+fn dig_view(r: &DnsReport, _args: &Args) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "; <<>> ipkit dns <<>> {} {} {}",
+        r.question.name, r.question.class, r.question.rtype
+    );
+    let _ = writeln!(
+        s,
+        ";; ->>HEADER<<- opcode: QUERY, status: {}, id: {}",
+        r.status.clone(),
+        r.id
+    );
+    let _ = writeln!(
+        s,
+        ";; flags: {}; QUERY: 1, ANSWER: {}, AUTHORITY: {}, ADDITIONAL: {}",
+        r.flags.join(" "),
+        r.answer.len(),
+        r.authority.len(),
+        r.additional.len() + usize::from(r.edns_payload.is_some())
+    );
+    if let Some(p) = r.edns_payload {
+        let _ = writeln!(s, "\n;; OPT PSEUDOSECTION:\n; EDNS: version: 0, udp: {p}");
+    }
+    let _ = writeln!(
+        s,
+        "\n;; QUESTION SECTION:\n;{}\t\t{}\t{}",
+        r.question.name, r.question.class, r.question.rtype
+    );
+    for (title, records) in [
+        ("ANSWER", &r.answer),
+        ("AUTHORITY", &r.authority),
+        ("ADDITIONAL", &r.additional),
+    ] {
+        if !records.is_empty() {
+            let _ = writeln!(s, "\n;; {title} SECTION:");
+            for rec in records {
+                let _ = writeln!(
+                    s,
+                    "{}\t{}\t{}\t{}\t{}",
+                    rec.name, rec.ttl, rec.class, rec.rtype, rec.data
+                );
+            }
+        }
+    }
+    let _ = writeln!(s, "\n;; Query time: {:.0} msec", r.query_time_ms);
+    let (ip, port) = r.server.rsplit_once('#').unwrap_or((&r.server, "53"));
+    let _ = writeln!(
+        s,
+        ";; SERVER: {ip}#{port}({ip}) ({})",
+        r.transport.to_uppercase()
+    );
+    if r.retried_over_tcp {
+        let _ = writeln!(s, ";; Truncated over UDP, retried in TCP mode.");
+    }
+    let _ = writeln!(s, ";; MSG SIZE  rcvd: {}", r.size);
+    s
+}

@@ -1,0 +1,201 @@
+//! The report of `ipkit dns --json`: one [`DnsReport`] per question. Record
+//! data is in presentation (zone-file) form; unknown types in RFC 3597 form
+//! (`\# LEN HEX`).
+
+use std::fmt::Write as _;
+
+use hickory_proto::op::Message;
+use hickory_proto::rr::{RData, Record, RecordType};
+use ipkit::dns::{Answer, Question};
+use serde::Serialize;
+
+/// One question and its answer.
+#[derive(Debug, Serialize)]
+pub struct DnsReport {
+    /// The server that answered, `ADDRESS#PORT`.
+    pub server: String,
+    /// The question as sent (after the search list was applied).
+    pub question: QuestionView,
+    /// NOERROR, NXDOMAIN, SERVFAIL, REFUSED …
+    pub status: String,
+    /// Header flags that are set: qr aa tc rd ra ad cd.
+    pub flags: Vec<&'static str>,
+    /// The message id.
+    pub id: u16,
+    /// Answer section.
+    pub answer: Vec<RecordView>,
+    /// Authority section.
+    pub authority: Vec<RecordView>,
+    /// Additional section (the OPT pseudo-record is not listed).
+    pub additional: Vec<RecordView>,
+    /// Time from question to accepted answer, milliseconds.
+    pub query_time_ms: f64,
+    /// Answer size in bytes.
+    pub size: usize,
+    /// "udp" or "tcp".
+    pub transport: &'static str,
+    /// A truncated UDP answer was retried over TCP.
+    pub retried_over_tcp: bool,
+    /// Bogus answers rejected while waiting.
+    pub rejected: u32,
+    /// The EDNS UDP payload size the server advertised, if it sent OPT.
+    pub edns_payload: Option<u16>,
+}
+
+/// The question.
+#[derive(Debug, Serialize)]
+pub struct QuestionView {
+    /// Fully qualified name.
+    pub name: String,
+    /// Record type.
+    #[serde(rename = "type")]
+    pub rtype: String,
+    /// Class.
+    pub class: String,
+}
+
+/// One resource record.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordView {
+    /// Owner name.
+    pub name: String,
+    /// TTL in seconds.
+    pub ttl: u32,
+    /// Class.
+    pub class: String,
+    /// Type (TYPEnnn when unknown).
+    #[serde(rename = "type")]
+    pub rtype: String,
+    /// Data in presentation form.
+    pub data: String,
+}
+
+/// A record type's name, `TYPEnnn` for types without one.
+pub fn type_name(t: RecordType) -> String {
+    match t {
+        RecordType::Unknown(n) => format!("TYPE{n}"),
+        t => t.to_string(),
+    }
+}
+
+/// Record data in presentation form.
+pub fn rdata_text(d: &RData) -> String {
+    match d {
+        RData::TXT(txt) => txt
+            .txt_data
+            .iter()
+            .map(|s| {
+                let mut q = String::from("\"");
+                for &b in s.iter() {
+                    match b {
+                        b'"' | b'\\' => {
+                            q.push('\\');
+                            q.push(b as char);
+                        }
+                        0x20..=0x7e => q.push(b as char),
+                        _ => {
+                            let _ = write!(q, "\\{b:03}");
+                        }
+                    }
+                }
+                q.push('"');
+                q
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        RData::Unknown { rdata, .. } => {
+            let hex: String = rdata.anything.iter().map(|b| format!("{b:02x}")).collect();
+            format!("\\# {} {hex}", rdata.anything.len())
+                .trim_end()
+                .to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// dig's mnemonic for a response code (RFC 1035, RFC 6895), `RCODEn` otherwise.
+pub fn rcode_name(code: hickory_proto::op::ResponseCode) -> String {
+    let n = u16::from(code);
+    let name = match n {
+        0 => "NOERROR",
+        1 => "FORMERR",
+        2 => "SERVFAIL",
+        3 => "NXDOMAIN",
+        4 => "NOTIMP",
+        5 => "REFUSED",
+        6 => "YXDOMAIN",
+        7 => "YXRRSET",
+        8 => "NXRRSET",
+        9 => "NOTAUTH",
+        10 => "NOTZONE",
+        16 => "BADVERS",
+        23 => "BADCOOKIE",
+        _ => return format!("RCODE{n}"),
+    };
+    name.to_string()
+}
+
+/// One record as a view.
+pub fn record_view(r: &Record) -> RecordView {
+    RecordView {
+        name: r.name.to_ascii(),
+        ttl: r.ttl,
+        class: r.dns_class.to_string(),
+        rtype: type_name(r.record_type()),
+        data: rdata_text(&r.data),
+    }
+}
+
+/// The header flags that are set.
+pub fn flags(m: &Message) -> Vec<&'static str> {
+    let h = &m.metadata;
+    let mut f = Vec::new();
+    for (on, name) in [
+        (
+            h.message_type == hickory_proto::op::MessageType::Response,
+            "qr",
+        ),
+        (h.authoritative, "aa"),
+        (h.truncation, "tc"),
+        (h.recursion_desired, "rd"),
+        (h.recursion_available, "ra"),
+        (h.authentic_data, "ad"),
+        (h.checking_disabled, "cd"),
+    ] {
+        if on {
+            f.push(name);
+        }
+    }
+    f
+}
+
+/// Build the report of one exchange.
+pub fn build(q: &Question, a: &Answer) -> DnsReport {
+    let m = &a.message;
+    let views = |rs: &[Record]| {
+        rs.iter()
+            .filter(|r| r.record_type() != RecordType::OPT)
+            .map(record_view)
+            .collect()
+    };
+    DnsReport {
+        server: format!("{}#{}", a.server.ip(), a.server.port()),
+        question: QuestionView {
+            name: q.name.to_ascii(),
+            rtype: type_name(q.rtype),
+            class: q.class.to_string(),
+        },
+        status: rcode_name(m.metadata.response_code),
+        flags: flags(m),
+        id: m.metadata.id,
+        answer: views(&m.answers),
+        authority: views(&m.authorities),
+        additional: views(&m.additionals),
+        query_time_ms: a.elapsed.as_secs_f64() * 1000.0,
+        size: a.size,
+        transport: if a.tcp { "tcp" } else { "udp" },
+        retried_over_tcp: a.retried_over_tcp,
+        rejected: a.rejected,
+        edns_payload: m.edns.as_ref().map(|e| e.max_payload()),
+    }
+}
