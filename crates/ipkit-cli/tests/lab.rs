@@ -169,3 +169,89 @@ pub fn lab_lock() -> std::sync::MutexGuard<'static, ()> {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
 }
+
+/// An NSD authoritative server on 127.0.0.1 (host loopback, or a
+/// namespace's own loopback), serving the zones given; stopped on drop.
+pub struct Nsd {
+    /// The UDP/TCP port it listens on.
+    pub port: u16,
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl Nsd {
+    /// Write the config and zones into a fresh directory.
+    fn prepare(zones: &[(&str, &str)], port: u16) -> PathBuf {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "ipkit-nsd-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("nsd dir");
+        let mut conf = format!(
+            "server:\n  ip-address: 127.0.0.1@{port}\n  username: \"\"\n  zonesdir: \"{d}\"\n  pidfile: \"\"\n  xfrdfile: \"{d}/xfrd.state\"\n  zonelistfile: \"{d}/zone.list\"\n  database: \"\"\n  server-count: 1\n  verbosity: 1\nremote-control:\n  control-enable: no\n",
+            d = dir.display()
+        );
+        for (name, text) in zones {
+            std::fs::write(dir.join(format!("{name}.zone")), text).expect("zone file");
+            conf.push_str(&format!("zone:\n  name: {name}\n  zonefile: {name}.zone\n"));
+        }
+        std::fs::write(dir.join("nsd.conf"), conf).expect("nsd.conf");
+        dir
+    }
+
+    /// Start NSD on host loopback at a free port.
+    pub fn start(zones: &[(&str, &str)]) -> Nsd {
+        ensure_installed("nsd", "nsd");
+        let port = free_udp_port();
+        let dir = Nsd::prepare(zones, port);
+        let child = Command::new("nsd")
+            .args(["-d", "-c"])
+            .arg(dir.join("nsd.conf"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nsd");
+        Nsd {
+            port,
+            dir,
+            child: Some(child),
+        }
+    }
+
+    /// Start NSD inside `ns` on port 53 of its loopback.
+    pub fn start_in(ns: &mut Netns, zones: &[(&str, &str)]) -> Nsd {
+        ensure_installed("nsd", "nsd");
+        let dir = Nsd::prepare(zones, 53);
+        let conf = dir.join("nsd.conf");
+        ns.spawn("nsd", &["-d", "-c", conf.to_str().expect("utf-8 path")]);
+        Nsd {
+            port: 53,
+            dir,
+            child: None,
+        }
+    }
+}
+
+impl Drop for Nsd {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.child {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A UDP port that was free a moment ago on 127.0.0.1 (TCP checked too).
+pub fn free_udp_port() -> u16 {
+    loop {
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let port = udp.local_addr().expect("addr").port();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}

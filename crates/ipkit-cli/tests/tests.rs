@@ -2,6 +2,7 @@
 
 mod addr;
 mod cli;
+mod dns;
 mod lab;
 mod resolve;
 mod service;

@@ -1,0 +1,319 @@
+//! `ipkit dns` through the real binary, against a real NSD on loopback, a
+//! server that never answers, and a hostile one that sends bogus answers
+//! first; resolv.conf defaults and the search list inside a namespace.
+
+use std::net::UdpSocket;
+use std::time::Duration;
+
+use hickory_proto::op::{Message, MessageType, OpCode};
+use hickory_proto::rr::{RData, Record, rdata::A};
+use serde_json::Value;
+
+use crate::lab::{Netns, Nsd, can_use_namespaces, lab_lock};
+use crate::util::{ipkit, stderr, stdout};
+
+fn zone() -> String {
+    let mut z = String::from(
+        "$ORIGIN lab.test.\n$TTL 300\n@ IN SOA ns.lab.test. admin.lab.test. 1 3600 600 86400 300\n@ IN NS ns\nns IN A 127.0.0.1\n\
+         www IN A 192.0.2.1\nwww IN AAAA 2001:db8::1\na1 IN CNAME a2\na2 IN CNAME www\nmail IN MX 10 mx1.lab.test.\n\
+         sub IN NS ns.sub\nns.sub IN A 192.0.2.53\ngen IN TYPE65534 \\# 4 01020304\n",
+    );
+    z.push_str(&format!(
+        "longtxt IN TXT \"{}\" \"{}\"\n",
+        "a".repeat(255),
+        "b".repeat(45)
+    ));
+    for i in 1..=20 {
+        z.push_str(&format!(
+            "many IN A 198.51.100.{i}\nmany IN AAAA 2001:db8::{i:x}\n"
+        ));
+    }
+    for i in 1..=100 {
+        z.push_str(&format!("big IN A 203.0.113.{i}\n"));
+    }
+    z
+}
+
+fn server() -> Nsd {
+    let nsd = Nsd::start(&[("lab.test", &zone())]);
+    let at = format!("@127.0.0.1:{}", nsd.port);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !ipkit(&[
+        "dns",
+        "ns.lab.test",
+        "A",
+        &at,
+        "--timeout",
+        "0.2",
+        "--tries",
+        "1",
+    ])
+    .status
+    .success()
+    {
+        assert!(std::time::Instant::now() < deadline, "nsd did not come up");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    nsd
+}
+
+fn dns_json(nsd: &Nsd, args: &[&str]) -> (Option<i32>, Value) {
+    let at = format!("@127.0.0.1:{}", nsd.port);
+    let mut all = vec!["dns", "--json", &at];
+    all.extend_from_slice(args);
+    let o = ipkit(&all);
+    (
+        o.status.code(),
+        serde_json::from_slice(&o.stdout).unwrap_or(Value::Null),
+    )
+}
+
+#[test]
+fn answers_views_and_negative_results() {
+    let nsd = server();
+    let at = format!("@127.0.0.1:{}", nsd.port);
+
+    // The chapter's nslookup view, with a CNAME chain as aliases.
+    let o = ipkit(&["dns", "a1.lab.test", &at]);
+    assert_eq!(o.status.code(), Some(0));
+    let want = format!(
+        "Server:  127.0.0.1\nAddress:  127.0.0.1#{}\n\nName:    www.lab.test\nAddresses:  192.0.2.1\n          2001:db8::1\nAliases:  a1.lab.test\n          a2.lab.test\n",
+        nsd.port
+    );
+    assert_eq!(stdout(&o), want);
+
+    // dig's view.
+    let o = ipkit(&["dns", "mail.lab.test", "MX", &at, "--dig"]);
+    let text = stdout(&o);
+    assert!(text.contains("status: NOERROR"), "{text}");
+    assert!(text.contains(";; flags: qr aa rd;"), "{text}");
+    assert!(
+        text.contains("mail.lab.test.\t300\tIN\tMX\t10 mx1.lab.test."),
+        "{text}"
+    );
+    assert!(text.contains(&format!(
+        ";; SERVER: 127.0.0.1#{}(127.0.0.1) (UDP)",
+        nsd.port
+    )));
+
+    let o = ipkit(&["dns", "mail.lab.test", "MX", &at, "--short"]);
+    assert_eq!(stdout(&o), "10 mx1.lab.test.\n");
+
+    let (code, v) = dns_json(&nsd, &["many.lab.test", "A", "AAAA"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(v["results"][0]["answer"].as_array().map(Vec::len), Some(20));
+    assert_eq!(v["results"][1]["answer"].as_array().map(Vec::len), Some(20));
+    assert_eq!(v["results"][1]["question"]["type"], "AAAA");
+
+    // A TXT record longer than 255 bytes is two strings.
+    let (_, v) = dns_json(&nsd, &["longtxt.lab.test", "TXT"]);
+    let data = v["results"][0]["answer"][0]["data"].as_str().unwrap();
+    assert_eq!(
+        data,
+        format!("\"{}\" \"{}\"", "a".repeat(255), "b".repeat(45))
+    );
+
+    // Unknown types by number, shown in RFC 3597 form.
+    let (_, v) = dns_json(&nsd, &["gen.lab.test", "TYPE65534"]);
+    assert_eq!(v["results"][0]["answer"][0]["type"], "TYPE65534");
+    assert_eq!(v["results"][0]["answer"][0]["data"], "\\# 4 01020304");
+
+    // NXDOMAIN and NODATA are always visible, exit 1.
+    let o = ipkit(&["dns", "nope.lab.test", &at]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("can't find nope.lab.test: Non-existent domain"));
+    let o = ipkit(&["dns", "www.lab.test", "MX", &at]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("No MX records (NODATA)"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Class CH: the server's version.bind.
+    let (code, v) = dns_json(&nsd, &["version.bind", "TXT", "--class", "CH"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        v["results"][0]["answer"][0]["data"]
+            .as_str()
+            .unwrap()
+            .contains("NSD")
+    );
+}
+
+#[test]
+fn truncated_udp_answers_are_retried_over_tcp() {
+    let nsd = server();
+    let (code, v) = dns_json(&nsd, &["big.lab.test", "A"]);
+    assert_eq!(code, Some(0));
+    let r = &v["results"][0];
+    assert_eq!(r["transport"], "tcp");
+    assert_eq!(r["retried_over_tcp"], true);
+    assert_eq!(r["answer"].as_array().map(Vec::len), Some(100));
+    // --tcp goes straight to TCP.
+    let (_, v) = dns_json(&nsd, &["www.lab.test", "A", "--tcp"]);
+    assert_eq!(
+        (
+            v["results"][0]["transport"].as_str(),
+            v["results"][0]["retried_over_tcp"].as_bool()
+        ),
+        (Some("tcp"), Some(false))
+    );
+}
+
+#[test]
+fn delegations_show_authority_and_glue() {
+    let nsd = server();
+    let (code, v) = dns_json(&nsd, &["host.sub.lab.test", "A", "--norecurse"]);
+    assert_eq!(code, Some(1), "a referral has no answer");
+    let r = &v["results"][0];
+    assert_eq!(r["status"], "NOERROR");
+    assert_eq!(r["authority"][0]["type"], "NS");
+    assert_eq!(r["authority"][0]["data"], "ns.sub.lab.test.");
+    assert_eq!(r["additional"][0]["data"], "192.0.2.53");
+    assert!(!r["flags"].as_array().unwrap().iter().any(|f| f == "rd"));
+}
+
+#[test]
+fn a_silent_server_times_out_naming_the_server() {
+    // A bound socket that never reads: queries arrive and nothing answers.
+    let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let at = format!("@{}", sink.local_addr().unwrap());
+    let o = ipkit(&[
+        "dns",
+        "www.lab.test",
+        "A",
+        &at,
+        "--timeout",
+        "0.3",
+        "--tries",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("no answer from {}", sink.local_addr().unwrap())),
+        "{err}"
+    );
+    // Both tries reached the server.
+    let mut buf = [0u8; 512];
+    sink.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    assert!(sink.recv(&mut buf).is_ok() && sink.recv(&mut buf).is_ok());
+}
+
+#[test]
+fn bogus_answers_are_rejected_and_counted() {
+    let fake = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = fake.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        fake.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut buf = [0u8; 1500];
+        let (n, peer) = fake.recv_from(&mut buf).unwrap();
+        let query = Message::from_vec(&buf[..n]).unwrap();
+        let id = query.metadata.id;
+        let mut reply = Message::new(id, MessageType::Response, OpCode::Query);
+        reply.add_query(query.queries[0].clone());
+        let name = query.queries[0].name().clone();
+        reply.answers.push(Record::from_rdata(
+            name,
+            60,
+            RData::A(A::new(192, 0, 2, 99)),
+        ));
+        // 1: the right answer under a wrong id.
+        let mut wrong = reply.clone();
+        wrong.metadata.id = id.wrapping_add(1);
+        fake.send_to(&wrong.to_vec().unwrap(), peer).unwrap();
+        // 2: a compression loop: the question's name points at itself.
+        let mut looped = id.to_be_bytes().to_vec();
+        looped.extend_from_slice(&[0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c, 0, 1, 0, 1]);
+        fake.send_to(&looped, peer).unwrap();
+        // 3: a truncated message.
+        fake.send_to(&reply.to_vec().unwrap()[..7], peer).unwrap();
+        // 4: the real answer.
+        fake.send_to(&reply.to_vec().unwrap(), peer).unwrap();
+    });
+    let o = ipkit(&[
+        "dns",
+        "--json",
+        "x.test",
+        "A",
+        &format!("@{addr}"),
+        "--timeout",
+        "5",
+    ]);
+    server.join().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["results"][0]["answer"][0]["data"], "192.0.2.99");
+    assert_eq!(v["results"][0]["rejected"], 3);
+}
+
+#[test]
+fn bad_input_is_a_usage_error() {
+    let long_label = format!("{}.test", "a".repeat(64));
+    for args in [
+        vec!["dns", long_label.as_str(), "@127.0.0.1"],
+        vec!["dns", "a..b.test", "@127.0.0.1"],
+        vec!["dns", "www.test", "NOTATYPE", "@127.0.0.1"],
+        vec!["dns", "www.test", "@not-an-address"],
+        vec!["dns", "www.test", "--class", "XX", "@127.0.0.1"],
+    ] {
+        let o = ipkit(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o).lines().count(), 1, "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn resolv_conf_servers_and_search_list_in_a_namespace() {
+    if !can_use_namespaces("resolv_conf_servers_and_search_list_in_a_namespace") {
+        return;
+    }
+    let _serial = lab_lock();
+    let resolv =
+        "nameserver 127.0.0.1\nsearch other.test lab.test\noptions ndots:2 timeout:1 attempts:1\n";
+    let mut ns = Netns::new("127.0.0.1 localhost\n", resolv);
+    let other = "$ORIGIN other.test.\n$TTL 300\n@ IN SOA ns.other.test. a.other.test. 1 3600 600 86400 300\n@ IN NS ns\nns IN A 127.0.0.1\n";
+    let _nsd = Nsd::start_in(&mut ns, &[("lab.test", &zone()), ("other.test", other)]);
+    ns.wait_until("nsd in namespace", Duration::from_secs(10), || {
+        ns.ipkit(&["dns", "ns.lab.test.", "A", "--timeout", "0.2"])
+            .status
+            .success()
+    });
+    let question = |args: &[&str]| {
+        let mut all = vec!["dns", "--json"];
+        all.extend_from_slice(args);
+        let o = ns.ipkit(&all);
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+        (
+            o.status.code(),
+            v["results"][0]["question"]["name"]
+                .as_str()
+                .map(str::to_string),
+            v,
+        )
+    };
+    // Fewer dots than ndots: the search list first; www.other.test is
+    // NXDOMAIN, so the search goes on to www.lab.test.
+    let (code, name, v) = question(&["www", "A"]);
+    assert_eq!((code, name.as_deref()), (Some(0), Some("www.lab.test.")));
+    assert_eq!(v["results"][0]["answer"][0]["data"], "192.0.2.1");
+    assert_eq!(
+        v["results"][0]["server"], "127.0.0.1#53",
+        "resolv.conf's server is the default"
+    );
+    // ndots or more: the name as given first.
+    let (code, name, _) = question(&["ns.lab.test", "A"]);
+    assert_eq!((code, name.as_deref()), (Some(0), Some("ns.lab.test.")));
+    // A trailing dot: only as given.
+    let (code, name, _) = question(&["nothere.other.test.", "A"]);
+    assert_eq!(
+        (code, name.as_deref()),
+        (Some(1), Some("nothere.other.test."))
+    );
+    // --no-search: as given, even with too few dots.
+    let (code, name, _) = question(&["--no-search", "www", "A"]);
+    assert_eq!(name.as_deref(), Some("www."));
+    assert_eq!(code, Some(4), "NSD refuses a zone it does not serve");
+}
