@@ -87,6 +87,33 @@ impl Source {
         Ok(())
     }
 
+    /// The lines as a pull iterator of `(line_number, line)`, for engines that
+    /// take an iterator (they read only as fast as they work). A read error
+    /// ends the iteration and is reported on stderr.
+    pub fn into_lines(self) -> Box<dyn Iterator<Item = (u64, String)>> {
+        match self {
+            Source::Args(v) => Box::new(v.into_iter().enumerate().map(|(i, s)| (i as u64 + 1, s))),
+            Source::Reader { name, mut reader } => {
+                let mut n = 0u64;
+                let mut buf = Vec::with_capacity(256);
+                Box::new(std::iter::from_fn(move || {
+                    buf.clear();
+                    match reader.read_until(b'\n', &mut buf) {
+                        Ok(0) => None,
+                        Ok(_) => {
+                            n += 1;
+                            Some((n, String::from_utf8_lossy(trim_eol(&buf)).into_owned()))
+                        }
+                        Err(e) => {
+                            eprintln!("ipkit: reading {name}: {e}");
+                            None
+                        }
+                    }
+                }))
+            }
+        }
+    }
+
     /// The raw byte stream (for `ipkit grep`, which scans bytes, not lines).
     pub fn into_reader(self) -> Box<dyn Read> {
         match self {

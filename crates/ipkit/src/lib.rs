@@ -6,6 +6,7 @@
 //! never see `cfg`.
 
 pub mod dns;
+pub mod dns_bulk;
 pub mod iface;
 pub mod resolve;
 pub mod services;

@@ -39,7 +39,7 @@ const EXIT_SERVER_FAILED: u8 = 4;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// NAME, record TYPEs (A, MX, TYPE65 …) and @SERVER[:PORT]s, in any order, as dig takes them.
-    #[arg(value_name = "NAME|TYPE|@SERVER", required_unless_present = "reverse")]
+    #[arg(value_name = "NAME|TYPE|@SERVER", required_unless_present_any = ["reverse", "bulk"])]
     pub words: Vec<String>,
     /// Reverse lookup of this address (PTR in in-addr.arpa / ip6.arpa).
     #[arg(short = 'x', value_name = "ADDRESS")]
@@ -83,16 +83,30 @@ pub struct Args {
     /// Show the additional section (always shown with --dig).
     #[arg(long)]
     pub additional: bool,
+    /// Resolve every name in FILE (`-` for stdin): one name per line, optionally
+    /// followed by types (`example.com A AAAA`); TYPE words on the command line
+    /// are the default (A). Names are taken as absolute (no search list).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["reverse", "dig", "short"])]
+    pub bulk: Option<std::path::PathBuf>,
+    /// Bulk: names in flight at most.
+    #[arg(long, value_name = "N", default_value_t = 2000, requires = "bulk")]
+    pub concurrency: usize,
+    /// Bulk: queries per second at most; 0 for no limit.
+    #[arg(long, value_name = "QPS", default_value_t = 0, requires = "bulk")]
+    pub rate: u32,
+    /// Bulk: retries after the first try (each doubles the timeout).
+    #[arg(long, value_name = "N", default_value_t = 2, requires = "bulk")]
+    pub retries: u8,
 }
 
 /// The words sorted into what they are.
-struct Words {
+pub(crate) struct Words {
     name: Option<String>,
     types: Vec<RecordType>,
     servers: Vec<SocketAddr>,
 }
 
-fn parse_type(word: &str) -> Option<RecordType> {
+pub(crate) fn parse_type(word: &str) -> Option<RecordType> {
     let up = word.to_ascii_uppercase();
     if let Some(n) = up.strip_prefix("TYPE") {
         return n.parse::<u16>().ok().map(RecordType::from);
@@ -162,6 +176,9 @@ fn check_name(name: &str) -> anyhow::Result<()> {
 /// Run `ipkit dns`.
 pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     let words = sort_words(&args.words)?;
+    if let Some(path) = &args.bulk {
+        return crate::cmd::dns_bulk::run(path, &words.types, &words.servers, &args, out);
+    }
     let class: DNSClass = args.class.to_ascii_uppercase().parse().map_err(|_| {
         usage(format!(
             "'{}' is not a class: use IN, CH, HS or ANY",

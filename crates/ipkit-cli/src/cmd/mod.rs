@@ -4,6 +4,7 @@
 pub mod addr;
 pub mod cidr;
 pub mod dns;
+pub mod dns_bulk;
 pub mod grep;
 pub mod resolve;
 pub mod service;
