@@ -317,3 +317,94 @@ fn resolv_conf_servers_and_search_list_in_a_namespace() {
     assert_eq!(name.as_deref(), Some("www."));
     assert_eq!(code, Some(4), "NSD refuses a zone it does not serve");
 }
+
+fn bulk(nsd_at: &str, input: &str, extra: &[&str]) -> (Option<i32>, Vec<Value>, String) {
+    let mut args = vec!["dns", "--json", "--bulk", "-", nsd_at];
+    args.extend_from_slice(extra);
+    let o = crate::util::ipkit_with_input(&args, input.as_bytes());
+    let records = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("NDJSON line"))
+        .collect();
+    (o.status.code(), records, stderr(&o))
+}
+
+#[test]
+fn bulk_accounts_for_every_name() {
+    let nsd = server();
+    let at = format!("@127.0.0.1:{}", nsd.port);
+    let mut input = String::from(
+        "www.lab.test A AAAA\nnope.lab.test\n\n# a comment\nbad..name\nwww.lab.test BOGUS\nbig.lab.test\nmail.lab.test MX\n",
+    );
+    for i in 0..500 {
+        input.push_str(&format!("n{i}.lab.test\n"));
+    }
+    let (code, records, err) = bulk(&at, &input, &["--concurrency", "64"]);
+    assert_eq!(code, Some(2), "bad lines make the exit code 2: {err}");
+    assert!(
+        err.contains("<stdin>:5: 'bad..name' is not a domain name"),
+        "{err}"
+    );
+    assert!(
+        err.contains("<stdin>:6: 'BOGUS' is not a record type"),
+        "{err}"
+    );
+    let (results, summary): (Vec<&Value>, Vec<&Value>) =
+        records.iter().partition(|r| r["type"] == "result");
+    let summary = &summary[0]["data"];
+    // 2 + 1 + 1 + 1 + 500 questions from the good lines.
+    assert_eq!(results.len(), 505);
+    assert_eq!(summary["names"], 505);
+    assert_eq!(summary["results"], 505);
+    assert_eq!(summary["bad_lines"], 2);
+    assert_eq!(summary["nxdomain"], 501);
+    assert_eq!(summary["answered"], 4);
+    assert_eq!(summary["tcp_fallbacks"], 1);
+    let find = |name: &str, t: &str| {
+        results
+            .iter()
+            .find(|r| r["data"]["name"] == name && r["data"]["type"] == t)
+            .map(|r| &r["data"])
+            .unwrap()
+    };
+    assert_eq!(
+        find("www.lab.test.", "AAAA")["answers"][0]["data"],
+        "2001:db8::1"
+    );
+    assert_eq!(find("www.lab.test.", "A")["line"], 1);
+    assert_eq!(
+        find("big.lab.test.", "A")["answers"]
+            .as_array()
+            .map(Vec::len),
+        Some(100)
+    );
+    assert_eq!(find("big.lab.test.", "A")["tcp"], true);
+    assert_eq!(
+        find("mail.lab.test.", "MX")["answers"][0]["data"],
+        "10 mx1.lab.test."
+    );
+    assert_eq!(find("nope.lab.test.", "A")["status"], "NXDOMAIN");
+}
+
+#[test]
+fn bulk_times_out_names_after_their_retries() {
+    let sink = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let at = format!("@{}", sink.local_addr().unwrap());
+    let input = "a.test\nb.test\nc.test\n";
+    let (code, records, _) = bulk(&at, input, &["--timeout", "0.1", "--retries", "1"]);
+    assert_eq!(code, Some(0));
+    let results: Vec<_> = records.iter().filter(|r| r["type"] == "result").collect();
+    assert_eq!(results.len(), 3);
+    for r in &results {
+        assert_eq!(r["data"]["status"], "TIMEOUT");
+        assert_eq!(r["data"]["tries"], 2);
+    }
+    let summary = &records.last().unwrap()["data"];
+    assert_eq!(
+        (
+            summary["timeout"].as_u64(),
+            summary["queries_sent"].as_u64()
+        ),
+        (Some(3), Some(6))
+    );
+}

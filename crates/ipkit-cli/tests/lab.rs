@@ -190,7 +190,7 @@ impl Nsd {
         ));
         std::fs::create_dir_all(&dir).expect("nsd dir");
         let mut conf = format!(
-            "server:\n  ip-address: 127.0.0.1@{port}\n  username: \"\"\n  zonesdir: \"{d}\"\n  pidfile: \"\"\n  xfrdfile: \"{d}/xfrd.state\"\n  zonelistfile: \"{d}/zone.list\"\n  database: \"\"\n  server-count: 1\n  verbosity: 1\nremote-control:\n  control-enable: no\n",
+            "server:\n  ip-address: 127.0.0.1@{port}\n  username: \"\"\n  zonesdir: \"{d}\"\n  pidfile: \"\"\n  xfrdfile: \"{d}/xfrd.state\"\n  zonelistfile: \"{d}/zone.list\"\n  database: \"\"\n  server-count: 1\n  verbosity: 1\n  rrl-ratelimit: 0\nremote-control:\n  control-enable: no\n",
             d = dir.display()
         );
         for (name, text) in zones {
