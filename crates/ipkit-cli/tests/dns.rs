@@ -408,3 +408,46 @@ fn bulk_times_out_names_after_their_retries() {
         (Some(3), Some(6))
     );
 }
+
+#[test]
+fn edns_options_and_zone_transfer() {
+    let nsd = server();
+    let (code, v) = dns_json(
+        &nsd,
+        &[
+            "www.lab.test",
+            "A",
+            "--nsid",
+            "--subnet",
+            "192.0.2.0/24",
+            "--cookie",
+        ],
+    );
+    assert_eq!(code, Some(0));
+    let opts = v["results"][0]["edns_options"].as_array().unwrap();
+    let nsid = opts
+        .iter()
+        .find(|o| o["name"] == "NSID")
+        .expect("NSID in the answer");
+    assert!(
+        nsid["data"].as_str().unwrap().contains("\"ipkit-lab\""),
+        "{nsid}"
+    );
+
+    let at = format!("@127.0.0.1:{}", nsd.port);
+    let o = ipkit(&["dns", "lab.test", "AXFR", &at]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    let records: Vec<&str> = text.lines().filter(|l| !l.starts_with(';')).collect();
+    assert!(
+        records.first().unwrap().contains("\tSOA\t") && records.last().unwrap().contains("\tSOA\t"),
+        "SOA first and last"
+    );
+    // SOA, NS, ns A, www A+AAAA, a1, a2, mail MX, sub NS + glue, gen, longtxt,
+    // 40 many, 100 big, and the closing SOA.
+    assert_eq!(
+        records.len(),
+        1 + 1 + 1 + 2 + 1 + 1 + 1 + 2 + 1 + 1 + 40 + 100 + 1
+    );
+    assert!(text.contains("big.lab.test.\t300\tIN\tA\t203.0.113.100"));
+}

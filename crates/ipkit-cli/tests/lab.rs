@@ -190,12 +190,14 @@ impl Nsd {
         ));
         std::fs::create_dir_all(&dir).expect("nsd dir");
         let mut conf = format!(
-            "server:\n  ip-address: 127.0.0.1@{port}\n  username: \"\"\n  zonesdir: \"{d}\"\n  pidfile: \"\"\n  xfrdfile: \"{d}/xfrd.state\"\n  zonelistfile: \"{d}/zone.list\"\n  database: \"\"\n  server-count: 1\n  verbosity: 1\n  rrl-ratelimit: 0\nremote-control:\n  control-enable: no\n",
+            "server:\n  ip-address: 127.0.0.1@{port}\n  username: \"\"\n  zonesdir: \"{d}\"\n  pidfile: \"\"\n  xfrdfile: \"{d}/xfrd.state\"\n  zonelistfile: \"{d}/zone.list\"\n  database: \"\"\n  server-count: 1\n  verbosity: 1\n  rrl-ratelimit: 0\n  nsid: \"ascii_ipkit-lab\"\nremote-control:\n  control-enable: no\n",
             d = dir.display()
         );
         for (name, text) in zones {
             std::fs::write(dir.join(format!("{name}.zone")), text).expect("zone file");
-            conf.push_str(&format!("zone:\n  name: {name}\n  zonefile: {name}.zone\n"));
+            conf.push_str(&format!(
+                "zone:\n  name: {name}\n  zonefile: {name}.zone\n  provide-xfr: 127.0.0.1 NOKEY\n"
+            ));
         }
         std::fs::write(dir.join("nsd.conf"), conf).expect("nsd.conf");
         dir

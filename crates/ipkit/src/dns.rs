@@ -20,7 +20,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
-use hickory_proto::rr::{DNSClass, Name, RecordType};
+use hickory_proto::rr::rdata::opt::{ClientSubnet, EdnsCode, EdnsOption};
+use hickory_proto::rr::{DNSClass, Name, Record, RecordType};
 use ipkit_core::resolvconf::ResolvConf;
 
 /// The question: name, type, class.
@@ -51,6 +52,25 @@ pub struct QueryOptions {
     pub tcp: bool,
     /// Source address to bind the query socket to.
     pub source: Option<IpAddr>,
+    /// EDNS options to send.
+    pub edns_requests: EdnsRequests,
+}
+
+/// EDNS options a query can carry (each needs EDNS; asking for one sends OPT).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EdnsRequests {
+    /// NSID (RFC 5001): ask the server to identify itself.
+    pub nsid: bool,
+    /// Client subnet (RFC 7871): an address and source prefix length.
+    pub client_subnet: Option<(IpAddr, u8)>,
+    /// A client cookie (RFC 7873), 8 random bytes.
+    pub cookie: bool,
+}
+
+impl EdnsRequests {
+    fn any(&self) -> bool {
+        self.nsid || self.client_subnet.is_some() || self.cookie
+    }
 }
 
 impl Default for QueryOptions {
@@ -63,6 +83,7 @@ impl Default for QueryOptions {
             timeout: Duration::from_secs(5),
             tcp: false,
             source: None,
+            edns_requests: EdnsRequests::default(),
         }
     }
 }
@@ -160,10 +181,31 @@ pub fn build_query(id: u16, q: &Question, o: &QueryOptions) -> Message {
     let mut query = Query::query(q.name.clone(), q.rtype);
     query.set_query_class(q.class);
     m.add_query(query);
-    if let Some(payload) = o.edns_payload.or(o.dnssec_ok.then_some(1232)) {
+    let wants_edns = o.dnssec_ok || o.edns_requests.any();
+    if let Some(payload) = o.edns_payload.or(wants_edns.then_some(1232)) {
         let mut edns = Edns::new();
         edns.set_max_payload(payload.max(512));
         edns.set_dnssec_ok(o.dnssec_ok);
+        let r = &o.edns_requests;
+        if r.nsid {
+            edns.options_mut()
+                .insert(EdnsOption::Unknown(u16::from(EdnsCode::NSID), Vec::new()));
+        }
+        if let Some((ip, len)) = r.client_subnet {
+            edns.options_mut()
+                .insert(EdnsOption::Subnet(ClientSubnet::new(ip, len, 0)));
+        }
+        if r.cookie {
+            let cookie = (u64::from(random_id()) << 48
+                | u64::from(random_id()) << 32
+                | u64::from(random_id()) << 16
+                | u64::from(random_id()))
+            .to_be_bytes();
+            edns.options_mut().insert(EdnsOption::Unknown(
+                u16::from(EdnsCode::Cookie),
+                cookie.to_vec(),
+            ));
+        }
         m.set_edns(edns);
     }
     m
@@ -453,4 +495,103 @@ pub fn search(
         }
     }
     nodata.or(last).ok_or(DnsError::NoServer)
+}
+
+/// A zone transfer (AXFR, RFC 5936) over TCP: every record, the SOA first and
+/// last, gathered from as many messages as the server sends. Each message
+/// must arrive within the timeout; at most `max_records` are accepted.
+pub fn axfr(
+    server: SocketAddr,
+    zone: &Name,
+    o: &QueryOptions,
+    max_records: usize,
+) -> Result<Answer, DnsError> {
+    let q = Question {
+        name: zone.clone(),
+        rtype: RecordType::AXFR,
+        class: DNSClass::IN,
+    };
+    let mut plain = o.clone();
+    plain.edns_payload = None;
+    plain.edns_requests = EdnsRequests::default();
+    let query = build_query(random_id(), &q, &plain);
+    let wire = query.to_vec().map_err(|e| DnsError::Encode {
+        name: zone.to_ascii(),
+        reason: e.to_string(),
+    })?;
+    let start = Instant::now();
+    let timeout = |e: io::Error| {
+        if matches!(
+            e.kind(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+        ) {
+            DnsError::Timeout {
+                server,
+                timeout: o.timeout,
+                rejected: 0,
+            }
+        } else {
+            DnsError::Io {
+                op: "transferring from",
+                server,
+                source: e,
+            }
+        }
+    };
+    let mut s = tcp_connect(server, o).map_err(timeout)?;
+    s.set_read_timeout(Some(o.timeout)).map_err(timeout)?;
+    let len = u16::try_from(wire.len()).unwrap_or(u16::MAX);
+    let mut framed = len.to_be_bytes().to_vec();
+    framed.extend_from_slice(&wire);
+    s.write_all(&framed).map_err(timeout)?;
+    let mut first: Option<Message> = None;
+    let mut records: Vec<Record> = Vec::new();
+    let mut size = 0;
+    let mut rejected = 0;
+    let mut soas = 0;
+    while soas < 2 && records.len() < max_records {
+        let mut len = [0u8; 2];
+        s.read_exact(&mut len).map_err(timeout)?;
+        let mut buf = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        s.read_exact(&mut buf).map_err(timeout)?;
+        size += buf.len();
+        let Ok(msg) = Message::from_vec(&buf) else {
+            rejected += 1;
+            continue;
+        };
+        if msg.metadata.id != query.metadata.id
+            || msg.metadata.message_type != MessageType::Response
+        {
+            rejected += 1;
+            continue;
+        }
+        let failed = msg.metadata.response_code != ResponseCode::NoError || msg.answers.is_empty();
+        for r in &msg.answers {
+            if r.record_type() == RecordType::SOA {
+                soas += 1;
+            }
+        }
+        records.extend(msg.answers.iter().cloned());
+        if first.is_none() {
+            first = Some(msg);
+        }
+        if failed {
+            break;
+        }
+    }
+    let mut message = first.ok_or(DnsError::Timeout {
+        server,
+        timeout: o.timeout,
+        rejected,
+    })?;
+    message.answers = records;
+    Ok(Answer {
+        server,
+        message,
+        size,
+        elapsed: start.elapsed(),
+        tcp: true,
+        retried_over_tcp: false,
+        rejected,
+    })
 }

@@ -23,6 +23,8 @@ pub const EXAMPLES: &str = "Examples:
   ipkit dns version.bind TXT --class CH @127.0.0.1
   ipkit dns example.com TYPE65 --dig    any type by number, dig's full view
   ipkit dns example.com --short --tcp
+  ipkit dns example.com --nsid --cookie --dig @127.0.0.1
+  ipkit dns example.com AXFR @127.0.0.1  zone transfer over TCP
 
 Names without a trailing dot go through resolv.conf's search list exactly as
 the system resolver does (ndots); --no-search sends them as given.
@@ -56,6 +58,15 @@ pub struct Args {
     /// Set the EDNS DO bit: ask for DNSSEC records; the view shows the AD flag.
     #[arg(long)]
     pub dnssec: bool,
+    /// Ask the server to identify itself (EDNS NSID, RFC 5001).
+    #[arg(long)]
+    pub nsid: bool,
+    /// Send EDNS client subnet (RFC 7871), e.g. 192.0.2.0/24.
+    #[arg(long, value_name = "PREFIX")]
+    pub subnet: Option<String>,
+    /// Send a random EDNS client cookie (RFC 7873); the view shows the server's.
+    #[arg(long)]
+    pub cookie: bool,
     /// EDNS UDP payload size to advertise; 0 sends no EDNS.
     #[arg(long, value_name = "BYTES", default_value_t = 1232)]
     pub bufsize: u16,
@@ -231,9 +242,72 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         },
         tcp: args.tcp || conf.use_vc,
         source: args.source,
+        edns_requests: dns::EdnsRequests {
+            nsid: args.nsid,
+            client_subnet: match &args.subnet {
+                Some(p) => {
+                    let net: ipkit_core::IpNet =
+                        p.parse().map_err(|e| usage(format!("--subnet {p}: {e}")))?;
+                    Some((net.network(), net.prefix_len()))
+                }
+                None => None,
+            },
+            cookie: args.cookie,
+        },
     };
     let tries = args.tries.unwrap_or(conf.attempts);
     conf.attempts = tries;
+    if types.contains(&RecordType::AXFR) {
+        let zone = Name::from_ascii(if name.ends_with('.') {
+            name.clone()
+        } else {
+            format!("{name}.")
+        })
+        .map_err(|e| usage(format!("'{name}': {e}")))?;
+        let server = *servers
+            .first()
+            .ok_or_else(|| usage("AXFR needs a server: give @SERVER"))?;
+        let q = dns::Question {
+            name: zone.clone(),
+            rtype: RecordType::AXFR,
+            class,
+        };
+        let a = match dns::axfr(server, &zone, &opts, 10_000_000) {
+            Ok(a) => a,
+            Err(e @ DnsError::Timeout { .. }) => {
+                eprintln!("error: {e}");
+                return Ok(EXIT_TIMEOUT);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let report = build(&q, &a);
+        if out.json {
+            print_json(&serde_json::json!({ "results": [report] }))?;
+        } else {
+            let mut s = String::new();
+            for r in &report.answer {
+                let _ = writeln!(
+                    s,
+                    "{}\t{}\t{}\t{}\t{}",
+                    r.name, r.ttl, r.class, r.rtype, r.data
+                );
+            }
+            let _ = writeln!(
+                s,
+                ";; XFR size: {} records, {} bytes, {:.0} ms from {}",
+                report.answer.len(),
+                report.size,
+                report.query_time_ms,
+                report.server
+            );
+            std::io::stdout().lock().write_all(s.as_bytes())?;
+        }
+        return Ok(if report.status == "NOERROR" && !report.answer.is_empty() {
+            crate::exit::OK
+        } else {
+            EXIT_SERVER_FAILED
+        });
+    }
     let mut reports = Vec::new();
     for rtype in types {
         let (q, a) = match dns::search(&servers, &conf, &name, rtype, class, &opts) {
@@ -434,6 +508,9 @@ fn dig_view(r: &DnsReport, _args: &Args) -> String {
     );
     if let Some(p) = r.edns_payload {
         let _ = writeln!(s, "\n;; OPT PSEUDOSECTION:\n; EDNS: version: 0, udp: {p}");
+        for o in &r.edns_options {
+            let _ = writeln!(s, "; {}: {}", o.name, o.data);
+        }
     }
     let _ = writeln!(
         s,

@@ -40,6 +40,57 @@ pub struct DnsReport {
     pub rejected: u32,
     /// The EDNS UDP payload size the server advertised, if it sent OPT.
     pub edns_payload: Option<u16>,
+    /// EDNS options in the answer (NSID, client subnet, cookie …).
+    pub edns_options: Vec<EdnsOptionView>,
+}
+
+/// One EDNS option of the answer.
+#[derive(Debug, Serialize)]
+pub struct EdnsOptionView {
+    /// The option code.
+    pub code: u16,
+    /// NSID, CLIENT-SUBNET, COOKIE, or OPTnnn.
+    pub name: String,
+    /// The data: hex, with NSID's printable text and the subnet in prefix form.
+    pub data: String,
+}
+
+fn edns_options(m: &Message) -> Vec<EdnsOptionView> {
+    use hickory_proto::rr::rdata::opt::EdnsOption;
+    let Some(edns) = &m.edns else {
+        return Vec::new();
+    };
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    edns.options()
+        .as_ref()
+        .iter()
+        .map(|(code, opt)| {
+            let code = u16::from(*code);
+            let (name, data) = match opt {
+                EdnsOption::NSID(p) => {
+                    let b = p.as_ref();
+                    let text: String = b
+                        .iter()
+                        .map(|&c| {
+                            if (0x20..0x7f).contains(&c) {
+                                c as char
+                            } else {
+                                '.'
+                            }
+                        })
+                        .collect();
+                    ("NSID".to_string(), format!("{} (\"{text}\")", hex(b)))
+                }
+                EdnsOption::Subnet(c) => ("CLIENT-SUBNET".to_string(), format!("{c:?}")),
+                EdnsOption::Unknown(10, b) => ("COOKIE".to_string(), hex(b)),
+                EdnsOption::Unknown(3, b) => ("NSID".to_string(), hex(b)),
+                EdnsOption::Unknown(c, b) => (format!("OPT{c}"), hex(b)),
+                #[allow(unreachable_patterns)]
+                other => (format!("OPT{code}"), format!("{other:?}")),
+            };
+            EdnsOptionView { code, name, data }
+        })
+        .collect()
 }
 
 /// The question.
@@ -197,5 +248,6 @@ pub fn build(q: &Question, a: &Answer) -> DnsReport {
         retried_over_tcp: a.retried_over_tcp,
         rejected: a.rejected,
         edns_payload: m.edns.as_ref().map(|e| e.max_payload()),
+        edns_options: edns_options(m),
     }
 }
