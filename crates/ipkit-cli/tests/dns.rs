@@ -451,3 +451,75 @@ fn edns_options_and_zone_transfer() {
     );
     assert!(text.contains("big.lab.test.\t300\tIN\tA\t203.0.113.100"));
 }
+
+#[test]
+fn trace_follows_delegations_from_the_root() {
+    if !can_use_namespaces("trace_follows_delegations_from_the_root") {
+        return;
+    }
+    let _serial = lab_lock();
+    let mut ns = Netns::new("127.0.0.1 localhost\n", "nameserver 127.0.0.1\n");
+    let soa = |origin: &str, ns: &str| {
+        format!("$ORIGIN {origin}\n$TTL 300\n@ IN SOA {ns} admin.{ns} 1 3600 600 86400 300\n")
+    };
+    let root = format!(
+        "{}@ IN NS ns.root.\nns.root. IN A 127.0.0.1\ntest. IN NS ns.test.\nns.test. IN A 127.0.0.2\n",
+        soa(".", "ns.root.")
+    );
+    let test = format!(
+        "{}@ IN NS ns\nns IN A 127.0.0.2\nlab IN NS ns.lab\nns.lab IN A 127.0.0.3\n",
+        soa("test.", "ns.test.")
+    );
+    let _root = Nsd::start_in_at(&mut ns, "127.0.0.1", &[(".", &root)]);
+    let _test = Nsd::start_in_at(&mut ns, "127.0.0.2", &[("test", &test)]);
+    let _lab = Nsd::start_in_at(&mut ns, "127.0.0.3", &[("lab.test", &zone())]);
+    for (zone, server) in [
+        (".", "@127.0.0.1"),
+        ("test.", "@127.0.0.2"),
+        ("lab.test.", "@127.0.0.3"),
+    ] {
+        ns.wait_until("nsd", Duration::from_secs(10), || {
+            ns.ipkit(&[
+                "dns",
+                zone,
+                "SOA",
+                server,
+                "--timeout",
+                "0.2",
+                "--norecurse",
+            ])
+            .status
+            .success()
+        });
+    }
+    let o = ns.ipkit(&[
+        "dns",
+        "--json",
+        "www.lab.test",
+        "A",
+        "--trace",
+        "--root",
+        "127.0.0.1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", stderr(&o), stdout(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let steps = v["trace"].as_array().unwrap();
+    let servers: Vec<&str> = steps.iter().filter_map(|s| s["server"].as_str()).collect();
+    assert_eq!(servers, ["127.0.0.1#53", "127.0.0.2#53", "127.0.0.3#53"]);
+    assert_eq!(steps[0]["authority"][0]["data"], "ns.test.");
+    assert_eq!(steps[1]["authority"][0]["data"], "ns.lab.test.");
+    assert_eq!(steps[2]["answer"][0]["data"], "192.0.2.1");
+    assert!(
+        steps
+            .iter()
+            .all(|s| !s["flags"].as_array().unwrap().iter().any(|f| f == "rd")),
+        "no recursion asked"
+    );
+    // The text view, as dig +trace prints it.
+    let o = ns.ipkit(&["dns", "www.lab.test", "A", "--trace", "--root", "127.0.0.1"]);
+    let text = stdout(&o);
+    assert!(
+        text.contains(";; Received") && text.contains("#53(lab.test.)"),
+        "{text}"
+    );
+}

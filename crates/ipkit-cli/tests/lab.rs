@@ -181,7 +181,7 @@ pub struct Nsd {
 
 impl Nsd {
     /// Write the config and zones into a fresh directory.
-    fn prepare(zones: &[(&str, &str)], port: u16) -> PathBuf {
+    fn prepare(zones: &[(&str, &str)], addr: &str, port: u16) -> PathBuf {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let dir = std::env::temp_dir().join(format!(
             "ipkit-nsd-{}-{}",
@@ -190,7 +190,7 @@ impl Nsd {
         ));
         std::fs::create_dir_all(&dir).expect("nsd dir");
         let mut conf = format!(
-            "server:\n  ip-address: 127.0.0.1@{port}\n  username: \"\"\n  zonesdir: \"{d}\"\n  pidfile: \"\"\n  xfrdfile: \"{d}/xfrd.state\"\n  zonelistfile: \"{d}/zone.list\"\n  database: \"\"\n  server-count: 1\n  verbosity: 1\n  rrl-ratelimit: 0\n  nsid: \"ascii_ipkit-lab\"\nremote-control:\n  control-enable: no\n",
+            "server:\n  ip-address: {addr}@{port}\n  username: \"\"\n  zonesdir: \"{d}\"\n  pidfile: \"\"\n  xfrdfile: \"{d}/xfrd.state\"\n  zonelistfile: \"{d}/zone.list\"\n  database: \"\"\n  server-count: 1\n  verbosity: 1\n  rrl-ratelimit: 0\n  nsid: \"ascii_ipkit-lab\"\nremote-control:\n  control-enable: no\n",
             d = dir.display()
         );
         for (name, text) in zones {
@@ -207,7 +207,7 @@ impl Nsd {
     pub fn start(zones: &[(&str, &str)]) -> Nsd {
         ensure_installed("nsd", "nsd");
         let port = free_udp_port();
-        let dir = Nsd::prepare(zones, port);
+        let dir = Nsd::prepare(zones, "127.0.0.1", port);
         let child = Command::new("nsd")
             .args(["-d", "-c"])
             .arg(dir.join("nsd.conf"))
@@ -225,8 +225,13 @@ impl Nsd {
 
     /// Start NSD inside `ns` on port 53 of its loopback.
     pub fn start_in(ns: &mut Netns, zones: &[(&str, &str)]) -> Nsd {
+        Nsd::start_in_at(ns, "127.0.0.1", zones)
+    }
+
+    /// Start NSD inside `ns` on `addr` (a 127.0.0.0/8 address) port 53.
+    pub fn start_in_at(ns: &mut Netns, addr: &str, zones: &[(&str, &str)]) -> Nsd {
         ensure_installed("nsd", "nsd");
-        let dir = Nsd::prepare(zones, 53);
+        let dir = Nsd::prepare(zones, addr, 53);
         let conf = dir.join("nsd.conf");
         ns.spawn("nsd", &["-d", "-c", conf.to_str().expect("utf-8 path")]);
         Nsd {

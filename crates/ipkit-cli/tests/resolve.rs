@@ -329,10 +329,22 @@ fn reverse_names_with_and_without_namereqd() {
     assert!(stderr(&o).contains("for the address: 192.0.2.99"));
     // A reverse zone the server refuses (dnsmasq has no upstream for it):
     // glibc says EAI_AGAIN for that address, and the lookup still succeeds.
-    let o = ns.ipkit(&["resolve", "-n", "198.51.100.7", "-t", "stream", "-f", "namereqd"]);
+    let o = ns.ipkit(&[
+        "resolve",
+        "-n",
+        "198.51.100.7",
+        "-t",
+        "stream",
+        "-f",
+        "namereqd",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("[1] Numeric address resolved: 198.51.100.7"));
-    assert!(stderr(&o).contains("getnameinfo failed: EAI_AGAIN"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("getnameinfo failed: EAI_AGAIN"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

@@ -25,6 +25,7 @@ pub const EXAMPLES: &str = "Examples:
   ipkit dns example.com --short --tcp
   ipkit dns example.com --nsid --cookie --dig @127.0.0.1
   ipkit dns example.com AXFR @127.0.0.1  zone transfer over TCP
+  ipkit dns www.example.com --trace --root 127.0.0.1  follow delegations
 
 Names without a trailing dot go through resolv.conf's search list exactly as
 the system resolver does (ndots); --no-search sends them as given.
@@ -58,6 +59,13 @@ pub struct Args {
     /// Set the EDNS DO bit: ask for DNSSEC records; the view shows the AD flag.
     #[arg(long)]
     pub dnssec: bool,
+    /// Follow delegations from the root servers (or --root) down to the
+    /// answer, without recursion, showing each step as dig +trace does.
+    #[arg(long, conflicts_with_all = ["bulk", "short"])]
+    pub trace: bool,
+    /// With --trace: start from these servers instead of the IANA root hints.
+    #[arg(long, value_name = "ADDRESS[:PORT]", requires = "trace")]
+    pub root: Vec<String>,
     /// Ask the server to identify itself (EDNS NSID, RFC 5001).
     #[arg(long)]
     pub nsid: bool,
@@ -308,6 +316,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             EXIT_SERVER_FAILED
         });
     }
+    if args.trace {
+        return run_trace(&args, &name, types[0], class, &opts, out);
+    }
     let mut reports = Vec::new();
     for rtype in types {
         let (q, a) = match dns::search(&servers, &conf, &name, rtype, class, &opts) {
@@ -345,6 +356,77 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         std::io::stdout().lock().write_all(text.as_bytes())?;
     }
     Ok(exit_code(&reports))
+}
+
+/// `--trace`: delegation steps, then the final answer.
+fn run_trace(
+    args: &Args,
+    name: &str,
+    rtype: RecordType,
+    class: DNSClass,
+    opts: &QueryOptions,
+    out: &Output,
+) -> anyhow::Result<u8> {
+    let roots: Vec<SocketAddr> = if args.root.is_empty() {
+        dns::ROOT_HINTS
+            .iter()
+            .map(|ip| SocketAddr::new(IpAddr::V4(*ip), 53))
+            .collect()
+    } else {
+        args.root
+            .iter()
+            .map(|r| parse_server(r))
+            .collect::<anyhow::Result<_>>()?
+    };
+    let fq = if name.ends_with('.') {
+        name.to_string()
+    } else {
+        format!("{name}.")
+    };
+    let q = dns::Question {
+        name: Name::from_ascii(&fq).map_err(|e| usage(format!("'{name}': {e}")))?,
+        rtype,
+        class,
+    };
+    let mut steps = Vec::new();
+    let mut text = String::new();
+    let result = dns::trace(&roots, &q, opts, |step| {
+        let report = build(&q, &step.answer);
+        if !out.json {
+            for r in report.answer.iter().chain(&report.authority) {
+                let _ = writeln!(
+                    text,
+                    "{}\t{}\t{}\t{}\t{}",
+                    r.name, r.ttl, r.class, r.rtype, r.data
+                );
+            }
+            let (ip, port) = report
+                .server
+                .rsplit_once('#')
+                .unwrap_or((&report.server, "53"));
+            let _ = writeln!(
+                text,
+                ";; Received {} bytes from {ip}#{port}({}) in {:.0} ms\n",
+                report.size, step.zone, report.query_time_ms
+            );
+        }
+        steps.push(report);
+    });
+    let code = match &result {
+        Ok(_) => exit_code(steps.last().map(std::slice::from_ref).unwrap_or_default()),
+        Err(_) => EXIT_SERVER_FAILED,
+    };
+    if out.json {
+        print_json(
+            &serde_json::json!({ "trace": steps, "error": result.as_ref().err().map(|e| format!("{e:#}")) }),
+        )?;
+    } else {
+        std::io::stdout().lock().write_all(text.as_bytes())?;
+    }
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+    }
+    Ok(code)
 }
 
 fn exit_code(reports: &[DnsReport]) -> u8 {

@@ -55,6 +55,38 @@ pub struct EdnsOptionView {
     pub data: String,
 }
 
+/// Extended DNS Error info codes (RFC 8914 §4).
+fn ede_name(code: u16) -> &'static str {
+    match code {
+        0 => "Other",
+        1 => "Unsupported DNSKEY Algorithm",
+        2 => "Unsupported DS Digest Type",
+        3 => "Stale Answer",
+        4 => "Forged Answer",
+        5 => "DNSSEC Indeterminate",
+        6 => "DNSSEC Bogus",
+        7 => "Signature Expired",
+        8 => "Signature Not Yet Valid",
+        9 => "DNSKEY Missing",
+        10 => "RRSIGs Missing",
+        11 => "No Zone Key Bit Set",
+        12 => "NSEC Missing",
+        13 => "Cached Error",
+        14 => "Not Ready",
+        15 => "Blocked",
+        16 => "Censored",
+        17 => "Filtered",
+        18 => "Prohibited",
+        19 => "Stale NXDOMAIN Answer",
+        20 => "Not Authoritative",
+        21 => "Not Supported",
+        22 => "No Reachable Authority",
+        23 => "Network Error",
+        24 => "Invalid Data",
+        _ => "Unassigned",
+    }
+}
+
 fn edns_options(m: &Message) -> Vec<EdnsOptionView> {
     use hickory_proto::rr::rdata::opt::EdnsOption;
     let Some(edns) = &m.edns else {
@@ -83,6 +115,14 @@ fn edns_options(m: &Message) -> Vec<EdnsOptionView> {
                 }
                 EdnsOption::Subnet(c) => ("CLIENT-SUBNET".to_string(), format!("{c:?}")),
                 EdnsOption::Unknown(10, b) => ("COOKIE".to_string(), hex(b)),
+                EdnsOption::Unknown(15, b) if b.len() >= 2 => {
+                    let info = u16::from_be_bytes([b[0], b[1]]);
+                    let text = String::from_utf8_lossy(&b[2..]);
+                    (
+                        "EDE".to_string(),
+                        format!("{info} ({}): {text}", ede_name(info)),
+                    )
+                }
                 EdnsOption::Unknown(3, b) => ("NSID".to_string(), hex(b)),
                 EdnsOption::Unknown(c, b) => (format!("OPT{c}"), hex(b)),
                 #[allow(unreachable_patterns)]
