@@ -523,3 +523,71 @@ fn trace_follows_delegations_from_the_root() {
         "{text}"
     );
 }
+
+#[test]
+fn dns_over_tls_and_https() {
+    let nsd = server();
+    let proxy = crate::lab::Dnsdist::start(nsd.port);
+    let ca = proxy.ca.to_str().unwrap().to_string();
+    let dot = format!("@127.0.0.1:{}", proxy.tls_port);
+    let doh = format!("@127.0.0.1:{}", proxy.https_port);
+    for (flag, at, transport) in [("--tls", &dot, "tls"), ("--https", &doh, "https")] {
+        let o = ipkit(&[
+            "dns",
+            "--json",
+            "a1.lab.test",
+            "A",
+            flag,
+            at.as_str(),
+            "--tls-ca",
+            &ca,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{flag}: {}", stderr(&o));
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let r = &v["results"][0];
+        assert_eq!(r["transport"], transport);
+        assert_eq!(
+            r["answer"][2]["data"], "192.0.2.1",
+            "{flag}: the CNAME chain's end"
+        );
+        // The certificate is checked: a name it does not hold is refused.
+        let o = ipkit(&[
+            "dns",
+            "www.lab.test",
+            flag,
+            at.as_str(),
+            "--tls-ca",
+            &ca,
+            "--tls-name",
+            "other.test",
+        ]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            stderr(&o).contains("not valid for name \"other.test\""),
+            "{}",
+            stderr(&o)
+        );
+        // And without our CA (the system's roots, or none installed) it is refused.
+        let o = ipkit(&["dns", "www.lab.test", flag, at.as_str()]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = stderr(&o);
+        assert!(
+            err.contains("invalid peer certificate") || err.contains("no trusted CA certificates"),
+            "{err}"
+        );
+    }
+    // A name that matches the certificate's DNS SAN works too.
+    let o = ipkit(&[
+        "dns",
+        "www.lab.test",
+        "A",
+        "--tls",
+        &dot,
+        "--tls-ca",
+        &ca,
+        "--tls-name",
+        "dns.lab.test",
+        "--short",
+    ]);
+    assert_eq!(stdout(&o), "192.0.2.1\n");
+}

@@ -262,3 +262,93 @@ pub fn free_udp_port() -> u16 {
         }
     }
 }
+
+/// dnsdist in front of a DNS server on loopback, offering DNS over TLS and
+/// over HTTPS with a certificate signed by a throwaway CA. Its security
+/// status poll is switched off, so it sends nothing off this machine.
+pub struct Dnsdist {
+    /// The DoT port.
+    pub tls_port: u16,
+    /// The DoH port (path /dns-query).
+    pub https_port: u16,
+    /// The CA certificate to trust.
+    pub ca: PathBuf,
+    dir: PathBuf,
+    child: Child,
+}
+
+impl Dnsdist {
+    /// Start it, forwarding to 127.0.0.1:`backend_port`.
+    pub fn start(backend_port: u16) -> Dnsdist {
+        ensure_installed("dnsdist", "dnsdist");
+        ensure_installed("openssl", "openssl");
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "ipkit-dnsdist-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("dnsdist dir");
+        let sh = |script: &str| {
+            let o = Command::new("sh")
+                .arg("-c")
+                .arg(script)
+                .current_dir(&dir)
+                .output()
+                .expect("sh");
+            assert!(
+                o.status.success(),
+                "{script}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        };
+        sh(
+            "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 -subj /CN=ipkit-test-ca",
+        );
+        sh(
+            "openssl req -newkey rsa:2048 -nodes -keyout key.pem -out leaf.csr -subj /CN=dns.lab.test",
+        );
+        sh(
+            "printf 'subjectAltName=IP:127.0.0.1,DNS:dns.lab.test\\nbasicConstraints=CA:FALSE\\n' > ext.cnf && openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out cert.pem -days 1 -extfile ext.cnf",
+        );
+        let (plain, tls_port, https_port) = (free_udp_port(), free_udp_port(), free_udp_port());
+        let d = dir.display();
+        let conf = format!(
+            "setSecurityPollSuffix(\"\")\nsetLocal(\"127.0.0.1:{plain}\")\nnewServer({{address=\"127.0.0.1:{backend_port}\", healthCheckMode=\"up\"}})\n\
+             addTLSLocal(\"127.0.0.1:{tls_port}\", \"{d}/cert.pem\", \"{d}/key.pem\")\n\
+             addDOHLocal(\"127.0.0.1:{https_port}\", \"{d}/cert.pem\", \"{d}/key.pem\", \"/dns-query\")\n"
+        );
+        std::fs::write(dir.join("dnsdist.conf"), conf).expect("dnsdist.conf");
+        let child = Command::new("dnsdist")
+            .args(["--supervised", "--disable-syslog", "-C"])
+            .arg(dir.join("dnsdist.conf"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dnsdist");
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", https_port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "dnsdist did not come up"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Dnsdist {
+            tls_port,
+            https_port,
+            ca: dir.join("ca.pem"),
+            dir,
+            child,
+        }
+    }
+}
+
+impl Drop for Dnsdist {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

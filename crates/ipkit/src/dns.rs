@@ -54,6 +54,19 @@ pub struct QueryOptions {
     pub source: Option<IpAddr>,
     /// EDNS options to send.
     pub edns_requests: EdnsRequests,
+    /// DNS over TLS (RFC 7858) or over HTTPS (RFC 8484) instead of UDP/TCP.
+    pub secure: Option<Secure>,
+}
+
+/// Settings of an encrypted transport.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Secure {
+    /// The name to verify the server's certificate against; None: its IP address.
+    pub server_name: Option<String>,
+    /// PEM file of trusted CA certificates; None: the system's roots.
+    pub ca_file: Option<std::path::PathBuf>,
+    /// For DoH, the URL path (e.g. `/dns-query`); None means DoT.
+    pub https_path: Option<String>,
 }
 
 /// EDNS options a query can carry (each needs EDNS; asking for one sends OPT).
@@ -84,6 +97,7 @@ impl Default for QueryOptions {
             tcp: false,
             source: None,
             edns_requests: EdnsRequests::default(),
+            secure: None,
         }
     }
 }
@@ -138,6 +152,22 @@ pub enum DnsError {
         /// The name.
         name: String,
         /// hickory's reason.
+        reason: String,
+    },
+    /// TLS could not be set up or the handshake failed.
+    #[error("TLS with {server}: {reason}")]
+    Tls {
+        /// The server.
+        server: SocketAddr,
+        /// Why.
+        reason: String,
+    },
+    /// The DoH server answered with something other than a DNS message.
+    #[error("DNS over HTTPS with {server}: {reason}")]
+    Http {
+        /// The server.
+        server: SocketAddr,
+        /// Why.
         reason: String,
     },
     /// No name server to ask.
@@ -237,12 +267,17 @@ pub fn answers(query: &Message, reply: &Message) -> bool {
 /// println!("{} answers in {:?}", a.message.answers.len(), a.elapsed);
 /// ```
 pub fn exchange(server: SocketAddr, q: &Question, o: &QueryOptions) -> Result<Answer, DnsError> {
-    let query = build_query(random_id(), q, o);
+    // RFC 8484 §4.1: DoH uses id 0 so that HTTP caches can share answers.
+    let doh = o.secure.as_ref().is_some_and(|s| s.https_path.is_some());
+    let query = build_query(if doh { 0 } else { random_id() }, q, o);
     let wire = query.to_vec().map_err(|e| DnsError::Encode {
         name: q.name.to_ascii(),
         reason: e.to_string(),
     })?;
     let start = Instant::now();
+    if let Some(secure) = &o.secure {
+        return crate::dns_tls::exchange_secure(server, &query, &wire, o, secure, start);
+    }
     if o.tcp {
         return exchange_tcp(server, &query, &wire, o, start, false, 0);
     }
@@ -389,7 +424,7 @@ fn exchange_tcp(
 }
 
 /// Connect over TCP, from `o.source` when given (bound before connecting).
-fn tcp_connect(server: SocketAddr, o: &QueryOptions) -> io::Result<TcpStream> {
+pub(crate) fn tcp_connect(server: SocketAddr, o: &QueryOptions) -> io::Result<TcpStream> {
     let Some(source) = o.source else {
         return TcpStream::connect_timeout(&server, o.timeout);
     };

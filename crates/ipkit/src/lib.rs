@@ -7,6 +7,7 @@
 
 pub mod dns;
 pub mod dns_bulk;
+mod dns_tls;
 pub mod iface;
 pub mod resolve;
 pub mod services;

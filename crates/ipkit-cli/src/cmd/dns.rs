@@ -12,7 +12,7 @@ use ipkit::dns::{self, DnsError, QueryOptions};
 
 use crate::exit::usage;
 use crate::output::{Output, print_json};
-use crate::report::dns::{DnsReport, build};
+use crate::report::dns::{DnsReport, build, build_via};
 
 /// Examples shown under `--help`.
 pub const EXAMPLES: &str = "Examples:
@@ -25,6 +25,8 @@ pub const EXAMPLES: &str = "Examples:
   ipkit dns example.com --short --tcp
   ipkit dns example.com --nsid --cookie --dig @127.0.0.1
   ipkit dns example.com AXFR @127.0.0.1  zone transfer over TCP
+  ipkit dns example.com --tls @9.9.9.9 --tls-name dns.quad9.net
+  ipkit dns example.com --https @1.1.1.1 --tls-name cloudflare-dns.com
   ipkit dns www.example.com --trace --root 127.0.0.1  follow delegations
 
 Names without a trailing dot go through resolv.conf's search list exactly as
@@ -53,6 +55,18 @@ pub struct Args {
     /// Use TCP only.
     #[arg(long)]
     pub tcp: bool,
+    /// DNS over TLS (RFC 7858); servers without a port use 853.
+    #[arg(long, conflicts_with_all = ["tcp", "https", "bulk"])]
+    pub tls: bool,
+    /// DNS over HTTPS (RFC 8484), at /dns-query or `--https=PATH`; servers without a port use 443.
+    #[arg(long, value_name = "PATH", num_args = 0..=1, require_equals = true, default_missing_value = "/dns-query", conflicts_with_all = ["tcp", "bulk"])]
+    pub https: Option<String>,
+    /// The name to check the server's TLS certificate against (default: its IP address).
+    #[arg(long, value_name = "NAME")]
+    pub tls_name: Option<String>,
+    /// Trust the CA certificates in this PEM file instead of the system's.
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<std::path::PathBuf>,
     /// Clear RD: do not ask the server to recurse.
     #[arg(long)]
     pub norecurse: bool,
@@ -122,7 +136,18 @@ pub struct Args {
 pub(crate) struct Words {
     name: Option<String>,
     types: Vec<RecordType>,
-    servers: Vec<SocketAddr>,
+    /// Servers, with the port when one was written.
+    servers: Vec<(IpAddr, Option<u16>)>,
+}
+
+impl Words {
+    /// The servers, with `default_port` where none was written.
+    pub(crate) fn servers(&self, default_port: u16) -> Vec<SocketAddr> {
+        self.servers
+            .iter()
+            .map(|(ip, port)| SocketAddr::new(*ip, port.unwrap_or(default_port)))
+            .collect()
+    }
 }
 
 pub(crate) fn parse_type(word: &str) -> Option<RecordType> {
@@ -133,12 +158,12 @@ pub(crate) fn parse_type(word: &str) -> Option<RecordType> {
     up.parse::<RecordType>().ok()
 }
 
-fn parse_server(text: &str) -> anyhow::Result<SocketAddr> {
+fn parse_server(text: &str) -> anyhow::Result<(IpAddr, Option<u16>)> {
     if let Ok(ip) = text.parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, 53));
+        return Ok((ip, None));
     }
     match ipkit_core::sockaddr::parse(text) {
-        Ok(s) => Ok(SocketAddr::new(s.ip, s.port.unwrap_or(53))),
+        Ok(s) => Ok((s.ip, s.port)),
         Err(_) => Err(usage(format!(
             "'@{text}' is not a server address: write @ADDRESS or @ADDRESS:PORT (IPv6: @[ADDRESS]:PORT)"
         ))),
@@ -196,7 +221,7 @@ fn check_name(name: &str) -> anyhow::Result<()> {
 pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     let words = sort_words(&args.words)?;
     if let Some(path) = &args.bulk {
-        return crate::cmd::dns_bulk::run(path, &words.types, &words.servers, &args, out);
+        return crate::cmd::dns_bulk::run(path, &words.types, &words.servers(53), &args, out);
     }
     let class: DNSClass = args.class.to_ascii_uppercase().parse().map_err(|_| {
         usage(format!(
@@ -233,7 +258,14 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         conf.search.clear();
         conf.ndots = 0;
     }
-    let servers = dns::servers(&words.servers, &conf);
+    let default_port = if args.tls {
+        853
+    } else if args.https.is_some() {
+        443
+    } else {
+        53
+    };
+    let servers = dns::servers(&words.servers(default_port), &conf);
     let opts = QueryOptions {
         recursion_desired: !args.norecurse,
         dnssec_ok: args.dnssec,
@@ -262,6 +294,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             },
             cookie: args.cookie,
         },
+        secure: (args.tls || args.https.is_some()).then(|| dns::Secure {
+            server_name: args.tls_name.clone(),
+            ca_file: args.tls_ca.clone(),
+            https_path: args.https.clone(),
+        }),
     };
     let tries = args.tries.unwrap_or(conf.attempts);
     conf.attempts = tries;
@@ -329,7 +366,18 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             }
             Err(e) => return Err(e.into()),
         };
-        reports.push(build(&q, &a));
+        let transport = match &args.https {
+            Some(_) => "https",
+            None if args.tls => "tls",
+            None => {
+                if a.tcp {
+                    "tcp"
+                } else {
+                    "udp"
+                }
+            }
+        };
+        reports.push(build_via(&q, &a, transport));
     }
     if out.json {
         print_json(&serde_json::json!({ "results": reports }))?;
@@ -375,7 +423,7 @@ fn run_trace(
     } else {
         args.root
             .iter()
-            .map(|r| parse_server(r))
+            .map(|r| parse_server(r).map(|(ip, port)| SocketAddr::new(ip, port.unwrap_or(53))))
             .collect::<anyhow::Result<_>>()?
     };
     let fq = if name.ends_with('.') {

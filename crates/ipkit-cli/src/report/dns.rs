@@ -32,7 +32,7 @@ pub struct DnsReport {
     pub query_time_ms: f64,
     /// Answer size in bytes.
     pub size: usize,
-    /// "udp" or "tcp".
+    /// "udp", "tcp", "tls" or "https".
     pub transport: &'static str,
     /// A truncated UDP answer was retried over TCP.
     pub retried_over_tcp: bool,
@@ -260,8 +260,9 @@ pub fn flags(m: &Message) -> Vec<&'static str> {
     f
 }
 
-/// Build the report of one exchange.
-pub fn build(q: &Question, a: &Answer) -> DnsReport {
+/// Build the report of one exchange; `transport` names how it travelled
+/// (udp, tcp, tls, https).
+pub fn build_via(q: &Question, a: &Answer, transport: &'static str) -> DnsReport {
     let m = &a.message;
     let views = |rs: &[Record]| {
         rs.iter()
@@ -284,10 +285,15 @@ pub fn build(q: &Question, a: &Answer) -> DnsReport {
         additional: views(&m.additionals),
         query_time_ms: a.elapsed.as_secs_f64() * 1000.0,
         size: a.size,
-        transport: if a.tcp { "tcp" } else { "udp" },
+        transport,
         retried_over_tcp: a.retried_over_tcp,
         rejected: a.rejected,
         edns_payload: m.edns.as_ref().map(|e| e.max_payload()),
         edns_options: edns_options(m),
     }
+}
+
+/// Build the report of a plain (UDP/TCP) exchange.
+pub fn build(q: &Question, a: &Answer) -> DnsReport {
+    build_via(q, a, if a.tcp { "tcp" } else { "udp" })
 }
