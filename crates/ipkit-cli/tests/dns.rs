@@ -16,7 +16,11 @@ fn zone() -> String {
     let mut z = String::from(
         "$ORIGIN lab.test.\n$TTL 300\n@ IN SOA ns.lab.test. admin.lab.test. 1 3600 600 86400 300\n@ IN NS ns\nns IN A 127.0.0.1\n\
          www IN A 192.0.2.1\nwww IN AAAA 2001:db8::1\na1 IN CNAME a2\na2 IN CNAME www\nmail IN MX 10 mx1.lab.test.\n\
-         sub IN NS ns.sub\nns.sub IN A 192.0.2.53\ngen IN TYPE65534 \\# 4 01020304\n",
+         sub IN NS ns.sub\nns.sub IN A 192.0.2.53\ngen IN TYPE65534 \\# 4 01020304\n\
+         @ IN DNSKEY 257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==\n\
+         sub IN DS 60485 13 2 D4B7D520E7BB5F0F67674A0CCEB1E3E0614B93C4F9E99B8383F6A1E4469DA50A\n\
+         @ IN RRSIG SOA 13 2 300 20300101000000 20200101000000 60485 lab.test. c2lnbmF0dXJlLWJ5dGVzLWZvci10ZXN0aW5nLW9ubHk=\n\
+         www IN RRSIG A 13 3 300 20300101000000 20200101000000 60485 lab.test. c2lnbmF0dXJlLWJ5dGVzLWZvci10ZXN0aW5nLW9ubHk=\n",
     );
     z.push_str(&format!(
         "longtxt IN TXT \"{}\" \"{}\"\n",
@@ -444,10 +448,10 @@ fn edns_options_and_zone_transfer() {
         "SOA first and last"
     );
     // SOA, NS, ns A, www A+AAAA, a1, a2, mail MX, sub NS + glue, gen, longtxt,
-    // 40 many, 100 big, and the closing SOA.
+    // DNSKEY, DS, two RRSIGs (SOA, www A), 40 many, 100 big, and the closing SOA.
     assert_eq!(
         records.len(),
-        1 + 1 + 1 + 2 + 1 + 1 + 1 + 2 + 1 + 1 + 40 + 100 + 1
+        1 + 1 + 1 + 2 + 1 + 1 + 1 + 2 + 1 + 1 + 4 + 40 + 100 + 1
     );
     assert!(text.contains("big.lab.test.\t300\tIN\tA\t203.0.113.100"));
 }
@@ -590,4 +594,108 @@ fn dns_over_tls_and_https() {
         "--short",
     ]);
     assert_eq!(stdout(&o), "192.0.2.1\n");
+}
+
+#[test]
+fn dnssec_records_ipv6_servers_and_interfaces() {
+    let nsd = server();
+    // DNSSEC records are shown in presentation form.
+    let (code, v) = dns_json(&nsd, &["www.lab.test", "RRSIG"]);
+    assert_eq!(code, Some(0));
+    let sig = v["results"][0]["answer"][0]["data"].as_str().unwrap();
+    assert!(
+        sig.starts_with("A ") && sig.contains(" 60485 lab.test. "),
+        "{sig}"
+    );
+    let (_, v) = dns_json(&nsd, &["lab.test", "DNSKEY"]);
+    assert!(
+        v["results"][0]["answer"][0]["data"]
+            .as_str()
+            .unwrap()
+            .starts_with("257 3 13"),
+        "{v}"
+    );
+    let (_, v) = dns_json(&nsd, &["sub.lab.test", "DS"]);
+    assert!(
+        v["results"][0]["answer"][0]["data"]
+            .as_str()
+            .unwrap()
+            .starts_with("60485 13 2"),
+        "{v}"
+    );
+
+    // An IPv6 server.
+    let o = ipkit(&[
+        "dns",
+        "www.lab.test",
+        "AAAA",
+        &format!("@[::1]:{}", nsd.port),
+        "--short",
+    ]);
+    assert_eq!(stdout(&o), "2001:db8::1\n", "{}", stderr(&o));
+    // Bound to an interface: lo reaches the server, an unknown name is refused.
+    let at = format!("@127.0.0.1:{}", nsd.port);
+    let o = ipkit(&[
+        "dns",
+        "www.lab.test",
+        "A",
+        &at,
+        "--interface",
+        "lo",
+        "--short",
+    ]);
+    if o.status.success() {
+        assert_eq!(stdout(&o), "192.0.2.1\n");
+    } else {
+        assert!(
+            stderr(&o).contains("CAP_NET_RAW"),
+            "only a missing privilege may stop it: {}",
+            stderr(&o)
+        );
+    }
+    let o = ipkit(&["dns", "www.lab.test", "A", &at, "--interface", "nosuch0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("interface nosuch0"), "{}", stderr(&o));
+}
+
+#[test]
+fn dnssec_sets_do_and_shows_ad() {
+    let fake = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = fake.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        fake.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut buf = [0u8; 1500];
+        let (n, peer) = fake.recv_from(&mut buf).unwrap();
+        let query = Message::from_vec(&buf[..n]).unwrap();
+        let dnssec_ok = query.edns.as_ref().is_some_and(|e| e.flags().dnssec_ok);
+        let mut reply = Message::new(query.metadata.id, MessageType::Response, OpCode::Query);
+        reply.metadata.authentic_data = dnssec_ok;
+        reply.add_query(query.queries[0].clone());
+        reply.answers.push(Record::from_rdata(
+            query.queries[0].name().clone(),
+            60,
+            RData::A(A::new(192, 0, 2, 7)),
+        ));
+        fake.send_to(&reply.to_vec().unwrap(), peer).unwrap();
+        dnssec_ok
+    });
+    let o = ipkit(&[
+        "dns",
+        "--json",
+        "signed.test",
+        "A",
+        &format!("@{addr}"),
+        "--dnssec",
+    ]);
+    assert!(server.join().unwrap(), "the query carried the DO bit");
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v["results"][0]["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "ad"),
+        "AD shown: {v}"
+    );
 }

@@ -190,8 +190,13 @@ impl Nsd {
         ));
         std::fs::create_dir_all(&dir).expect("nsd dir");
         let mut conf = format!(
-            "server:\n  ip-address: {addr}@{port}\n  username: \"\"\n  zonesdir: \"{d}\"\n  pidfile: \"\"\n  xfrdfile: \"{d}/xfrd.state\"\n  zonelistfile: \"{d}/zone.list\"\n  database: \"\"\n  server-count: 1\n  verbosity: 1\n  rrl-ratelimit: 0\n  nsid: \"ascii_ipkit-lab\"\nremote-control:\n  control-enable: no\n",
-            d = dir.display()
+            "server:\n  ip-address: {addr}@{port}\n{v6}  username: \"\"\n  zonesdir: \"{d}\"\n  pidfile: \"\"\n  xfrdfile: \"{d}/xfrd.state\"\n  zonelistfile: \"{d}/zone.list\"\n  database: \"\"\n  server-count: 1\n  verbosity: 1\n  rrl-ratelimit: 0\n  nsid: \"ascii_ipkit-lab\"\nremote-control:\n  control-enable: no\n",
+            d = dir.display(),
+            v6 = if addr == "127.0.0.1" && port != 53 {
+                format!("  ip-address: ::1@{port}\n")
+            } else {
+                String::new()
+            },
         );
         for (name, text) in zones {
             std::fs::write(dir.join(format!("{name}.zone")), text).expect("zone file");

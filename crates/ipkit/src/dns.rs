@@ -52,6 +52,8 @@ pub struct QueryOptions {
     pub tcp: bool,
     /// Source address to bind the query socket to.
     pub source: Option<IpAddr>,
+    /// Interface to send from (SO_BINDTODEVICE; Linux, needs CAP_NET_RAW).
+    pub interface: Option<String>,
     /// EDNS options to send.
     pub edns_requests: EdnsRequests,
     /// DNS over TLS (RFC 7858) or over HTTPS (RFC 8484) instead of UDP/TCP.
@@ -96,6 +98,7 @@ impl Default for QueryOptions {
             timeout: Duration::from_secs(5),
             tcp: false,
             source: None,
+            interface: None,
             edns_requests: EdnsRequests::default(),
             secure: None,
         }
@@ -311,7 +314,9 @@ fn exchange_udp(
     o: &QueryOptions,
 ) -> Result<(Message, usize, u32), DnsError> {
     let io = |op| move |source| DnsError::Io { op, server, source };
-    let sock = UdpSocket::bind(bind_addr(server, o.source)).map_err(io("binding a socket for"))?;
+    let sock: UdpSocket = open_socket(server, o, socket2::Type::DGRAM)
+        .map_err(io("binding a socket for"))?
+        .into();
     // Connected: the kernel drops datagrams from any other address or port.
     sock.connect(server).map_err(io("connecting to"))?;
     sock.send(wire).map_err(io("sending to"))?;
@@ -425,17 +430,49 @@ fn exchange_tcp(
 
 /// Connect over TCP, from `o.source` when given (bound before connecting).
 pub(crate) fn tcp_connect(server: SocketAddr, o: &QueryOptions) -> io::Result<TcpStream> {
-    let Some(source) = o.source else {
+    if o.source.is_none() && o.interface.is_none() {
         return TcpStream::connect_timeout(&server, o.timeout);
-    };
-    let sock = socket2::Socket::new(
-        socket2::Domain::for_address(server),
-        socket2::Type::STREAM,
-        Some(socket2::Protocol::TCP),
-    )?;
-    sock.bind(&SocketAddr::new(source, 0).into())?;
+    }
+    let sock = open_socket(server, o, socket2::Type::STREAM)?;
     sock.connect_timeout(&server.into(), o.timeout)?;
     Ok(sock.into())
+}
+
+/// A socket of `kind` for talking to `server`, bound to `o.source` and to
+/// `o.interface` when given.
+pub(crate) fn open_socket(
+    server: SocketAddr,
+    o: &QueryOptions,
+    kind: socket2::Type,
+) -> io::Result<socket2::Socket> {
+    let sock = socket2::Socket::new(socket2::Domain::for_address(server), kind, None)?;
+    if let Some(ifname) = &o.interface {
+        bind_device(&sock, ifname)?;
+    }
+    sock.bind(&bind_addr(server, o.source).into())?;
+    Ok(sock)
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn bind_device(sock: &socket2::Socket, ifname: &str) -> io::Result<()> {
+    sock.bind_device(Some(ifname.as_bytes())).map_err(|e| {
+        let hint = if e.raw_os_error() == Some(libc::EPERM) {
+            " (binding to an interface needs CAP_NET_RAW: run as root or `setcap cap_net_raw+ep ipkit`)"
+        } else if e.raw_os_error() == Some(libc::ENODEV) {
+            " (no such interface; see `ip link`)"
+        } else {
+            ""
+        };
+        io::Error::new(e.kind(), format!("interface {ifname}: {e}{hint}"))
+    })
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn bind_device(_sock: &socket2::Socket, ifname: &str) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!("--interface {ifname}: not supported on this OS; use --source"),
+    ))
 }
 
 /// Read `/etc/resolv.conf` (a missing file is an empty configuration, as in

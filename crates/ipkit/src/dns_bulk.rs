@@ -16,7 +16,7 @@
 
 use std::collections::VecDeque;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::{Message, ResponseCode};
@@ -123,27 +123,11 @@ pub fn run(
 ) -> Result<BulkStats, DnsError> {
     let server = o.server;
     let io_err = |op| move |source| DnsError::Io { op, server, source };
-    let local = match server {
-        SocketAddr::V4(_) => SocketAddr::new(
-            o.query.source.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
-            0,
-        ),
-        SocketAddr::V6(_) => SocketAddr::new(
-            o.query.source.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
-            0,
-        ),
-    };
-    let sock = socket2::Socket::new(
-        socket2::Domain::for_address(server),
-        socket2::Type::DGRAM,
-        None,
-    )
-    .map_err(io_err("opening a socket for"))?;
+    let sock = crate::dns::open_socket(server, &o.query, socket2::Type::DGRAM)
+        .map_err(io_err("opening a socket for"))?;
     // Answers arrive in bursts; a small buffer would drop them.
     let _ = sock.set_recv_buffer_size(8 << 20);
     let _ = sock.set_send_buffer_size(4 << 20);
-    sock.bind(&local.into())
-        .map_err(io_err("binding a socket for"))?;
     sock.connect(&server.into())
         .map_err(io_err("connecting to"))?;
     let sock: UdpSocket = sock.into();

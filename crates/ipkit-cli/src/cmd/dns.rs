@@ -101,6 +101,9 @@ pub struct Args {
     /// Send the query from this local address.
     #[arg(long, value_name = "ADDRESS")]
     pub source: Option<IpAddr>,
+    /// Send the query through this interface (SO_BINDTODEVICE; needs CAP_NET_RAW).
+    #[arg(long, value_name = "NAME")]
+    pub interface: Option<String>,
     /// Do not apply resolv.conf's search list.
     #[arg(long)]
     pub no_search: bool,
@@ -282,6 +285,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         },
         tcp: args.tcp || conf.use_vc,
         source: args.source,
+        interface: args.interface.clone(),
         edns_requests: dns::EdnsRequests {
             nsid: args.nsid,
             client_subnet: match &args.subnet {

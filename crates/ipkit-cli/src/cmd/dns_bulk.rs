@@ -132,6 +132,7 @@ pub fn run(
             edns_payload: (args.bufsize > 0).then_some(args.bufsize),
             timeout: timeout.max(Duration::from_secs(2)),
             source: args.source,
+            interface: args.interface.clone(),
             ..QueryOptions::default()
         },
     };
