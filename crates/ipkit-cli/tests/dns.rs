@@ -699,3 +699,36 @@ fn dnssec_sets_do_and_shows_ad() {
         "AD shown: {v}"
     );
 }
+
+#[test]
+fn answers_from_another_port_are_never_accepted() {
+    let fake = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let impostor = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = fake.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        fake.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut buf = [0u8; 1500];
+        let (n, peer) = fake.recv_from(&mut buf).unwrap();
+        let query = Message::from_vec(&buf[..n]).unwrap();
+        let answer = |ip: A| {
+            let mut reply = Message::new(query.metadata.id, MessageType::Response, OpCode::Query);
+            reply.add_query(query.queries[0].clone());
+            reply.answers.push(Record::from_rdata(
+                query.queries[0].name().clone(),
+                60,
+                RData::A(ip),
+            ));
+            reply.to_vec().unwrap()
+        };
+        // A perfect forgery (right id and question) from the wrong port first…
+        impostor
+            .send_to(&answer(A::new(203, 0, 113, 66)), peer)
+            .unwrap();
+        // …then the real server's answer.
+        fake.send_to(&answer(A::new(192, 0, 2, 7)), peer).unwrap();
+    });
+    let o = ipkit(&["dns", "spoof.test", "A", &format!("@{addr}"), "--short"]);
+    server.join().unwrap();
+    assert_eq!(stdout(&o), "192.0.2.7\n", "{}", stderr(&o));
+}
