@@ -15,6 +15,7 @@
 //! - [`resolvconf`]: resolv.conf as glibc reads it, and the search-list order.
 //! - [`set`]: address sets: merge, exclude, split, ranges.
 //! - [`services`]: the services and protocols databases (and a built-in copy).
+//! - [`wire`]: IPv4/IPv6/ICMP/UDP/TCP packet views, smoltcp style.
 //! - [`scan`]: finding addresses in text with exact boundaries.
 
 #![deny(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -27,5 +28,6 @@ pub mod scan;
 pub mod services;
 pub mod set;
 pub mod sockaddr;
+pub mod wire;
 
 pub use prefix::{IpNet, Ipv4Net, Ipv6Net, PrefixError};
