@@ -236,7 +236,8 @@ impl<'a> Repr<'a> {
     /// use ipkit_core::wire::icmpv4::{Packet, Repr};
     /// let mut b = [8u8, 0, 0, 0, 0x12, 0x34, 0, 1, b'h', b'i'];
     /// Packet::new_checked(&mut b[..]).unwrap().fill_checksum();
-    /// let r = Repr::parse(&Packet::new_checked(&b[..]).unwrap()).unwrap();
+    /// let p = Packet::new_checked(&b[..]).unwrap();
+    /// let r = Repr::parse(&p).unwrap();
     /// assert_eq!(r, Repr::EchoRequest { ident: 0x1234, seq_no: 1, data: b"hi" });
     /// ```
     pub fn parse<T: AsRef<[u8]> + ?Sized>(p: &'a Packet<&'a T>) -> Result<Repr<'a>, WireError> {
