@@ -1,6 +1,7 @@
 //! Integration tests: they run the real `ipkit` binary.
 
 mod addr;
+mod cidr;
 mod cli;
 mod dns;
 mod lab;

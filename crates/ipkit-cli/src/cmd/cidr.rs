@@ -1,15 +1,443 @@
-//! `ipkit cidr`: sets of prefixes. (Being written.)
+//! `ipkit cidr`: sets of prefixes — merge, exclude, split, range2cidr,
+//! cidr2range, hosts, match/contains, count — over IPv4 and IPv6, from
+//! arguments, `--file`, or stdin. The set logic is `ipkit_core::set`.
+//!
+//! A bad line is reported on stderr with its number, counted and skipped;
+//! the exit code is then 2. JSON: one document per run (`{"prefixes": […]}`,
+//! `{"ranges": […]}`, `{"ipv4": N, "ipv6": "N"}`); `hosts` and `match` stream
+//! NDJSON records.
 
-use crate::output::Output;
+use std::io::{BufWriter, Write};
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use ipkit_core::IpNet;
+use ipkit_core::set::{IpSet, split, split_len_for_count};
+use serde::Serialize;
+
+use crate::exit::usage;
+use crate::input::{BadLines, Source};
+use crate::output::{Output, print_json, write_record};
 
 /// Examples shown under `--help`.
-pub const EXAMPLES: &str = "Examples:\n  ipkit cidr merge 10.0.0.0/24 10.0.1.0/24";
+pub const EXAMPLES: &str = "Examples:
+  ipkit cidr merge 10.0.0.0/24 10.0.1.0/24          10.0.0.0/23
+  ipkit cidr merge --file prefixes.txt               millions of lines, IPv4 and IPv6
+  ipkit cidr exclude 10.0.0.0/8 --remove 10.1.0.0/16
+  ipkit cidr split 192.0.2.0/24 --into /26
+  ipkit cidr split 2001:db8::/32 --count 4
+  ipkit cidr range2cidr 192.0.2.1-192.0.2.6
+  ipkit cidr cidr2range 192.0.2.0/25
+  ipkit cidr hosts 192.0.2.0/29
+  ipkit cidr match --set 10.0.0.0/8 < access.log    lines whose first address is in the set
+  ipkit cidr count 10.0.0.0/8 2001:db8::/64";
 
 /// Arguments of `ipkit cidr`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    op: Op,
+}
+
+/// Where the input prefixes come from.
+#[derive(Debug, clap::Args)]
+struct Inputs {
+    /// Prefixes, ranges or addresses (else --file, else stdin).
+    #[arg(value_name = "PREFIX")]
+    items: Vec<String>,
+    /// Read them from FILE, one per line (`-` for stdin).
+    #[arg(long, short = 'f', value_name = "FILE")]
+    file: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Op {
+    /// Aggregate into the minimal sorted prefix list.
+    Merge(Inputs),
+    /// Remove prefixes from the set.
+    Exclude {
+        #[command(flatten)]
+        inputs: Inputs,
+        /// Prefixes to remove.
+        #[arg(long, value_name = "PREFIX", num_args = 1.., required_unless_present = "remove_file")]
+        remove: Vec<String>,
+        /// Read the prefixes to remove from FILE.
+        #[arg(long, value_name = "FILE")]
+        remove_file: Option<PathBuf>,
+    },
+    /// Split each prefix into subnets of one length, or into at least N parts.
+    Split {
+        #[command(flatten)]
+        inputs: Inputs,
+        /// The new prefix length (`/26` or `26`).
+        #[arg(
+            long,
+            value_name = "/LEN",
+            required_unless_present = "count",
+            conflicts_with = "count"
+        )]
+        into: Option<String>,
+        /// At least this many parts (rounded up to a power of two).
+        #[arg(long, value_name = "N")]
+        count: Option<u128>,
+        /// Refuse to print more subnets than this.
+        #[arg(long, value_name = "N", default_value_t = 1 << 20)]
+        limit: u128,
+    },
+    /// Ranges (`A-B` or `A B`) to the fewest covering prefixes.
+    Range2cidr(Inputs),
+    /// Prefixes to merged ranges (`first-last`).
+    Cidr2range(Inputs),
+    /// List every address of the prefixes.
+    Hosts {
+        #[command(flatten)]
+        inputs: Inputs,
+        /// Refuse to list more addresses than this.
+        #[arg(long, value_name = "N", default_value_t = 65_536)]
+        limit: u128,
+        /// For IPv4 prefixes shorter than /31, skip network and broadcast.
+        #[arg(long)]
+        usable: bool,
+    },
+    /// Print input lines whose first address lies in the set.
+    #[command(alias = "contains")]
+    Match {
+        #[command(flatten)]
+        inputs: Inputs,
+        /// The set's prefixes.
+        #[arg(long, value_name = "PREFIX", num_args = 1.., required_unless_present = "set_file")]
+        set: Vec<String>,
+        /// Read the set from FILE.
+        #[arg(long, value_name = "FILE")]
+        set_file: Option<PathBuf>,
+        /// Print lines NOT in the set instead.
+        #[arg(long, short = 'v')]
+        invert: bool,
+    },
+    /// Count the addresses the prefixes cover (overlaps counted once).
+    Count(Inputs),
+}
+
+/// One item of input: a prefix/address, or a range.
+enum Item {
+    Net(IpNet),
+    Range(IpAddr, IpAddr),
+}
+
+fn parse_item(text: &str) -> Result<Item, String> {
+    let text = text.trim();
+    let range = text.split_once('-').or_else(|| {
+        let mut w = text.split_whitespace();
+        match (w.next(), w.next(), w.next()) {
+            (Some(a), Some(b), None) => Some((a, b)),
+            _ => None,
+        }
+    });
+    if let Some((a, b)) = range {
+        let (a, b) = (a.trim(), b.trim());
+        let s: IpAddr = a
+            .parse()
+            .map_err(|_| format!("'{a}' is not an IP address"))?;
+        let e: IpAddr = b
+            .parse()
+            .map_err(|_| format!("'{b}' is not an IP address"))?;
+        return Ok(Item::Range(s, e));
+    }
+    text.parse::<IpNet>()
+        .map(Item::Net)
+        .map_err(|e| e.to_string())
+}
+
+/// Read every item of a source into a set, reporting bad lines.
+fn read_set(source: Source, bad: &mut BadLines) -> anyhow::Result<IpSet> {
+    let mut set = IpSet::new();
+    let name = source.name().to_string();
+    source.for_each_line(|n, line| {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            return Ok(());
+        }
+        match parse_item(line) {
+            Ok(Item::Net(net)) => set.add_net(net),
+            Ok(Item::Range(s, e)) => {
+                if let Err(err) = set.add_range(s, e) {
+                    bad.report(&name, n, err);
+                }
+            }
+            Err(err) => bad.report(&name, n, err),
+        }
+        Ok(())
+    })?;
+    Ok(set)
+}
+
+fn open(inputs: Inputs) -> anyhow::Result<Source> {
+    Source::open(inputs.items, inputs.file)
+}
+
+#[derive(Serialize)]
+struct PrefixDoc {
+    /// The resulting prefixes, IPv4 first, ascending.
+    prefixes: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct RangeDoc {
+    /// The merged ranges, `{"first", "last"}`, IPv4 first.
+    ranges: Vec<RangeView>,
+}
+
+#[derive(Serialize)]
+struct RangeView {
+    first: String,
+    last: String,
+}
+
+#[derive(Serialize)]
+struct CountDoc {
+    /// IPv4 addresses covered.
+    ipv4: u64,
+    /// IPv6 addresses covered (a decimal string; saturates at 2^128-1).
+    ipv6: String,
+}
+
+fn print_prefixes(set: &mut IpSet, out: &Output) -> anyhow::Result<()> {
+    set.normalize();
+    if out.json {
+        let mut prefixes = Vec::new();
+        set.for_each_prefix(|p| prefixes.push(p.to_string()));
+        return print_json(&PrefixDoc { prefixes });
+    }
+    let stdout = std::io::stdout();
+    let mut w = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut err = None;
+    set.for_each_prefix(|p| {
+        if err.is_none() {
+            err = writeln!(w, "{p}").err();
+        }
+    });
+    if let Some(e) = err {
+        return Err(e.into());
+    }
+    w.flush()?;
+    Ok(())
+}
 
 /// Run `ipkit cidr`.
-pub fn run(_args: Args, _out: &Output) -> anyhow::Result<u8> {
-    Ok(crate::exit::OK)
+pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
+    let mut bad = BadLines::default();
+    match args.op {
+        Op::Merge(inputs) | Op::Range2cidr(inputs) => {
+            let mut set = read_set(open(inputs)?, &mut bad)?;
+            print_prefixes(&mut set, out)?;
+        }
+        Op::Exclude {
+            inputs,
+            remove,
+            remove_file,
+        } => {
+            let mut set = read_set(open(inputs)?, &mut bad)?;
+            let removal = if remove.is_empty() {
+                Source::open(Vec::new(), remove_file)?
+            } else {
+                Source::Args(remove)
+            };
+            let mut minus = read_set(removal, &mut bad)?;
+            set.exclude(&mut minus);
+            print_prefixes(&mut set, out)?;
+        }
+        Op::Cidr2range(inputs) => {
+            let mut set = read_set(open(inputs)?, &mut bad)?;
+            set.normalize();
+            let ranges = set.ranges();
+            if out.json {
+                let ranges = ranges
+                    .iter()
+                    .map(|(a, b)| RangeView {
+                        first: a.to_string(),
+                        last: b.to_string(),
+                    })
+                    .collect();
+                print_json(&RangeDoc { ranges })?;
+            } else {
+                let mut w = BufWriter::new(std::io::stdout().lock());
+                for (a, b) in ranges {
+                    writeln!(w, "{a}-{b}")?;
+                }
+                w.flush()?;
+            }
+        }
+        Op::Count(inputs) => {
+            let mut set = read_set(open(inputs)?, &mut bad)?;
+            set.normalize();
+            let (v4, v6) = set.count();
+            if out.json {
+                print_json(&CountDoc {
+                    ipv4: v4,
+                    ipv6: v6.to_string(),
+                })?;
+            } else {
+                println!("IPv4 addresses: {v4}\nIPv6 addresses: {v6}");
+            }
+        }
+        Op::Split {
+            inputs,
+            into,
+            count,
+            limit,
+        } => {
+            let source = open(inputs)?;
+            let name = source.name().to_string();
+            let mut nets = Vec::new();
+            source.for_each_line(|n, line| {
+                let line = line.split('#').next().unwrap_or("").trim();
+                if !line.is_empty() {
+                    match line.parse::<IpNet>() {
+                        Ok(net) => nets.push(net),
+                        Err(e) => bad.report(&name, n, e),
+                    }
+                }
+                Ok(())
+            })?;
+            let mut result = Vec::new();
+            for net in nets {
+                let max = if matches!(net, IpNet::V4(_)) { 32 } else { 128 };
+                let len = match (&into, count) {
+                    (Some(text), _) => {
+                        text.trim_start_matches('/').parse::<u8>().map_err(|_| {
+                            usage(format!("--into {text}: give a prefix length like /26"))
+                        })?
+                    }
+                    (None, Some(c)) => split_len_for_count(net.prefix_len(), max, c)
+                        .ok_or_else(|| usage(format!("{net} cannot be split into {c} parts")))?,
+                    (None, None) => return Err(usage("give --into /LEN or --count N")),
+                };
+                split(net, len, limit, |p| result.push(p))
+                    .map_err(|e| usage(format!("{e}; raise --limit to allow more")))?;
+            }
+            if out.json {
+                print_json(&PrefixDoc {
+                    prefixes: result.iter().map(ToString::to_string).collect(),
+                })?;
+            } else {
+                let mut w = BufWriter::new(std::io::stdout().lock());
+                for p in result {
+                    writeln!(w, "{p}")?;
+                }
+                w.flush()?;
+            }
+        }
+        Op::Hosts {
+            inputs,
+            limit,
+            usable,
+        } => {
+            let mut set = IpSet::new();
+            let source = open(inputs)?;
+            let name = source.name().to_string();
+            let mut nets = Vec::new();
+            source.for_each_line(|n, line| {
+                let line = line.split('#').next().unwrap_or("").trim();
+                if !line.is_empty() {
+                    match line.parse::<IpNet>() {
+                        Ok(net) => {
+                            set.add_net(net);
+                            nets.push(net);
+                        }
+                        Err(e) => bad.report(&name, n, e),
+                    }
+                }
+                Ok(())
+            })?;
+            set.normalize();
+            let (v4, v6) = set.count();
+            let total = u128::from(v4).saturating_add(v6);
+            if total > limit {
+                return Err(usage(format!(
+                    "these prefixes hold {total} addresses, more than --limit {limit}; raise --limit to list them"
+                )));
+            }
+            let mut w = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            let skip_edges = |ip: IpAddr| {
+                usable
+                    && nets.iter().any(|n| match n {
+                        IpNet::V4(n4) if n4.prefix_len() < 31 => {
+                            IpAddr::V4(n4.network()) == ip || IpAddr::V4(n4.broadcast()) == ip
+                        }
+                        _ => false,
+                    })
+            };
+            for (s, e) in set.v4.clone() {
+                for a in s..=e {
+                    let ip = IpAddr::V4(a.into());
+                    if !skip_edges(ip) {
+                        if out.json {
+                            write_record(&mut w, "host", &ip)?
+                        } else {
+                            writeln!(w, "{ip}")?
+                        }
+                    }
+                }
+            }
+            for (s, e) in set.v6.clone() {
+                let mut a = s;
+                loop {
+                    let ip = IpAddr::V6(a.into());
+                    if out.json {
+                        write_record(&mut w, "host", &ip)?
+                    } else {
+                        writeln!(w, "{ip}")?
+                    }
+                    if a == e {
+                        break;
+                    }
+                    a += 1;
+                }
+            }
+            w.flush()?;
+        }
+        Op::Match {
+            inputs,
+            set,
+            set_file,
+            invert,
+        } => {
+            let set_source = if set.is_empty() {
+                Source::open(Vec::new(), set_file)?
+            } else {
+                Source::Args(set)
+            };
+            let mut the_set = read_set(set_source, &mut bad)?;
+            the_set.normalize();
+            let source = open(inputs)?;
+            let mut w = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            let mut matched = 0u64;
+            source.for_each_line(|n, line| {
+                let first = line
+                    .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+                    .find(|w| !w.is_empty())
+                    .unwrap_or("");
+                let addr = first.split('/').next().unwrap_or("").parse::<IpAddr>().ok();
+                let inside = addr.is_some_and(|a| the_set.contains(a));
+                if addr.is_some() && inside != invert {
+                    matched += 1;
+                    if out.json {
+                        write_record(
+                            &mut w,
+                            "match",
+                            &serde_json::json!({ "line": n, "text": line }),
+                        )?;
+                    } else {
+                        writeln!(w, "{line}")?;
+                    }
+                }
+                Ok(())
+            })?;
+            w.flush()?;
+            if matched == 0 && bad.count == 0 {
+                return Ok(crate::exit::NEGATIVE);
+            }
+        }
+    }
+    Ok(bad.finish())
 }
