@@ -3,7 +3,7 @@
 //! source name so a bad one can be reported exactly and skipped.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader};
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -111,14 +111,6 @@ impl Source {
                     }
                 }))
             }
-        }
-    }
-
-    /// The raw byte stream (for `ipkit grep`, which scans bytes, not lines).
-    pub fn into_reader(self) -> Box<dyn Read> {
-        match self {
-            Source::Args(v) => Box::new(io::Cursor::new(v.join("\n").into_bytes())),
-            Source::Reader { reader, .. } => Box::new(reader),
         }
     }
 }

@@ -4,6 +4,7 @@ mod addr;
 mod cidr;
 mod cli;
 mod dns;
+mod grep;
 mod lab;
 mod resolve;
 mod service;

@@ -1,1 +1,326 @@
-//! placeholder
+//! Finding IP addresses in text with exact boundaries, fast.
+//!
+//! What counts: a dotted quad of four decimal octets 0–255 without leading
+//! zeros, or an IPv6 address as `std` parses it (compressed forms, embedded
+//! IPv4, an optional `%zone`), optionally followed by `/prefix` (0–32, 0–128)
+//! and, for IPv4, `:port`; IPv6 with a port is written `[addr]:port`.
+//!
+//! What does not: the address characters (`0-9 a-f A-F . :`) are taken as
+//! one token and the whole token must be an address, so `999.1.1.1`,
+//! `1.2.3.4.5`, `2024.01.02.3` and MAC addresses yield nothing; the byte
+//! before a token must not be a letter, digit, `_`, `.` or `:`, and the byte
+//! after must not be a letter, digit or `_` (so `v1.2.3.4`, `a1.2.3.4`,
+//! `1.2.3.4x` yield nothing, while `ip=1.2.3.4,` and `(1.2.3.4)` do). One
+//! trailing `.` or `:` is taken as punctuation (`from 1.2.3.4.`). A hyphen is
+//! a boundary: `1.2.3.4-beta` yields 1.2.3.4.
+//!
+//! Speed: `memchr2` jumps between `.` and `:` bytes; each candidate token is
+//! examined once and the scan resumes after it.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// One address found in text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Match {
+    /// Byte offset of the first byte (the `[` of `[v6]:port`).
+    pub start: usize,
+    /// Byte offset after the last byte (prefix and port included).
+    pub end: usize,
+    /// The address.
+    pub addr: IpAddr,
+    /// `/len` when written.
+    pub prefix_len: Option<u8>,
+    /// `:port` (IPv4) or `]:port` (IPv6) when written.
+    pub port: Option<u16>,
+}
+
+#[inline]
+fn is_addr_byte(b: u8) -> bool {
+    b.is_ascii_hexdigit() || b == b'.' || b == b':'
+}
+
+#[inline]
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Iterator over the addresses in `text`, in order.
+///
+/// # Examples
+/// ```
+/// use ipkit_core::scan::find_all;
+/// let found: Vec<String> = find_all(b"from 192.0.2.1:443 to [2001:db8::1]:80, not 999.1.1.1 or v1.2.3.4")
+///     .map(|m| format!("{} {:?}", m.addr, m.port))
+///     .collect();
+/// assert_eq!(found, ["192.0.2.1 Some(443)", "2001:db8::1 Some(80)"]);
+/// ```
+pub fn find_all(text: &[u8]) -> Scanner<'_> {
+    Scanner { text, pos: 0 }
+}
+
+/// See [`find_all`].
+#[derive(Debug, Clone)]
+pub struct Scanner<'a> {
+    text: &'a [u8],
+    pos: usize,
+}
+
+impl Iterator for Scanner<'_> {
+    type Item = Match;
+
+    fn next(&mut self) -> Option<Match> {
+        let t = self.text;
+        while self.pos < t.len() {
+            let i = self.pos + memchr::memchr2(b'.', b':', &t[self.pos..])?;
+            // The token of address bytes around the trigger.
+            let mut s = i;
+            while s > 0 && is_addr_byte(t[s - 1]) {
+                s -= 1;
+            }
+            let mut e = i + 1;
+            while e < t.len() && is_addr_byte(t[e]) {
+                e += 1;
+            }
+            self.pos = e;
+            if s > 0 && (is_word(t[s - 1])) {
+                continue;
+            }
+            if let Some(m) = candidate(t, s, e) {
+                self.pos = m.end.max(e);
+                return Some(m);
+            }
+        }
+        None
+    }
+}
+
+impl std::iter::FusedIterator for Scanner<'_> {}
+
+/// Validate the token `t[s..e]` and what follows it.
+fn candidate(t: &[u8], s: usize, e: usize) -> Option<Match> {
+    let tok = &t[s..e];
+    if let Some(colon) = tok.iter().position(|&b| b == b':') {
+        if let Some(m) = candidate_v6(t, s, e) {
+            return Some(m);
+        }
+        // `a.b.c.d:port`: the colon ends the address.
+        if colon == 0 || tok[colon + 1..].contains(&b':') {
+            return None;
+        }
+        return candidate(t, s, s + colon);
+    }
+    // IPv4: trim one trailing dot (sentence end).
+    let (tok, e) = match tok.last() {
+        Some(b'.') => (&tok[..tok.len() - 1], e - 1),
+        _ => (tok, e),
+    };
+    let addr = parse_v4(tok)?;
+    if t.get(e).is_some_and(|&b| is_word(b)) {
+        return None;
+    }
+    let mut end = e;
+    let mut prefix_len = None;
+    let mut port = None;
+    if t.get(end) == Some(&b'/') {
+        if let Some((n, len)) = number(t, end + 1, 2) {
+            if n <= 32 {
+                prefix_len = Some(u8::try_from(n).ok()?);
+                end += 1 + len;
+            }
+        }
+    } else if t.get(end) == Some(&b':') {
+        if let Some((n, len)) = number(t, end + 1, 5) {
+            if n <= 65535 {
+                port = Some(u16::try_from(n).ok()?);
+                end += 1 + len;
+            }
+        }
+    }
+    Some(Match {
+        start: s,
+        end,
+        addr: IpAddr::V4(addr),
+        prefix_len,
+        port,
+    })
+}
+
+fn candidate_v6(t: &[u8], s: usize, e: usize) -> Option<Match> {
+    let mut tok = &t[s..e];
+    let mut e = e;
+    let mut addr = std::str::from_utf8(tok).ok()?.parse::<Ipv6Addr>().ok();
+    if addr.is_none() && matches!(tok.last(), Some(b'.' | b':')) && !tok.ends_with(b"::") {
+        tok = &tok[..tok.len() - 1];
+        e -= 1;
+        addr = std::str::from_utf8(tok).ok()?.parse::<Ipv6Addr>().ok();
+    }
+    let addr = addr?;
+    if t.get(e).is_some_and(|&b| is_word(b)) {
+        return None;
+    }
+    let mut end = e;
+    // An optional zone: %name.
+    if t.get(end) == Some(&b'%') {
+        let z = end + 1;
+        let mut ze = z;
+        while ze < t.len() && (t[ze].is_ascii_alphanumeric() || matches!(t[ze], b'_' | b'-' | b'.'))
+        {
+            ze += 1;
+        }
+        if ze > z {
+            end = ze;
+        }
+    }
+    let mut start = s;
+    let mut prefix_len = None;
+    let mut port = None;
+    if t.get(end) == Some(&b'/') {
+        if let Some((n, len)) = number(t, end + 1, 3) {
+            if n <= 128 {
+                prefix_len = Some(u8::try_from(n).ok()?);
+                end += 1 + len;
+            }
+        }
+    } else if s > 0 && t[s - 1] == b'[' && t.get(end) == Some(&b']') {
+        start = s - 1;
+        end += 1;
+        if t.get(end) == Some(&b':') {
+            if let Some((n, len)) = number(t, end + 1, 5) {
+                if n <= 65535 {
+                    port = Some(u16::try_from(n).ok()?);
+                    end += 1 + len;
+                }
+            }
+        }
+    }
+    Some(Match {
+        start,
+        end,
+        addr: IpAddr::V6(addr),
+        prefix_len,
+        port,
+    })
+}
+
+/// Up to `max` decimal digits at `at`: (value, digit count).
+fn number(t: &[u8], at: usize, max: usize) -> Option<(u32, usize)> {
+    let mut n = 0u32;
+    let mut len = 0;
+    while len < max && at + len < t.len() && t[at + len].is_ascii_digit() {
+        n = n * 10 + u32::from(t[at + len] - b'0');
+        len += 1;
+    }
+    if len == 0 || (at + len < t.len() && t[at + len].is_ascii_digit()) {
+        return None;
+    }
+    Some((n, len))
+}
+
+/// A strict dotted quad: four decimal octets, no leading zeros.
+fn parse_v4(tok: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = tok.split(|&b| b == b'.');
+    for o in &mut octets {
+        let p = parts.next()?;
+        if p.is_empty()
+            || p.len() > 3
+            || (p.len() > 1 && p[0] == b'0')
+            || !p.iter().all(u8::is_ascii_digit)
+        {
+            return None;
+        }
+        let v = p.iter().fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
+        *o = u8::try_from(v).ok()?;
+    }
+    parts.next().is_none().then(|| Ipv4Addr::from(octets))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn found(text: &str) -> Vec<String> {
+        find_all(text.as_bytes())
+            .map(|m| {
+                let mut s = m.addr.to_string();
+                if let Some(p) = m.prefix_len {
+                    s += &format!("/{p}");
+                }
+                if let Some(p) = m.port {
+                    s += &format!(" port {p}");
+                }
+                s
+            })
+            .collect()
+    }
+
+    #[test]
+    fn true_addresses() {
+        let cases: &[(&str, &[&str])] = &[
+            ("1.2.3.4", &["1.2.3.4"]),
+            (
+                "ip=10.0.0.1, gw=(192.168.1.254)",
+                &["10.0.0.1", "192.168.1.254"],
+            ),
+            (
+                "\"8.8.8.8\" 0.0.0.0 255.255.255.255",
+                &["8.8.8.8", "0.0.0.0", "255.255.255.255"],
+            ),
+            ("from 192.0.2.1.", &["192.0.2.1"]),
+            (
+                "net 10.0.0.0/8 host 10.1.2.3:8080",
+                &["10.0.0.0/8", "10.1.2.3 port 8080"],
+            ),
+            ("1.2.3.4-beta", &["1.2.3.4"]),
+            (
+                "v6 2001:db8::1 and ::1 and fe80::1%eth0",
+                &["2001:db8::1", "::1", "fe80::1"],
+            ),
+            (
+                "[2001:db8::2]:443 2001:db8::/32",
+                &["2001:db8::2 port 443", "2001:db8::/32"],
+            ),
+            ("mapped ::ffff:192.0.2.1 end", &["::ffff:192.0.2.1"]),
+            ("at 2001:db8::5: failed", &["2001:db8::5"]),
+            ("abc::1 is an address", &["abc::1"]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(found(text), *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn lookalikes_yield_nothing() {
+        for text in [
+            "999.1.1.1",
+            "1.2.3.4.5",
+            "v1.2.3.4",
+            "a1.2.3.4",
+            "1.2.3.4x",
+            "01.2.3.4",
+            "1.2.3",
+            "version 2024.01.02.3",
+            "mac 00:11:22:33:44:55",
+            "time 12:34:56",
+            "std::vector",
+            "1.2.3.256",
+            "1.2.3.4_5",
+            "x:1.2.3.4",
+            "1.2.3.4.5.6.7.8",
+            "3.14159",
+        ] {
+            assert_eq!(found(text), Vec::<String>::new(), "{text}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_address_is_found_exactly_once(v4 in any::<u32>(), v6 in any::<u128>(), six in any::<bool>(), l in "[ (\"=,;\\[<]", r in "[ )\",;\\]>]") {
+            let ip: IpAddr = if six { Ipv6Addr::from(v6).into() } else { Ipv4Addr::from(v4).into() };
+            let text = format!("x{l}{ip}{r}y");
+            let got: Vec<IpAddr> = find_all(text.as_bytes()).map(|m| m.addr).collect();
+            prop_assert_eq!(got, vec![ip]);
+        }
+    }
+}
