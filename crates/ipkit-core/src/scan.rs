@@ -145,8 +145,27 @@ fn candidate(t: &[u8], s: usize, e: usize) -> Option<Match> {
     })
 }
 
+/// Whether `tok` can be an IPv6 address at all: 2 to 8 groups of at most
+/// four hex digits, at most one `::`, and — without `::` — exactly 7 colons
+/// (or 6 before an embedded IPv4). Rejects times and MACs without parsing.
+fn v6_shape(tok: &[u8]) -> bool {
+    let colons = tok.iter().filter(|&&b| b == b':').count();
+    let double = tok.windows(2).filter(|w| w == b"::").count();
+    let dots = tok.iter().filter(|&&b| b == b'.').count();
+    if colons < 2 || colons > 8 || double > 1 || !(dots == 0 || dots == 3) {
+        return false;
+    }
+    let groups_ok = tok
+        .split(|&b| b == b':')
+        .all(|g| g.len() <= 4 || g.contains(&b'.'));
+    groups_ok && (double == 1 || colons == 7 || (colons == 6 && dots == 3))
+}
+
 fn candidate_v6(t: &[u8], s: usize, e: usize) -> Option<Match> {
     let mut tok = &t[s..e];
+    if !v6_shape(tok) && !v6_shape(&tok[..tok.len() - 1]) {
+        return None;
+    }
     let mut e = e;
     let mut addr = std::str::from_utf8(tok).ok()?.parse::<Ipv6Addr>().ok();
     if addr.is_none() && matches!(tok.last(), Some(b'.' | b':')) && !tok.ends_with(b"::") {
@@ -217,7 +236,11 @@ fn number(t: &[u8], at: usize, max: usize) -> Option<(u32, usize)> {
 }
 
 /// A strict dotted quad: four decimal octets, no leading zeros.
+#[inline]
 fn parse_v4(tok: &[u8]) -> Option<Ipv4Addr> {
+    if tok.len() < 7 || tok.len() > 15 {
+        return None;
+    }
     let mut octets = [0u8; 4];
     let mut parts = tok.split(|&b| b == b'.');
     for o in &mut octets {

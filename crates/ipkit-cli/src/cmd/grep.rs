@@ -137,8 +137,15 @@ impl<W: Write> Searcher<'_, W> {
             if self.args.unique && !self.seen.insert(m.addr) {
                 continue;
             }
-            let ls = memchr::memrchr(b'\n', &block[..m.start]).map_or(0, |i| i + 1);
-            let le = memchr::memchr(b'\n', &block[m.end..]).map_or(block.len(), |i| m.end + i);
+            // Line bounds only when the mode needs them (-c -o needs none).
+            let need_lines = !(only && self.args.count) || numbered;
+            let (ls, le) = if need_lines {
+                let ls = memchr::memrchr(b'\n', &block[..m.start]).map_or(0, |i| i + 1);
+                let le = memchr::memchr(b'\n', &block[m.end..]).map_or(block.len(), |i| m.end + i);
+                (ls, le)
+            } else {
+                (m.start, m.end)
+            };
             if numbered {
                 line_no += memchr::memchr_iter(b'\n', &block[counted_to..ls]).count() as u64;
                 counted_to = ls;
