@@ -18,7 +18,7 @@ size=$(stat -c %s $data/web-1g.log)
 head -n 10000 $data/block.log | "$bin" grep -o | sed -e 's/^\[\(.*\)\]:[0-9]*$/\1/' > $data/got.txt
 diff -q $data/truth.txt $data/got.txt && echo "ok: ipkit grep -o finds exactly the true addresses (no lookalikes)"
 echo "rg -o false positives on the same lines: $(head -n 10000 $data/block.log | rg -o '[0-9]{1,3}(\.[0-9]{1,3}){3}' | grep -cvxFf $data/truth.txt || true)"
-hyperfine --warmup 1 --runs 5 --export-json $data/grep.json \
+hyperfine -N --output=pipe --warmup 1 --runs 7 --export-json $data/grep.json \
   "$bin grep -o -c $data/web-1g.log" \
   "rg -o -c '[0-9]{1,3}(\.[0-9]{1,3}){3}' $data/web-1g.log" \
   "grep -oE -c '[0-9]{1,3}(\.[0-9]{1,3}){3}' $data/web-1g.log"

@@ -34,14 +34,35 @@ pub struct Match {
     pub port: Option<u16>,
 }
 
+/// Byte classes, looked up once per byte: bit 0 an address byte
+/// (`0-9 a-f A-F . :`), bit 1 a word byte (letter, digit, `_`).
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b: u8 = 0;
+    loop {
+        let i = b as usize;
+        if b.is_ascii_hexdigit() || b == b'.' || b == b':' {
+            t[i] |= 1;
+        }
+        if b.is_ascii_alphanumeric() || b == b'_' {
+            t[i] |= 2;
+        }
+        if b == u8::MAX {
+            break;
+        }
+        b += 1;
+    }
+    t
+};
+
 #[inline]
 fn is_addr_byte(b: u8) -> bool {
-    b.is_ascii_hexdigit() || b == b'.' || b == b':'
+    CLASS[usize::from(b)] & 1 != 0
 }
 
 #[inline]
 fn is_word(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
+    CLASS[usize::from(b)] & 2 != 0
 }
 
 /// Iterator over the addresses in `text`, in order.
@@ -145,33 +166,56 @@ fn candidate(t: &[u8], s: usize, e: usize) -> Option<Match> {
     })
 }
 
-/// Whether `tok` can be an IPv6 address at all: 2 to 8 groups of at most
-/// four hex digits, at most one `::`, and — without `::` — exactly 7 colons
-/// (or 6 before an embedded IPv4). Rejects times and MACs without parsing.
+/// Whether `tok` can be an IPv6 address at all, in one pass: 2 to 8 colons,
+/// groups of at most four hex digits (the last may be a dotted IPv4), at most
+/// one `::`, and — without `::` — exactly 7 colons (6 before an embedded
+/// IPv4). Rejects times and MACs without parsing.
 fn v6_shape(tok: &[u8]) -> bool {
-    let colons = tok.iter().filter(|&&b| b == b':').count();
-    let double = tok.windows(2).filter(|w| w == b"::").count();
-    let dots = tok.iter().filter(|&&b| b == b'.').count();
-    if colons < 2 || colons > 8 || double > 1 || !(dots == 0 || dots == 3) {
+    let (mut colons, mut doubles, mut dots, mut group) = (0u32, 0u32, 0u32, 0u32);
+    let mut prev = 0u8;
+    for &b in tok {
+        match b {
+            b':' => {
+                colons += 1;
+                if prev == b':' {
+                    doubles += 1;
+                }
+                if dots > 0 || colons > 8 {
+                    return false;
+                }
+                group = 0;
+            }
+            b'.' => dots += 1,
+            _ => {
+                group += 1;
+                if group > 4 && dots == 0 {
+                    // Only the dotted tail may be longer; decided at the end.
+                    if group > 15 {
+                        return false;
+                    }
+                }
+            }
+        }
+        prev = b;
+    }
+    if colons < 2 || doubles > 1 || !(dots == 0 || dots == 3) || (dots == 0 && group > 4) {
         return false;
     }
-    let groups_ok = tok
-        .split(|&b| b == b':')
-        .all(|g| g.len() <= 4 || g.contains(&b'.'));
-    groups_ok && (double == 1 || colons == 7 || (colons == 6 && dots == 3))
+    doubles == 1 || colons == 7 || (colons == 6 && dots == 3)
 }
 
 fn candidate_v6(t: &[u8], s: usize, e: usize) -> Option<Match> {
     let mut tok = &t[s..e];
-    if !v6_shape(tok) && !v6_shape(&tok[..tok.len() - 1]) {
+    let trimmed_fits = matches!(tok.last(), Some(b'.' | b':')) && v6_shape(&tok[..tok.len() - 1]);
+    if !(v6_shape(tok) || trimmed_fits) {
         return None;
     }
     let mut e = e;
-    let mut addr = std::str::from_utf8(tok).ok()?.parse::<Ipv6Addr>().ok();
+    let mut addr = parse_v6(tok);
     if addr.is_none() && matches!(tok.last(), Some(b'.' | b':')) && !tok.ends_with(b"::") {
         tok = &tok[..tok.len() - 1];
         e -= 1;
-        addr = std::str::from_utf8(tok).ok()?.parse::<Ipv6Addr>().ok();
+        addr = parse_v6(tok);
     }
     let addr = addr?;
     if t.get(e).is_some_and(|&b| is_word(b)) {
@@ -219,6 +263,59 @@ fn candidate_v6(t: &[u8], s: usize, e: usize) -> Option<Match> {
         prefix_len,
         port,
     })
+}
+
+/// Parse IPv6 text: hex groups with at most one `::`, directly; forms with an
+/// embedded IPv4 tail go to std's parser. Same acceptance as std's.
+fn parse_v6(tok: &[u8]) -> Option<Ipv6Addr> {
+    if tok.contains(&b'.') {
+        return std::str::from_utf8(tok).ok()?.parse().ok();
+    }
+    fn groups(part: &[u8], out: &mut [u16; 8], n: &mut usize) -> Option<()> {
+        if part.is_empty() {
+            return Some(());
+        }
+        for g in part.split(|&b| b == b':') {
+            if g.is_empty() || g.len() > 4 || *n == 8 {
+                return None;
+            }
+            let mut v = 0u16;
+            for &c in g {
+                let d = match c {
+                    b'0'..=b'9' => c - b'0',
+                    b'a'..=b'f' => c - b'a' + 10,
+                    b'A'..=b'F' => c - b'A' + 10,
+                    _ => return None,
+                };
+                v = (v << 4) | u16::from(d);
+            }
+            out[*n] = v;
+            *n += 1;
+        }
+        Some(())
+    }
+    let mut head = [0u16; 8];
+    let mut tail = [0u16; 8];
+    let (mut hn, mut tn) = (0, 0);
+    match tok.windows(2).position(|w| w == b"::") {
+        Some(i) => {
+            groups(&tok[..i], &mut head, &mut hn)?;
+            groups(&tok[i + 2..], &mut tail, &mut tn)?;
+            if hn + tn > 7 {
+                return None;
+            }
+        }
+        None => {
+            groups(tok, &mut head, &mut hn)?;
+            if hn != 8 {
+                return None;
+            }
+        }
+    }
+    let mut segs = [0u16; 8];
+    segs[..hn].copy_from_slice(&head[..hn]);
+    segs[8 - tn..].copy_from_slice(&tail[..tn]);
+    Some(Ipv6Addr::from(segs))
 }
 
 /// Up to `max` decimal digits at `at`: (value, digit count).
@@ -338,6 +435,13 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn v6_parser_agrees_with_std(text in "[0-9a-fA-F:]{0,41}", v6 in any::<u128>()) {
+            prop_assert_eq!(parse_v6(text.as_bytes()), text.parse::<Ipv6Addr>().ok(), "{}", text);
+            let shown = Ipv6Addr::from(v6).to_string();
+            prop_assert_eq!(parse_v6(shown.as_bytes()), Some(Ipv6Addr::from(v6)));
+        }
+
         #[test]
         fn any_address_is_found_exactly_once(v4 in any::<u32>(), v6 in any::<u128>(), six in any::<bool>(), l in "[ (\"=,;\\[<]", r in "[ )\",;\\]>]") {
             let ip: IpAddr = if six { Ipv6Addr::from(v6).into() } else { Ipv4Addr::from(v4).into() };

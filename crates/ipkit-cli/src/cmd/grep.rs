@@ -94,6 +94,112 @@ struct Summary {
     errors: u64,
 }
 
+/// What a scan of one chunk of whole lines produced.
+#[derive(Default)]
+struct ChunkResult {
+    /// Rendered output, in order.
+    out: Vec<u8>,
+    /// Addresses that passed the filters.
+    matches: u64,
+    /// Lines holding at least one.
+    lines: u64,
+}
+
+/// Search one chunk of whole lines (`line_no`: the number of its first
+/// line). `seen` is the --unique set; without it chunks are independent and
+/// may be searched in parallel.
+fn scan_chunk(
+    args: &Args,
+    out: &Output,
+    name: &str,
+    show_name: bool,
+    block: &[u8],
+    mut line_no: u64,
+    mut seen: Option<&mut HashSet<IpAddr>>,
+) -> io::Result<ChunkResult> {
+    let mut r = ChunkResult::default();
+    let w = &mut r.out;
+    let only = args.only_matching || args.unique;
+    let numbered = args.line_number || out.json;
+    let filters =
+        args.v4 || args.v6 || args.only_global || args.only_private || args.exclude_reserved;
+    let keep = |m: &Match| {
+        let ip = m.addr;
+        !(args.v4 && !ip.is_ipv4()
+            || args.v6 && !ip.is_ipv6()
+            || args.only_global && !is_global(ip)
+            || args.only_private && !is_private(ip)
+            || args.exclude_reserved && is_reserved(ip))
+    };
+    // Line bounds only when the mode needs them (-c -o needs none).
+    let need_lines = !(only && args.count) || numbered;
+    let mut counted_to = 0usize;
+    let mut last_line_end = 0usize;
+    for m in find_all(block) {
+        if m.start < last_line_end && !only && !out.json {
+            continue; // this line is already printed
+        }
+        if filters && !keep(&m) {
+            continue;
+        }
+        if let Some(seen) = seen.as_deref_mut() {
+            if !seen.insert(m.addr) {
+                continue;
+            }
+        }
+        let (ls, le) = if need_lines {
+            let ls = memchr::memrchr(b'\n', &block[..m.start]).map_or(0, |i| i + 1);
+            let le = memchr::memchr(b'\n', &block[m.end..]).map_or(block.len(), |i| m.end + i);
+            (ls, le)
+        } else {
+            (m.start, m.end)
+        };
+        if numbered {
+            line_no += memchr::memchr_iter(b'\n', &block[counted_to..ls]).count() as u64;
+            counted_to = ls;
+        }
+        r.matches += 1;
+        let new_line = ls >= last_line_end;
+        if new_line {
+            r.lines += 1;
+        }
+        last_line_end = le.max(last_line_end);
+        if args.count {
+            continue;
+        }
+        if out.json {
+            let text = String::from_utf8_lossy(&block[m.start..m.end]);
+            let rec = MatchRecord {
+                file: name,
+                line: line_no,
+                addr: m.addr,
+                prefix_len: m.prefix_len,
+                port: m.port,
+                text: &text,
+            };
+            write_record(&mut *w, "match", &rec)?;
+            continue;
+        }
+        if !only && !new_line {
+            continue;
+        }
+        if show_name {
+            w.extend_from_slice(name.as_bytes());
+            w.push(b':');
+        }
+        if args.line_number {
+            write!(w, "{line_no}:")?;
+        }
+        w.extend_from_slice(if only {
+            &block[m.start..m.end]
+        } else {
+            &block[ls..le]
+        });
+        w.push(b'\n');
+    }
+    Ok(r)
+}
+
 struct Searcher<'o, W: Write> {
     args: &'o Args,
     out: &'o Output,
@@ -102,128 +208,146 @@ struct Searcher<'o, W: Write> {
     matches: u64,
     lines: u64,
     show_name: bool,
+    threads: usize,
 }
 
 impl<W: Write> Searcher<'_, W> {
-    fn keep(&self, m: &Match) -> bool {
-        let a = self.args;
-        let ip = m.addr;
-        !(a.v4 && !ip.is_ipv4()
-            || a.v6 && !ip.is_ipv6()
-            || a.only_global && !is_global(ip)
-            || a.only_private && !is_private(ip)
-            || a.exclude_reserved && is_reserved(ip))
-    }
-
-    fn filters_on(&self) -> bool {
-        let a = self.args;
-        a.v4 || a.v6 || a.only_global || a.only_private || a.exclude_reserved
-    }
-
-    /// Search one block of whole lines; `line_no` is the number of the block's first line.
-    fn block(&mut self, name: &str, block: &[u8], mut line_no: u64) -> io::Result<u64> {
-        let only = self.args.only_matching || self.args.unique;
+    /// Search a block of whole lines, split across the cores unless
+    /// --unique needs one ordered pass; returns the next line number.
+    fn block(&mut self, name: &str, block: &[u8], line_no: u64) -> io::Result<u64> {
         let numbered = self.args.line_number || self.out.json;
-        let mut counted_to = 0usize;
-        let mut last_line_end = 0usize;
-        let filters = self.filters_on();
-        for m in find_all(block) {
-            if m.start < last_line_end && !only && !self.out.json {
-                continue; // this line is already printed
+        let parts = if self.args.unique || block.len() < (256 << 10) {
+            1
+        } else {
+            self.threads
+        };
+        // Cut at newlines into `parts` chunks.
+        let mut bounds = vec![0usize];
+        for k in 1..parts {
+            let at = (block.len() * k / parts).max(*bounds.last().unwrap_or(&0));
+            let cut = memchr::memchr(b'\n', &block[at..]).map_or(block.len(), |i| at + i + 1);
+            bounds.push(cut);
+        }
+        bounds.push(block.len());
+        let chunks: Vec<&[u8]> = bounds.windows(2).map(|w| &block[w[0]..w[1]]).collect();
+        let mut bases = Vec::with_capacity(chunks.len());
+        let mut next = line_no;
+        for c in &chunks {
+            bases.push(next);
+            if numbered || chunks.len() > 1 {
+                next += memchr::memchr_iter(b'\n', c).count() as u64;
             }
-            if filters && !self.keep(&m) {
-                continue;
-            }
-            if self.args.unique && !self.seen.insert(m.addr) {
-                continue;
-            }
-            // Line bounds only when the mode needs them (-c -o needs none).
-            let need_lines = !(only && self.args.count) || numbered;
-            let (ls, le) = if need_lines {
-                let ls = memchr::memrchr(b'\n', &block[..m.start]).map_or(0, |i| i + 1);
-                let le = memchr::memchr(b'\n', &block[m.end..]).map_or(block.len(), |i| m.end + i);
-                (ls, le)
+        }
+        let (args, out, show) = (self.args, self.out, self.show_name);
+        let results: Vec<io::Result<ChunkResult>> = if chunks.len() == 1 {
+            let seen = if self.args.unique {
+                Some(&mut self.seen)
             } else {
-                (m.start, m.end)
+                None
             };
-            if numbered {
-                line_no += memchr::memchr_iter(b'\n', &block[counted_to..ls]).count() as u64;
-                counted_to = ls;
-            }
-            self.matches += 1;
-            let new_line = ls >= last_line_end;
-            if new_line {
-                self.lines += 1;
-            }
-            last_line_end = le.max(last_line_end);
-            if self.args.count {
-                continue;
-            }
-            let text = String::from_utf8_lossy(&block[m.start..m.end]);
-            if self.out.json {
-                let rec = MatchRecord {
-                    file: name,
-                    line: line_no,
-                    addr: m.addr,
-                    prefix_len: m.prefix_len,
-                    port: m.port,
-                    text: &text,
-                };
-                write_record(&mut self.w, "match", &rec)?;
-                continue;
-            }
-            if !only && !new_line {
-                continue;
-            }
-            if self.show_name {
-                write!(self.w, "{name}:")?;
-            }
-            if self.args.line_number {
-                write!(self.w, "{line_no}:")?;
-            }
-            if only {
-                self.w.write_all(&block[m.start..m.end])?;
-            } else {
-                self.w.write_all(&block[ls..le])?;
-            }
-            self.w.write_all(b"\n")?;
+            vec![scan_chunk(args, out, name, show, chunks[0], bases[0], seen)]
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = chunks
+                    .iter()
+                    .zip(&bases)
+                    .map(|(c, &base)| {
+                        scope.spawn(move || scan_chunk(args, out, name, show, c, base, None))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| Err(io::Error::other("a search thread failed")))
+                    })
+                    .collect()
+            })
+        };
+        for r in results {
+            let r = r?;
+            self.w.write_all(&r.out)?;
+            self.matches += r.matches;
+            self.lines += r.lines;
         }
-        if numbered {
-            line_no += memchr::memchr_iter(b'\n', &block[counted_to..]).count() as u64;
-        }
-        Ok(line_no)
+        Ok(if numbered || chunks.len() > 1 {
+            next
+        } else {
+            line_no + memchr::memchr_iter(b'\n', block).count() as u64
+        })
     }
 
-    fn stream(&mut self, name: &str, mut r: impl Read) -> io::Result<()> {
-        let mut buf = vec![0u8; 1 << 20];
-        let mut filled = 0usize;
+    /// Search a stream: while one 4 MiB block of whole lines is searched,
+    /// the next is read on another thread.
+    fn stream(&mut self, name: &str, mut r: impl Read + Send) -> io::Result<()> {
+        const BLOCK: usize = 4 << 20;
+        let mut current = Vec::with_capacity(BLOCK);
+        let mut carry = Vec::new();
+        let mut eof = fill(&mut r, &mut current, BLOCK)?;
         let mut line_no = 1u64;
         loop {
-            if filled == buf.len() {
-                buf.resize(buf.len() * 2, 0); // one line longer than the buffer
-            }
-            let n = match r.read(&mut buf[filled..]) {
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            filled += n;
-            let eof = n == 0;
+            // Keep whole lines; the tail goes to the front of the next block.
             let cut = if eof {
-                filled
+                current.len()
             } else {
-                memchr::memrchr(b'\n', &buf[..filled]).map_or(0, |i| i + 1)
+                memchr::memrchr(b'\n', &current).map_or(0, |i| i + 1)
             };
-            if cut > 0 {
-                line_no = self.block(name, &buf[..cut], line_no)?;
-                buf.copy_within(cut..filled, 0);
-                filled -= cut;
-            }
-            if eof {
-                return Ok(());
+            carry.clear();
+            carry.extend_from_slice(&current[cut..]);
+            current.truncate(cut);
+            let mut next = std::mem::take(&mut carry);
+            let (searched, read) = std::thread::scope(|scope| {
+                let reader = (!eof).then(|| {
+                    let r = &mut r;
+                    let next = &mut next;
+                    scope.spawn(move || {
+                        let want = BLOCK.max(next.len() * 2);
+                        fill(r, next, want)
+                    })
+                });
+                let searched = if current.is_empty() {
+                    Ok(line_no)
+                } else {
+                    self.block(name, &current, line_no)
+                };
+                let read = reader.map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(io::Error::other("the reading thread failed")))
+                });
+                (searched, read)
+            });
+            line_no = searched?;
+            match read {
+                None => return Ok(()),
+                Some(read) => {
+                    eof = read?;
+                    carry = std::mem::replace(&mut current, next);
+                }
             }
         }
     }
+}
+
+/// Read into `buf` until it holds `want` bytes or the input ends; true at the end.
+fn fill(r: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
+    let start = buf.len();
+    buf.resize(want.max(start + 1), 0);
+    let mut filled = start;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => {
+                buf.truncate(filled);
+                return Ok(true);
+            }
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                buf.truncate(filled);
+                return Err(e);
+            }
+        }
+    }
+    Ok(false)
 }
 
 /// Run `ipkit grep`.
@@ -242,12 +366,13 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         matches: 0,
         lines: 0,
         show_name: args.with_filename || files.len() > 1,
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
     };
     let mut errors = 0u64;
     for f in &files {
         let name = f.display().to_string();
         let result = if name == "-" {
-            s.stream("-", io::stdin().lock())
+            s.stream("-", io::stdin())
         } else {
             match File::open(f) {
                 Ok(file) => s.stream(&name, file),
