@@ -5,7 +5,16 @@ use crate::util::{ipkit, stderr, stdout};
 
 #[test]
 fn every_command_has_help_with_examples() {
-    for cmd in ["addr", "cidr", "grep", "dns", "resolve", "service", "completions", "man"] {
+    for cmd in [
+        "addr",
+        "cidr",
+        "grep",
+        "dns",
+        "resolve",
+        "service",
+        "completions",
+        "man",
+    ] {
         let o = ipkit(&[cmd, "--help"]);
         assert!(o.status.success(), "{cmd}");
         assert!(
