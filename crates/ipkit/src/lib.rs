@@ -9,6 +9,7 @@ pub mod dns;
 pub mod dns_bulk;
 mod dns_tls;
 pub mod iface;
+pub mod ping;
 pub mod resolve;
 pub mod services;
 pub mod sys;
