@@ -3,7 +3,7 @@
 # Goal (issue 2): `ipkit addr 1.2.3.4` completes in under 5 ms.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-need() { command -v "$1" >/dev/null || { apt-get install -y "$2" >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; }; }; }
+. bench/lib.sh
 need hyperfine hyperfine
 need ipcalc ipcalc
 need sipcalc sipcalc

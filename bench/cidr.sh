@@ -4,7 +4,7 @@
 # than iprange.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-need() { command -v "$1" >/dev/null || { apt-get install -y "$2" >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; }; }; }
+. bench/lib.sh
 need hyperfine hyperfine
 need iprange iprange
 cargo build --release -q -p ipkit-cli

@@ -7,7 +7,7 @@
 #  - one query as a whole process: `ipkit dns NAME @SERVER` vs kdig and dig.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-need() { command -v "$1" >/dev/null || { apt-get install -y "$2" >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; }; }; }
+. bench/lib.sh
 need hyperfine hyperfine
 need nsd nsd
 need dnsperf dnsperf

@@ -3,7 +3,7 @@
 # lookalikes). Goal (issue 2): >= 1 GB/s, correct on lookalikes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-need() { command -v "$1" >/dev/null || { apt-get install -y "$2" >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; }; }; }
+. bench/lib.sh
 need hyperfine hyperfine
 need rg ripgrep
 cargo build --release -q -p ipkit-cli

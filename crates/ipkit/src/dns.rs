@@ -372,45 +372,15 @@ fn exchange_tcp(
     retried: bool,
     rejected: u32,
 ) -> Result<Answer, DnsError> {
-    let io = |op| move |source| DnsError::Io { op, server, source };
-    let timeout = |e: io::Error| {
-        if matches!(
-            e.kind(),
-            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-        ) {
-            DnsError::Timeout {
-                server,
-                timeout: o.timeout,
-                rejected,
-            }
-        } else {
-            DnsError::Io {
-                op: "talking TCP to",
-                server,
-                source: e,
-            }
-        }
-    };
-    let mut s = tcp_connect(server, o).map_err(timeout)?;
-    s.set_read_timeout(Some(o.timeout))
-        .map_err(io("configuring"))?;
-    s.set_write_timeout(Some(o.timeout))
-        .map_err(io("configuring"))?;
-    s.set_nodelay(true).map_err(io("configuring"))?;
-    let len = u16::try_from(wire.len()).map_err(|_| DnsError::Encode {
-        name: String::new(),
-        reason: "query over 65535 bytes".into(),
-    })?;
-    let mut framed = Vec::with_capacity(wire.len() + 2);
-    framed.extend_from_slice(&len.to_be_bytes());
-    framed.extend_from_slice(wire);
-    s.write_all(&framed).map_err(timeout)?;
+    let err = stream_error(server, o.timeout, rejected, "talking TCP to");
+    let mut s = tcp_connect(server, o).map_err(err)?;
+    s.set_read_timeout(Some(o.timeout)).map_err(err)?;
+    s.set_write_timeout(Some(o.timeout)).map_err(err)?;
+    s.set_nodelay(true).map_err(err)?;
+    write_framed(&mut s, wire).map_err(err)?;
     let mut rejected = rejected;
     loop {
-        let mut len = [0u8; 2];
-        s.read_exact(&mut len).map_err(timeout)?;
-        let mut buf = vec![0u8; usize::from(u16::from_be_bytes(len))];
-        s.read_exact(&mut buf).map_err(timeout)?;
+        let buf = read_framed(&mut s).map_err(err)?;
         match Message::from_vec(&buf) {
             Ok(reply) if answers(query, &reply) => {
                 return Ok(Answer {
@@ -426,6 +396,53 @@ fn exchange_tcp(
             _ => rejected += 1,
         }
     }
+}
+
+/// How a stream error reads: a time-out names the server and the wait;
+/// anything else is an I/O error during `op`.
+pub(crate) fn stream_error(
+    server: SocketAddr,
+    timeout: Duration,
+    rejected: u32,
+    op: &'static str,
+) -> impl Fn(io::Error) -> DnsError + Copy {
+    move |e: io::Error| {
+        if matches!(
+            e.kind(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+        ) {
+            DnsError::Timeout {
+                server,
+                timeout,
+                rejected,
+            }
+        } else {
+            DnsError::Io {
+                op,
+                server,
+                source: e,
+            }
+        }
+    }
+}
+
+/// Write one message with RFC 1035 §4.2.2's two-byte length prefix (TCP, DoT).
+pub(crate) fn write_framed(w: &mut impl Write, wire: &[u8]) -> io::Result<()> {
+    let len = u16::try_from(wire.len())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "DNS message over 65535 bytes"))?;
+    let mut framed = Vec::with_capacity(wire.len() + 2);
+    framed.extend_from_slice(&len.to_be_bytes());
+    framed.extend_from_slice(wire);
+    w.write_all(&framed)
+}
+
+/// Read one length-prefixed message.
+pub(crate) fn read_framed(r: &mut impl Read) -> io::Result<Vec<u8>> {
+    let mut len = [0u8; 2];
+    r.read_exact(&mut len)?;
+    let mut buf = vec![0u8; usize::from(u16::from_be_bytes(len))];
+    r.read_exact(&mut buf)?;
+    Ok(buf)
 }
 
 /// Connect over TCP, from `o.source` when given (bound before connecting).
@@ -592,40 +609,17 @@ pub fn axfr(
         reason: e.to_string(),
     })?;
     let start = Instant::now();
-    let timeout = |e: io::Error| {
-        if matches!(
-            e.kind(),
-            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-        ) {
-            DnsError::Timeout {
-                server,
-                timeout: o.timeout,
-                rejected: 0,
-            }
-        } else {
-            DnsError::Io {
-                op: "transferring from",
-                server,
-                source: e,
-            }
-        }
-    };
-    let mut s = tcp_connect(server, o).map_err(timeout)?;
-    s.set_read_timeout(Some(o.timeout)).map_err(timeout)?;
-    let len = u16::try_from(wire.len()).unwrap_or(u16::MAX);
-    let mut framed = len.to_be_bytes().to_vec();
-    framed.extend_from_slice(&wire);
-    s.write_all(&framed).map_err(timeout)?;
+    let err = stream_error(server, o.timeout, 0, "transferring from");
+    let mut s = tcp_connect(server, o).map_err(err)?;
+    s.set_read_timeout(Some(o.timeout)).map_err(err)?;
+    write_framed(&mut s, &wire).map_err(err)?;
     let mut first: Option<Message> = None;
     let mut records: Vec<Record> = Vec::new();
     let mut size = 0;
     let mut rejected = 0;
     let mut soas = 0;
     while soas < 2 && records.len() < max_records {
-        let mut len = [0u8; 2];
-        s.read_exact(&mut len).map_err(timeout)?;
-        let mut buf = vec![0u8; usize::from(u16::from_be_bytes(len))];
-        s.read_exact(&mut buf).map_err(timeout)?;
+        let buf = read_framed(&mut s).map_err(err)?;
         size += buf.len();
         let Ok(msg) = Message::from_vec(&buf) else {
             rejected += 1;

@@ -17,7 +17,9 @@ use hickory_proto::op::Message;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 
-use crate::dns::{Answer, DnsError, QueryOptions, Secure, answers, tcp_connect};
+use crate::dns::{
+    Answer, DnsError, QueryOptions, Secure, answers, read_framed, tcp_connect, write_framed,
+};
 
 fn tls_error(server: SocketAddr) -> impl Fn(String) -> DnsError {
     move |reason| DnsError::Tls { server, reason }
@@ -110,15 +112,8 @@ pub(crate) fn exchange_secure(
     let mut tls = rustls::StreamOwned::new(conn, tcp);
     let body = match https {
         None => {
-            let len = u16::try_from(wire.len()).unwrap_or(u16::MAX);
-            let mut framed = len.to_be_bytes().to_vec();
-            framed.extend_from_slice(wire);
-            tls.write_all(&framed).map_err(io_err)?;
-            let mut len = [0u8; 2];
-            tls.read_exact(&mut len).map_err(io_err)?;
-            let mut buf = vec![0u8; usize::from(u16::from_be_bytes(len))];
-            tls.read_exact(&mut buf).map_err(io_err)?;
-            buf
+            write_framed(&mut tls, wire).map_err(io_err)?;
+            read_framed(&mut tls).map_err(io_err)?
         }
         Some(path) => {
             let host = secure.server_name.clone().unwrap_or_else(|| match server {

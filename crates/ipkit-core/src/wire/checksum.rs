@@ -58,3 +58,25 @@ pub fn pseudo_v6(src: Ipv6Addr, dst: Ipv6Addr, next_header: u8, length: u32) -> 
 pub fn verifies(sum: u32) -> bool {
     cfg!(fuzzing) || finish(sum) == 0
 }
+
+/// The running sum of the pseudo-header for `protocol` between two
+/// addresses of the same family (an IPv4/IPv6 mix is summed as IPv6 with the
+/// IPv4 address mapped, which never verifies against a real packet).
+pub fn pseudo(src: std::net::IpAddr, dst: std::net::IpAddr, protocol: u8, length: usize) -> u32 {
+    use std::net::IpAddr;
+    let v6 = |a: IpAddr| match a {
+        IpAddr::V4(a) => a.to_ipv6_mapped(),
+        IpAddr::V6(a) => a,
+    };
+    match (src, dst) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => {
+            pseudo_v4(s, d, protocol, u16::try_from(length).unwrap_or(u16::MAX))
+        }
+        _ => pseudo_v6(
+            v6(src),
+            v6(dst),
+            protocol,
+            u32::try_from(length).unwrap_or(u32::MAX),
+        ),
+    }
+}

@@ -31,15 +31,7 @@ pub struct Packet<T: AsRef<[u8]>> {
 }
 
 fn pseudo(src: IpAddr, dst: IpAddr, len: usize) -> u32 {
-    match (src, dst) {
-        (IpAddr::V4(s), IpAddr::V4(d)) => {
-            checksum::pseudo_v4(s, d, 6, u16::try_from(len).unwrap_or(u16::MAX))
-        }
-        (IpAddr::V6(s), IpAddr::V6(d)) => {
-            checksum::pseudo_v6(s, d, 6, u32::try_from(len).unwrap_or(u32::MAX))
-        }
-        _ => 0,
-    }
+    checksum::pseudo(src, dst, 6, len)
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {

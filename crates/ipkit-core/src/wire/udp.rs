@@ -16,27 +16,7 @@ pub struct Packet<T: AsRef<[u8]>> {
 }
 
 fn pseudo(src: IpAddr, dst: IpAddr, len: usize) -> u32 {
-    match (src, dst) {
-        (IpAddr::V4(s), IpAddr::V4(d)) => {
-            checksum::pseudo_v4(s, d, 17, u16::try_from(len).unwrap_or(u16::MAX))
-        }
-        (IpAddr::V6(s), IpAddr::V6(d)) => {
-            checksum::pseudo_v6(s, d, 17, u32::try_from(len).unwrap_or(u32::MAX))
-        }
-        (s, d) => checksum::pseudo_v6(
-            to_v6(s),
-            to_v6(d),
-            17,
-            u32::try_from(len).unwrap_or(u32::MAX),
-        ),
-    }
-}
-
-fn to_v6(a: IpAddr) -> std::net::Ipv6Addr {
-    match a {
-        IpAddr::V4(a) => a.to_ipv6_mapped(),
-        IpAddr::V6(a) => a,
-    }
+    checksum::pseudo(src, dst, 17, len)
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
