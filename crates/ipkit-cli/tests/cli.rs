@@ -12,6 +12,7 @@ fn every_command_has_help_with_examples() {
         "dns",
         "resolve",
         "service",
+        "ping",
         "completions",
         "man",
     ] {

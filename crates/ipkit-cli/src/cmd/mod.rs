@@ -6,6 +6,7 @@ pub mod cidr;
 pub mod dns;
 pub mod dns_bulk;
 pub mod grep;
+pub mod ping;
 pub mod resolve;
 pub mod service;
 
@@ -30,6 +31,9 @@ pub enum Command {
     /// DNS queries, nslookup and dig style, speaking DNS itself.
     #[command(after_help = dns::EXAMPLES)]
     Dns(dns::Args),
+    /// ICMP echo: iputils' letters and view.
+    #[command(after_help = ping::EXAMPLES)]
+    Ping(ping::Args),
     /// getaddrinfo + getnameinfo with every flag (the Winsock resolver sample).
     #[command(after_help = resolve::EXAMPLES)]
     Resolve(resolve::Args),
@@ -66,6 +70,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<u8> {
         Command::Cidr(a) => cidr::run(a, out),
         Command::Grep(a) => grep::run(a, out),
         Command::Dns(a) => dns::run(a, out),
+        Command::Ping(a) => ping::run(a, out),
         Command::Resolve(a) => resolve::run(a, out),
         Command::Service(a) => service::run(a, out),
         Command::Completions { shell } => {

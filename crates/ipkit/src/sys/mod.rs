@@ -14,6 +14,11 @@ pub use resolve_unix::{
 #[cfg(unix)]
 pub use unix::*;
 
+#[cfg(target_os = "linux")]
+mod icmp_linux;
+#[cfg(target_os = "linux")]
+pub use icmp_linux::{IcmpKind, IcmpSocket, Received};
+
 #[cfg(not(unix))]
 mod unsupported;
 #[cfg(not(unix))]

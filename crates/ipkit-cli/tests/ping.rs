@@ -1,0 +1,150 @@
+//! `ipkit ping` through the real binary, on loopback.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::util::{ipkit, stderr, stdout};
+
+fn records(args: &[&str]) -> (Option<i32>, Vec<Value>) {
+    let o = ipkit(args);
+    let v = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("NDJSON"))
+        .collect();
+    (o.status.code(), v)
+}
+
+#[test]
+fn iputils_view_on_loopback_v4_and_v6() {
+    for target in ["127.0.0.1", "::1"] {
+        let o = ipkit(&["ping", "-c", "3", "-i", "0.05", target]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let text = stdout(&o);
+        let header = if target == "::1" {
+            "PING ::1 (::1) 56(104) bytes of data.\n"
+        } else {
+            "PING 127.0.0.1 (127.0.0.1) 56(84) bytes of data.\n"
+        };
+        assert!(text.starts_with(header), "{text}");
+        for seq in 1..=3 {
+            assert!(
+                text.contains(&format!(
+                    "64 bytes from {target}: icmp_seq={seq} ttl=64 time="
+                )),
+                "{text}"
+            );
+        }
+        assert!(text.contains(&format!("--- {target} ping statistics ---\n3 packets transmitted, 3 received, 0% packet loss, time ")));
+        assert!(text.contains("rtt min/avg/max/mdev = "));
+    }
+}
+
+#[test]
+fn json_size_ttl_and_summary() {
+    let (code, recs) = records(&[
+        "ping",
+        "--json",
+        "-c",
+        "2",
+        "-i",
+        "0.05",
+        "-s",
+        "100",
+        "-t",
+        "9",
+        "127.0.0.1",
+    ]);
+    assert_eq!(code, Some(0));
+    assert_eq!(recs.len(), 3);
+    assert_eq!(recs[0]["type"], "reply");
+    assert_eq!(recs[0]["data"]["bytes"], 108);
+    assert_eq!(recs[1]["data"]["seq"], 2);
+    let s = &recs[2]["data"];
+    assert_eq!(
+        (
+            s["transmitted"].as_u64(),
+            s["received"].as_u64(),
+            s["loss_percent"].as_f64()
+        ),
+        (Some(2), Some(2), Some(0.0))
+    );
+    assert!(s["rtt_min_ms"].as_f64().unwrap() <= s["rtt_max_ms"].as_f64().unwrap());
+}
+
+#[test]
+fn two_pings_at_once_never_count_each_others_replies() {
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_ipkit"))
+            .args(["ping", "--json", "-c", "20", "-i", "0.01", "127.0.0.1"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    for child in [a, b] {
+        let o = child.wait_with_output().unwrap();
+        let recs: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let replies: Vec<&Value> = recs.iter().filter(|r| r["type"] == "reply").collect();
+        assert_eq!(replies.len(), 20, "each sees exactly its own 20 replies");
+        assert!(
+            replies.iter().all(|r| r["data"]["duplicate"] == false),
+            "no foreign reply counted as a duplicate"
+        );
+        let s = &recs.last().unwrap()["data"];
+        assert_eq!(
+            (s["received"].as_u64(), s["duplicates"].as_u64()),
+            (Some(20), Some(0))
+        );
+    }
+}
+
+#[test]
+fn interrupt_prints_statistics_and_exit_codes_follow_iputils() {
+    /// Kills and reaps the child even when an assertion fails first.
+    struct Reaped(std::process::Child);
+    impl Drop for Reaped {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Reaped(
+        Command::new(env!("CARGO_BIN_EXE_ipkit"))
+            .args(["ping", "-i", "0.05", "127.0.0.1"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let pid = child.0.id().to_string();
+    // Wait for the first reply line, then Ctrl-C.
+    let mut out = child.0.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let start = Instant::now();
+    let mut buf = [0u8; 256];
+    while !String::from_utf8_lossy(&seen).contains("icmp_seq=2") {
+        assert!(start.elapsed() < Duration::from_secs(10), "no replies");
+        let n = std::io::Read::read(&mut out, &mut buf).unwrap();
+        seen.extend_from_slice(&buf[..n]);
+    }
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    assert!(
+        rest.contains("ping statistics ---") && rest.contains("packets transmitted"),
+        "{rest}"
+    );
+
+    let o = ipkit(&["ping", "-c", "1", "-W", "x", "127.0.0.1"]);
+    assert_eq!(o.status.code(), Some(2), "bad usage is 2");
+}

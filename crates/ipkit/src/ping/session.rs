@@ -1,0 +1,367 @@
+//! One ping session: probes to one target on a schedule, replies matched by
+//! [`super::track::Tracker`], ICMP errors decoded from their quoted datagram
+//! and matched to the probe they answer. Blocking, single-threaded: a session
+//! sleeps only inside `recv`, until the next send or expiry is due.
+
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use ipkit_core::wire::icmpv4::{self, QuotedTransport};
+use ipkit_core::wire::icmpv6;
+
+use super::PingError;
+use super::track::{COOKIE_LEN, Tracker, Verdict};
+use crate::sys::{IcmpKind, IcmpSocket};
+
+/// What to send and how long to wait.
+#[derive(Debug, Clone)]
+pub struct PingOptions {
+    /// Probes to send; None until stopped or the deadline.
+    pub count: Option<u64>,
+    /// Time between probes.
+    pub interval: Duration,
+    /// How long to wait for each reply (iputils -W).
+    pub timeout: Duration,
+    /// Stop after this long whatever happened (iputils -w).
+    pub deadline: Option<Duration>,
+    /// Payload bytes after the ICMP header (iputils -s, default 56).
+    pub size: usize,
+    /// TTL / hop limit.
+    pub ttl: Option<u32>,
+    /// Type of service / traffic class.
+    pub tos: Option<u32>,
+    /// Forbid fragmentation.
+    pub dont_fragment: bool,
+    /// Source address.
+    pub source: Option<IpAddr>,
+    /// Interface to send through.
+    pub interface: Option<String>,
+}
+
+impl Default for PingOptions {
+    fn default() -> Self {
+        PingOptions {
+            count: None,
+            interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(10),
+            deadline: None,
+            size: 56,
+            ttl: None,
+            tos: None,
+            dont_fragment: false,
+            source: None,
+            interface: None,
+        }
+    }
+}
+
+/// Something that happened during a session.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PingEvent {
+    /// An echo reply (first, duplicate or late).
+    Reply {
+        /// Who answered.
+        from: IpAddr,
+        /// Sequence number.
+        seq: u16,
+        /// ICMP bytes received (header + payload), as ping prints.
+        bytes: usize,
+        /// TTL or hop limit of the reply.
+        ttl: Option<u8>,
+        /// Round-trip time.
+        rtt: Duration,
+        /// A second copy.
+        duplicate: bool,
+        /// After its timeout.
+        late: bool,
+    },
+    /// An ICMP error for one of our probes.
+    Error {
+        /// The router or host that sent it.
+        from: IpAddr,
+        /// The probe's sequence number.
+        seq: u16,
+        /// What happened, as ping prints it.
+        text: String,
+    },
+    /// No answer within the timeout.
+    Timeout {
+        /// Sequence number.
+        seq: u16,
+    },
+}
+
+/// Ping `target` until the count, the deadline, or `stop`.
+pub fn run(
+    target: IpAddr,
+    o: &PingOptions,
+    stop: &AtomicBool,
+    mut on_event: impl FnMut(&PingEvent),
+) -> Result<Tracker, PingError> {
+    let io = |op| move |source| PingError::Io { op, source };
+    let sock = IcmpSocket::open(target.is_ipv6())?;
+    sock.bind(o.source)
+        .map_err(io("binding the source address"))?;
+    if let Some(i) = &o.interface {
+        sock.bind_device(i)
+            .map_err(io("binding to the interface"))?;
+    }
+    if let Some(t) = o.ttl {
+        sock.set_ttl(t).map_err(io("setting the TTL"))?;
+    }
+    if let Some(t) = o.tos {
+        sock.set_tos(t).map_err(io("setting the TOS"))?;
+    }
+    if o.dont_fragment {
+        sock.set_dont_fragment()
+            .map_err(io("forbidding fragmentation"))?;
+    }
+    if matches!(target, IpAddr::V4(a) if a.is_broadcast() || a.octets()[3] == 255) {
+        let _ = sock.set_broadcast();
+    }
+    let cookie = crate::dns::random_id().to_be_bytes();
+    let cookie: [u8; COOKIE_LEN] = [cookie[0], cookie[1], 0x69, 0x70, 0x6b, 0x69, 0x74, 0x21];
+    let ident = sock.kernel_ident().unwrap_or_else(crate::dns::random_id);
+    let mut tracker = Tracker::new(ident, cookie);
+    let mut payload = vec![0u8; o.size.max(COOKIE_LEN)];
+    payload[..COOKIE_LEN].copy_from_slice(&cookie);
+    for (i, b) in payload.iter_mut().enumerate().skip(COOKIE_LEN) {
+        *b = u8::try_from(i & 0xff).unwrap_or(0);
+    }
+    let start = Instant::now();
+    let mut next_send = Duration::ZERO;
+    let mut seq: u16 = 0;
+    let mut sent = 0u64;
+    let mut buf = vec![0u8; 8 + payload.len()];
+    loop {
+        let now = start.elapsed();
+        if stop.load(Ordering::Relaxed) || o.deadline.is_some_and(|d| now >= d) {
+            break;
+        }
+        let more = o.count.is_none_or(|c| sent < c);
+        if !more && tracker.settled() {
+            break;
+        }
+        if more && now >= next_send {
+            seq = seq.wrapping_add(1);
+            let n = if target.is_ipv6() {
+                let r = icmpv6::Repr::EchoRequest {
+                    ident,
+                    seq_no: seq,
+                    data: &payload[..o.size.max(COOKIE_LEN)],
+                };
+                // The kernel fills the ICMPv6 checksum (it knows the source).
+                r.emit(
+                    &mut buf,
+                    std::net::Ipv6Addr::UNSPECIFIED,
+                    std::net::Ipv6Addr::UNSPECIFIED,
+                )
+                .map(|()| r.buffer_len())
+            } else {
+                let r = icmpv4::Repr::EchoRequest {
+                    ident,
+                    seq_no: seq,
+                    data: &payload[..o.size.max(COOKIE_LEN)],
+                };
+                r.emit(&mut buf).map(|()| r.buffer_len())
+            }
+            .map_err(|e| PingError::Io {
+                op: "building the probe",
+                source: std::io::Error::other(e.to_string()),
+            })?;
+            match sock.send_to(&buf[..n], target) {
+                Ok(_) => {}
+                Err(e)
+                    if matches!(
+                        e.raw_os_error(),
+                        Some(libc::ENETUNREACH | libc::EHOSTUNREACH)
+                    ) =>
+                {
+                    on_event(&PingEvent::Error {
+                        from: target,
+                        seq,
+                        text: e.to_string(),
+                    });
+                }
+                Err(e) => {
+                    return Err(PingError::Io {
+                        op: "sending",
+                        source: e,
+                    });
+                }
+            }
+            tracker.sent(seq, start.elapsed());
+            sent += 1;
+            next_send += o.interval;
+            continue;
+        }
+        for s in tracker.expire(now.saturating_sub(o.timeout)) {
+            on_event(&PingEvent::Timeout { seq: s });
+        }
+        // Sleep in recv until the next send, or a little (to notice expiries and Ctrl-C).
+        let until_send = if more {
+            next_send.saturating_sub(now)
+        } else {
+            Duration::from_millis(50)
+        };
+        let wait = until_send.min(Duration::from_millis(50));
+        let Some(got) = sock.recv(wait).map_err(io("receiving"))? else {
+            continue;
+        };
+        let at = start.elapsed();
+        let bytes = got.icmp.len();
+        let echo = |t: &mut Tracker, ident_r: u16, seq_r: u16, data: &[u8]| -> Option<PingEvent> {
+            let v = t.reply(ident_r, seq_r, data, at);
+            let (rtt, duplicate, late) = match v {
+                Verdict::Reply { rtt } => (rtt, false, false),
+                Verdict::Duplicate { rtt } => (rtt, true, false),
+                Verdict::Late { rtt } => (rtt, false, true),
+                Verdict::Foreign => return None,
+            };
+            Some(PingEvent::Reply {
+                from: got.from,
+                seq: seq_r,
+                bytes,
+                ttl: got.ttl,
+                rtt,
+                duplicate,
+                late,
+            })
+        };
+        let event = if target.is_ipv6() {
+            match icmpv6::Repr::parse_unchecked(&got.icmp) {
+                icmpv6::Repr::EchoReply {
+                    ident: i,
+                    seq_no,
+                    data,
+                } => echo(&mut tracker, i, seq_no, data),
+                icmpv6::Repr::DstUnreachable { code, quoted } => err6(
+                    &mut tracker,
+                    ident,
+                    got.from,
+                    quoted,
+                    icmpv6::unreachable_text(code).into(),
+                ),
+                icmpv6::Repr::TimeExceeded { quoted, .. } => err6(
+                    &mut tracker,
+                    ident,
+                    got.from,
+                    quoted,
+                    "Time exceeded: Hop limit".into(),
+                ),
+                icmpv6::Repr::PacketTooBig { mtu, quoted } => err6(
+                    &mut tracker,
+                    ident,
+                    got.from,
+                    quoted,
+                    format!("Packet too big: mtu={mtu}"),
+                ),
+                _ => None,
+            }
+        } else {
+            let Ok(p) = icmpv4::Packet::new_checked(&got.icmp[..]) else {
+                continue;
+            };
+            let parsed = if sock.kind == IcmpKind::Raw {
+                icmpv4::Repr::parse(&p)
+            } else {
+                Ok(unchecked_v4(&got.icmp))
+            };
+            match parsed {
+                Ok(icmpv4::Repr::EchoReply {
+                    ident: i,
+                    seq_no,
+                    data,
+                }) => echo(&mut tracker, i, seq_no, data),
+                Ok(icmpv4::Repr::DstUnreachable {
+                    reason,
+                    mtu,
+                    quoted,
+                }) => {
+                    let text = if reason == icmpv4::Unreachable::FragNeeded {
+                        format!("Frag needed and DF set (mtu = {mtu})")
+                    } else {
+                        reason.text().to_string()
+                    };
+                    err4(&mut tracker, ident, got.from, quoted, text)
+                }
+                Ok(icmpv4::Repr::TimeExceeded { code, quoted }) => {
+                    let text = if code == 0 {
+                        "Time to live exceeded"
+                    } else {
+                        "Frag reassembly time exceeded"
+                    };
+                    err4(&mut tracker, ident, got.from, quoted, text.into())
+                }
+                _ => None,
+            }
+        };
+        if let Some(e) = event {
+            on_event(&e);
+        }
+    }
+    Ok(tracker)
+}
+
+/// An ICMPv4 message from a datagram socket, whose checksum the kernel checked.
+fn unchecked_v4(b: &[u8]) -> icmpv4::Repr<'_> {
+    let data = b.get(8..).unwrap_or(&[]);
+    let be16 = |i: usize| u16::from_be_bytes([b[i], b[i + 1]]);
+    match (b[0], b[1]) {
+        (0, 0) => icmpv4::Repr::EchoReply {
+            ident: be16(4),
+            seq_no: be16(6),
+            data,
+        },
+        (3, code) => icmpv4::Repr::DstUnreachable {
+            reason: code.into(),
+            mtu: be16(6),
+            quoted: data,
+        },
+        (11, code) => icmpv4::Repr::TimeExceeded { code, quoted: data },
+        (t, code) => icmpv4::Repr::Other {
+            msg_type: t,
+            code,
+            rest: &b[4..],
+        },
+    }
+}
+
+fn err4(
+    t: &mut Tracker,
+    ident: u16,
+    from: IpAddr,
+    quoted: &[u8],
+    text: String,
+) -> Option<PingEvent> {
+    match icmpv4::quoted(quoted).ok()?.transport {
+        QuotedTransport::Echo { ident: i, seq_no } if i == ident && t.error(seq_no) => {
+            Some(PingEvent::Error {
+                from,
+                seq: seq_no,
+                text,
+            })
+        }
+        _ => None,
+    }
+}
+
+fn err6(
+    t: &mut Tracker,
+    ident: u16,
+    from: IpAddr,
+    quoted: &[u8],
+    text: String,
+) -> Option<PingEvent> {
+    match icmpv6::quoted(quoted).ok()?.transport {
+        QuotedTransport::Echo { ident: i, seq_no } if i == ident && t.error(seq_no) => {
+            Some(PingEvent::Error {
+                from,
+                seq: seq_no,
+                text,
+            })
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,271 @@
+//! ICMP sockets on Linux: a raw socket when the process may open one
+//! (CAP_NET_RAW), otherwise the unprivileged ICMP datagram socket
+//! (`net.ipv4.ping_group_range`); received packets come with their TTL or
+//! hop limit and the kernel's receive timestamp (SO_TIMESTAMPNS), read from
+//! control messages with `recvmsg(2)`.
+#![allow(unsafe_code)]
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::fd::AsRawFd;
+use std::time::Duration;
+
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
+/// Which kind of ICMP socket was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IcmpKind {
+    /// SOCK_RAW: sees every ICMP packet; IPv4 reads include the IP header.
+    Raw,
+    /// SOCK_DGRAM/IPPROTO_ICMP: unprivileged; the kernel sets the identifier
+    /// and delivers only replies to this socket.
+    Datagram,
+}
+
+/// A received ICMP message.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// Who sent it.
+    pub from: IpAddr,
+    /// The ICMP message (IP header removed).
+    pub icmp: Vec<u8>,
+    /// TTL / hop limit of the packet, when known.
+    pub ttl: Option<u8>,
+    /// Kernel receive time (CLOCK_REALTIME), when the kernel gave it.
+    pub kernel_time: Option<Duration>,
+}
+
+/// An open ICMP socket.
+#[derive(Debug)]
+pub struct IcmpSocket {
+    sock: Socket,
+    /// Raw or datagram.
+    pub kind: IcmpKind,
+    /// IPv6 (ICMPv6) or IPv4.
+    pub v6: bool,
+}
+
+fn setsockopt_int(fd: i32, level: i32, name: i32, value: i32) -> io::Result<()> {
+    // SAFETY: `value` is a valid c_int for the duration of the call; the
+    // length passed is its size.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            (&raw const value).cast(),
+            std::mem::size_of::<i32>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+impl IcmpSocket {
+    /// Open a raw socket, or the datagram socket when raw is not permitted.
+    /// The error says which capability or sysctl is missing.
+    pub fn open(v6: bool) -> Result<IcmpSocket, crate::ping::PingError> {
+        let (domain, proto) = if v6 {
+            (Domain::IPV6, Protocol::ICMPV6)
+        } else {
+            (Domain::IPV4, Protocol::ICMPV4)
+        };
+        let (sock, kind) = match Socket::new(domain, Type::RAW, Some(proto)) {
+            Ok(s) => (s, IcmpKind::Raw),
+            Err(raw) if matches!(raw.raw_os_error(), Some(libc::EPERM | libc::EACCES)) => {
+                match Socket::new(domain, Type::DGRAM, Some(proto)) {
+                    Ok(s) => (s, IcmpKind::Datagram),
+                    Err(_) => return Err(crate::ping::PingError::NoPrivilege { v6 }),
+                }
+            }
+            Err(e) => {
+                return Err(crate::ping::PingError::Io {
+                    op: "opening an ICMP socket",
+                    source: e,
+                });
+            }
+        };
+        let fd = sock.as_raw_fd();
+        let io_err = |op| move |source| crate::ping::PingError::Io { op, source };
+        if v6 {
+            setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1)
+                .map_err(io_err("asking for hop limits"))?;
+        } else if kind == IcmpKind::Datagram {
+            setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVTTL, 1)
+                .map_err(io_err("asking for TTLs"))?;
+        }
+        setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)
+            .map_err(io_err("asking for timestamps"))?;
+        let _ = sock.set_recv_buffer_size(4 << 20);
+        Ok(IcmpSocket { sock, kind, v6 })
+    }
+
+    /// The identifier the kernel uses for a datagram socket (its local
+    /// "port"), once bound; None for raw sockets.
+    pub fn kernel_ident(&self) -> Option<u16> {
+        if self.kind != IcmpKind::Datagram {
+            return None;
+        }
+        self.sock
+            .local_addr()
+            .ok()
+            .and_then(|a| a.as_socket())
+            .map(|a| a.port())
+    }
+
+    /// Bind the source address (and, for datagram sockets, get an identifier).
+    pub fn bind(&self, source: Option<IpAddr>) -> io::Result<()> {
+        let ip = source.unwrap_or(if self.v6 {
+            IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+        } else {
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        });
+        self.sock.bind(&SocketAddr::new(ip, 0).into())
+    }
+
+    /// Send through this interface only (SO_BINDTODEVICE).
+    pub fn bind_device(&self, ifname: &str) -> io::Result<()> {
+        self.sock.bind_device(Some(ifname.as_bytes()))
+    }
+
+    /// Set the TTL / hop limit of probes.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        if self.v6 {
+            self.sock.set_unicast_hops_v6(ttl)
+        } else {
+            self.sock.set_ttl_v4(ttl)
+        }
+    }
+
+    /// Set the type-of-service / traffic-class byte.
+    pub fn set_tos(&self, tos: u32) -> io::Result<()> {
+        if self.v6 {
+            self.sock.set_tclass_v6(tos)
+        } else {
+            self.sock.set_tos_v4(tos)
+        }
+    }
+
+    /// Forbid fragmentation (path-MTU discovery "do").
+    pub fn set_dont_fragment(&self) -> io::Result<()> {
+        let fd = self.sock.as_raw_fd();
+        if self.v6 {
+            setsockopt_int(
+                fd,
+                libc::IPPROTO_IPV6,
+                libc::IPV6_MTU_DISCOVER,
+                libc::IPV6_PMTUDISC_DO,
+            )
+        } else {
+            setsockopt_int(
+                fd,
+                libc::IPPROTO_IP,
+                libc::IP_MTU_DISCOVER,
+                libc::IP_PMTUDISC_DO,
+            )
+        }
+    }
+
+    /// Allow sending to a broadcast address.
+    pub fn set_broadcast(&self) -> io::Result<()> {
+        self.sock.set_broadcast(true)
+    }
+
+    /// Send an ICMP message (the caller built it; for raw IPv4 with its checksum).
+    pub fn send_to(&self, icmp: &[u8], dst: IpAddr) -> io::Result<usize> {
+        self.sock
+            .send_to(icmp, &SockAddr::from(SocketAddr::new(dst, 0)))
+    }
+
+    /// Wait up to `timeout` for one packet.
+    pub fn recv(&self, timeout: Duration) -> io::Result<Option<Received>> {
+        self.sock
+            .set_read_timeout(Some(timeout.max(Duration::from_micros(10))))?;
+        let mut buf = [0u8; 65_536];
+        let mut control = [0u8; 256];
+        // SAFETY: sockaddr_storage is plain data.
+        let mut from: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+        let mut iov = libc::iovec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: buf.len(),
+        };
+        // SAFETY: msghdr is plain data; the pointers set below outlive the call.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_name = (&raw mut from).cast();
+        msg.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        msg.msg_iov = &raw mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.as_mut_ptr().cast();
+        msg.msg_controllen = control.len() as _;
+        // SAFETY: every pointer in `msg` refers to a live buffer of the stated size.
+        let n = unsafe { libc::recvmsg(self.sock.as_raw_fd(), &raw mut msg, 0) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            return match e.kind() {
+                io::ErrorKind::WouldBlock
+                | io::ErrorKind::TimedOut
+                | io::ErrorKind::Interrupted => Ok(None),
+                _ => Err(e),
+            };
+        }
+        let n = usize::try_from(n).unwrap_or(0);
+        let mut ttl = None;
+        let mut kernel_time = None;
+        // SAFETY: CMSG_* walk the control buffer the kernel filled, within
+        // msg_controllen; each data read is bounds-checked by cmsg_len.
+        unsafe {
+            let mut c = libc::CMSG_FIRSTHDR(&raw const msg);
+            while !c.is_null() {
+                let (level, kind, len) = ((*c).cmsg_level, (*c).cmsg_type, (*c).cmsg_len as usize);
+                let data = libc::CMSG_DATA(c);
+                let data_len = len.saturating_sub(libc::CMSG_LEN(0) as usize);
+                let is_ttl = (level, kind) == (libc::IPPROTO_IP, libc::IP_TTL)
+                    || (level, kind) == (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT);
+                if is_ttl && data_len >= 4 {
+                    ttl = u8::try_from(std::ptr::read_unaligned(data.cast::<i32>())).ok();
+                } else if (level, kind) == (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS)
+                    && data_len >= std::mem::size_of::<libc::timespec>()
+                {
+                    let ts = std::ptr::read_unaligned(data.cast::<libc::timespec>());
+                    kernel_time = Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32));
+                }
+                c = libc::CMSG_NXTHDR(&raw const msg, c);
+            }
+        }
+        let from = match i32::from(from.ss_family) {
+            libc::AF_INET => {
+                // SAFETY: the kernel wrote a sockaddr_in for an AF_INET peer.
+                let sin = unsafe { *(&raw const from).cast::<libc::sockaddr_in>() };
+                IpAddr::V4(Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr)))
+            }
+            libc::AF_INET6 => {
+                // SAFETY: the kernel wrote a sockaddr_in6 for an AF_INET6 peer.
+                let sin6 = unsafe { *(&raw const from).cast::<libc::sockaddr_in6>() };
+                IpAddr::V6(Ipv6Addr::from(sin6.sin6_addr.s6_addr))
+            }
+            _ => return Ok(None),
+        };
+        let data = &buf[..n];
+        let icmp = if !self.v6 && self.kind == IcmpKind::Raw {
+            // Raw IPv4 reads start with the IP header.
+            match ipkit_core::wire::ipv4::Packet::new_checked(data) {
+                Ok(ip) => {
+                    ttl = Some(ip.ttl());
+                    data[ip.header_len()..].to_vec()
+                }
+                Err(_) => return Ok(None),
+            }
+        } else {
+            data.to_vec()
+        };
+        Ok(Some(Received {
+            from,
+            icmp,
+            ttl,
+            kernel_time,
+        }))
+    }
+}
