@@ -357,3 +357,124 @@ impl Drop for Dnsdist {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// Three namespaces in a line — client, router, server — joined by veth
+/// pairs, with IPv4 and IPv6 addresses and routes, forwarding on in the
+/// router. Documentation prefixes only, and all of it inside the namespaces.
+///
+/// client 192.0.2.2/24, 2001:db8:1::2/64 — router .1 / ::1 | router
+/// 198.51.100.1/24, 2001:db8:2::1/64 — server .2 / ::2. The router–server
+/// link has MTU 1280.
+pub struct RouterLab {
+    /// The client namespace.
+    pub client: Netns,
+    /// The router namespace.
+    pub router: Netns,
+    /// The server namespace.
+    pub server: Netns,
+}
+
+impl RouterLab {
+    /// Build it.
+    pub fn new() -> RouterLab {
+        let resolv = "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n";
+        let (client, router, server) = (
+            Netns::new("", resolv),
+            Netns::new("", resolv),
+            Netns::new("", resolv),
+        );
+        let (c, r, s) = (
+            client.name.clone(),
+            router.name.clone(),
+            server.name.clone(),
+        );
+        let ip = |args: &[&str]| client.ip(args);
+        ip(&[
+            "link", "add", "c0", "netns", &c, "type", "veth", "peer", "name", "r0", "netns", &r,
+        ]);
+        ip(&[
+            "link", "add", "r1", "netns", &r, "type", "veth", "peer", "name", "s0", "netns", &s,
+        ]);
+        for (ns, dev, addrs) in [
+            (&c, "c0", ["192.0.2.2/24", "2001:db8:1::2/64"]),
+            (&r, "r0", ["192.0.2.1/24", "2001:db8:1::1/64"]),
+            (&r, "r1", ["198.51.100.1/24", "2001:db8:2::1/64"]),
+            (&s, "s0", ["198.51.100.2/24", "2001:db8:2::2/64"]),
+        ] {
+            for a in addrs {
+                ip(&["-n", ns, "addr", "add", a, "dev", dev, "nodad"]);
+            }
+            ip(&["-n", ns, "link", "set", dev, "up"]);
+        }
+        ip(&["-n", &r, "link", "set", "r1", "mtu", "1280"]);
+        ip(&["-n", &s, "link", "set", "s0", "mtu", "1280"]);
+        ip(&["-n", &c, "route", "add", "default", "via", "192.0.2.1"]);
+        ip(&[
+            "-n",
+            &c,
+            "-6",
+            "route",
+            "add",
+            "default",
+            "via",
+            "2001:db8:1::1",
+        ]);
+        ip(&["-n", &s, "route", "add", "default", "via", "198.51.100.1"]);
+        ip(&[
+            "-n",
+            &s,
+            "-6",
+            "route",
+            "add",
+            "default",
+            "via",
+            "2001:db8:2::1",
+        ]);
+        for (key, value) in [
+            ("net.ipv4.ip_forward", "1"),
+            ("net.ipv6.conf.all.forwarding", "1"),
+        ] {
+            let o = Command::new("ip")
+                .args([
+                    "netns",
+                    "exec",
+                    &r,
+                    "sysctl",
+                    "-qw",
+                    &format!("{key}={value}"),
+                ])
+                .output()
+                .expect("sysctl");
+            assert!(
+                o.status.success(),
+                "{key}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        RouterLab {
+            client,
+            router,
+            server,
+        }
+    }
+
+    /// Run `sysctl -w KEY=VALUE` inside a namespace.
+    pub fn sysctl(ns: &Netns, key: &str, value: &str) {
+        let o = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &ns.name,
+                "sysctl",
+                "-qw",
+                &format!("{key}={value}"),
+            ])
+            .output()
+            .expect("sysctl");
+        assert!(
+            o.status.success(),
+            "{key}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}

@@ -148,3 +148,135 @@ fn interrupt_prints_statistics_and_exit_codes_follow_iputils() {
     let o = ipkit(&["ping", "-c", "1", "-W", "x", "127.0.0.1"]);
     assert_eq!(o.status.code(), Some(2), "bad usage is 2");
 }
+
+fn lab_records(lab: &crate::lab::RouterLab, args: &[&str]) -> (Option<i32>, Vec<Value>) {
+    let mut all = vec!["ping", "--json"];
+    all.extend_from_slice(args);
+    let o = lab.client.ipkit(&all);
+    (
+        o.status.code(),
+        stdout(&o)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect(),
+    )
+}
+
+fn first<'a>(recs: &'a [Value], kind: &str) -> Option<&'a Value> {
+    recs.iter().find(|r| r["type"] == kind).map(|r| &r["data"])
+}
+
+#[test]
+fn through_a_router_v4_and_v6() {
+    if !crate::lab::can_use_namespaces("through_a_router_v4_and_v6") {
+        return;
+    }
+    let _serial = crate::lab::lab_lock();
+    let lab = crate::lab::RouterLab::new();
+    for (server, router) in [
+        ("198.51.100.2", "192.0.2.1"),
+        ("2001:db8:2::2", "2001:db8:1::1"),
+    ] {
+        // A reply crosses the router: the TTL arrives one lower.
+        let (code, recs) = lab_records(&lab, &["-c", "2", "-i", "0.1", "-W", "2", server]);
+        assert_eq!(code, Some(0), "{server}: {recs:?}");
+        assert_eq!(first(&recs, "reply").unwrap()["ttl"], 63, "{server}");
+        // TTL 1: the router reports time exceeded, matched to the probe.
+        let (code, recs) = lab_records(&lab, &["-c", "1", "-t", "1", "-W", "2", server]);
+        assert_eq!(code, Some(1), "no reply: exit 1");
+        let e = first(&recs, "error").unwrap_or_else(|| panic!("{server}: no error in {recs:?}"));
+        assert_eq!(
+            (e["from"].as_str(), e["seq"].as_u64()),
+            (Some(router), Some(1))
+        );
+        assert!(e["text"].as_str().unwrap().contains("exceeded"), "{e}");
+        // No route at the router: destination unreachable from the router.
+        let unreachable = if server.contains(':') {
+            "2001:db8:99::1"
+        } else {
+            "203.0.113.9"
+        };
+        let (code, recs) = lab_records(&lab, &["-c", "1", "-W", "2", unreachable]);
+        assert_eq!(code, Some(1));
+        let e =
+            first(&recs, "error").unwrap_or_else(|| panic!("{unreachable}: no error in {recs:?}"));
+        assert_eq!(e["from"].as_str(), Some(router));
+        // Too big for the 1280-byte link with DF: the router says so, with the MTU.
+        let (code, recs) = lab_records(
+            &lab,
+            &["-c", "1", "-W", "2", "-s", "1400", "-M", "do", server],
+        );
+        assert_eq!(code, Some(1));
+        let e =
+            first(&recs, "error").unwrap_or_else(|| panic!("{server}: no frag-needed in {recs:?}"));
+        assert!(e["text"].as_str().unwrap().contains("1280"), "{e}");
+    }
+    // A host that ignores echo requests: loss, a timeout per probe, exit 1.
+    crate::lab::RouterLab::sysctl(&lab.server, "net.ipv4.icmp_echo_ignore_all", "1");
+    let started = Instant::now();
+    let (code, recs) = lab_records(&lab, &["-c", "2", "-i", "0.1", "-W", "0.5", "198.51.100.2"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(recs.iter().filter(|r| r["type"] == "timeout").count(), 2);
+    let s = first(&recs, "summary").unwrap();
+    assert_eq!(
+        (s["received"].as_u64(), s["loss_percent"].as_f64()),
+        (Some(0), Some(100.0))
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn unprivileged_socket_and_the_missing_privilege_message() {
+    if !crate::lab::can_use_namespaces("unprivileged_socket_and_the_missing_privilege_message") {
+        return;
+    }
+    let _serial = crate::lab::lab_lock();
+    let lab = crate::lab::RouterLab::new();
+    // As nobody, without CAP_NET_RAW: only the unprivileged ICMP socket.
+    let as_nobody = |args: &[&str]| {
+        lab.client
+            .command("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--inh-caps=-all",
+                env!("CARGO_BIN_EXE_ipkit"),
+            ])
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("setpriv")
+    };
+    crate::lab::RouterLab::sysctl(&lab.client, "net.ipv4.ping_group_range", "0 2147483647");
+    let o = as_nobody(&[
+        "ping",
+        "--json",
+        "-c",
+        "2",
+        "-i",
+        "0.1",
+        "-W",
+        "2",
+        "198.51.100.2",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "datagram socket: {}", stderr(&o));
+    let recs: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(recs.iter().filter(|r| r["type"] == "reply").count(), 2);
+    assert_eq!(
+        recs[0]["data"]["ttl"], 63,
+        "TTL from the IP_TTL control message"
+    );
+    crate::lab::RouterLab::sysctl(&lab.client, "net.ipv4.ping_group_range", "1 0");
+    let o = as_nobody(&["ping", "-c", "1", "198.51.100.2"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("CAP_NET_RAW") && err.contains("ping_group_range"),
+        "says what is missing and how to fix it: {err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
