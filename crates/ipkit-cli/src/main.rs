@@ -35,6 +35,30 @@ pub struct Cli {
 }
 
 fn main() -> ExitCode {
+    // `ipkit ping --windows` takes Windows ping's letters, which collide with
+    // iputils' (-i, -s, -t, -w, -n …): it has a parser of its own.
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(parsed) = cmd::ping::windows_command_line(&argv) {
+        return match parsed {
+            Ok(args) => match cmd::ping::run_windows(args, output::ColorChoice::Auto) {
+                Ok(code) => ExitCode::from(code),
+                Err(e) if output::is_broken_pipe(&e) => ExitCode::from(exit::OK),
+                Err(e) => {
+                    let _ = writeln!(std::io::stderr(), "error: {e:#}");
+                    ExitCode::from(cmd::exit_code_for(&e))
+                }
+            },
+            Err(e) => {
+                let code = if e.use_stderr() {
+                    exit::USAGE
+                } else {
+                    exit::OK
+                };
+                let _ = e.print();
+                ExitCode::from(code)
+            }
+        };
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

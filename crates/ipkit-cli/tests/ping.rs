@@ -280,3 +280,82 @@ fn unprivileged_socket_and_the_missing_privilege_message() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn windows_mode_takes_the_chapters_letters_and_prints_its_view() {
+    let o = ipkit(&[
+        "ping",
+        "--windows",
+        "-n",
+        "2",
+        "-l",
+        "40",
+        "-i",
+        "9",
+        "127.0.0.1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[1], "Pinging 127.0.0.1 with 40 bytes of data:");
+    for l in &lines[2..4] {
+        assert!(
+            l.starts_with("Reply from 127.0.0.1: bytes=40 time") && l.ends_with(" TTL=64"),
+            "{l}"
+        );
+    }
+    assert_eq!(lines[5], "Ping statistics for 127.0.0.1:");
+    assert_eq!(
+        lines[6],
+        "    Packets: Sent = 2, Received = 2, Lost = 0 (0% loss),"
+    );
+    assert_eq!(lines[7], "Approximate round trip times in milli-seconds:");
+    assert!(
+        lines[8].starts_with("    Minimum = ")
+            && lines[8].contains("ms, Maximum = ")
+            && lines[8].contains("ms, Average = ")
+    );
+    // Letters that mean something else in iputils are refused there, not misread.
+    let o = ipkit(&["ping", "-n", "2", "127.0.0.1"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = ipkit(&["ping", "--windows", "-j", "192.0.2.1", "127.0.0.1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not available yet"));
+}
+
+#[test]
+fn windows_view_through_the_router() {
+    if !crate::lab::can_use_namespaces("windows_view_through_the_router") {
+        return;
+    }
+    let _serial = crate::lab::lab_lock();
+    let lab = crate::lab::RouterLab::new();
+    let o = lab.client.ipkit(&[
+        "ping",
+        "--windows",
+        "-n",
+        "1",
+        "-i",
+        "1",
+        "-w",
+        "2000",
+        "198.51.100.2",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("Reply from 192.0.2.1: TTL expired in transit.\n"),
+        "{}",
+        stdout(&o)
+    );
+    crate::lab::RouterLab::sysctl(&lab.server, "net.ipv4.icmp_echo_ignore_all", "1");
+    let o = lab
+        .client
+        .ipkit(&["ping", "--windows", "-n", "1", "-w", "300", "198.51.100.2"]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    assert!(text.contains("Request timed out.\n"), "{text}");
+    assert!(
+        text.contains("    Packets: Sent = 1, Received = 0, Lost = 1 (100% loss),"),
+        "{text}"
+    );
+}

@@ -77,6 +77,127 @@ pub struct Args {
     /// Use IPv6 only.
     #[arg(short = '6')]
     pub ipv6: bool,
+    /// The output style: iputils (default) or windows.
+    #[arg(long, value_enum, default_value = "iputils")]
+    pub style: Style,
+    /// Take Windows ping's letters instead (-t -a -n -l -f -i -v -w …; see
+    /// `ipkit ping --windows --help`) and print the Windows view. Must come
+    /// right after `ping`.
+    #[arg(long)]
+    pub windows: bool,
+}
+
+/// How replies are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Style {
+    /// Linux iputils ping.
+    Iputils,
+    /// Windows ping, as the chapter's transcript shows it.
+    Windows,
+}
+
+/// `ipkit ping --windows`: Windows ping's letters and meanings.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "ipkit ping --windows",
+    bin_name = "ipkit ping",
+    about = "ICMP echo with Windows ping's options and view.",
+    after_help = "Examples:\n  ipkit ping --windows -n 4 -l 32 127.0.0.1\n  ipkit ping --windows -t -w 1000 ::1\n\nExit codes: 0 a reply came, 1 none, 2 an error."
+)]
+pub struct WindowsArgs {
+    /// Must be given first, to choose these letters.
+    #[arg(long, required = true)]
+    windows: bool,
+    /// The host to ping.
+    #[arg(value_name = "TARGET")]
+    target: String,
+    /// Ping until stopped (Ctrl-C prints the statistics).
+    #[arg(short = 't')]
+    forever: bool,
+    /// Resolve the address to a host name.
+    #[arg(short = 'a')]
+    resolve: bool,
+    /// Number of echo requests to send.
+    #[arg(short = 'n', value_name = "COUNT", default_value_t = 4)]
+    count: u64,
+    /// Send buffer size.
+    #[arg(short = 'l', value_name = "SIZE", default_value_t = 32)]
+    size: usize,
+    /// Set the Don't Fragment flag.
+    #[arg(short = 'f')]
+    dont_fragment: bool,
+    /// Time to live.
+    #[arg(short = 'i', value_name = "TTL")]
+    ttl: Option<u32>,
+    /// Type of service.
+    #[arg(short = 'v', value_name = "TOS")]
+    tos: Option<u32>,
+    /// Record route for COUNT hops (not available yet in ipkit).
+    #[arg(short = 'r', value_name = "COUNT")]
+    record_route: Option<u8>,
+    /// Timestamp for COUNT hops (not available yet in ipkit).
+    #[arg(short = 's', value_name = "COUNT")]
+    timestamp: Option<u8>,
+    /// Loose source route along the host list (not available yet in ipkit).
+    #[arg(short = 'j', value_name = "HOSTS")]
+    loose: Option<String>,
+    /// Strict source route along the host list (not available yet in ipkit).
+    #[arg(short = 'k', value_name = "HOSTS")]
+    strict: Option<String>,
+    /// Timeout in milliseconds to wait for each reply.
+    #[arg(short = 'w', value_name = "MS", default_value_t = 4000)]
+    timeout_ms: u64,
+    /// Print JSON (NDJSON records) instead of the view.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Parse `ipkit ping --windows …` when that is what the command line says;
+/// None otherwise (the ordinary parser runs).
+pub fn windows_command_line(
+    argv: &[std::ffi::OsString],
+) -> Option<Result<WindowsArgs, clap::Error>> {
+    let is_windows =
+        argv.get(1).is_some_and(|a| a == "ping") && argv.get(2).is_some_and(|a| a == "--windows");
+    is_windows.then(|| <WindowsArgs as clap::Parser>::try_parse_from(argv.iter().skip(1)))
+}
+
+/// Run `ipkit ping --windows`.
+pub fn run_windows(args: WindowsArgs, color: crate::output::ColorChoice) -> anyhow::Result<u8> {
+    let _ = args.windows;
+    for (given, letter, what) in [
+        (args.record_route.is_some(), "-r", "record route"),
+        (args.timestamp.is_some(), "-s", "timestamp"),
+        (args.loose.is_some(), "-j", "loose source route"),
+        (args.strict.is_some(), "-k", "strict source route"),
+    ] {
+        if given {
+            return Err(usage(format!(
+                "{letter} ({what}) is not available yet in ipkit; drop it"
+            )));
+        }
+    }
+    let target = resolve(&args.target, false, false)?;
+    let o = PingOptions {
+        count: (!args.forever).then_some(args.count),
+        interval: Duration::from_secs(1),
+        timeout: Duration::from_millis(args.timeout_ms),
+        deadline: None,
+        size: args.size,
+        ttl: args.ttl,
+        tos: args.tos,
+        dont_fragment: args.dont_fragment,
+        source: None,
+        interface: None,
+    };
+    let out = Output::new(args.json, color);
+    let view = View {
+        style: Style::Windows,
+        quiet: false,
+        timestamps: false,
+        resolve_name: args.resolve,
+    };
+    ping_and_render(&args.target, target, &o, &view, &out)
 }
 
 /// The NDJSON records of `ipkit ping --json`.
@@ -142,7 +263,11 @@ fn ms(d: Duration) -> f64 {
 
 /// Run `ipkit ping`.
 pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
-    static STOP: AtomicBool = AtomicBool::new(false);
+    if args.windows {
+        return Err(usage(
+            "--windows must come right after `ping`: ipkit ping --windows [OPTIONS] TARGET",
+        ));
+    }
     let target = resolve(&args.target, args.ipv4, args.ipv6)?;
     if args
         .pmtu
@@ -174,96 +299,80 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         source,
         interface,
     };
+    let view = View {
+        style: args.style,
+        quiet: args.quiet,
+        timestamps: args.timestamps,
+        resolve_name: false,
+    };
+    ping_and_render(&args.target, target, &o, &view, out)
+}
+
+/// Presentation choices.
+struct View {
+    style: Style,
+    quiet: bool,
+    timestamps: bool,
+    resolve_name: bool,
+}
+
+/// Ping and print, in the chosen view; returns the exit code.
+fn ping_and_render(
+    shown: &str,
+    target: IpAddr,
+    o: &PingOptions,
+    view: &View,
+    out: &Output,
+) -> anyhow::Result<u8> {
+    static STOP: AtomicBool = AtomicBool::new(false);
     ipkit::sys::stop_on_interrupt(&STOP);
     let stdout = std::io::stdout();
     let mut w = stdout.lock();
     let ip_header = if target.is_ipv6() { 40 } else { 20 };
+    let windows = view.style == Style::Windows;
     if !out.json {
-        writeln!(
-            w,
-            "PING {} ({target}) {}({}) bytes of data.",
-            args.target,
-            args.size,
-            args.size + 8 + ip_header
-        )?;
+        if windows {
+            let name = if view.resolve_name {
+                reverse_name(target).map(|n| format!("{n} [{target}]"))
+            } else {
+                None
+            };
+            writeln!(
+                w,
+                "\nPinging {} with {} bytes of data:",
+                name.unwrap_or_else(|| target.to_string()),
+                o.size
+            )?;
+        } else {
+            writeln!(
+                w,
+                "PING {shown} ({target}) {}({}) bytes of data.",
+                o.size,
+                o.size + 8 + ip_header
+            )?;
+        }
         w.flush()?;
     }
     let started = Instant::now();
     let mut write_err = None;
-    let tracker = session::run(target, &o, &STOP, |e| {
+    let tracker = session::run(target, o, &STOP, |e| {
         if write_err.is_some() {
             return;
         }
         let res = if out.json {
-            match e {
-                PingEvent::Reply {
-                    from,
-                    seq,
-                    bytes,
-                    ttl,
-                    rtt,
-                    duplicate,
-                    late,
-                } => write_record(
-                    &mut w,
-                    "reply",
-                    &ReplyRecord {
-                        from: *from,
-                        seq: *seq,
-                        bytes: *bytes,
-                        ttl: *ttl,
-                        rtt_ms: ms(*rtt),
-                        duplicate: *duplicate,
-                        late: *late,
-                    },
-                ),
-                PingEvent::Timeout { seq } => {
-                    write_record(&mut w, "timeout", &serde_json::json!({ "seq": seq }))
-                }
-                PingEvent::Error { from, seq, text } => write_record(
-                    &mut w,
-                    "error",
-                    &serde_json::json!({ "from": from, "seq": seq, "text": text }),
-                ),
-            }
-        } else if args.quiet {
+            json_event(&mut w, e)
+        } else if view.quiet {
             Ok(())
         } else {
-            let mut line = String::new();
-            if args.timestamps {
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap_or_default();
-                let _ = write!(line, "[{}.{:06}] ", now.as_secs(), now.subsec_micros());
+            let line = if windows {
+                windows_line(e, o.size)
+            } else {
+                iputils_line(e, view.timestamps)
+            };
+            match line {
+                Some(l) => writeln!(w, "{l}").and_then(|()| w.flush()),
+                None => Ok(()),
             }
-            match e {
-                PingEvent::Reply {
-                    from,
-                    seq,
-                    bytes,
-                    ttl,
-                    rtt,
-                    duplicate,
-                    late,
-                } => {
-                    let _ = write!(line, "{bytes} bytes from {from}: icmp_seq={seq}");
-                    if let Some(t) = ttl {
-                        let _ = write!(line, " ttl={t}");
-                    }
-                    let _ = write!(line, " time={}", fmt_ms(*rtt));
-                    if *duplicate {
-                        line.push_str(" (DUP!)");
-                    }
-                    if *late {
-                        line.push_str(" (late)");
-                    }
-                }
-                PingEvent::Error { from, seq, text } => {
-                    let _ = write!(line, "From {from} icmp_seq={seq} {text}");
-                }
-                PingEvent::Timeout { .. } => return,
-            }
-            writeln!(w, "{line}").and_then(|()| w.flush())
         };
         if let Err(err) = res {
             write_err = Some(err);
@@ -293,10 +402,29 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                 rtt_mdev_ms: rtt.map(|r| ms(r.3)),
             },
         )?;
+    } else if windows {
+        let lost = s.transmitted.saturating_sub(s.received);
+        let mut t = format!(
+            "\nPing statistics for {target}:\n    Packets: Sent = {}, Received = {}, Lost = {lost} ({:.0}% loss),\n",
+            s.transmitted,
+            s.received,
+            s.loss_percent()
+        );
+        if let Some((min, avg, max, _)) = rtt {
+            let whole = |d: Duration| d.as_millis();
+            let _ = writeln!(
+                t,
+                "Approximate round trip times in milli-seconds:\n    Minimum = {}ms, Maximum = {}ms, Average = {}ms",
+                whole(min),
+                whole(max),
+                whole(avg)
+            );
+        }
+        w.write_all(t.as_bytes())?;
     } else {
         let mut t = format!(
-            "\n--- {} ping statistics ---\n{} packets transmitted, {} received",
-            args.target, s.transmitted, s.received
+            "\n--- {shown} ping statistics ---\n{} packets transmitted, {} received",
+            s.transmitted, s.received
         );
         if s.duplicates > 0 {
             let _ = write!(t, ", +{} duplicates", s.duplicates);
@@ -327,6 +455,125 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         crate::exit::OK
     } else {
         crate::exit::NEGATIVE
+    })
+}
+
+fn reverse_name(ip: IpAddr) -> Option<String> {
+    let flags = ipkit::resolve::NiFlags {
+        namereqd: true,
+        ..Default::default()
+    };
+    ipkit::resolve::getnameinfo(&std::net::SocketAddr::new(ip, 0), flags)
+        .ok()
+        .map(|(h, _)| h)
+}
+
+fn json_event(w: &mut impl Write, e: &PingEvent) -> std::io::Result<()> {
+    match e {
+        PingEvent::Reply {
+            from,
+            seq,
+            bytes,
+            ttl,
+            rtt,
+            duplicate,
+            late,
+        } => write_record(
+            w,
+            "reply",
+            &ReplyRecord {
+                from: *from,
+                seq: *seq,
+                bytes: *bytes,
+                ttl: *ttl,
+                rtt_ms: ms(*rtt),
+                duplicate: *duplicate,
+                late: *late,
+            },
+        ),
+        PingEvent::Timeout { seq } => {
+            write_record(w, "timeout", &serde_json::json!({ "seq": seq }))
+        }
+        PingEvent::Error { from, seq, text } => write_record(
+            w,
+            "error",
+            &serde_json::json!({ "from": from, "seq": seq, "text": text }),
+        ),
+    }
+}
+
+fn iputils_line(e: &PingEvent, timestamps: bool) -> Option<String> {
+    let mut line = String::new();
+    if timestamps {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let _ = write!(line, "[{}.{:06}] ", now.as_secs(), now.subsec_micros());
+    }
+    match e {
+        PingEvent::Reply {
+            from,
+            seq,
+            bytes,
+            ttl,
+            rtt,
+            duplicate,
+            late,
+        } => {
+            let _ = write!(line, "{bytes} bytes from {from}: icmp_seq={seq}");
+            if let Some(t) = ttl {
+                let _ = write!(line, " ttl={t}");
+            }
+            let _ = write!(line, " time={}", fmt_ms(*rtt));
+            if *duplicate {
+                line.push_str(" (DUP!)");
+            }
+            if *late {
+                line.push_str(" (late)");
+            }
+        }
+        PingEvent::Error { from, seq, text } => {
+            let _ = write!(line, "From {from} icmp_seq={seq} {text}");
+        }
+        PingEvent::Timeout { .. } => return None,
+    }
+    Some(line)
+}
+
+/// Windows ping's lines: `Reply from A: bytes=32 time=39ms TTL=54`,
+/// `Request timed out.`, `Reply from R: TTL expired in transit.`
+fn windows_line(e: &PingEvent, size: usize) -> Option<String> {
+    Some(match e {
+        PingEvent::Reply {
+            from,
+            ttl,
+            rtt,
+            duplicate: false,
+            late: false,
+            ..
+        } => {
+            let time = if rtt.as_millis() < 1 {
+                "time<1ms".to_string()
+            } else {
+                format!("time={}ms", rtt.as_millis())
+            };
+            let ttl = ttl.map_or(String::new(), |t| format!(" TTL={t}"));
+            format!("Reply from {from}: bytes={size} {time}{ttl}")
+        }
+        PingEvent::Reply { .. } => return None,
+        PingEvent::Timeout { .. } => "Request timed out.".to_string(),
+        PingEvent::Error { from, text, .. } => {
+            let what = if text.contains("exceeded") {
+                "TTL expired in transit."
+            } else if text.contains("Frag") || text.contains("too big") {
+                "Packet needs to be fragmented but DF set."
+            } else if text.contains("Net") || text.contains("No route") {
+                "Destination net unreachable."
+            } else {
+                "Destination host unreachable."
+            };
+            format!("Reply from {from}: {what}")
+        }
     })
 }
 
