@@ -359,3 +359,117 @@ fn windows_view_through_the_router() {
         "{text}"
     );
 }
+
+#[test]
+fn sweeps_ranges_and_lists() {
+    let o = ipkit(&["ping", "--alive", "--rate", "0", "127.0.0.0/24"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let alive: Vec<String> = stdout(&o).lines().map(str::to_string).collect();
+    assert_eq!(
+        alive.len(),
+        254,
+        "network and broadcast are skipped, the rest of 127/8 answers"
+    );
+    assert_eq!(alive[0], "127.0.0.1");
+    assert_eq!(alive[253], "127.0.0.254");
+    // Families mix; records keep the order the targets were given in.
+    let (code, recs) = records(&[
+        "ping",
+        "--json",
+        "--rate",
+        "0",
+        "127.0.0.8/30",
+        "::1",
+        "127.0.0.1",
+    ]);
+    assert_eq!(code, Some(0), "{recs:?}");
+    let hosts: Vec<&Value> = recs.iter().filter(|r| r["type"] == "host").collect();
+    let addrs: Vec<&str> = hosts
+        .iter()
+        .map(|h| h["data"]["addr"].as_str().unwrap())
+        .collect();
+    assert_eq!(addrs, ["127.0.0.9", "127.0.0.10", "::1", "127.0.0.1"]);
+    assert!(
+        hosts
+            .iter()
+            .all(|h| h["data"]["alive"] == true && h["data"]["rtt_ms"].as_f64().is_some())
+    );
+    assert_eq!(recs.last().unwrap()["data"]["alive"], 4);
+    let o = ipkit(&["ping", "--alive", "10.0.0.0/8"]);
+    assert_eq!(o.status.code(), Some(2), "over --limit");
+    assert!(stderr(&o).contains("--limit"));
+    // A bare number is not a host (the C library would read `2` as 0.0.0.2).
+    let o = ipkit(&["ping", "-c", "1", "2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("0.0.0.2"), "{}", stderr(&o));
+}
+
+#[test]
+fn sweep_reports_unreachable_hosts_in_a_lab() {
+    if !crate::lab::can_use_namespaces("sweep_reports_unreachable_hosts_in_a_lab") {
+        return;
+    }
+    let _serial = crate::lab::lab_lock();
+    let lab = crate::lab::RouterLab::new();
+    // 198.51.100.0/29: only .1 (router) and .2 (server) exist.
+    let o = lab.client.ipkit(&[
+        "ping",
+        "--unreachable",
+        "--rate",
+        "0",
+        "--retries",
+        "1",
+        "-W",
+        "0.3",
+        "198.51.100.0/29",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "198.51.100.3\n198.51.100.4\n198.51.100.5\n198.51.100.6\n"
+    );
+    let o = lab.client.ipkit(&[
+        "ping",
+        "--alive",
+        "--rate",
+        "0",
+        "-W",
+        "0.3",
+        "198.51.100.0/29",
+    ]);
+    assert_eq!(stdout(&o), "198.51.100.1\n198.51.100.2\n");
+    let o = lab.client.ipkit(&[
+        "ping",
+        "--rate",
+        "0",
+        "--retries",
+        "0",
+        "-W",
+        "0.2",
+        "198.51.100.5",
+        "198.51.100.6",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "none answered");
+    assert_eq!(
+        stdout(&o),
+        "198.51.100.5 is unreachable\n198.51.100.6 is unreachable\n"
+    );
+    // IPv6 ranges: the router (::1) and the server (::2) answer, ::3–::7 do not.
+    // A fresh lab's first IPv6 packet waits up to a second for its links'
+    // link-local addresses and neighbour discovery: one ping settles that.
+    let o = lab
+        .client
+        .ipkit(&["ping", "-c", "1", "-W", "5", "2001:db8:2::2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = lab.client.ipkit(&[
+        "ping",
+        "--alive",
+        "--rate",
+        "0",
+        "-W",
+        "0.3",
+        "2001:db8:2::/125",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "2001:db8:2::1\n2001:db8:2::2\n");
+}

@@ -29,9 +29,26 @@ when neither is possible.";
 /// Arguments of `ipkit ping`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The host to ping (an address or a name).
-    #[arg(value_name = "TARGET")]
-    pub target: String,
+    /// Hosts to ping: addresses, names, or CIDR ranges (`127.0.0.0/24`).
+    /// Several targets or a range sweep them all, as fping does.
+    #[arg(value_name = "TARGET", required = true)]
+    pub targets: Vec<String>,
+    /// Sweep: print only the hosts that answered.
+    #[arg(long, conflicts_with = "unreachable")]
+    pub alive: bool,
+    /// Sweep: print only the hosts that did not answer.
+    #[arg(long)]
+    pub unreachable: bool,
+    /// Sweep: probes per second at most (default 1000; 0: no limit, for loopback
+    /// and labs only).
+    #[arg(long, value_name = "PPS", default_value_t = 1000)]
+    pub rate: u32,
+    /// Sweep: extra rounds for hosts that stayed silent.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub retries: u8,
+    /// Sweep: refuse more targets than this.
+    #[arg(long, value_name = "N", default_value_t = 1 << 20)]
+    pub limit: usize,
     /// Stop after COUNT probes.
     #[arg(short = 'c', long, value_name = "COUNT")]
     pub count: Option<u64>,
@@ -237,7 +254,28 @@ fn secs(v: f64, what: &str) -> anyhow::Result<Duration> {
 
 fn resolve(target: &str, v4: bool, v6: bool) -> anyhow::Result<IpAddr> {
     if let Ok(ip) = target.parse::<IpAddr>() {
+        if (v4 && ip.is_ipv6()) || (v6 && ip.is_ipv4()) {
+            return Err(usage(format!(
+                "{target} is an IPv{} address, but -{} was given",
+                if ip.is_ipv4() { 4 } else { 6 },
+                if v4 { 4 } else { 6 }
+            )));
+        }
         return Ok(ip);
+    }
+    // The C library would read `2` as 0.0.0.2 and `127.1` as 127.0.0.1:
+    // refuse those legacy forms rather than ping an address nobody wrote.
+    if let Some(legacy) = ipkit_core::legacy::parse_inet_aton(target) {
+        return Err(usage(format!(
+            "'{target}' is not a host: the C library would read it as {} (a legacy inet_aton form); \
+             write the address in full{}",
+            legacy.addr,
+            if target.bytes().all(|b| b.is_ascii_digit()) {
+                " (a count is -c COUNT here; Windows letters need `ipkit ping --windows`)"
+            } else {
+                ""
+            }
+        )));
     }
     let hints = ipkit::resolve::Hints {
         family: if v4 {
@@ -268,7 +306,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             "--windows must come right after `ping`: ipkit ping --windows [OPTIONS] TARGET",
         ));
     }
-    let target = resolve(&args.target, args.ipv4, args.ipv6)?;
+    if args.targets.len() > 1 || args.targets[0].contains('/') || args.alive || args.unreachable {
+        return run_sweep(&args, out);
+    }
+    let shown = args.targets[0].clone();
+    let target = resolve(&shown, args.ipv4, args.ipv6)?;
     if args
         .pmtu
         .as_deref()
@@ -305,7 +347,144 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         timestamps: args.timestamps,
         resolve_name: false,
     };
-    ping_and_render(&args.target, target, &o, &view, out)
+    ping_and_render(&shown, target, &o, &view, out)
+}
+
+/// Expand targets (addresses, names, CIDR ranges without their network and
+/// broadcast addresses for IPv4 prefixes shorter than /31, as fping -g).
+fn expand(args: &Args) -> anyhow::Result<Vec<IpAddr>> {
+    let mut out = Vec::new();
+    for t in &args.targets {
+        if t.contains('/') {
+            let net: ipkit_core::IpNet = t.parse().map_err(|e| usage(format!("'{t}': {e}")))?;
+            let mut set = ipkit_core::set::IpSet::new();
+            set.add_net(net);
+            let total = set.count();
+            let count = u128::from(total.0) + total.1;
+            if count > args.limit as u128 {
+                return Err(usage(format!(
+                    "'{t}' holds {count} addresses, more than --limit {}",
+                    args.limit
+                )));
+            }
+            match net.trunc() {
+                ipkit_core::IpNet::V4(n) => {
+                    let (first, last, _) = n.hosts();
+                    out.extend((u32::from(first)..=u32::from(last)).map(|a| IpAddr::V4(a.into())));
+                }
+                ipkit_core::IpNet::V6(n) => {
+                    let (first, last) = (u128::from(n.network()), u128::from(n.last()));
+                    let mut a = first;
+                    loop {
+                        out.push(IpAddr::V6(a.into()));
+                        if a == last {
+                            break;
+                        }
+                        a += 1;
+                    }
+                }
+            }
+        } else {
+            out.push(resolve(t, args.ipv4, args.ipv6)?);
+        }
+        if out.len() > args.limit {
+            return Err(usage(format!("more than --limit {} targets", args.limit)));
+        }
+    }
+    Ok(out)
+}
+
+/// NDJSON record of a swept host.
+#[derive(Serialize)]
+struct HostRecord {
+    addr: IpAddr,
+    alive: bool,
+    rtt_ms: Option<f64>,
+}
+
+/// Several targets: sweep them, fping style.
+fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
+    static STOP: AtomicBool = AtomicBool::new(false);
+    let targets = expand(args)?;
+    let o = ipkit::ping::sweep::SweepOptions {
+        rate: args.rate,
+        retries: args.retries,
+        timeout: secs(args.timeout.min(10.0), "-W")?.min(Duration::from_secs(10)),
+    };
+    let o = if args.timeout == 10.0 {
+        ipkit::ping::sweep::SweepOptions {
+            timeout: Duration::from_secs(1),
+            ..o
+        }
+    } else {
+        o
+    };
+    ipkit::sys::stop_on_interrupt(&STOP);
+    let started = Instant::now();
+    let show_progress =
+        std::io::IsTerminal::is_terminal(&std::io::stderr()) && targets.len() > 1000 && !out.json;
+    let mut last = Instant::now();
+    let result = ipkit::ping::sweep::sweep(&targets, &o, &STOP, |alive, total| {
+        if show_progress && last.elapsed() > Duration::from_millis(100) {
+            last = Instant::now();
+            eprint!("\r{alive}/{total} alive   ");
+        }
+    })?;
+    if show_progress {
+        eprint!("\r{}\r", " ".repeat(40));
+    }
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::new(stdout.lock());
+    for (ip, rtt) in targets.iter().zip(&result.rtt) {
+        let alive = rtt.is_some();
+        if out.json {
+            write_record(
+                &mut w,
+                "host",
+                &HostRecord {
+                    addr: *ip,
+                    alive,
+                    rtt_ms: rtt.map(ms),
+                },
+            )?;
+        } else if args.alive {
+            if alive {
+                writeln!(w, "{ip}")?;
+            }
+        } else if args.unreachable {
+            if !alive {
+                writeln!(w, "{ip}")?;
+            }
+        } else if let Some(r) = rtt {
+            writeln!(w, "{ip} is alive ({})", fmt_ms(*r))?;
+        } else {
+            writeln!(w, "{ip} is unreachable")?;
+        }
+    }
+    let elapsed = started.elapsed();
+    if out.json {
+        write_record(
+            &mut w,
+            "summary",
+            &serde_json::json!({ "targets": targets.len(), "alive": result.alive, "unreachable": targets.len() as u64 - result.alive, "sent": result.sent, "elapsed_ms": elapsed.as_millis() }),
+        )?;
+    }
+    w.flush()?;
+    if !out.json && !args.quiet {
+        eprintln!(
+            "ipkit: {} targets, {} alive, {} unreachable, {} probes in {:.2} s",
+            targets.len(),
+            result.alive,
+            targets.len() as u64 - result.alive,
+            result.sent,
+            elapsed.as_secs_f64()
+        );
+    }
+    Ok(if result.alive > 0 {
+        crate::exit::OK
+    } else {
+        crate::exit::NEGATIVE
+    })
 }
 
 /// Presentation choices.

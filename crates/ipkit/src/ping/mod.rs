@@ -3,6 +3,7 @@
 //! [`track`] decides (pure); the socket side lives in [`crate::sys`].
 
 pub mod session;
+pub mod sweep;
 pub mod track;
 
 /// Why pinging could not start or go on.

@@ -99,7 +99,11 @@ impl IcmpSocket {
         }
         setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)
             .map_err(io_err("asking for timestamps"))?;
-        let _ = sock.set_recv_buffer_size(4 << 20);
+        // A sweep's replies arrive in bursts: ask for 32 MiB, beyond rmem_max
+        // when privileged (SO_RCVBUFFORCE), else as much as rmem_max allows.
+        if setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, 32 << 20).is_err() {
+            let _ = sock.set_recv_buffer_size(32 << 20);
+        }
         Ok(IcmpSocket { sock, kind, v6 })
     }
 
@@ -267,5 +271,143 @@ impl IcmpSocket {
             ttl,
             kernel_time,
         }))
+    }
+}
+
+impl IcmpSocket {
+    /// Send many ICMP messages with one `sendmmsg(2)`; returns how many went.
+    /// Stops early (returns fewer) when the socket buffer is full.
+    pub fn send_batch(&self, packets: &[(IpAddr, &[u8])]) -> io::Result<usize> {
+        if packets.is_empty() {
+            return Ok(0);
+        }
+        let addrs: Vec<SockAddr> = packets
+            .iter()
+            .map(|(ip, _)| SockAddr::from(SocketAddr::new(*ip, 0)))
+            .collect();
+        let mut iovs: Vec<libc::iovec> = packets
+            .iter()
+            .map(|(_, b)| libc::iovec {
+                iov_base: b.as_ptr().cast_mut().cast(),
+                iov_len: b.len(),
+            })
+            .collect();
+        // SAFETY: mmsghdr is plain data; every pointer set below refers to
+        // `addrs` or `iovs`, which outlive the call and are not moved.
+        let mut msgs: Vec<libc::mmsghdr> = (0..packets.len())
+            .map(|_| unsafe { std::mem::zeroed() })
+            .collect();
+        for (i, m) in msgs.iter_mut().enumerate() {
+            m.msg_hdr.msg_name = addrs[i].as_ptr().cast_mut().cast();
+            m.msg_hdr.msg_namelen = addrs[i].len();
+            m.msg_hdr.msg_iov = &raw mut iovs[i];
+            m.msg_hdr.msg_iovlen = 1;
+        }
+        let n = u32::try_from(msgs.len()).unwrap_or(u32::MAX);
+        // SAFETY: `msgs` holds `n` initialised headers as described above.
+        let rc = unsafe {
+            libc::sendmmsg(
+                self.sock.as_raw_fd(),
+                msgs.as_mut_ptr(),
+                n,
+                libc::MSG_DONTWAIT,
+            )
+        };
+        if rc < 0 {
+            let e = io::Error::last_os_error();
+            return if e.kind() == io::ErrorKind::WouldBlock {
+                Ok(0)
+            } else {
+                Err(e)
+            };
+        }
+        Ok(usize::try_from(rc).unwrap_or(0))
+    }
+
+    /// Receive up to `bufs.len()` packets with one `recvmmsg(2)`, waiting
+    /// at most `timeout` for the first. Fills `froms` and `lens`; returns
+    /// how many arrived. For raw IPv4 sockets each buffer starts with the IP header.
+    pub fn recv_batch(
+        &self,
+        bufs: &mut [[u8; 256]],
+        froms: &mut [Option<IpAddr>],
+        lens: &mut [usize],
+        timeout: Duration,
+    ) -> io::Result<usize> {
+        let count = bufs.len().min(froms.len()).min(lens.len());
+        if count == 0 {
+            return Ok(0);
+        }
+        // SAFETY: sockaddr_storage and mmsghdr are plain data.
+        let mut names: Vec<libc::sockaddr_storage> =
+            (0..count).map(|_| unsafe { std::mem::zeroed() }).collect();
+        let mut iovs: Vec<libc::iovec> = bufs[..count]
+            .iter_mut()
+            .map(|b| libc::iovec {
+                iov_base: b.as_mut_ptr().cast(),
+                iov_len: b.len(),
+            })
+            .collect();
+        // SAFETY: as above.
+        let mut msgs: Vec<libc::mmsghdr> =
+            (0..count).map(|_| unsafe { std::mem::zeroed() }).collect();
+        for (i, m) in msgs.iter_mut().enumerate() {
+            m.msg_hdr.msg_name = (&raw mut names[i]).cast();
+            m.msg_hdr.msg_namelen =
+                std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+            m.msg_hdr.msg_iov = &raw mut iovs[i];
+            m.msg_hdr.msg_iovlen = 1;
+        }
+        // No timeout pointer: recvmmsg checks one only after each datagram, so
+        // a zero timeout would return after the first. MSG_DONTWAIT (no
+        // wait) or MSG_WAITFORONE with SO_RCVTIMEO (wait for the first) do it.
+        let flags = if timeout.is_zero() {
+            libc::MSG_DONTWAIT
+        } else {
+            libc::MSG_WAITFORONE
+        };
+        if !timeout.is_zero() {
+            self.sock.set_read_timeout(Some(timeout))?;
+        }
+        let n = u32::try_from(count).unwrap_or(u32::MAX);
+        // SAFETY: `msgs` holds `n` headers pointing at live buffers of the stated sizes.
+        let rc = unsafe {
+            libc::recvmmsg(
+                self.sock.as_raw_fd(),
+                msgs.as_mut_ptr(),
+                n,
+                flags,
+                std::ptr::null_mut(),
+            )
+        };
+        if rc < 0 {
+            let e = io::Error::last_os_error();
+            return match e.kind() {
+                io::ErrorKind::WouldBlock
+                | io::ErrorKind::TimedOut
+                | io::ErrorKind::Interrupted => Ok(0),
+                _ => Err(e),
+            };
+        }
+        let got = usize::try_from(rc).unwrap_or(0);
+        for i in 0..got {
+            lens[i] = msgs[i].msg_len as usize;
+            froms[i] = match i32::from(names[i].ss_family) {
+                libc::AF_INET => {
+                    // SAFETY: the kernel wrote a sockaddr_in for an AF_INET peer.
+                    let sin = unsafe { *(&raw const names[i]).cast::<libc::sockaddr_in>() };
+                    Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(
+                        sin.sin_addr.s_addr,
+                    ))))
+                }
+                libc::AF_INET6 => {
+                    // SAFETY: the kernel wrote a sockaddr_in6 for an AF_INET6 peer.
+                    let sin6 = unsafe { *(&raw const names[i]).cast::<libc::sockaddr_in6>() };
+                    Some(IpAddr::V6(Ipv6Addr::from(sin6.sin6_addr.s6_addr)))
+                }
+                _ => None,
+            };
+        }
+        Ok(got)
     }
 }
