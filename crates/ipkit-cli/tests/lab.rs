@@ -368,9 +368,8 @@ impl Drop for Dnsdist {
 pub struct RouterLab {
     /// The client namespace.
     pub client: Netns,
-    /// The router namespace (held so that dropping the lab removes it).
-    #[expect(dead_code, reason = "kept for its Drop, which removes the namespace")]
-    router: Netns,
+    /// The router namespace.
+    pub router: Netns,
     /// The server namespace.
     pub server: Netns,
 }

@@ -270,6 +270,36 @@ fn unprivileged_socket_and_the_missing_privilege_message() {
         recs[0]["data"]["ttl"], 63,
         "TTL from the IP_TTL control message"
     );
+    // ICMP errors reach the unprivileged socket through its error queue, and
+    // are matched to their probe as on a raw socket; v4 and v6.
+    for (server, router) in [
+        ("198.51.100.2", "192.0.2.1"),
+        ("2001:db8:2::2", "2001:db8:1::1"),
+    ] {
+        let o = as_nobody(&["ping", "--json", "-c", "1", "-t", "1", "-W", "2", server]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let recs: Vec<Value> = stdout(&o)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let e = first(&recs, "error").unwrap_or_else(|| panic!("{server}: {recs:?}"));
+        assert_eq!(
+            (e["from"].as_str(), e["seq"].as_u64()),
+            (Some(router), Some(1))
+        );
+        assert!(e["text"].as_str().unwrap().contains("xceeded"), "{e}");
+        let o = as_nobody(&[
+            "ping", "--json", "-c", "1", "-s", "1400", "-M", "do", "-W", "2", server,
+        ]);
+        let text = stdout(&o);
+        assert!(
+            text.contains("1280"),
+            "frag needed / too big with the MTU: {text}"
+        );
+    }
+    // IP options on the datagram socket: the route comes back in a control message.
+    let o = as_nobody(&["ping", "--json", "-c", "1", "-W", "2", "-R", "198.51.100.2"]);
+    assert!(stdout(&o).contains("\"route\":["), "{}", stdout(&o));
     crate::lab::RouterLab::sysctl(&lab.client, "net.ipv4.ping_group_range", "1 0");
     let o = as_nobody(&["ping", "-c", "1", "198.51.100.2"]);
     assert_eq!(o.status.code(), Some(2));
@@ -318,9 +348,10 @@ fn windows_mode_takes_the_chapters_letters_and_prints_its_view() {
     // Letters that mean something else in iputils are refused there, not misread.
     let o = ipkit(&["ping", "-n", "2", "127.0.0.1"]);
     assert_eq!(o.status.code(), Some(2));
-    let o = ipkit(&["ping", "--windows", "-j", "192.0.2.1", "127.0.0.1"]);
+    // IP options are IPv4 only: refused before anything is sent.
+    let o = ipkit(&["ping", "--windows", "-r", "4", "::1"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("not available yet"));
+    assert!(stderr(&o).contains("IPv4 only"), "{}", stderr(&o));
 }
 
 #[test]
@@ -472,4 +503,158 @@ fn sweep_reports_unreachable_hosts_in_a_lab() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stdout(&o), "2001:db8:2::1\n2001:db8:2::2\n");
+}
+
+#[test]
+fn ip_options_and_names_through_the_router() {
+    if !crate::lab::can_use_namespaces("ip_options_and_names_through_the_router") {
+        return;
+    }
+    let _serial = crate::lab::lab_lock();
+    let lab = crate::lab::RouterLab::new();
+    // Record route: the router writes its outgoing address both ways.
+    let (code, recs) = lab_records(
+        &lab,
+        &["-c", "1", "-W", "2", "--record-route", "9", "198.51.100.2"],
+    );
+    assert_eq!(code, Some(0), "{recs:?}");
+    let route: Vec<&str> = first(&recs, "reply").unwrap()["route"]
+        .as_array()
+        .expect("a route")
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let out = route.iter().position(|a| *a == "198.51.100.1");
+    let back = route.iter().position(|a| *a == "192.0.2.1");
+    assert!(
+        matches!((out, back), (Some(o), Some(b)) if o < b),
+        "the router's address out, then back: {route:?}"
+    );
+    // Timestamps with addresses: the router stamps the probe.
+    let (_, recs) = lab_records(
+        &lab,
+        &["-c", "1", "-W", "2", "--timestamp", "4", "198.51.100.2"],
+    );
+    let stamps = first(&recs, "reply").unwrap()["timestamps"]
+        .as_array()
+        .expect("timestamps")
+        .clone();
+    assert!(
+        stamps
+            .iter()
+            .any(|t| t["addr"] == "192.0.2.1" || t["addr"] == "198.51.100.1"),
+        "{stamps:?}"
+    );
+    // The iputils view prints the route under the reply.
+    let o = lab
+        .client
+        .ipkit(&["ping", "-c", "1", "-W", "2", "-R", "198.51.100.2"]);
+    assert!(stdout(&o).contains("RR: \t"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("\t198.51.100.1\n"), "{}", stdout(&o));
+    // Loose source route through the router: Linux drops source-routed
+    // packets by default, and ipkit says so when nothing comes back.
+    let o = lab.client.ipkit(&[
+        "ping",
+        "-c",
+        "1",
+        "-W",
+        "0.5",
+        "--loose-route",
+        "192.0.2.1",
+        "198.51.100.2",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stderr(&o).contains("accept_source_route"), "{}", stderr(&o));
+    // Every host on the way, there and back, must accept it: the reply
+    // follows the reversed route.
+    for (ns, ifs) in [
+        (&lab.client, &["all", "c0"][..]),
+        (&lab.router, &["all", "r0", "r1"][..]),
+        (&lab.server, &["all", "s0"][..]),
+    ] {
+        for i in ifs {
+            crate::lab::RouterLab::sysctl(
+                ns,
+                &format!("net.ipv4.conf.{i}.accept_source_route"),
+                "1",
+            );
+        }
+    }
+    let (code, recs) = lab_records(
+        &lab,
+        &[
+            "-c",
+            "1",
+            "-W",
+            "2",
+            "--loose-route",
+            "192.0.2.1",
+            "198.51.100.2",
+        ],
+    );
+    assert_eq!(code, Some(0), "accepted once every hop allows it: {recs:?}");
+    // Windows letters -r and -j do the same.
+    let o = lab.client.ipkit(&[
+        "ping",
+        "--windows",
+        "-n",
+        "1",
+        "-r",
+        "4",
+        "-j",
+        "192.0.2.1",
+        "198.51.100.2",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("    Route: "), "{}", stdout(&o));
+    // Options are IPv4 only, and must fit the header.
+    let o = lab
+        .client
+        .ipkit(&["ping", "-c", "1", "-R", "2001:db8:2::2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("IPv4 only"), "{}", stderr(&o));
+    let o = lab
+        .client
+        .ipkit(&["ping", "-c", "1", "-R", "-T", "tsandaddr", "198.51.100.2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("40"), "{}", stderr(&o));
+    // --resolve names the hosts that answer, from the namespace's own hosts
+    // file (no DNS leaves the namespace).
+    std::fs::write(
+        format!("/etc/netns/{}/hosts", lab.client.name),
+        "192.0.2.1 router.lab\n198.51.100.2 server.lab\n",
+    )
+    .expect("hosts");
+    let o = lab
+        .client
+        .ipkit(&["ping", "-c", "1", "-W", "2", "--resolve", "198.51.100.2"]);
+    assert!(
+        stdout(&o).contains("bytes from server.lab (198.51.100.2): icmp_seq=1"),
+        "{}",
+        stdout(&o)
+    );
+    let o = lab.client.ipkit(&[
+        "ping",
+        "-c",
+        "1",
+        "-W",
+        "2",
+        "-t",
+        "1",
+        "--resolve",
+        "198.51.100.2",
+    ]);
+    assert!(
+        stdout(&o).contains("From router.lab (192.0.2.1) icmp_seq=1 Time to live exceeded"),
+        "{}",
+        stdout(&o)
+    );
+    let o = lab
+        .client
+        .ipkit(&["ping", "--windows", "-n", "1", "-a", "198.51.100.2"]);
+    assert!(
+        stdout(&o).contains("Pinging server.lab [198.51.100.2] with 32 bytes of data:"),
+        "{}",
+        stdout(&o)
+    );
 }

@@ -9,6 +9,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use ipkit::ping::session::{self, PingEvent, PingOptions};
+use ipkit_core::wire::ipv4::Ipv4Option;
 use serde::Serialize;
 
 use crate::exit::usage;
@@ -20,6 +21,14 @@ pub const EXAMPLES: &str = "Examples:
   ipkit ping -c 3 -i 0.2 ::1
   ipkit ping -c 1 -W 2 -t 5 192.0.2.1   one probe, TTL 5, wait 2 s
   ipkit ping -c 4 --json 127.0.0.1     NDJSON: reply/timeout/error records, then a summary
+  ipkit ping -c 1 -R 127.0.0.1         record route (IPv4 option), printed under the reply
+  ipkit ping --alive 127.0.0.0/24      sweep a range, fping style: the hosts that answer
+  ipkit ping --windows -n 4 -l 32 ::1  Windows ping's letters and view
+
+Many targets or a CIDR range sweep all of them (one socket per family,
+sendmmsg/recvmmsg batches): --rate probes/s (default 1000; 0 = no limit, for
+loopback and labs), --retries rounds for the silent (default 1), -W the wait
+after each round (default 1 s in a sweep).
 
 Exit codes: 0 a reply came, 1 none, 2 an error (as iputils).
 A raw ICMP socket needs CAP_NET_RAW; without it ipkit uses the unprivileged
@@ -86,8 +95,33 @@ pub struct Args {
     #[arg(short = 'D', long)]
     pub timestamps: bool,
     /// Numeric output only (no name lookups; ipkit does none by default).
-    #[arg(short = 'n')]
+    #[arg(short = 'n', conflicts_with = "resolve")]
     pub numeric: bool,
+    /// Show the names of the target and of every host that answers
+    /// (getnameinfo), as iputils does without -n.
+    #[arg(long)]
+    pub resolve: bool,
+    /// Record route: ask each router to write its address into the probe
+    /// (IPv4 option, 1–9 slots). The reply carries the route there and back.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=9))]
+    pub record_route: Option<u8>,
+    /// Record route with all 9 slots (same as --record-route 9).
+    #[arg(short = 'R', conflicts_with = "record_route")]
+    pub record_route_all: bool,
+    /// Internet timestamps from N hops, each with its address (IPv4 option, 1–4).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=4))]
+    pub timestamp: Option<u8>,
+    /// Internet timestamps, iputils style: tsonly (9 timestamps) or
+    /// tsandaddr (4 address + timestamp pairs).
+    #[arg(short = 'T', value_name = "KIND", conflicts_with = "timestamp")]
+    pub timestamp_kind: Option<String>,
+    /// Loose source route: go through these routers (commas or spaces), in
+    /// order, then to the target (IPv4 option; most routers refuse it).
+    #[arg(long, value_name = "HOSTS", conflicts_with = "strict_route")]
+    pub loose_route: Option<String>,
+    /// Strict source route: only through these routers, each the next hop.
+    #[arg(long, value_name = "HOSTS")]
+    pub strict_route: Option<String>,
     /// Use IPv4 only.
     #[arg(short = '4', conflicts_with = "ipv6")]
     pub ipv4: bool,
@@ -182,19 +216,19 @@ pub fn windows_command_line(
 /// Run `ipkit ping --windows`.
 pub fn run_windows(args: WindowsArgs, color: crate::output::ColorChoice) -> anyhow::Result<u8> {
     let _ = args.windows;
-    for (given, letter, what) in [
-        (args.record_route.is_some(), "-r", "record route"),
-        (args.timestamp.is_some(), "-s", "timestamp"),
-        (args.loose.is_some(), "-j", "loose source route"),
-        (args.strict.is_some(), "-k", "strict source route"),
-    ] {
-        if given {
-            return Err(usage(format!(
-                "{letter} ({what}) is not available yet in ipkit; drop it"
-            )));
-        }
-    }
     let target = resolve(&args.target, false, false)?;
+    let route = match (&args.loose, &args.strict) {
+        (Some(_), Some(_)) => return Err(usage("-j and -k exclude each other: give one route")),
+        (Some(h), None) => Some((SourceRoute::Loose, h.as_str())),
+        (None, Some(h)) => Some((SourceRoute::Strict, h.as_str())),
+        (None, None) => None,
+    };
+    let requested = IpOptionsWanted {
+        record_route: args.record_route,
+        timestamp: args.timestamp.map(|n| (1, n)),
+        route,
+    };
+    let ip_options = requested.encode(target, "-r/-s/-j/-k")?;
     let o = PingOptions {
         count: (!args.forever).then_some(args.count),
         interval: Duration::from_secs(1),
@@ -206,6 +240,7 @@ pub fn run_windows(args: WindowsArgs, color: crate::output::ColorChoice) -> anyh
         dont_fragment: args.dont_fragment,
         source: None,
         interface: None,
+        ip_options,
     };
     let out = Output::new(args.json, color);
     let view = View {
@@ -213,6 +248,7 @@ pub fn run_windows(args: WindowsArgs, color: crate::output::ColorChoice) -> anyh
         quiet: false,
         timestamps: false,
         resolve_name: args.resolve,
+        wanted: requested,
     };
     ping_and_render(&args.target, target, &o, &view, &out)
 }
@@ -221,12 +257,55 @@ pub fn run_windows(args: WindowsArgs, color: crate::output::ColorChoice) -> anyh
 #[derive(Serialize)]
 struct ReplyRecord {
     from: IpAddr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
     seq: u16,
     bytes: usize,
     ttl: Option<u8>,
     rtt_ms: f64,
     duplicate: bool,
     late: bool,
+    /// Record route: the addresses written into the probe and the reply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    route: Option<Vec<std::net::Ipv4Addr>>,
+    /// Internet timestamps: (address when recorded, ms since midnight UT).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timestamps: Option<Vec<TimestampRecord>>,
+}
+
+#[derive(Serialize)]
+struct TimestampRecord {
+    addr: Option<std::net::Ipv4Addr>,
+    ms_since_midnight_utc: u32,
+}
+
+/// The recorded route and timestamps of a reply, when it carried them.
+fn options_of(
+    options: &[Ipv4Option],
+) -> (
+    Option<Vec<std::net::Ipv4Addr>>,
+    Option<Vec<TimestampRecord>>,
+) {
+    let mut route = None;
+    let mut stamps = None;
+    for o in options {
+        match o {
+            Ipv4Option::RecordRoute { route: r, .. } => route = Some(r.clone()),
+            Ipv4Option::Timestamp { entries, .. } => {
+                stamps = Some(
+                    entries
+                        .iter()
+                        .map(|&(addr, ms)| TimestampRecord {
+                            addr,
+                            ms_since_midnight_utc: ms,
+                        })
+                        .collect(),
+                );
+            }
+            _ => {}
+        }
+    }
+    (route, stamps)
 }
 
 #[derive(Serialize)]
@@ -324,6 +403,30 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             args.size
         )));
     }
+    let timestamp = match args.timestamp_kind.as_deref() {
+        None => args.timestamp.map(|n| (1, n)),
+        Some("tsonly") => Some((0, 9)),
+        Some("tsandaddr") => Some((1, 4)),
+        Some(k) => {
+            return Err(usage(format!(
+                "-T {k}: give tsonly or tsandaddr (prespecified addresses are not supported)"
+            )));
+        }
+    };
+    let route = match (&args.loose_route, &args.strict_route) {
+        (Some(h), _) => Some((SourceRoute::Loose, h.as_str())),
+        (None, Some(h)) => Some((SourceRoute::Strict, h.as_str())),
+        (None, None) => None,
+    };
+    let requested = IpOptionsWanted {
+        record_route: args.record_route.or(args.record_route_all.then_some(9)),
+        timestamp,
+        route,
+    };
+    let ip_options = requested.encode(
+        target,
+        "--record-route/--timestamp/--loose-route/--strict-route",
+    )?;
     let (source, interface) = match args.interface.as_deref().map(|i| (i, i.parse::<IpAddr>())) {
         Some((_, Ok(ip))) => (Some(ip), None),
         Some((name, Err(_))) => (None, Some(name.to_string())),
@@ -340,12 +443,14 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         dont_fragment: args.dont_fragment || args.pmtu.as_deref() == Some("do"),
         source,
         interface,
+        ip_options,
     };
     let view = View {
         style: args.style,
         quiet: args.quiet,
         timestamps: args.timestamps,
-        resolve_name: false,
+        resolve_name: args.resolve,
+        wanted: requested,
     };
     ping_and_render(&shown, target, &o, &view, out)
 }
@@ -488,11 +593,97 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
 }
 
 /// Presentation choices.
-struct View {
+struct View<'a> {
     style: Style,
     quiet: bool,
     timestamps: bool,
     resolve_name: bool,
+    wanted: IpOptionsWanted<'a>,
+}
+
+/// Which way a source route binds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SourceRoute {
+    Loose,
+    Strict,
+}
+
+/// The IPv4 options asked for on the command line.
+#[derive(Debug, Clone, Copy)]
+struct IpOptionsWanted<'a> {
+    record_route: Option<u8>,
+    /// (flag: 0 timestamps only, 1 with addresses; slots)
+    timestamp: Option<(u8, u8)>,
+    route: Option<(SourceRoute, &'a str)>,
+}
+
+impl IpOptionsWanted<'_> {
+    fn any(&self) -> bool {
+        self.record_route.is_some() || self.timestamp.is_some() || self.route.is_some()
+    }
+
+    /// Encode for IP_OPTIONS; refuses IPv6 targets, unknown hops and
+    /// options that do not fit the header's 40 bytes.
+    fn encode(&self, target: IpAddr, letters: &str) -> anyhow::Result<Vec<u8>> {
+        use ipkit_core::wire::ipv4::{Ipv4Option, emit_options};
+        if !self.any() {
+            return Ok(Vec::new());
+        }
+        let IpAddr::V4(dst) = target else {
+            return Err(usage(format!(
+                "{letters}: IP options exist in IPv4 only; {target} is IPv6"
+            )));
+        };
+        let mut list = Vec::new();
+        let mut size = 0usize;
+        if let Some((kind, hosts)) = self.route {
+            let mut route = Vec::new();
+            for h in hosts.split([',', ' ']).filter(|h| !h.is_empty()) {
+                match resolve(h, true, false)? {
+                    IpAddr::V4(a) => route.push(a),
+                    IpAddr::V6(_) => {
+                        return Err(usage(format!("{h}: source routes take IPv4 hops")));
+                    }
+                }
+            }
+            if route.is_empty() || route.len() > 8 {
+                return Err(usage(format!(
+                    "a source route takes 1 to 8 hops (the target fills the 9th slot); got {}",
+                    route.len()
+                )));
+            }
+            // The last slot is the destination's: the kernel sends to the
+            // first hop and writes the destination there.
+            route.push(dst);
+            size += 3 + 4 * route.len();
+            list.push(match kind {
+                SourceRoute::Loose => Ipv4Option::LooseSourceRoute { route, pointer: 4 },
+                SourceRoute::Strict => Ipv4Option::StrictSourceRoute { route, pointer: 4 },
+            });
+        }
+        if let Some(n) = self.record_route {
+            size += 3 + 4 * usize::from(n);
+            list.push(Ipv4Option::RecordRoute {
+                route: Vec::new(),
+                slots: n,
+            });
+        }
+        if let Some((flag, n)) = self.timestamp {
+            size += 4 + if flag == 0 { 4 } else { 8 } * usize::from(n);
+            list.push(Ipv4Option::Timestamp {
+                flag,
+                overflow: 0,
+                entries: Vec::new(),
+                slots: n,
+            });
+        }
+        if size.div_ceil(4) * 4 > 40 {
+            return Err(usage(format!(
+                "{letters}: these options take {size} bytes, and an IPv4 header holds 40; ask for fewer slots"
+            )));
+        }
+        Ok(emit_options(&list))
+    }
 }
 
 /// Ping and print, in the chosen view; returns the exit code.
@@ -534,19 +725,21 @@ fn ping_and_render(
     }
     let started = Instant::now();
     let mut write_err = None;
+    // Windows -a names the target only; iputils names every host that answers.
+    let mut names = Names::new(view.resolve_name && !windows);
     let tracker = session::run(target, o, &STOP, |e| {
         if write_err.is_some() {
             return;
         }
         let res = if out.json {
-            json_event(&mut w, e)
+            json_event(&mut w, e, &mut names)
         } else if view.quiet {
             Ok(())
         } else {
             let line = if windows {
                 windows_line(e, o.size)
             } else {
-                iputils_line(e, view.timestamps)
+                iputils_line(e, view.timestamps, &mut names, &view.wanted)
             };
             match line {
                 Some(l) => writeln!(w, "{l}").and_then(|()| w.flush()),
@@ -630,6 +823,12 @@ fn ping_and_render(
         w.write_all(t.as_bytes())?;
     }
     w.flush()?;
+    if view.wanted.route.is_some() && s.received == 0 && !out.json {
+        eprintln!(
+            "ipkit: no reply to a source-routed probe: most routers and hosts drop source routes \
+             (on Linux every host on the way there and back, this one and the target included, needs net.ipv4.conf.<if>.accept_source_route=1)"
+        );
+    }
     Ok(if s.received > 0 {
         crate::exit::OK
     } else {
@@ -647,7 +846,7 @@ fn reverse_name(ip: IpAddr) -> Option<String> {
         .map(|(h, _)| h)
 }
 
-fn json_event(w: &mut impl Write, e: &PingEvent) -> std::io::Result<()> {
+fn json_event(w: &mut impl Write, e: &PingEvent, names: &mut Names) -> std::io::Result<()> {
     match e {
         PingEvent::Reply {
             from,
@@ -657,31 +856,43 @@ fn json_event(w: &mut impl Write, e: &PingEvent) -> std::io::Result<()> {
             rtt,
             duplicate,
             late,
-        } => write_record(
-            w,
-            "reply",
-            &ReplyRecord {
-                from: *from,
-                seq: *seq,
-                bytes: *bytes,
-                ttl: *ttl,
-                rtt_ms: ms(*rtt),
-                duplicate: *duplicate,
-                late: *late,
-            },
-        ),
+            options,
+        } => {
+            let (route, timestamps) = options_of(options);
+            write_record(
+                w,
+                "reply",
+                &ReplyRecord {
+                    from: *from,
+                    name: names.lookup(*from),
+                    seq: *seq,
+                    bytes: *bytes,
+                    ttl: *ttl,
+                    rtt_ms: ms(*rtt),
+                    duplicate: *duplicate,
+                    late: *late,
+                    route,
+                    timestamps,
+                },
+            )
+        }
         PingEvent::Timeout { seq } => {
             write_record(w, "timeout", &serde_json::json!({ "seq": seq }))
         }
         PingEvent::Error { from, seq, text } => write_record(
             w,
             "error",
-            &serde_json::json!({ "from": from, "seq": seq, "text": text }),
+            &serde_json::json!({ "from": from, "name": names.lookup(*from), "seq": seq, "text": text }),
         ),
     }
 }
 
-fn iputils_line(e: &PingEvent, timestamps: bool) -> Option<String> {
+fn iputils_line(
+    e: &PingEvent,
+    timestamps: bool,
+    names: &mut Names,
+    wanted: &IpOptionsWanted<'_>,
+) -> Option<String> {
     let mut line = String::new();
     if timestamps {
         let now = std::time::SystemTime::now()
@@ -698,8 +909,13 @@ fn iputils_line(e: &PingEvent, timestamps: bool) -> Option<String> {
             rtt,
             duplicate,
             late,
+            options,
         } => {
-            let _ = write!(line, "{bytes} bytes from {from}: icmp_seq={seq}");
+            let _ = write!(
+                line,
+                "{bytes} bytes from {}: icmp_seq={seq}",
+                names.show(*from)
+            );
             if let Some(t) = ttl {
                 let _ = write!(line, " ttl={t}");
             }
@@ -710,13 +926,101 @@ fn iputils_line(e: &PingEvent, timestamps: bool) -> Option<String> {
             if *late {
                 line.push_str(" (late)");
             }
+            iputils_options(&mut line, options, wanted);
         }
         PingEvent::Error { from, seq, text } => {
-            let _ = write!(line, "From {from} icmp_seq={seq} {text}");
+            let _ = write!(line, "From {} icmp_seq={seq} {text}", names.show(*from));
         }
         PingEvent::Timeout { .. } => return None,
     }
     Some(line)
+}
+
+/// iputils' RR and TS lines under a reply; a line saying so when an option
+/// asked for did not come back.
+fn iputils_options(line: &mut String, options: &[Ipv4Option], wanted: &IpOptionsWanted<'_>) {
+    let (route, stamps) = options_of(options);
+    match route {
+        Some(r) => {
+            line.push_str("\nRR: ");
+            for a in &r {
+                let _ = writeln!(line, "\t{a}");
+            }
+            if r.is_empty() {
+                line.push_str("\t(no address recorded)\n");
+            }
+            line.pop();
+        }
+        None if wanted.record_route.is_some() => {
+            line.push_str("\nRR: not returned (the option was dropped on the way)");
+        }
+        None => {}
+    }
+    match stamps {
+        Some(t) => {
+            line.push_str("\nTS: ");
+            let mut previous: Option<u32> = None;
+            for e in &t {
+                match e.addr {
+                    Some(a) => {
+                        let _ = write!(line, "\t{a}");
+                    }
+                    None => line.push('\t'),
+                }
+                match previous {
+                    None => {
+                        let _ = writeln!(line, "\t{} absolute", e.ms_since_midnight_utc);
+                    }
+                    Some(p) => {
+                        let delta = i64::from(e.ms_since_midnight_utc) - i64::from(p);
+                        let _ = writeln!(line, "\t{delta}");
+                    }
+                }
+                previous = Some(e.ms_since_midnight_utc);
+            }
+            if t.is_empty() {
+                line.push_str("\t(no timestamp recorded)\n");
+            }
+            line.pop();
+        }
+        None if wanted.timestamp.is_some() => {
+            line.push_str("\nTS: not returned (the option was dropped on the way)");
+        }
+        None => {}
+    }
+}
+
+/// Names for addresses, looked up once each (getnameinfo) when asked for.
+struct Names {
+    enabled: bool,
+    cache: std::collections::HashMap<IpAddr, Option<String>>,
+}
+
+impl Names {
+    fn new(enabled: bool) -> Names {
+        Names {
+            enabled,
+            cache: std::collections::HashMap::new(),
+        }
+    }
+
+    fn lookup(&mut self, ip: IpAddr) -> Option<String> {
+        if !self.enabled {
+            return None;
+        }
+        self.cache
+            .entry(ip)
+            .or_insert_with(|| reverse_name(ip))
+            .clone()
+    }
+
+    /// `name (address)` as iputils prints it, or the address alone.
+    fn show(&mut self, ip: IpAddr) -> String {
+        match self.lookup(ip) {
+            Some(n) => format!("{n} ({ip})"),
+            None => ip.to_string(),
+        }
+    }
 }
 
 /// Windows ping's lines: `Reply from A: bytes=32 time=39ms TTL=54`,
@@ -729,6 +1033,7 @@ fn windows_line(e: &PingEvent, size: usize) -> Option<String> {
             rtt,
             duplicate: false,
             late: false,
+            options,
             ..
         } => {
             let time = if rtt.as_millis() < 1 {
@@ -737,7 +1042,27 @@ fn windows_line(e: &PingEvent, size: usize) -> Option<String> {
                 format!("time={}ms", rtt.as_millis())
             };
             let ttl = ttl.map_or(String::new(), |t| format!(" TTL={t}"));
-            format!("Reply from {from}: bytes={size} {time}{ttl}")
+            let mut line = format!("Reply from {from}: bytes={size} {time}{ttl}");
+            let (route, stamps) = options_of(options);
+            if let Some(r) = route.filter(|r| !r.is_empty()) {
+                let hops: Vec<String> = r.iter().map(ToString::to_string).collect();
+                let _ = write!(line, "\n    Route: {}", hops.join(" ->\n           "));
+            }
+            if let Some(t) = stamps.filter(|t| !t.is_empty()) {
+                let hops: Vec<String> = t
+                    .iter()
+                    .map(|e| match e.addr {
+                        Some(a) => format!("{a} : {}", e.ms_since_midnight_utc),
+                        None => e.ms_since_midnight_utc.to_string(),
+                    })
+                    .collect();
+                let _ = write!(
+                    line,
+                    "\n    Timestamp: {}",
+                    hops.join(" ->\n               ")
+                );
+            }
+            line
         }
         PingEvent::Reply { .. } => return None,
         PingEvent::Timeout { .. } => "Request timed out.".to_string(),

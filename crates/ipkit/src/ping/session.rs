@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use ipkit_core::wire::icmpv4::{self, QuotedTransport};
 use ipkit_core::wire::icmpv6;
+use ipkit_core::wire::ipv4::{Ipv4Option, parse_options};
 
 use super::PingError;
 use super::track::{COOKIE_LEN, Tracker, Verdict};
@@ -37,6 +38,9 @@ pub struct PingOptions {
     pub source: Option<IpAddr>,
     /// Interface to send through.
     pub interface: Option<String>,
+    /// IPv4 options for every probe (record route, timestamp, source
+    /// route), as `ipkit_core::wire::ipv4::emit_options` encodes them.
+    pub ip_options: Vec<u8>,
 }
 
 impl Default for PingOptions {
@@ -52,6 +56,7 @@ impl Default for PingOptions {
             dont_fragment: false,
             source: None,
             interface: None,
+            ip_options: Vec::new(),
         }
     }
 }
@@ -75,6 +80,8 @@ pub enum PingEvent {
         duplicate: bool,
         /// After its timeout.
         late: bool,
+        /// The IPv4 options the reply carried (a recorded route, timestamps).
+        options: Vec<Ipv4Option>,
     },
     /// An ICMP error for one of our probes.
     Error {
@@ -117,6 +124,10 @@ pub fn run(
         sock.set_dont_fragment()
             .map_err(io("forbidding fragmentation"))?;
     }
+    if !o.ip_options.is_empty() {
+        sock.set_ip_options(&o.ip_options)
+            .map_err(io("setting IP options"))?;
+    }
     if matches!(target, IpAddr::V4(a) if a.is_broadcast() || a.octets()[3] == 255) {
         let _ = sock.set_broadcast();
     }
@@ -130,6 +141,12 @@ pub fn run(
         *b = u8::try_from(i & 0xff).unwrap_or(0);
     }
     let start = Instant::now();
+    // Receive times come from the kernel (SO_TIMESTAMPNS, the real-time
+    // clock) when it gives them: they leave out the time this process took
+    // to be scheduled. `start_real` maps them onto `start`.
+    let start_real = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     let mut next_send = Duration::ZERO;
     let mut seq: u16 = 0;
     let mut sent = 0u64;
@@ -170,6 +187,9 @@ pub fn run(
                 op: "building the probe",
                 source: std::io::Error::other(e.to_string()),
             })?;
+            // Taken before the send: on loopback the reply's kernel
+            // timestamp is set before send_to returns.
+            let sent_at = start.elapsed();
             match sock.send_to(&buf[..n], target) {
                 Ok(_) => {}
                 Err(e)
@@ -184,6 +204,13 @@ pub fn run(
                         text: e.to_string(),
                     });
                 }
+                Err(e) if e.raw_os_error() == Some(libc::EMSGSIZE) => {
+                    on_event(&PingEvent::Error {
+                        from: target,
+                        seq,
+                        text: "local error: message too long for the outgoing link (DF set)".into(),
+                    });
+                }
                 Err(e) => {
                     return Err(PingError::Io {
                         op: "sending",
@@ -191,7 +218,7 @@ pub fn run(
                     });
                 }
             }
-            tracker.sent(seq, start.elapsed());
+            tracker.sent(seq, sent_at);
             sent += 1;
             next_send += o.interval;
             continue;
@@ -209,8 +236,14 @@ pub fn run(
         let Some(got) = sock.recv(wait).map_err(io("receiving"))? else {
             continue;
         };
-        let at = start.elapsed();
+        let now = start.elapsed();
+        let at = got
+            .kernel_time
+            .and_then(|k| k.checked_sub(start_real))
+            .filter(|k| *k <= now)
+            .unwrap_or(now);
         let bytes = got.icmp.len();
+        let options = parse_options(&got.ip_options);
         let echo = |t: &mut Tracker, ident_r: u16, seq_r: u16, data: &[u8]| -> Option<PingEvent> {
             let v = t.reply(ident_r, seq_r, data, at);
             let (rtt, duplicate, late) = match v {
@@ -227,6 +260,7 @@ pub fn run(
                 rtt,
                 duplicate,
                 late,
+                options: options.clone(),
             })
         };
         let event = if target.is_ipv6() {

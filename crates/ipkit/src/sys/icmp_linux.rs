@@ -33,6 +33,8 @@ pub struct Received {
     pub ttl: Option<u8>,
     /// Kernel receive time (CLOCK_REALTIME), when the kernel gave it.
     pub kernel_time: Option<Duration>,
+    /// The IPv4 options of the packet that carried it (empty when none).
+    pub ip_options: Vec<u8>,
 }
 
 /// An open ICMP socket.
@@ -99,6 +101,16 @@ impl IcmpSocket {
         }
         setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)
             .map_err(io_err("asking for timestamps"))?;
+        if kind == IcmpKind::Datagram {
+            // A datagram socket never reads ICMP errors itself: the kernel
+            // queues them on the socket's error queue (read in `recv`).
+            let (level, name) = if v6 {
+                (libc::IPPROTO_IPV6, libc::IPV6_RECVERR)
+            } else {
+                (libc::IPPROTO_IP, libc::IP_RECVERR)
+            };
+            setsockopt_int(fd, level, name, 1).map_err(io_err("asking for ICMP errors"))?;
+        }
         // A sweep's replies arrive in bursts: ask for 32 MiB, beyond rmem_max
         // when privileged (SO_RCVBUFFORCE), else as much as rmem_max allows.
         if setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, 32 << 20).is_err() {
@@ -173,6 +185,31 @@ impl IcmpSocket {
         }
     }
 
+    /// Send every probe with these IPv4 options (`IP_OPTIONS`; encoded by
+    /// `ipkit_core::wire::ipv4::emit_options`), and read the options of what
+    /// comes back. For source routes the last address is the destination's
+    /// slot: the kernel sends to the first hop and writes the destination there.
+    pub fn set_ip_options(&self, options: &[u8]) -> io::Result<()> {
+        let fd = self.sock.as_raw_fd();
+        // SAFETY: `options` is valid for its length for the duration of the call.
+        let rc = unsafe {
+            libc::setsockopt(
+                fd,
+                libc::IPPROTO_IP,
+                libc::IP_OPTIONS,
+                options.as_ptr().cast(),
+                libc::socklen_t::try_from(options.len()).unwrap_or(0),
+            )
+        };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if self.kind == IcmpKind::Datagram {
+            setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVOPTS, 1)?;
+        }
+        Ok(())
+    }
+
     /// Allow sending to a broadcast address.
     pub fn set_broadcast(&self) -> io::Result<()> {
         self.sock.set_broadcast(true)
@@ -184,12 +221,27 @@ impl IcmpSocket {
             .send_to(icmp, &SockAddr::from(SocketAddr::new(dst, 0)))
     }
 
-    /// Wait up to `timeout` for one packet.
+    /// Wait up to `timeout` for one packet. On a datagram socket an ICMP
+    /// error for one of its probes comes back from the error queue, rebuilt
+    /// as the ICMP message it arrived as, so callers decode one form.
     pub fn recv(&self, timeout: Duration) -> io::Result<Option<Received>> {
         self.sock
             .set_read_timeout(Some(timeout.max(Duration::from_micros(10))))?;
+        match self.recv_flags(0) {
+            Err(e) if self.kind == IcmpKind::Datagram && !is_quiet(&e) => {
+                // The kernel reports a queued error once through recvmsg;
+                // its details wait on the error queue.
+                self.recv_flags(libc::MSG_ERRQUEUE | libc::MSG_DONTWAIT)
+                    .or_else(|q| if is_quiet(&q) { Ok(None) } else { Err(e) })
+            }
+            Err(e) if is_quiet(&e) => Ok(None),
+            other => other,
+        }
+    }
+
+    fn recv_flags(&self, flags: i32) -> io::Result<Option<Received>> {
         let mut buf = [0u8; 65_536];
-        let mut control = [0u8; 256];
+        let mut control = [0u8; 512];
         // SAFETY: sockaddr_storage is plain data.
         let mut from: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
         let mut iov = libc::iovec {
@@ -205,19 +257,15 @@ impl IcmpSocket {
         msg.msg_control = control.as_mut_ptr().cast();
         msg.msg_controllen = control.len() as _;
         // SAFETY: every pointer in `msg` refers to a live buffer of the stated size.
-        let n = unsafe { libc::recvmsg(self.sock.as_raw_fd(), &raw mut msg, 0) };
+        let n = unsafe { libc::recvmsg(self.sock.as_raw_fd(), &raw mut msg, flags) };
         if n < 0 {
-            let e = io::Error::last_os_error();
-            return match e.kind() {
-                io::ErrorKind::WouldBlock
-                | io::ErrorKind::TimedOut
-                | io::ErrorKind::Interrupted => Ok(None),
-                _ => Err(e),
-            };
+            return Err(io::Error::last_os_error());
         }
         let n = usize::try_from(n).unwrap_or(0);
         let mut ttl = None;
         let mut kernel_time = None;
+        let mut ip_options = Vec::new();
+        let mut queued: Option<(libc::sock_extended_err, Option<IpAddr>)> = None;
         // SAFETY: CMSG_* walk the control buffer the kernel filled, within
         // msg_controllen; each data read is bounds-checked by cmsg_len.
         unsafe {
@@ -228,6 +276,9 @@ impl IcmpSocket {
                 let data_len = len.saturating_sub(libc::CMSG_LEN(0) as usize);
                 let is_ttl = (level, kind) == (libc::IPPROTO_IP, libc::IP_TTL)
                     || (level, kind) == (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT);
+                let is_err = (level, kind) == (libc::IPPROTO_IP, libc::IP_RECVERR)
+                    || (level, kind) == (libc::IPPROTO_IPV6, libc::IPV6_RECVERR);
+                let ee_len = std::mem::size_of::<libc::sock_extended_err>();
                 if is_ttl && data_len >= 4 {
                     ttl = u8::try_from(std::ptr::read_unaligned(data.cast::<i32>())).ok();
                 } else if (level, kind) == (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS)
@@ -235,29 +286,50 @@ impl IcmpSocket {
                 {
                     let ts = std::ptr::read_unaligned(data.cast::<libc::timespec>());
                     kernel_time = Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32));
+                } else if level == libc::IPPROTO_IP
+                    && matches!(kind, libc::IP_OPTIONS | libc::IP_RECVOPTS)
+                {
+                    ip_options = std::slice::from_raw_parts(data, data_len).to_vec();
+                } else if is_err && data_len >= ee_len {
+                    let ee = std::ptr::read_unaligned(data.cast::<libc::sock_extended_err>());
+                    // SO_EE_OFFENDER: the sender's address follows the struct.
+                    let offender = std::slice::from_raw_parts(data.add(ee_len), data_len - ee_len);
+                    queued = Some((ee, sockaddr_ip(offender)));
                 }
                 c = libc::CMSG_NXTHDR(&raw const msg, c);
             }
         }
-        let from = match i32::from(from.ss_family) {
-            libc::AF_INET => {
-                // SAFETY: the kernel wrote a sockaddr_in for an AF_INET peer.
-                let sin = unsafe { *(&raw const from).cast::<libc::sockaddr_in>() };
-                IpAddr::V4(Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr)))
-            }
-            libc::AF_INET6 => {
-                // SAFETY: the kernel wrote a sockaddr_in6 for an AF_INET6 peer.
-                let sin6 = unsafe { *(&raw const from).cast::<libc::sockaddr_in6>() };
-                IpAddr::V6(Ipv6Addr::from(sin6.sin6_addr.s6_addr))
-            }
-            _ => return Ok(None),
-        };
         let data = &buf[..n];
+        if let Some((ee, offender)) = queued {
+            // Only errors that came as ICMP (not local ones, like EMSGSIZE).
+            let from_icmp = matches!(
+                ee.ee_origin,
+                libc::SO_EE_ORIGIN_ICMP | libc::SO_EE_ORIGIN_ICMP6
+            );
+            return Ok(offender.filter(|_| from_icmp).map(|from| Received {
+                from,
+                icmp: rebuild_icmp_error(self.v6, &ee, data),
+                ttl,
+                kernel_time,
+                ip_options,
+            }));
+        }
+        // SAFETY: the kernel wrote a sockaddr of `msg_namelen` bytes into `from`.
+        let name = unsafe {
+            std::slice::from_raw_parts(
+                (&raw const from).cast::<u8>(),
+                (msg.msg_namelen as usize).min(std::mem::size_of::<libc::sockaddr_storage>()),
+            )
+        };
+        let Some(from) = sockaddr_ip(name) else {
+            return Ok(None);
+        };
         let icmp = if !self.v6 && self.kind == IcmpKind::Raw {
             // Raw IPv4 reads start with the IP header.
             match ipkit_core::wire::ipv4::Packet::new_checked(data) {
                 Ok(ip) => {
                     ttl = Some(ip.ttl());
+                    ip_options = ip.options().to_vec();
                     data[ip.header_len()..].to_vec()
                 }
                 Err(_) => return Ok(None),
@@ -270,8 +342,61 @@ impl IcmpSocket {
             icmp,
             ttl,
             kernel_time,
+            ip_options,
         }))
     }
+}
+
+/// Timeouts and interruptions: nothing arrived.
+fn is_quiet(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
+}
+
+/// The address in a `sockaddr_in`/`sockaddr_in6` given as bytes.
+fn sockaddr_ip(b: &[u8]) -> Option<IpAddr> {
+    let family = i32::from(u16::from_ne_bytes([*b.first()?, *b.get(1)?]));
+    match family {
+        libc::AF_INET if b.len() >= 8 => Some(IpAddr::V4(Ipv4Addr::new(b[4], b[5], b[6], b[7]))),
+        libc::AF_INET6 if b.len() >= 24 => {
+            let a: [u8; 16] = b[8..24].try_into().ok()?;
+            Some(IpAddr::V6(Ipv6Addr::from(a)))
+        }
+        _ => None,
+    }
+}
+
+/// Rebuild the ICMP error a datagram socket's error queue describes: type,
+/// code, the MTU where one applies, and a quoted IP header in front of the
+/// probe's ICMP bytes (which is what the queue returns).
+fn rebuild_icmp_error(v6: bool, ee: &libc::sock_extended_err, probe: &[u8]) -> Vec<u8> {
+    let mut m = vec![ee.ee_type, ee.ee_code, 0, 0, 0, 0, 0, 0];
+    let mtu = u16::try_from(ee.ee_info).unwrap_or(u16::MAX).to_be_bytes();
+    let probe = &probe[..probe.len().min(1232)];
+    let len = u16::try_from(probe.len()).unwrap_or(0);
+    if v6 {
+        if ee.ee_type == 2 {
+            m[4..8].copy_from_slice(&ee.ee_info.to_be_bytes());
+        }
+        let mut ip = [0u8; 40];
+        ip[0] = 0x60;
+        ip[4..6].copy_from_slice(&len.to_be_bytes());
+        ip[6] = 58;
+        m.extend_from_slice(&ip);
+    } else {
+        if (ee.ee_type, ee.ee_code) == (3, 4) {
+            m[6..8].copy_from_slice(&mtu);
+        }
+        let mut ip = [0u8; 20];
+        ip[0] = 0x45;
+        ip[2..4].copy_from_slice(&(len + 20).to_be_bytes());
+        ip[9] = 1;
+        m.extend_from_slice(&ip);
+    }
+    m.extend_from_slice(probe);
+    m
 }
 
 impl IcmpSocket {
