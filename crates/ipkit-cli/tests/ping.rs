@@ -429,6 +429,37 @@ fn sweeps_ranges_and_lists() {
     let o = ipkit(&["ping", "--alive", "10.0.0.0/8"]);
     assert_eq!(o.status.code(), Some(2), "over --limit");
     assert!(stderr(&o).contains("--limit"));
+    // -c: every target gets COUNT probes and a summary line, fping -c style.
+    let o = ipkit(&["ping", "-c", "3", "-i", "0.05", "127.0.0.1", "::1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<String> = stdout(&o).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].starts_with("127.0.0.1 : xmt/rcv/%loss = 3/3/0%, min/avg/max = "),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].starts_with("::1 : xmt/rcv/%loss = 3/3/0%, min/avg/max = "),
+        "{lines:?}"
+    );
+    let (_, recs) = records(&[
+        "ping",
+        "--json",
+        "-c",
+        "2",
+        "-i",
+        "0.05",
+        "127.0.0.1",
+        "127.0.0.2",
+    ]);
+    for h in recs.iter().filter(|r| r["type"] == "host") {
+        assert_eq!(
+            (h["data"]["sent"].as_u64(), h["data"]["received"].as_u64()),
+            (Some(2), Some(2)),
+            "{h}"
+        );
+        assert!(h["data"]["rtt_min_ms"].as_f64() <= h["data"]["rtt_max_ms"].as_f64());
+    }
     // A bare number is not a host (the C library would read `2` as 0.0.0.2).
     let o = ipkit(&["ping", "-c", "1", "2"]);
     assert_eq!(o.status.code(), Some(2));
@@ -481,6 +512,34 @@ fn sweep_reports_unreachable_hosts_in_a_lab() {
         "198.51.100.6",
     ]);
     assert_eq!(o.status.code(), Some(1), "none answered");
+    let (code, recs) = lab_records(
+        &lab,
+        &[
+            "-c",
+            "2",
+            "-i",
+            "0.05",
+            "-W",
+            "0.3",
+            "198.51.100.2",
+            "198.51.100.5",
+        ],
+    );
+    assert_eq!(code, Some(0), "one of the two answered");
+    let hosts: Vec<&Value> = recs
+        .iter()
+        .filter(|r| r["type"] == "host")
+        .map(|r| &r["data"])
+        .collect();
+    assert_eq!(
+        (
+            hosts[0]["received"].as_u64(),
+            hosts[1]["received"].as_u64(),
+            hosts[1]["loss_percent"].as_f64()
+        ),
+        (Some(2), Some(0), Some(100.0)),
+        "{hosts:?}"
+    );
     assert_eq!(
         stdout(&o),
         "198.51.100.5 is unreachable\n198.51.100.6 is unreachable\n"

@@ -58,15 +58,20 @@ pub struct Args {
     /// Sweep: refuse more targets than this.
     #[arg(long, value_name = "N", default_value_t = 1 << 20)]
     pub limit: usize,
-    /// Stop after COUNT probes.
-    #[arg(short = 'c', long, value_name = "COUNT")]
+    /// Stop after COUNT probes (in a sweep: COUNT probes to every target,
+    /// -i apart, and a summary line per target).
+    #[arg(short = 'c', long, value_name = "COUNT", conflicts_with = "forever")]
     pub count: Option<u64>,
+    /// Ping until stopped (the default for one target; Ctrl-C prints the statistics).
+    #[arg(long)]
+    pub forever: bool,
     /// Seconds between probes (below 0.2 needs root, as in iputils).
     #[arg(short = 'i', long, value_name = "SECONDS", default_value_t = 1.0)]
     pub interval: f64,
-    /// Seconds to wait for each reply.
-    #[arg(short = 'W', long, value_name = "SECONDS", default_value_t = 10.0)]
-    pub timeout: f64,
+    /// Seconds to wait for each reply (default 10; in a sweep, 1 after the
+    /// last round).
+    #[arg(short = 'W', long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
     /// Stop after this many seconds, whatever happened.
     #[arg(short = 'w', long, value_name = "SECONDS")]
     pub deadline: Option<f64>,
@@ -88,6 +93,9 @@ pub struct Args {
     /// Send from this interface name or source address.
     #[arg(short = 'I', long, value_name = "IFACE|ADDRESS")]
     pub interface: Option<String>,
+    /// Send from this source address.
+    #[arg(long, value_name = "ADDRESS", conflicts_with = "interface")]
+    pub source: Option<IpAddr>,
     /// Only the summary lines.
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -95,7 +103,7 @@ pub struct Args {
     #[arg(short = 'D', long)]
     pub timestamps: bool,
     /// Numeric output only (no name lookups; ipkit does none by default).
-    #[arg(short = 'n', conflicts_with = "resolve")]
+    #[arg(short = 'n', long, conflicts_with = "resolve")]
     pub numeric: bool,
     /// Show the names of the target and of every host that answers
     /// (getnameinfo), as iputils does without -n.
@@ -430,12 +438,12 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     let (source, interface) = match args.interface.as_deref().map(|i| (i, i.parse::<IpAddr>())) {
         Some((_, Ok(ip))) => (Some(ip), None),
         Some((name, Err(_))) => (None, Some(name.to_string())),
-        None => (None, None),
+        None => (args.source, None),
     };
     let o = PingOptions {
         count: args.count,
         interval: secs(args.interval, "-i")?,
-        timeout: secs(args.timeout, "-W")?,
+        timeout: secs(args.timeout.unwrap_or(10.0), "-W")?,
         deadline: args.deadline.map(|d| secs(d, "-w")).transpose()?,
         size: args.size,
         ttl: args.ttl,
@@ -504,44 +512,94 @@ fn expand(args: &Args) -> anyhow::Result<Vec<IpAddr>> {
 struct HostRecord {
     addr: IpAddr,
     alive: bool,
+    /// Average round-trip time (the only one, without -c).
     rtt_ms: Option<f64>,
+    sent: u16,
+    received: u16,
+    loss_percent: f64,
+    rtt_min_ms: Option<f64>,
+    rtt_max_ms: Option<f64>,
+}
+
+/// A progress bar on stderr, for sweeps with more than 1,000 probes, drawn
+/// only when stderr is a terminal, at most ten times a second.
+struct ProgressBar {
+    enabled: bool,
+    last: Option<Instant>,
+}
+
+impl ProgressBar {
+    fn new(wanted: bool) -> ProgressBar {
+        ProgressBar {
+            enabled: wanted && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            last: None,
+        }
+    }
+
+    fn show(&mut self, p: &ipkit::ping::sweep::Progress) {
+        if !self.enabled
+            || self
+                .last
+                .is_some_and(|l| l.elapsed() < Duration::from_millis(100))
+        {
+            return;
+        }
+        self.last = Some(Instant::now());
+        const WIDTH: u64 = 30;
+        let filled = (p.sent.min(p.planned) * WIDTH)
+            .checked_div(p.planned)
+            .unwrap_or(WIDTH);
+        let filled = usize::try_from(filled).unwrap_or(0);
+        eprint!(
+            "\r[{}{}] {}/{} probes, {} of {} hosts alive ",
+            "#".repeat(filled),
+            " ".repeat(30 - filled.min(30)),
+            p.sent,
+            p.planned,
+            p.alive,
+            p.targets
+        );
+    }
+
+    fn clear(&self) {
+        if self.enabled && self.last.is_some() {
+            eprint!("\r{}\r", " ".repeat(79));
+        }
+    }
 }
 
 /// Several targets: sweep them, fping style.
 fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
     static STOP: AtomicBool = AtomicBool::new(false);
     let targets = expand(args)?;
+    let count = args
+        .count
+        .map(|c| {
+            u16::try_from(c).ok().filter(|c| *c > 0).ok_or_else(|| {
+                usage(format!(
+                    "-c {c}: a sweep sends 1 to 65535 probes per target"
+                ))
+            })
+        })
+        .transpose()?;
     let o = ipkit::ping::sweep::SweepOptions {
         rate: args.rate,
         retries: args.retries,
-        timeout: secs(args.timeout.min(10.0), "-W")?.min(Duration::from_secs(10)),
-    };
-    let o = if args.timeout == 10.0 {
-        ipkit::ping::sweep::SweepOptions {
-            timeout: Duration::from_secs(1),
-            ..o
-        }
-    } else {
-        o
+        timeout: secs(args.timeout.unwrap_or(1.0), "-W")?,
+        count,
+        period: secs(args.interval, "-i")?,
     };
     ipkit::sys::stop_on_interrupt(&STOP);
     let started = Instant::now();
-    let show_progress =
-        std::io::IsTerminal::is_terminal(&std::io::stderr()) && targets.len() > 1000 && !out.json;
-    let mut last = Instant::now();
-    let result = ipkit::ping::sweep::sweep(&targets, &o, &STOP, |alive, total| {
-        if show_progress && last.elapsed() > Duration::from_millis(100) {
-            last = Instant::now();
-            eprint!("\r{alive}/{total} alive   ");
-        }
-    })?;
-    if show_progress {
-        eprint!("\r{}\r", " ".repeat(40));
-    }
+    let planned = targets.len() as u64 * u64::from(count.unwrap_or(1));
+    let mut bar = ProgressBar::new(planned > 1000 && !out.json);
+    let result = ipkit::ping::sweep::sweep(&targets, &o, &STOP, |p| bar.show(&p))?;
+    bar.clear();
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
-    for (ip, rtt) in targets.iter().zip(&result.rtt) {
-        let alive = rtt.is_some();
+    for (ip, t) in targets.iter().zip(&result.targets) {
+        let alive = t.alive();
+        let rtt = t.rtt();
         if out.json {
             write_record(
                 &mut w,
@@ -549,7 +607,12 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
                 &HostRecord {
                     addr: *ip,
                     alive,
-                    rtt_ms: rtt.map(ms),
+                    rtt_ms: rtt.map(|r| ms(r.1)),
+                    sent: t.sent,
+                    received: t.received,
+                    loss_percent: t.loss_percent(),
+                    rtt_min_ms: rtt.map(|r| ms(r.0)),
+                    rtt_max_ms: rtt.map(|r| ms(r.2)),
                 },
             )?;
         } else if args.alive {
@@ -560,8 +623,27 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
             if !alive {
                 writeln!(w, "{ip}")?;
             }
-        } else if let Some(r) = rtt {
-            writeln!(w, "{ip} is alive ({})", fmt_ms(*r))?;
+        } else if count.is_some() {
+            // fping -c's per-target summary.
+            write!(
+                w,
+                "{ip} : xmt/rcv/%loss = {}/{}/{}%",
+                t.sent,
+                t.received,
+                fmt_loss(t.loss_percent())
+            )?;
+            if let Some((min, avg, max)) = rtt {
+                write!(
+                    w,
+                    ", min/avg/max = {:.3}/{:.3}/{:.3}",
+                    ms(min),
+                    ms(avg),
+                    ms(max)
+                )?;
+            }
+            writeln!(w)?;
+        } else if let Some((_, avg, _)) = rtt {
+            writeln!(w, "{ip} is alive ({})", fmt_ms(avg))?;
         } else {
             writeln!(w, "{ip} is unreachable")?;
         }
