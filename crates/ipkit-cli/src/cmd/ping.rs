@@ -382,6 +382,16 @@ fn resolve(target: &str, v4: bool, v6: bool) -> anyhow::Result<IpAddr> {
         .ok_or_else(|| anyhow::anyhow!("{target}: no address"))
 }
 
+/// Run an engine's future on a current-thread tokio runtime (IO and time).
+fn block_on<F: std::future::Future>(f: F) -> anyhow::Result<F::Output> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(|e| anyhow::anyhow!("starting the async runtime: {e}"))?;
+    Ok(rt.block_on(f))
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -593,7 +603,9 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
     let started = Instant::now();
     let planned = targets.len() as u64 * u64::from(count.unwrap_or(1));
     let mut bar = ProgressBar::new(planned > 1000 && !out.json);
-    let result = ipkit::ping::sweep::sweep(&targets, &o, &STOP, |p| bar.show(&p))?;
+    let result = block_on(ipkit::ping::sweep::sweep(&targets, &o, &STOP, |p| {
+        bar.show(&p);
+    }))??;
     bar.clear();
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
@@ -809,7 +821,7 @@ fn ping_and_render(
     let mut write_err = None;
     // Windows -a names the target only; iputils names every host that answers.
     let mut names = Names::new(view.resolve_name && !windows);
-    let tracker = session::run(target, o, &STOP, |e| {
+    let tracker = block_on(session::run(target, o, &STOP, |e| {
         if write_err.is_some() {
             return;
         }
@@ -831,7 +843,7 @@ fn ping_and_render(
         if let Err(err) = res {
             write_err = Some(err);
         }
-    })?;
+    }))??;
     if let Some(e) = write_err {
         return Err(e.into());
     }

@@ -1,6 +1,10 @@
 //! The ICMP echo engine behind `ipkit ping`.
 //!
-//! [`track`] decides (pure); the socket side lives in [`crate::sys`].
+//! [`track`] decides (pure); the socket side lives in [`crate::sys`]; the
+//! engines ([`session`] for one target, [`sweep`] for many) are async and run
+//! on tokio (a current-thread runtime with IO and time is enough): they wait
+//! for socket readiness with `AsyncFd` and for send times with tokio's timer,
+//! so a program can ping from its own runtime without giving up a thread.
 
 pub mod session;
 pub mod sweep;
@@ -29,4 +33,35 @@ pub enum PingError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// Wait until `socket` has something to read (a packet, or an error on its
+/// error queue), or `limit` passes. The readiness is cleared first, so the
+/// caller must then read until the socket would block.
+pub(crate) async fn wait_readable(
+    socket: &tokio::io::unix::AsyncFd<crate::sys::IcmpSocket>,
+    limit: std::time::Duration,
+) -> Result<(), PingError> {
+    let interest = tokio::io::Interest::READABLE | tokio::io::Interest::ERROR;
+    match tokio::time::timeout(limit, socket.ready(interest)).await {
+        Ok(Ok(mut guard)) => {
+            guard.clear_ready();
+            Ok(())
+        }
+        Ok(Err(source)) => Err(PingError::Io {
+            op: "waiting for replies",
+            source,
+        }),
+        Err(_elapsed) => Ok(()),
+    }
+}
+
+/// Register an ICMP socket with the running tokio reactor.
+pub(crate) fn register(
+    socket: crate::sys::IcmpSocket,
+) -> Result<tokio::io::unix::AsyncFd<crate::sys::IcmpSocket>, PingError> {
+    socket.into_async().map_err(|source| PingError::Io {
+        op: "registering the socket with the async runtime (run inside tokio with IO enabled)",
+        source,
+    })
 }

@@ -1,7 +1,8 @@
 //! One ping session: probes to one target on a schedule, replies matched by
 //! [`super::track::Tracker`], ICMP errors decoded from their quoted datagram
-//! and matched to the probe they answer. Blocking, single-threaded: a session
-//! sleeps only inside `recv`, until the next send or expiry is due.
+//! and matched to the probe they answer. Async: a session waits for its
+//! socket or the next send, at most 50 ms at a time (to notice expiries and
+//! the stop flag); it needs a tokio runtime with IO and time enabled.
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -100,14 +101,25 @@ pub enum PingEvent {
 }
 
 /// Ping `target` until the count, the deadline, or `stop`.
-pub fn run(
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), ipkit::ping::PingError> {
+/// use std::sync::atomic::AtomicBool;
+/// use ipkit::ping::session::{run, PingOptions};
+/// let o = PingOptions { count: Some(3), ..PingOptions::default() };
+/// let tracker = run("127.0.0.1".parse().unwrap(), &o, &AtomicBool::new(false), |e| println!("{e:?}")).await?;
+/// println!("{} of {} answered", tracker.stats.received, tracker.stats.transmitted);
+/// # Ok(()) }
+/// ```
+pub async fn run(
     target: IpAddr,
     o: &PingOptions,
     stop: &AtomicBool,
     mut on_event: impl FnMut(&PingEvent),
 ) -> Result<Tracker, PingError> {
     let io = |op| move |source| PingError::Io { op, source };
-    let sock = IcmpSocket::open(target.is_ipv6())?;
+    let socket = super::register(IcmpSocket::open(target.is_ipv6())?)?;
+    let sock = socket.get_ref();
     sock.bind(o.source)
         .map_err(io("binding the source address"))?;
     if let Some(i) = &o.interface {
@@ -233,106 +245,107 @@ pub fn run(
             Duration::from_millis(50)
         };
         let wait = until_send.min(Duration::from_millis(50));
-        let Some(got) = sock.recv(wait).map_err(io("receiving"))? else {
-            continue;
-        };
-        let now = start.elapsed();
-        let at = got
-            .kernel_time
-            .and_then(|k| k.checked_sub(start_real))
-            .filter(|k| *k <= now)
-            .unwrap_or(now);
-        let bytes = got.icmp.len();
-        let options = parse_options(&got.ip_options);
-        let echo = |t: &mut Tracker, ident_r: u16, seq_r: u16, data: &[u8]| -> Option<PingEvent> {
-            let v = t.reply(ident_r, seq_r, data, at);
-            let (rtt, duplicate, late) = match v {
-                Verdict::Reply { rtt } => (rtt, false, false),
-                Verdict::Duplicate { rtt } => (rtt, true, false),
-                Verdict::Late { rtt } => (rtt, false, true),
-                Verdict::Foreign => return None,
-            };
-            Some(PingEvent::Reply {
-                from: got.from,
-                seq: seq_r,
-                bytes,
-                ttl: got.ttl,
-                rtt,
-                duplicate,
-                late,
-                options: options.clone(),
-            })
-        };
-        let event = if target.is_ipv6() {
-            match icmpv6::Repr::parse_unchecked(&got.icmp) {
-                icmpv6::Repr::EchoReply {
-                    ident: i,
-                    seq_no,
-                    data,
-                } => echo(&mut tracker, i, seq_no, data),
-                icmpv6::Repr::DstUnreachable { code, quoted } => err6(
-                    &mut tracker,
-                    ident,
-                    got.from,
-                    quoted,
-                    icmpv6::unreachable_text(code).into(),
-                ),
-                icmpv6::Repr::TimeExceeded { quoted, .. } => err6(
-                    &mut tracker,
-                    ident,
-                    got.from,
-                    quoted,
-                    "Time exceeded: Hop limit".into(),
-                ),
-                icmpv6::Repr::PacketTooBig { mtu, quoted } => err6(
-                    &mut tracker,
-                    ident,
-                    got.from,
-                    quoted,
-                    format!("Packet too big: mtu={mtu}"),
-                ),
-                _ => None,
-            }
-        } else {
-            let Ok(p) = icmpv4::Packet::new_checked(&got.icmp[..]) else {
-                continue;
-            };
-            let parsed = if sock.kind == IcmpKind::Raw {
-                icmpv4::Repr::parse(&p)
+        super::wait_readable(&socket, wait).await?;
+        while let Some(got) = sock.try_recv().map_err(io("receiving"))? {
+            let now = start.elapsed();
+            let at = got
+                .kernel_time
+                .and_then(|k| k.checked_sub(start_real))
+                .filter(|k| *k <= now)
+                .unwrap_or(now);
+            let bytes = got.icmp.len();
+            let options = parse_options(&got.ip_options);
+            let echo =
+                |t: &mut Tracker, ident_r: u16, seq_r: u16, data: &[u8]| -> Option<PingEvent> {
+                    let v = t.reply(ident_r, seq_r, data, at);
+                    let (rtt, duplicate, late) = match v {
+                        Verdict::Reply { rtt } => (rtt, false, false),
+                        Verdict::Duplicate { rtt } => (rtt, true, false),
+                        Verdict::Late { rtt } => (rtt, false, true),
+                        Verdict::Foreign => return None,
+                    };
+                    Some(PingEvent::Reply {
+                        from: got.from,
+                        seq: seq_r,
+                        bytes,
+                        ttl: got.ttl,
+                        rtt,
+                        duplicate,
+                        late,
+                        options: options.clone(),
+                    })
+                };
+            let event = if target.is_ipv6() {
+                match icmpv6::Repr::parse_unchecked(&got.icmp) {
+                    icmpv6::Repr::EchoReply {
+                        ident: i,
+                        seq_no,
+                        data,
+                    } => echo(&mut tracker, i, seq_no, data),
+                    icmpv6::Repr::DstUnreachable { code, quoted } => err6(
+                        &mut tracker,
+                        ident,
+                        got.from,
+                        quoted,
+                        icmpv6::unreachable_text(code).into(),
+                    ),
+                    icmpv6::Repr::TimeExceeded { quoted, .. } => err6(
+                        &mut tracker,
+                        ident,
+                        got.from,
+                        quoted,
+                        "Time exceeded: Hop limit".into(),
+                    ),
+                    icmpv6::Repr::PacketTooBig { mtu, quoted } => err6(
+                        &mut tracker,
+                        ident,
+                        got.from,
+                        quoted,
+                        format!("Packet too big: mtu={mtu}"),
+                    ),
+                    _ => None,
+                }
             } else {
-                Ok(unchecked_v4(&got.icmp))
+                let Ok(p) = icmpv4::Packet::new_checked(&got.icmp[..]) else {
+                    continue;
+                };
+                let parsed = if sock.kind == IcmpKind::Raw {
+                    icmpv4::Repr::parse(&p)
+                } else {
+                    Ok(unchecked_v4(&got.icmp))
+                };
+                match parsed {
+                    Ok(icmpv4::Repr::EchoReply {
+                        ident: i,
+                        seq_no,
+                        data,
+                    }) => echo(&mut tracker, i, seq_no, data),
+                    Ok(icmpv4::Repr::DstUnreachable {
+                        reason,
+                        mtu,
+                        quoted,
+                    }) => {
+                        let text = if reason == icmpv4::Unreachable::FragNeeded {
+                            format!("Frag needed and DF set (mtu = {mtu})")
+                        } else {
+                            reason.text().to_string()
+                        };
+                        err4(&mut tracker, ident, got.from, quoted, text)
+                    }
+                    Ok(icmpv4::Repr::TimeExceeded { code, quoted }) => {
+                        let text = if code == 0 {
+                            "Time to live exceeded"
+                        } else {
+                            "Frag reassembly time exceeded"
+                        };
+                        err4(&mut tracker, ident, got.from, quoted, text.into())
+                    }
+                    _ => None,
+                }
             };
-            match parsed {
-                Ok(icmpv4::Repr::EchoReply {
-                    ident: i,
-                    seq_no,
-                    data,
-                }) => echo(&mut tracker, i, seq_no, data),
-                Ok(icmpv4::Repr::DstUnreachable {
-                    reason,
-                    mtu,
-                    quoted,
-                }) => {
-                    let text = if reason == icmpv4::Unreachable::FragNeeded {
-                        format!("Frag needed and DF set (mtu = {mtu})")
-                    } else {
-                        reason.text().to_string()
-                    };
-                    err4(&mut tracker, ident, got.from, quoted, text)
-                }
-                Ok(icmpv4::Repr::TimeExceeded { code, quoted }) => {
-                    let text = if code == 0 {
-                        "Time to live exceeded"
-                    } else {
-                        "Frag reassembly time exceeded"
-                    };
-                    err4(&mut tracker, ident, got.from, quoted, text.into())
-                }
-                _ => None,
+            if let Some(e) = event {
+                on_event(&e);
             }
-        };
-        if let Some(e) = event {
-            on_event(&e);
         }
     }
     Ok(tracker)

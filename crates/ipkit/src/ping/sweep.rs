@@ -1,8 +1,8 @@
 //! Sweeping many hosts (fping's job): one ICMP socket per family for all
 //! targets, probes sent in `sendmmsg` batches at a bounded rate, replies
-//! read in `recvmmsg` batches. Written here rather than on an async runtime:
-//! the work is two system calls per 64 packets on one socket, and a
-//! per-probe future or timer would cost more than the probe.
+//! read in `recvmmsg` batches. Async on tokio, but with one task and no
+//! per-probe future or timer: the work is two system calls per 64 packets,
+//! and anything per probe would cost more than the probe itself.
 //!
 //! Each probe carries, after the run's cookie, the target's index and its
 //! send time; the sequence number is the round. A reply counts when its
@@ -123,7 +123,7 @@ const BATCH: usize = 64;
 /// Probe every target; `progress` is called after each batch. IPv4 and
 /// IPv6 targets may be mixed: each family is swept on its own socket, IPv4
 /// first, and the results come back in the targets' order.
-pub fn sweep(
+pub async fn sweep(
     targets: &[IpAddr],
     o: &SweepOptions,
     stop: &AtomicBool,
@@ -132,7 +132,7 @@ pub fn sweep(
     let (v4, v6): (Vec<usize>, Vec<usize>) =
         (0..targets.len()).partition(|&i| targets[i].is_ipv4());
     if v6.is_empty() || v4.is_empty() {
-        return sweep_family(targets, v6.is_empty(), o, stop, progress);
+        return sweep_family(targets, v6.is_empty(), o, stop, progress).await;
     }
     let mut result = SweepResult {
         targets: vec![TargetStats::default(); targets.len()],
@@ -150,7 +150,8 @@ pub fn sweep(
                 alive: alive + p.alive,
                 targets: targets.len() as u64,
             });
-        })?;
+        })
+        .await?;
         for (k, stats) in family.iter().zip(part.targets) {
             result.targets[*k] = stats;
         }
@@ -165,7 +166,7 @@ fn planned(n: usize, o: &SweepOptions) -> u64 {
 }
 
 /// Sweep targets of one family.
-fn sweep_family(
+async fn sweep_family(
     targets: &[IpAddr],
     is_v4: bool,
     o: &SweepOptions,
@@ -186,7 +187,8 @@ fn sweep_family(
             alive: 0,
         });
     }
-    let sock = IcmpSocket::open(v6)?;
+    let socket = super::register(IcmpSocket::open(v6)?)?;
+    let sock = socket.get_ref();
     sock.bind(None).map_err(|source| PingError::Io {
         op: "binding",
         source,
@@ -200,66 +202,30 @@ fn sweep_family(
     let mut alive = 0u64;
     let mut answered = 0u64; // (target, round) pairs answered
     let mut packets: Vec<[u8; 8 + PAYLOAD]> = vec![[0u8; 8 + PAYLOAD]; BATCH];
-    let mut bufs = vec![[0u8; 256]; BATCH];
-    let mut froms = vec![None; BATCH];
-    let mut lens = vec![0usize; BATCH];
-    let raw_v4 = !v6 && sock.kind == IcmpKind::Raw;
     let (request_type, reply_type) = if v6 { (128, 129) } else { (8, 0) };
     let planned = planned(n, o);
     let micros =
         |at: Instant| u32::try_from(at.duration_since(start).as_micros()).unwrap_or(u32::MAX);
-
-    let mut drain = |wait: Duration,
-                     stats: &mut [TargetStats],
-                     alive: &mut u64,
-                     answered: &mut u64|
-     -> Result<usize, PingError> {
-        let got = sock
-            .recv_batch(&mut bufs, &mut froms, &mut lens, wait)
-            .map_err(|source| PingError::Io {
-                op: "receiving",
-                source,
-            })?;
-        let now_us = micros(Instant::now());
-        for i in 0..got {
-            let mut b = &bufs[i][..lens[i].min(256)];
-            if raw_v4 {
-                let ihl = usize::from(b.first().copied().unwrap_or(0) & 0x0f) * 4;
-                b = b.get(ihl..).unwrap_or(&[]);
-            }
-            if b.len() < 8 + PAYLOAD
-                || b[0] != reply_type
-                || u16::from_be_bytes([b[4], b[5]]) != ident
-                || b[8..8 + COOKIE_LEN] != cookie
-            {
-                continue;
-            }
-            let round = u16::from_be_bytes([b[6], b[7]]);
-            let idx = u32::from_be_bytes([b[16], b[17], b[18], b[19]]);
-            let sent_us = u32::from_be_bytes([b[20], b[21], b[22], b[23]]);
-            if idx >= index_limit {
-                continue;
-            }
-            let idx = idx as usize;
-            let s = &mut stats[idx];
-            // Only from the target itself, once per round.
-            if froms[i] != Some(targets[idx]) || round < s.next_round || round >= s.sent {
-                continue;
-            }
-            let rtt = now_us.saturating_sub(sent_us);
-            if s.received == 0 {
-                *alive += 1;
-                s.min_us = rtt;
-            }
-            s.received += 1;
-            s.next_round = round + 1;
-            s.min_us = s.min_us.min(rtt);
-            s.max_us = s.max_us.max(rtt);
-            s.sum_us += u64::from(rtt);
-            *answered += 1;
-        }
-        Ok(got)
+    let mut inbox = Inbox {
+        socket: &socket,
+        bufs: vec![[0u8; 256]; BATCH],
+        froms: vec![None; BATCH],
+        lens: vec![0usize; BATCH],
+        raw_v4: !v6 && sock.kind == IcmpKind::Raw,
+        reply_type,
+        ident,
+        cookie,
+        targets,
+        start,
     };
+    // Shorthand: wait at most `wait`, then read everything queued.
+    macro_rules! drain {
+        ($wait:expr) => {
+            inbox
+                .drain($wait, &mut stats, &mut alive, &mut answered)
+                .await?
+        };
+    }
 
     let rounds = o.count.unwrap_or(u16::from(o.retries) + 1);
     let mut pending: Vec<u32> = Vec::with_capacity(n);
@@ -272,12 +238,7 @@ fn sweep_family(
             // Rounds to the same target are `period` apart.
             while Instant::now() < round_start && !stop.load(Ordering::Relaxed) {
                 let left = round_start.saturating_duration_since(Instant::now());
-                drain(
-                    left.min(Duration::from_millis(20)),
-                    &mut stats,
-                    &mut alive,
-                    &mut answered,
-                )?;
+                drain!(left.min(Duration::from_millis(20)));
             }
         }
         pending.clear();
@@ -294,12 +255,7 @@ fn sweep_family(
                 let allowed = (start.elapsed().as_secs_f64() * f64::from(o.rate)) as u64 + 1;
                 room = room.min(usize::try_from(allowed.saturating_sub(sent)).unwrap_or(0));
                 if room == 0 {
-                    drain(
-                        Duration::from_micros(500),
-                        &mut stats,
-                        &mut alive,
-                        &mut answered,
-                    )?;
+                    drain!(Duration::from_micros(500));
                     continue;
                 }
             }
@@ -336,14 +292,9 @@ fn sweep_family(
             sent += went as u64;
             next += went;
             // Read what has arrived, without waiting, so buffers never fill.
-            while drain(Duration::ZERO, &mut stats, &mut alive, &mut answered)? == BATCH {}
+            drain!(Duration::ZERO);
             if went == 0 {
-                drain(
-                    Duration::from_micros(200),
-                    &mut stats,
-                    &mut alive,
-                    &mut answered,
-                )?;
+                drain!(Duration::from_micros(200));
             }
             progress(Progress {
                 sent,
@@ -370,12 +321,7 @@ fn sweep_family(
             if left.is_zero() {
                 break;
             }
-            drain(
-                left.min(Duration::from_millis(20)),
-                &mut stats,
-                &mut alive,
-                &mut answered,
-            )?;
+            drain!(left.min(Duration::from_millis(20)));
         }
         progress(Progress {
             sent,
@@ -389,4 +335,91 @@ fn sweep_family(
         sent,
         alive,
     })
+}
+
+/// The receiving side of a sweep: buffers for one `recvmmsg` batch and what
+/// a reply must match.
+struct Inbox<'a> {
+    socket: &'a tokio::io::unix::AsyncFd<IcmpSocket>,
+    bufs: Vec<[u8; 256]>,
+    froms: Vec<Option<IpAddr>>,
+    lens: Vec<usize>,
+    raw_v4: bool,
+    reply_type: u8,
+    ident: u16,
+    cookie: [u8; COOKIE_LEN],
+    targets: &'a [IpAddr],
+    start: Instant,
+}
+
+impl Inbox<'_> {
+    /// Wait up to `wait` for the socket (not at all when zero), then read
+    /// batches until the socket is empty; returns how many packets came.
+    async fn drain(
+        &mut self,
+        wait: Duration,
+        stats: &mut [TargetStats],
+        alive: &mut u64,
+        answered: &mut u64,
+    ) -> Result<usize, PingError> {
+        if !wait.is_zero() {
+            super::wait_readable(self.socket, wait).await?;
+        }
+        let mut total = 0;
+        loop {
+            let got = self
+                .socket
+                .get_ref()
+                .try_recv_batch(&mut self.bufs, &mut self.froms, &mut self.lens)
+                .map_err(|source| PingError::Io {
+                    op: "receiving",
+                    source,
+                })?;
+            self.count(got, stats, alive, answered);
+            total += got;
+            if got < BATCH {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Match the first `got` packets of the batch to their targets.
+    fn count(&self, got: usize, stats: &mut [TargetStats], alive: &mut u64, answered: &mut u64) {
+        let now_us = u32::try_from(self.start.elapsed().as_micros()).unwrap_or(u32::MAX);
+        for i in 0..got {
+            let mut b = &self.bufs[i][..self.lens[i].min(256)];
+            if self.raw_v4 {
+                let ihl = usize::from(b.first().copied().unwrap_or(0) & 0x0f) * 4;
+                b = b.get(ihl..).unwrap_or(&[]);
+            }
+            if b.len() < 8 + PAYLOAD
+                || b[0] != self.reply_type
+                || u16::from_be_bytes([b[4], b[5]]) != self.ident
+                || b[8..8 + COOKIE_LEN] != self.cookie
+            {
+                continue;
+            }
+            let round = u16::from_be_bytes([b[6], b[7]]);
+            let idx = u32::from_be_bytes([b[16], b[17], b[18], b[19]]) as usize;
+            let sent_us = u32::from_be_bytes([b[20], b[21], b[22], b[23]]);
+            let Some(s) = stats.get_mut(idx) else {
+                continue;
+            };
+            // Only from the target itself, once per round.
+            if self.froms[i] != Some(self.targets[idx]) || round < s.next_round || round >= s.sent {
+                continue;
+            }
+            let rtt = now_us.saturating_sub(sent_us);
+            if s.received == 0 {
+                *alive += 1;
+                s.min_us = rtt;
+            }
+            s.received += 1;
+            s.next_round = round + 1;
+            s.min_us = s.min_us.min(rtt);
+            s.max_us = s.max_us.max(rtt);
+            s.sum_us += u64::from(rtt);
+            *answered += 1;
+        }
+    }
 }

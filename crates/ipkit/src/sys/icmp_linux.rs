@@ -116,6 +116,9 @@ impl IcmpSocket {
         if setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, 32 << 20).is_err() {
             let _ = sock.set_recv_buffer_size(32 << 20);
         }
+        // Non-blocking: the engines wait for readiness (tokio's AsyncFd).
+        sock.set_nonblocking(true)
+            .map_err(io_err("making the socket non-blocking"))?;
         Ok(IcmpSocket { sock, kind, v6 })
     }
 
@@ -221,13 +224,12 @@ impl IcmpSocket {
             .send_to(icmp, &SockAddr::from(SocketAddr::new(dst, 0)))
     }
 
-    /// Wait up to `timeout` for one packet. On a datagram socket an ICMP
-    /// error for one of its probes comes back from the error queue, rebuilt
-    /// as the ICMP message it arrived as, so callers decode one form.
-    pub fn recv(&self, timeout: Duration) -> io::Result<Option<Received>> {
-        self.sock
-            .set_read_timeout(Some(timeout.max(Duration::from_micros(10))))?;
-        match self.recv_flags(0) {
+    /// Read one packet if one is waiting (None when none is). On a datagram
+    /// socket an ICMP error for one of its probes comes back from the error
+    /// queue, rebuilt as the ICMP message it arrived as, so callers decode
+    /// one form.
+    pub fn try_recv(&self) -> io::Result<Option<Received>> {
+        match self.recv_flags(libc::MSG_DONTWAIT) {
             Err(e) if self.kind == IcmpKind::Datagram && !is_quiet(&e) => {
                 // The kernel reports a queued error once through recvmsg;
                 // its details wait on the error queue.
@@ -399,6 +401,25 @@ fn rebuild_icmp_error(v6: bool, ee: &libc::sock_extended_err, probe: &[u8]) -> V
     m
 }
 
+impl AsRawFd for IcmpSocket {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.sock.as_raw_fd()
+    }
+}
+
+impl IcmpSocket {
+    /// Hand the socket to the running tokio reactor, to be woken when a
+    /// packet or a queued error is waiting.
+    pub fn into_async(self) -> io::Result<tokio::io::unix::AsyncFd<IcmpSocket>> {
+        let interest = tokio::io::Interest::READABLE | tokio::io::Interest::ERROR;
+        // SAFETY: the descriptor is owned by `self.sock`, which the AsyncFd
+        // owns from here on; it stays open, and `as_raw_fd` returns the
+        // same descriptor, until the AsyncFd is dropped.
+        unsafe { tokio::io::unix::AsyncFd::register_with_interest(self, interest) }
+            .map_err(|e| e.into_parts().1)
+    }
+}
+
 impl IcmpSocket {
     /// Send many ICMP messages with one `sendmmsg(2)`; returns how many went.
     /// Stops early (returns fewer) when the socket buffer is full.
@@ -449,15 +470,14 @@ impl IcmpSocket {
         Ok(usize::try_from(rc).unwrap_or(0))
     }
 
-    /// Receive up to `bufs.len()` packets with one `recvmmsg(2)`, waiting
-    /// at most `timeout` for the first. Fills `froms` and `lens`; returns
-    /// how many arrived. For raw IPv4 sockets each buffer starts with the IP header.
-    pub fn recv_batch(
+    /// Receive up to `bufs.len()` waiting packets with one `recvmmsg(2)`,
+    /// without waiting. Fills `froms` and `lens`; returns how many arrived.
+    /// For raw IPv4 sockets each buffer starts with the IP header.
+    pub fn try_recv_batch(
         &self,
         bufs: &mut [[u8; 256]],
         froms: &mut [Option<IpAddr>],
         lens: &mut [usize],
-        timeout: Duration,
     ) -> io::Result<usize> {
         let count = bufs.len().min(froms.len()).min(lens.len());
         if count == 0 {
@@ -484,16 +504,9 @@ impl IcmpSocket {
             m.msg_hdr.msg_iovlen = 1;
         }
         // No timeout pointer: recvmmsg checks one only after each datagram, so
-        // a zero timeout would return after the first. MSG_DONTWAIT (no
-        // wait) or MSG_WAITFORONE with SO_RCVTIMEO (wait for the first) do it.
-        let flags = if timeout.is_zero() {
-            libc::MSG_DONTWAIT
-        } else {
-            libc::MSG_WAITFORONE
-        };
-        if !timeout.is_zero() {
-            self.sock.set_read_timeout(Some(timeout))?;
-        }
+        // a zero timeout would return after the first; MSG_DONTWAIT takes
+        // what is queued and returns.
+        let flags = libc::MSG_DONTWAIT;
         let n = u32::try_from(count).unwrap_or(u32::MAX);
         // SAFETY: `msgs` holds `n` headers pointing at live buffers of the stated sizes.
         let rc = unsafe {
