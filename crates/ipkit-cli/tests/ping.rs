@@ -717,3 +717,48 @@ fn ip_options_and_names_through_the_router() {
         stdout(&o)
     );
 }
+
+/// Every field ping's NDJSON emits is documented in docs/json.md.
+#[test]
+fn json_fields_are_documented() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/json.md"))
+        .expect("docs/json.md");
+    let section = &doc[doc.find("## `ipkit ping`").expect("a ping section")..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    let mut seen = Vec::new();
+    for args in [
+        &[
+            "ping",
+            "--json",
+            "-c",
+            "2",
+            "-i",
+            "0.05",
+            "-R",
+            "-W",
+            "1",
+            "127.0.0.1",
+        ][..],
+        &["ping", "--json", "-c", "1", "--timestamp", "2", "127.0.0.1"],
+        &["ping", "--json", "-c", "1", "-W", "1", "127.0.0.1", "::1"],
+    ] {
+        let (_, recs) = records(args);
+        assert!(!recs.is_empty(), "{args:?}");
+        for r in recs {
+            let kind = r["type"].as_str().unwrap().to_string();
+            for key in r["data"].as_object().unwrap().keys() {
+                seen.push((kind.clone(), key.clone()));
+            }
+        }
+    }
+    for (kind, key) in seen {
+        assert!(
+            section.contains(&format!("`{kind}`")),
+            "record type {kind} undocumented"
+        );
+        assert!(
+            section.contains(&format!("`{key}`")),
+            "field {kind}.{key} undocumented"
+        );
+    }
+}
