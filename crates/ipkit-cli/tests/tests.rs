@@ -9,4 +9,5 @@ mod lab;
 mod ping;
 mod resolve;
 mod service;
+mod sockets;
 mod util;

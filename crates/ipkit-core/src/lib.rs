@@ -17,10 +17,16 @@
 //! - [`services`]: the services and protocols databases (and a built-in copy).
 //! - [`wire`]: IPv4/IPv6/ICMP/UDP/TCP packet views, smoltcp style.
 //! - [`scan`]: finding addresses in text with exact boundaries.
+//! - [`host`]: the host tables' vocabulary: MAC addresses, TCP and neighbour
+//!   states, `/proc` socket links.
+//! - [`leases`]: DHCP lease files (dhclient, systemd-networkd) and
+//!   systemd-resolved's per-link state, parsed from text.
 
 #![deny(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 
 pub mod addr;
+pub mod host;
+pub mod leases;
 pub mod legacy;
 pub mod prefix;
 pub mod resolvconf;

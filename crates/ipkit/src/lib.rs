@@ -8,6 +8,7 @@
 pub mod dns;
 pub mod dns_bulk;
 mod dns_tls;
+pub mod host;
 pub mod iface;
 pub mod ping;
 pub mod resolve;

@@ -6,9 +6,11 @@ pub mod cidr;
 pub mod dns;
 pub mod dns_bulk;
 pub mod grep;
+pub mod kill;
 pub mod ping;
 pub mod resolve;
 pub mod service;
+pub mod sockets;
 
 use std::io::Write;
 
@@ -40,6 +42,12 @@ pub enum Command {
     /// The services and protocols databases (getservbyname, getservbyport).
     #[command(after_help = service::EXAMPLES)]
     Service(service::Args),
+    /// TCP and UDP sockets with the processes that hold them (alias: netstat).
+    #[command(after_help = sockets::EXAMPLES, visible_alias = "netstat")]
+    Sockets(sockets::Args),
+    /// End the processes holding a port, or one process (asks first).
+    #[command(after_help = kill::EXAMPLES)]
+    Kill(kill::Args),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  ipkit completions bash > ~/.local/share/bash-completion/completions/ipkit\n  ipkit completions zsh > ~/.zfunc/_ipkit"
@@ -73,6 +81,8 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<u8> {
         Command::Ping(a) => ping::run(a, out),
         Command::Resolve(a) => resolve::run(a, out),
         Command::Service(a) => service::run(a, out),
+        Command::Sockets(a) => sockets::run(a, out),
+        Command::Kill(a) => kill::run(a, out),
         Command::Completions { shell } => {
             let mut cmd = crate::command();
             let mut buf = Vec::new();

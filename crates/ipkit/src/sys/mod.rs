@@ -18,6 +18,18 @@ pub use unix::*;
 mod icmp_linux;
 #[cfg(target_os = "linux")]
 pub use icmp_linux::{IcmpKind, IcmpSocket, Received};
+#[cfg(target_os = "linux")]
+mod host_files;
+#[cfg(target_os = "linux")]
+mod host_linux;
+#[cfg(target_os = "linux")]
+mod netlink_linux;
+#[cfg(target_os = "linux")]
+mod procfs_linux;
+#[cfg(target_os = "linux")]
+mod sockdiag_linux;
+#[cfg(target_os = "linux")]
+pub use host_linux::HostTables;
 
 #[cfg(not(unix))]
 mod unsupported;

@@ -1,0 +1,228 @@
+//! `ipkit kill`: end the processes holding a port (or one process id), as
+//! `fuser -k PORT/tcp` or `netstat -a -o | find "5150"` then
+//! `taskkill /F /PID` do — showing them first, asking, and refusing PID 1,
+//! ipkit itself and kernel threads.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+use ipkit::host::processes::{KillOutcome, ProcessTable, refusal, terminate};
+use ipkit::host::sockets::{SocketQuery, query};
+use serde::Serialize;
+
+use crate::exit::usage;
+use crate::output::{Output, write_record};
+
+/// Examples shown under `--help`.
+pub const EXAMPLES: &str = "Examples:
+  ipkit kill --port 5150                 show who holds port 5150, ask, send SIGTERM
+  ipkit kill --port 5150 --udp --yes     no question asked
+  ipkit kill --pid 4321 --force          SIGTERM, then SIGKILL after the grace period
+  ipkit kill --port 8080 --json --yes    NDJSON: one `process` record each
+
+Exit codes: 0 every process ended, 1 nothing held the port (or a process
+outlived SIGTERM without --force), 2 an error or a refusal.";
+
+/// Arguments of `ipkit kill`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Kill the processes holding this local port.
+    #[arg(
+        long,
+        value_name = "PORT",
+        required_unless_present = "pid",
+        conflicts_with = "pid"
+    )]
+    pub port: Option<u16>,
+    /// Kill this process.
+    #[arg(long, value_name = "PID")]
+    pub pid: Option<u32>,
+    /// With --port: TCP only.
+    #[arg(long, conflicts_with = "udp")]
+    pub tcp: bool,
+    /// With --port: UDP only.
+    #[arg(long)]
+    pub udp: bool,
+    /// Send SIGKILL to processes still running after the grace period.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Seconds to wait after SIGTERM.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3.0)]
+    pub grace: f64,
+    /// Do not ask for confirmation.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+}
+
+#[derive(Serialize)]
+struct ProcessRecord {
+    pid: u32,
+    name: Option<String>,
+    user: Option<String>,
+    ports: Vec<String>,
+    outcome: Option<KillOutcome>,
+    refused: Option<&'static str>,
+}
+
+/// Run `ipkit kill`.
+pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
+    if !(0.0..=3600.0).contains(&args.grace) {
+        return Err(usage("--grace takes 0 to 3600 seconds"));
+    }
+    let tables = ipkit::host::system();
+    // (pid, what it holds)
+    let mut targets: Vec<(u32, Vec<String>)> = Vec::new();
+    if let Some(pid) = args.pid {
+        targets.push((pid, Vec::new()));
+    } else if let Some(port) = args.port {
+        let q = SocketQuery {
+            tcp: args.tcp,
+            udp: args.udp,
+            local_port: Some(port),
+            owners: true,
+            ..SocketQuery::default()
+        };
+        let report = query(tables, tables, &q)?;
+        let mut held_by_none = 0;
+        for s in &report.sockets {
+            if s.owners.is_empty() {
+                held_by_none += 1;
+            }
+            for o in &s.owners {
+                let what = format!(
+                    "{}/{}",
+                    s.local,
+                    match s.transport {
+                        ipkit::host::Transport::Tcp => "tcp",
+                        ipkit::host::Transport::Udp => "udp",
+                    }
+                );
+                match targets.iter_mut().find(|(p, _)| *p == o.pid) {
+                    Some((_, list)) => {
+                        if !list.contains(&what) {
+                            list.push(what);
+                        }
+                    }
+                    None => targets.push((o.pid, vec![what])),
+                }
+            }
+        }
+        if targets.is_empty() {
+            let why = if report.sockets.is_empty() {
+                format!("no socket uses local port {port}")
+            } else if report.unreadable_processes > 0 {
+                format!(
+                    "port {port} is in use ({held_by_none} sockets), but by no process this user may see: run as root"
+                )
+            } else {
+                format!(
+                    "port {port} is in use ({held_by_none} sockets, e.g. TIME_WAIT), but no process holds it"
+                )
+            };
+            eprintln!("ipkit: {why}");
+            return Ok(crate::exit::NEGATIVE);
+        }
+    }
+    // Refusals are decided before anything is sent.
+    let mut records: Vec<ProcessRecord> = targets
+        .iter()
+        .map(|(pid, ports)| {
+            let info = tables.info(*pid);
+            ProcessRecord {
+                pid: *pid,
+                user: info.as_ref().and_then(|i| tables.user_name(i.uid)),
+                name: info.map(|i| i.name),
+                ports: ports.clone(),
+                outcome: None,
+                refused: refusal(tables, *pid).map(|r| r.text()),
+            }
+        })
+        .collect();
+    if !out.json {
+        for r in &records {
+            let held = if r.ports.is_empty() {
+                String::new()
+            } else {
+                format!(" holding {}", r.ports.join(", "))
+            };
+            eprintln!(
+                "{} {} ({}, user {}){held}{}",
+                if r.refused.is_some() {
+                    "refusing"
+                } else {
+                    "will signal"
+                },
+                r.pid,
+                r.name.as_deref().unwrap_or("?"),
+                r.user.as_deref().unwrap_or("?"),
+                r.refused.map_or(String::new(), |why| format!(": {why}"))
+            );
+        }
+    }
+    let to_kill: Vec<usize> = (0..records.len())
+        .filter(|&i| records[i].refused.is_none())
+        .collect();
+    if !to_kill.is_empty() && !args.yes && !confirm(to_kill.len(), args.force)? {
+        eprintln!("ipkit: nothing was signalled");
+        return Ok(crate::exit::NEGATIVE);
+    }
+    let grace = Duration::from_secs_f64(args.grace);
+    let mut all_ended = true;
+    for &i in &to_kill {
+        let outcome = terminate(tables, records[i].pid, grace, args.force)?;
+        all_ended &= outcome != KillOutcome::StillRunning;
+        records[i].outcome = Some(outcome);
+    }
+    let stdout = std::io::stdout();
+    let mut w = stdout.lock();
+    for r in &records {
+        if out.json {
+            write_record(&mut w, "process", r)?;
+        } else if let Some(o) = r.outcome {
+            let text = match o {
+                KillOutcome::Terminated => "ended after SIGTERM".to_string(),
+                KillOutcome::Killed => format!(
+                    "ignored SIGTERM for {:.1} s; killed with SIGKILL",
+                    args.grace
+                ),
+                KillOutcome::StillRunning => format!(
+                    "still running {:.1} s after SIGTERM (add --force for SIGKILL)",
+                    args.grace
+                ),
+            };
+            writeln!(
+                w,
+                "{} ({}): {text}",
+                r.pid,
+                r.name.as_deref().unwrap_or("?")
+            )?;
+        }
+    }
+    w.flush()?;
+    Ok(if records.iter().any(|r| r.refused.is_some()) {
+        crate::exit::ERROR
+    } else if all_ended {
+        crate::exit::OK
+    } else {
+        crate::exit::NEGATIVE
+    })
+}
+
+/// Ask on the terminal; refuse to guess when there is none.
+fn confirm(count: usize, force: bool) -> anyhow::Result<bool> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(usage(
+            "not asking without a terminal: pass --yes to signal these processes",
+        ));
+    }
+    eprint!(
+        "Send SIGTERM{} to {count} process{}? [y/N] ",
+        if force { " (then SIGKILL)" } else { "" },
+        if count == 1 { "" } else { "es" }
+    );
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}

@@ -1,0 +1,311 @@
+//! `ipkit sockets` (alias `netstat`): TCP and UDP sockets with the
+//! processes that hold them. The engine is `ipkit::host::sockets`; this
+//! module parses, filters names and prints an ss-like table, Windows'
+//! `netstat -a -o` layout, or NDJSON.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+
+use ipkit::host::sockets::{SocketQuery, query};
+use ipkit::host::{SocketEntry, Transport};
+use ipkit_core::host::TcpState;
+
+use crate::exit::usage;
+use crate::output::{Output, write_record};
+
+/// Examples shown under `--help`.
+pub const EXAMPLES: &str = "Examples:
+  ipkit sockets                         every TCP and UDP socket, with its process
+  ipkit sockets --listen --tcp          listening TCP sockets (netstat -ltnp)
+  ipkit sockets --port 5150             who uses port 5150, local or remote
+  ipkit sockets --state established -4  established IPv4 TCP connections
+  ipkit sockets --pid 1234              the sockets of one process
+  ipkit netstat --view windows          netstat -a -o's columns (Proto, Local, Foreign, State, PID)
+  ipkit sockets --json                  NDJSON: one `socket` record each, then a summary
+
+Addresses are numeric and ports show their service names (/etc/services);
+-n keeps ports numeric, --resolve also names addresses (getnameinfo: DNS).
+Processes come from /proc/PID/fd: without root only your own show.";
+
+/// Arguments of `ipkit sockets`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// TCP sockets only.
+    #[arg(short = 't', long)]
+    pub tcp: bool,
+    /// UDP sockets only.
+    #[arg(short = 'u', long)]
+    pub udp: bool,
+    /// IPv4 only.
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// IPv6 only.
+    #[arg(short = '6')]
+    pub ipv6: bool,
+    /// Listening sockets only (TCP LISTEN, unconnected UDP).
+    #[arg(short = 'l', long, conflicts_with = "state")]
+    pub listen: bool,
+    /// TCP states to show, comma-separated (established, syn-sent,
+    /// time-wait, listen …; ss, netstat and Windows names all work).
+    #[arg(long, value_name = "STATE[,STATE…]")]
+    pub state: Option<String>,
+    /// Sockets whose local or remote port is PORT.
+    #[arg(short = 'p', long, value_name = "PORT")]
+    pub port: Option<u16>,
+    /// Sockets of this process id.
+    #[arg(long, value_name = "PID")]
+    pub pid: Option<u32>,
+    /// Sockets of processes with this name (as `ps -o comm` shows it).
+    #[arg(long, value_name = "NAME")]
+    pub process: Option<String>,
+    /// Do not look for the owning processes (faster).
+    #[arg(long, conflicts_with_all = ["pid", "process"])]
+    pub no_owners: bool,
+    /// Numeric ports too (no service names).
+    #[arg(short = 'n', long, conflicts_with = "resolve")]
+    pub numeric: bool,
+    /// Resolve addresses to host names (getnameinfo; may query DNS).
+    #[arg(short = 'r', long)]
+    pub resolve: bool,
+    /// The table's layout: ss (default) or windows (netstat -a -o).
+    #[arg(long, value_enum, default_value = "ss")]
+    pub view: View,
+}
+
+/// Table layouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum View {
+    /// Netid, State, Recv-Q, Send-Q, Local, Peer, Process.
+    Ss,
+    /// Proto, Local Address, Foreign Address, State, PID (Windows netstat -a -o).
+    Windows,
+}
+
+/// Parse `--state`.
+fn states(args: &Args) -> anyhow::Result<Option<Vec<TcpState>>> {
+    if args.listen {
+        // Unconnected UDP sockets are in CLOSE (7).
+        return Ok(Some(vec![TcpState::Listen, TcpState::Close]));
+    }
+    let Some(list) = &args.state else {
+        return Ok(None);
+    };
+    list.split(',')
+        .map(|s| {
+            TcpState::from_name(s.trim()).ok_or_else(|| {
+                usage(format!(
+                    "--state {s}: not a TCP state; give established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, close, close-wait, last-ack, listen or closing"
+                ))
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map(Some)
+}
+
+/// Port → service name, from /etc/services, loaded once.
+struct Names {
+    numeric: bool,
+    resolve: bool,
+    services: HashMap<(u16, bool), String>,
+    hosts: HashMap<IpAddr, String>,
+}
+
+impl Names {
+    fn new(numeric: bool, resolve: bool) -> Names {
+        let mut services = HashMap::new();
+        if !numeric {
+            if let Ok(db) = ipkit::services::load_services("/etc/services".as_ref()) {
+                for s in db.entries {
+                    let udp = s.protocol == "udp";
+                    services.entry((s.port, udp)).or_insert(s.name);
+                }
+            }
+        }
+        Names {
+            numeric,
+            resolve,
+            services,
+            hosts: HashMap::new(),
+        }
+    }
+
+    fn endpoint(&mut self, a: &SocketAddr, transport: Transport, listener: bool) -> String {
+        let host = if a.ip().is_unspecified() {
+            bracket(a.ip())
+        } else if self.resolve {
+            let ip = a.ip();
+            self.hosts
+                .entry(ip)
+                .or_insert_with(|| {
+                    let flags = ipkit::resolve::NiFlags {
+                        namereqd: true,
+                        ..Default::default()
+                    };
+                    ipkit::resolve::getnameinfo(&SocketAddr::new(ip, 0), flags)
+                        .map_or_else(|_| bracket(ip), |(h, _)| h)
+                })
+                .clone()
+        } else {
+            bracket(a.ip())
+        };
+        let port = if a.port() == 0 && (listener || a.ip().is_unspecified()) {
+            "*".to_string()
+        } else if self.numeric {
+            a.port().to_string()
+        } else {
+            self.services
+                .get(&(a.port(), transport == Transport::Udp))
+                .cloned()
+                .unwrap_or_else(|| a.port().to_string())
+        };
+        format!("{host}:{port}")
+    }
+}
+
+fn bracket(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(a) => a.to_string(),
+        IpAddr::V6(a) => format!("[{a}]"),
+    }
+}
+
+fn netid(s: &SocketEntry) -> &'static str {
+    match s.transport {
+        Transport::Tcp => "tcp",
+        Transport::Udp => "udp",
+    }
+}
+
+fn state_text(s: &SocketEntry) -> &'static str {
+    match (s.transport, s.state) {
+        (Transport::Udp, TcpState::Close) => "UNCONN",
+        (Transport::Udp, TcpState::Established) => "ESTAB",
+        (_, st) => match st {
+            TcpState::Established => "ESTAB",
+            TcpState::Listen => "LISTEN",
+            other => other.netstat_name(),
+        },
+    }
+}
+
+/// Run `ipkit sockets`.
+pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
+    let q = SocketQuery {
+        tcp: args.tcp,
+        udp: args.udp,
+        v4_only: args.ipv4,
+        v6_only: args.ipv6,
+        states: states(&args)?,
+        port: args.port,
+        local_port: None,
+        pid: args.pid,
+        process: args.process.clone(),
+        owners: !args.no_owners,
+    };
+    let tables = ipkit::host::system();
+    let report = query(tables, tables, &q)?;
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    if out.json {
+        for s in &report.sockets {
+            write_record(&mut w, "socket", s)?;
+        }
+        write_record(
+            &mut w,
+            "summary",
+            &serde_json::json!({
+                "sockets": report.sockets.len(),
+                "unreadable_processes": report.unreadable_processes,
+            }),
+        )?;
+        w.flush()?;
+        return Ok(crate::exit::OK);
+    }
+    let mut names = Names::new(args.numeric, args.resolve);
+    let owners_text = |s: &SocketEntry| -> String {
+        s.owners
+            .iter()
+            .map(|o| format!("{}(pid={},fd={})", o.name, o.pid, o.fd))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    match args.view {
+        View::Ss => {
+            let mut rows = Vec::with_capacity(report.sockets.len());
+            let (mut wl, mut wp) = (20usize, 20usize);
+            for s in &report.sockets {
+                let listener = s.state == TcpState::Listen || s.transport == Transport::Udp;
+                let local = names.endpoint(&s.local, s.transport, listener);
+                let peer = names.endpoint(&s.remote, s.transport, listener);
+                wl = wl.max(local.len());
+                wp = wp.max(peer.len());
+                rows.push((local, peer));
+            }
+            let header = format!(
+                "{:<5} {:<10} {:>6} {:>6} {:<wl$} {:<wp$} {}",
+                "Netid",
+                "State",
+                "Recv-Q",
+                "Send-Q",
+                "Local Address:Port",
+                "Peer Address:Port",
+                if args.no_owners { "" } else { "Process" }
+            );
+            writeln!(w, "{}", out.bold(header.trim_end()))?;
+            for (s, (local, peer)) in report.sockets.iter().zip(rows) {
+                let line = format!(
+                    "{:<5} {:<10} {:>6} {:>6} {local:<wl$} {peer:<wp$} {}",
+                    netid(s),
+                    state_text(s),
+                    s.recv_queue,
+                    s.send_queue,
+                    owners_text(s)
+                );
+                writeln!(w, "{}", line.trim_end())?;
+            }
+        }
+        View::Windows => {
+            writeln!(w, "\nActive Connections\n")?;
+            writeln!(
+                w,
+                "  {:<6} {:<22} {:<22} {:<15} PID",
+                "Proto", "Local Address", "Foreign Address", "State"
+            )?;
+            for s in &report.sockets {
+                let proto = match s.transport {
+                    Transport::Tcp => "TCP",
+                    Transport::Udp => "UDP",
+                };
+                // Windows prints numeric endpoints with 0.0.0.0:0 / [::]:0.
+                let ep = |a: &SocketAddr| format!("{}:{}", bracket(a.ip()), a.port());
+                let state = match s.transport {
+                    Transport::Udp => "",
+                    Transport::Tcp => s.state.windows_name(),
+                };
+                let pid = s
+                    .owners
+                    .first()
+                    .map_or(String::new(), |o| o.pid.to_string());
+                let remote = if s.transport == Transport::Udp {
+                    "*:*".to_string()
+                } else {
+                    ep(&s.remote)
+                };
+                let line = format!(
+                    "  {proto:<6} {:<22} {remote:<22} {state:<15} {pid}",
+                    ep(&s.local)
+                );
+                writeln!(w, "{}", line.trim_end())?;
+            }
+        }
+    }
+    w.flush()?;
+    if report.unreadable_processes > 0 && !args.no_owners {
+        eprintln!(
+            "ipkit: {} processes could not be read; their sockets show no process (run as root, or with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH)",
+            report.unreadable_processes
+        );
+    }
+    Ok(crate::exit::OK)
+}

@@ -1,0 +1,296 @@
+//! `ipkit sockets` and `ipkit kill` against sockets and processes the tests
+//! make themselves, on loopback.
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+use crate::util::{ipkit, stderr, stdout};
+
+fn sockets(args: &[&str]) -> Vec<Value> {
+    let mut all = vec!["sockets", "--json"];
+    all.extend_from_slice(args);
+    let o = ipkit(&all);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["type"] == "socket")
+        .map(|r| r["data"].clone())
+        .collect()
+}
+
+fn describe(s: &Value) -> (String, String, String, String) {
+    (
+        s["transport"].as_str().unwrap().to_string(),
+        s["state"].as_str().unwrap().to_string(),
+        s["local"].as_str().unwrap().to_string(),
+        s["remote"].as_str().unwrap().to_string(),
+    )
+}
+
+fn owner_pids(s: &Value) -> Vec<u64> {
+    s["owners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["pid"].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn finds_exactly_the_sockets_this_test_opened_with_its_pid() {
+    let me = u64::from(std::process::id());
+    let tcp4 = TcpListener::bind("127.0.0.1:0").unwrap();
+    let tcp6 = TcpListener::bind("[::1]:0").unwrap();
+    let udp4 = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let udp6 = UdpSocket::bind("[::1]:0").unwrap();
+    let client = TcpStream::connect(tcp4.local_addr().unwrap()).unwrap();
+    let (accepted, _) = tcp4.accept().unwrap();
+    let (p4, p6) = (tcp4.local_addr().unwrap(), tcp6.local_addr().unwrap());
+    let (c, a) = (client.local_addr().unwrap(), accepted.local_addr().unwrap());
+
+    // A port question: the listener and both ends of the connection, all ours.
+    let mut found: Vec<_> = sockets(&["--port", &p4.port().to_string()])
+        .iter()
+        .map(|s| {
+            assert_eq!(owner_pids(s), vec![me], "{s}");
+            describe(s)
+        })
+        .collect();
+    found.sort();
+    let mut expected = vec![
+        (
+            "tcp".into(),
+            "LISTEN".into(),
+            p4.to_string(),
+            "0.0.0.0:0".to_string(),
+        ),
+        (
+            "tcp".into(),
+            "ESTABLISHED".into(),
+            c.to_string(),
+            p4.to_string(),
+        ),
+        (
+            "tcp".into(),
+            "ESTABLISHED".into(),
+            a.to_string(),
+            c.to_string(),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(found, expected);
+
+    // Filters: listening only, state, family, transport.
+    let listening = sockets(&["--listen", "--port", &p4.port().to_string()]);
+    assert_eq!(listening.len(), 1);
+    let established = sockets(&["--state", "established", "--port", &p4.port().to_string()]);
+    assert_eq!(established.len(), 2);
+    assert!(sockets(&["-6", "--port", &p4.port().to_string()]).is_empty());
+    assert!(sockets(&["--udp", "--port", &p4.port().to_string()]).is_empty());
+    let v6 = sockets(&["-6", "--tcp", "--port", &p6.port().to_string()]);
+    assert_eq!(v6.len(), 1);
+    assert_eq!(describe(&v6[0]).2, p6.to_string());
+    for u in [&udp4, &udp6] {
+        let port = u.local_addr().unwrap().port().to_string();
+        let found = sockets(&["--udp", "--port", &port]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(describe(&found[0]).2, u.local_addr().unwrap().to_string());
+        assert_eq!(owner_pids(&found[0]), vec![me]);
+    }
+    // By process id: ours include every one of them.
+    let mine: Vec<String> = sockets(&["--pid", &me.to_string()])
+        .iter()
+        .map(|s| describe(s).2)
+        .collect();
+    for want in [
+        p4,
+        p6,
+        c,
+        a,
+        udp4.local_addr().unwrap(),
+        udp6.local_addr().unwrap(),
+    ] {
+        assert!(
+            mine.contains(&want.to_string()),
+            "{want} missing from {mine:?}"
+        );
+    }
+    // The human views name the process and pid; Windows' netstat -a -o layout too.
+    let o = ipkit(&[
+        "sockets",
+        "-n",
+        "--listen",
+        "--port",
+        &p4.port().to_string(),
+    ]);
+    let text = stdout(&o);
+    assert!(text.contains(&format!("pid={me},")), "{text}");
+    assert!(text.contains(&format!("127.0.0.1:{}", p4.port())), "{text}");
+    let o = ipkit(&[
+        "netstat",
+        "--view",
+        "windows",
+        "--port",
+        &p4.port().to_string(),
+    ]);
+    let text = stdout(&o);
+    assert!(
+        text.lines().any(|l| l.trim_start().starts_with("TCP")
+            && l.contains(&p4.to_string())
+            && l.contains("LISTENING")
+            && l.trim_end().ends_with(&me.to_string())),
+        "{text}"
+    );
+    // Bad input: one line, exit 2.
+    let o = ipkit(&["sockets", "--state", "sleeping"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    drop((client, accepted));
+}
+
+/// A child (perl, which every Debian has) that listens on a loopback port and
+/// prints it; with `ignore_term`, SIGTERM is ignored.
+fn listener_child(ignore_term: bool) -> (Child, u16) {
+    let script = format!(
+        "{}use IO::Socket::INET; $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 5, Proto => 'tcp') or die; $| = 1; print $s->sockport, \"\\n\"; sleep 60;",
+        if ignore_term {
+            "$SIG{TERM} = 'IGNORE'; "
+        } else {
+            ""
+        }
+    );
+    let mut child = Command::new("perl")
+        .args(["-e", &script])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("perl");
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, line.trim().parse().expect("a port"))
+}
+
+#[test]
+fn kill_by_port_ends_the_listener() {
+    let (mut child, port) = listener_child(false);
+    let o = ipkit(&["kill", "--port", &port.to_string(), "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("will signal {} (perl", child.id())),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains("ended after SIGTERM"), "{}", stdout(&o));
+    // The child is gone (reaped here), and the port is free.
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    assert!(sockets(&["--port", &port.to_string(), "--listen"]).is_empty());
+    // Nothing holds it now: exit 1 and a line saying so.
+    let o = ipkit(&["kill", "--port", &port.to_string(), "--yes"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no socket uses local port"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn kill_force_follows_an_ignored_sigterm_with_sigkill() {
+    let (mut child, port) = listener_child(true);
+    let o = ipkit(&[
+        "kill",
+        "--port",
+        &port.to_string(),
+        "--yes",
+        "--grace",
+        "0.3",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "still running without --force");
+    assert!(stdout(&o).contains("still running"), "{}", stdout(&o));
+    assert!(child.try_wait().unwrap().is_none(), "SIGTERM was ignored");
+    let o = ipkit(&[
+        "kill",
+        "--pid",
+        &child.id().to_string(),
+        "--yes",
+        "--grace",
+        "0.3",
+        "--force",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("killed with SIGKILL"), "{}", stdout(&o));
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(child.wait().unwrap().signal(), Some(9));
+}
+
+#[test]
+fn kill_refuses_init_itself_and_kernel_threads() {
+    // Without a terminal and without --yes: refuse to guess.
+    let (mut child, port) = listener_child(false);
+    let o = ipkit(&["kill", "--port", &port.to_string()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--yes"), "{}", stderr(&o));
+    assert!(child.try_wait().unwrap().is_none(), "nothing was signalled");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    if !crate::lab::can_use_namespaces("kill_refuses_init_itself_and_kernel_threads") {
+        return;
+    }
+    // PID 1 of a fresh PID namespace (a shell that outlives the refusal).
+    let o = Command::new("unshare")
+        .args([
+            "--pid",
+            "--fork",
+            "--mount-proc",
+            "sh",
+            "-c",
+            "\"$0\" kill --pid 1 --yes; echo \"exit=$?\"",
+            env!("CARGO_BIN_EXE_ipkit"),
+        ])
+        .output()
+        .expect("unshare");
+    assert!(
+        stdout(&o).contains("exit=2"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("PID 1"), "{}", stderr(&o));
+    // ipkit itself.
+    let o = Command::new("unshare")
+        .args([
+            "--pid",
+            "--fork",
+            "--mount-proc",
+            "sh",
+            "-c",
+            "sh -c 'exec \"$0\" kill --pid $$ --yes' \"$0\"",
+            env!("CARGO_BIN_EXE_ipkit"),
+        ])
+        .output()
+        .expect("unshare");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("ipkit itself"), "{}", stderr(&o));
+    // A kernel thread (kthreadd, when this PID namespace shows it).
+    let kthread = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .find(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim() == "kthreadd")
+        });
+    match kthread {
+        Some(pid) => {
+            let o = ipkit(&["kill", "--pid", &pid.to_string(), "--yes"]);
+            assert_eq!(o.status.code(), Some(2));
+            assert!(stderr(&o).contains("kernel thread"), "{}", stderr(&o));
+        }
+        None => eprintln!("no kernel thread visible here: that refusal is not exercised"),
+    }
+}
