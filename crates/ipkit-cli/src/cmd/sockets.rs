@@ -107,18 +107,20 @@ fn states(args: &Args) -> anyhow::Result<Option<Vec<TcpState>>> {
 struct Names {
     numeric: bool,
     resolve: bool,
-    services: HashMap<(u16, bool), String>,
+    /// Service names by `port * 2 + udp`.
+    services: Vec<Option<Box<str>>>,
     hosts: HashMap<IpAddr, String>,
 }
 
 impl Names {
     fn new(numeric: bool, resolve: bool) -> Names {
-        let mut services = HashMap::new();
+        let mut services = Vec::new();
         if !numeric {
+            services = vec![None; 1 << 17];
             if let Ok(db) = ipkit::services::load_services("/etc/services".as_ref()) {
                 for s in db.entries {
-                    let udp = s.protocol == "udp";
-                    services.entry((s.port, udp)).or_insert(s.name);
+                    let slot = usize::from(s.port) * 2 + usize::from(s.protocol == "udp");
+                    services[slot].get_or_insert_with(|| s.name.into_boxed_str());
                 }
             }
         }
@@ -130,36 +132,39 @@ impl Names {
         }
     }
 
-    fn endpoint(&mut self, a: &SocketAddr, transport: Transport, listener: bool) -> String {
-        let host = if a.ip().is_unspecified() {
-            bracket(a.ip())
-        } else if self.resolve {
-            let ip = a.ip();
-            self.hosts
-                .entry(ip)
-                .or_insert_with(|| {
-                    let flags = ipkit::resolve::NiFlags {
-                        namereqd: true,
-                        ..Default::default()
-                    };
-                    ipkit::resolve::getnameinfo(&SocketAddr::new(ip, 0), flags)
-                        .map_or_else(|_| bracket(ip), |(h, _)| h)
-                })
-                .clone()
+    /// Append `host:port` (service names unless numeric) to `out`.
+    fn endpoint(&mut self, out: &mut String, a: &SocketAddr, transport: Transport, listener: bool) {
+        use std::fmt::Write as _;
+        let ip = a.ip();
+        if self.resolve && !ip.is_unspecified() {
+            let name = self.hosts.entry(ip).or_insert_with(|| {
+                let flags = ipkit::resolve::NiFlags {
+                    namereqd: true,
+                    ..Default::default()
+                };
+                ipkit::resolve::getnameinfo(&SocketAddr::new(ip, 0), flags)
+                    .map_or_else(|_| bracket(ip), |(h, _)| h)
+            });
+            out.push_str(name);
         } else {
-            bracket(a.ip())
-        };
-        let port = if a.port() == 0 && (listener || a.ip().is_unspecified()) {
-            "*".to_string()
-        } else if self.numeric {
-            a.port().to_string()
-        } else {
-            self.services
-                .get(&(a.port(), transport == Transport::Udp))
-                .cloned()
-                .unwrap_or_else(|| a.port().to_string())
-        };
-        format!("{host}:{port}")
+            let _ = match ip {
+                IpAddr::V4(v4) => write!(out, "{v4}"),
+                IpAddr::V6(v6) => write!(out, "[{v6}]"),
+            };
+        }
+        out.push(':');
+        let port = a.port();
+        if port == 0 && (listener || ip.is_unspecified()) {
+            out.push('*');
+            return;
+        }
+        let slot = usize::from(port) * 2 + usize::from(transport == Transport::Udp);
+        match self.services.get(slot).and_then(Option::as_deref) {
+            Some(name) if !self.numeric => out.push_str(name),
+            _ => {
+                let _ = write!(out, "{port}");
+            }
+        }
     }
 }
 
@@ -223,24 +228,21 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         return Ok(crate::exit::OK);
     }
     let mut names = Names::new(args.numeric, args.resolve);
-    let owners_text = |s: &SocketEntry| -> String {
-        s.owners
-            .iter()
-            .map(|o| format!("{}(pid={},fd={})", o.name, o.pid, o.fd))
-            .collect::<Vec<_>>()
-            .join(",")
-    };
     match args.view {
         View::Ss => {
+            // Endpoints go into one arena; rows keep their offsets.
+            let mut arena = String::with_capacity(report.sockets.len() * 40);
             let mut rows = Vec::with_capacity(report.sockets.len());
             let (mut wl, mut wp) = (20usize, 20usize);
             for s in &report.sockets {
                 let listener = s.state == TcpState::Listen || s.transport == Transport::Udp;
-                let local = names.endpoint(&s.local, s.transport, listener);
-                let peer = names.endpoint(&s.remote, s.transport, listener);
-                wl = wl.max(local.len());
-                wp = wp.max(peer.len());
-                rows.push((local, peer));
+                let start = arena.len();
+                names.endpoint(&mut arena, &s.local, s.transport, listener);
+                let mid = arena.len();
+                names.endpoint(&mut arena, &s.remote, s.transport, listener);
+                wl = wl.max(mid - start);
+                wp = wp.max(arena.len() - mid);
+                rows.push((start, mid, arena.len()));
             }
             let header = format!(
                 "{:<5} {:<10} {:>6} {:>6} {:<wl$} {:<wp$} {}",
@@ -253,16 +255,26 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                 if args.no_owners { "" } else { "Process" }
             );
             writeln!(w, "{}", out.bold(header.trim_end()))?;
-            for (s, (local, peer)) in report.sockets.iter().zip(rows) {
-                let line = format!(
-                    "{:<5} {:<10} {:>6} {:>6} {local:<wl$} {peer:<wp$} {}",
+            for (s, (start, mid, end)) in report.sockets.iter().zip(rows) {
+                let (local, peer) = (&arena[start..mid], &arena[mid..end]);
+                write!(
+                    w,
+                    "{:<5} {:<10} {:>6} {:>6} {local:<wl$} ",
                     netid(s),
                     state_text(s),
                     s.recv_queue,
                     s.send_queue,
-                    owners_text(s)
-                );
-                writeln!(w, "{}", line.trim_end())?;
+                )?;
+                if s.owners.is_empty() {
+                    writeln!(w, "{peer}")?;
+                    continue;
+                }
+                write!(w, "{peer:<wp$} ")?;
+                for (k, o) in s.owners.iter().enumerate() {
+                    let sep = if k == 0 { "" } else { "," };
+                    write!(w, "{sep}{}(pid={},fd={})", o.name, o.pid, o.fd)?;
+                }
+                writeln!(w)?;
             }
         }
         View::Windows => {

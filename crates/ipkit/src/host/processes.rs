@@ -2,7 +2,6 @@
 //! (`taskkill /F /PID`, `fuser -k`), with the refusals a careful tool needs —
 //! never PID 1, never itself, never a kernel thread.
 
-use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -16,12 +15,12 @@ pub struct Owner {
     pub pid: u32,
     /// The descriptor number.
     pub fd: u32,
-    /// Its short name.
-    pub name: String,
+    /// Its short name (shared by all of the process's sockets).
+    pub name: std::sync::Arc<str>,
     /// Its real user id.
     pub uid: u32,
     /// That user's name, when the user database knows it.
-    pub user: Option<String>,
+    pub user: Option<std::sync::Arc<str>>,
 }
 
 /// What the OS says about a process.
@@ -50,13 +49,14 @@ pub struct Holder {
 pub trait ProcessTable {
     /// Every process id.
     fn pids(&self) -> Result<Vec<u32>, HostError>;
-    /// Descriptors among `pids` that refer to sockets in `wanted`; with
-    /// `stop_when_found`, the scan may end once each has one holder. Also
-    /// returns how many processes could not be read.
+    /// Descriptors among `pids` that refer to the sockets `wanted` will
+    /// name (it may be set while the scan runs); with `stop_when_found`, the
+    /// scan may end once each has one holder. Also returns how many
+    /// processes could not be read.
     fn holders(
         &self,
         pids: &[u32],
-        wanted: &HashSet<u64>,
+        wanted: &PendingInodes,
         stop_when_found: bool,
     ) -> (Vec<Holder>, usize);
     /// Name, owner and kind of a process; None when it is gone.
@@ -69,6 +69,53 @@ pub trait ProcessTable {
     fn is_running(&self, pid: u32) -> bool;
     /// This process's id.
     fn own_pid(&self) -> u32;
+}
+
+/// Descriptors a scan may hold, per thread, before it knows which inodes
+/// matter (about 400 KiB).
+pub const PENDING_WINDOW: usize = 32 << 10;
+
+/// The set of wanted socket inodes, given once, possibly after a scan has
+/// started: scanners take it when it is there and wait for it when their
+/// window of unfiltered descriptors is full.
+#[derive(Debug, Default)]
+pub struct PendingInodes {
+    set: std::sync::Mutex<Option<std::sync::Arc<super::sockets::InodeSet>>>,
+    ready: std::sync::Condvar,
+}
+
+impl PendingInodes {
+    /// Already known.
+    pub fn known(set: super::sockets::InodeSet) -> PendingInodes {
+        let p = PendingInodes::default();
+        p.set(set);
+        p
+    }
+
+    /// Give the set (once; later calls are ignored).
+    pub fn set(&self, set: super::sockets::InodeSet) {
+        let mut guard = self.set.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            *guard = Some(std::sync::Arc::new(set));
+        }
+        self.ready.notify_all();
+    }
+
+    /// The set, if given yet.
+    pub fn get(&self) -> Option<std::sync::Arc<super::sockets::InodeSet>> {
+        self.set.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The set, waiting for it.
+    pub fn wait(&self) -> std::sync::Arc<super::sockets::InodeSet> {
+        let mut guard = self.set.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(s) = guard.as_ref() {
+                return s.clone();
+            }
+            guard = self.ready.wait(guard).unwrap_or_else(|e| e.into_inner());
+        }
+    }
 }
 
 /// The signals `ipkit kill` sends.

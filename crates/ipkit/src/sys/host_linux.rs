@@ -2,7 +2,6 @@
 //! neighbours; NETLINK_SOCK_DIAG for sockets; /proc for processes; sysfs,
 //! /proc/sys and the resolvers' and DHCP clients' own files for the rest.
 
-use std::collections::HashSet;
 use std::net::IpAddr;
 
 use ipkit_core::host::MacAddr;
@@ -187,7 +186,7 @@ impl ProcessTable for HostTables {
     fn holders(
         &self,
         pids: &[u32],
-        wanted: &HashSet<u64>,
+        wanted: &crate::host::processes::PendingInodes,
         stop_when_found: bool,
     ) -> (Vec<Holder>, usize) {
         let (found, denied) = super::procfs_linux::socket_holders(pids, wanted, stop_when_found);

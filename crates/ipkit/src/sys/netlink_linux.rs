@@ -8,8 +8,9 @@
 use std::io;
 
 use netlink_packet_core::{
-    NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NetlinkDeserializable, NetlinkHeader, NetlinkMessage,
-    NetlinkPayload, NetlinkSerializable,
+    NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN,
+    NetlinkBuffer, NetlinkDeserializable, NetlinkHeader, NetlinkMessage, NetlinkPayload,
+    NetlinkSerializable, Parseable,
 };
 use netlink_sys::{Socket, SocketAddr};
 
@@ -25,6 +26,27 @@ pub(crate) fn transact<T>(
 where
     T: NetlinkSerializable + NetlinkDeserializable + std::fmt::Debug,
 {
+    transact_raw(protocol, payload, flags, |header, body| {
+        let m = T::deserialize(header, body)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+        each(m);
+        Ok(())
+    })
+}
+
+/// As [`transact`], but hands each answer's header and undecoded payload
+/// to `each`, for callers that need only part of a large dump (the socket
+/// table reads the fixed header of each of 100,000 entries and skips the
+/// attributes).
+pub(crate) fn transact_raw<T>(
+    protocol: isize,
+    payload: T,
+    flags: u16,
+    mut each: impl FnMut(&NetlinkHeader, &[u8]) -> io::Result<()>,
+) -> io::Result<()>
+where
+    T: NetlinkSerializable + std::fmt::Debug,
+{
     let mut socket = Socket::new(protocol)?;
     socket.bind_auto()?;
     socket.connect(&SocketAddr::new(0, 0))?;
@@ -39,36 +61,45 @@ where
     socket.send(&buf, 0)?;
     let dump = flags & NLM_F_DUMP == NLM_F_DUMP;
     let mut receive = vec![0u8; 256 << 10];
+    let bad = |e: netlink_packet_core::DecodeError| {
+        io::Error::new(io::ErrorKind::InvalidData, e.to_string())
+    };
     loop {
         let size = socket.recv(&mut &mut receive[..], 0)?;
         let mut offset = 0;
         while offset < size {
-            let message = NetlinkMessage::<T>::deserialize(&receive[offset..size])
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
-            let length = message.header.length as usize;
-            match message.payload {
-                NetlinkPayload::Done(_) => return Ok(()),
-                NetlinkPayload::Error(e) => {
-                    return match e.code {
-                        None => Ok(()),
-                        Some(_) => Err(io::Error::from_raw_os_error(-e.raw_code())),
+            let nl = NetlinkBuffer::new_checked(&receive[offset..size]).map_err(bad)?;
+            let header = NetlinkHeader::parse(&nl).map_err(bad)?;
+            let length = nl.length() as usize;
+            let body = nl.payload();
+            match header.message_type {
+                NLMSG_DONE => return Ok(()),
+                NLMSG_ERROR => {
+                    // struct nlmsgerr: a negative errno, 0 for an ACK.
+                    let code = body
+                        .get(..4)
+                        .map_or(0, |b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
+                    return if code == 0 {
+                        Ok(())
+                    } else {
+                        Err(io::Error::from_raw_os_error(-code))
                     };
                 }
-                NetlinkPayload::InnerMessage(m) => {
-                    each(m);
+                NLMSG_OVERRUN => {
+                    return Err(io::Error::other("netlink answer overran its buffer"));
+                }
+                NLMSG_NOOP => {}
+                _ => {
+                    each(&header, body)?;
                     if !dump && flags & NLM_F_ACK == 0 {
                         return Ok(());
                     }
                 }
-                NetlinkPayload::Overrun(_) => {
-                    return Err(io::Error::other("netlink answer overran its buffer"));
-                }
-                _ => {}
             }
             if length == 0 {
                 break;
             }
-            offset += length;
+            offset += length.div_ceil(4) * 4;
         }
     }
 }

@@ -16,6 +16,8 @@ use std::io;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use crate::host::processes::{PENDING_WINDOW, PendingInodes};
+
 /// One descriptor that refers to a wanted socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SocketHolder {
@@ -36,19 +38,22 @@ pub fn pids() -> io::Result<Vec<u32>> {
     Ok(out)
 }
 
-/// Scan the fd tables of `pids` for links to the sockets in `wanted`.
-/// Processes that vanish or may not be read are skipped (`skipped` counts
-/// those refused for permission, so a caller can say the answer is partial).
+/// Scan the fd tables of `pids` for links to the sockets `wanted` names.
+/// The set may arrive while the scan runs: until then each thread keeps the
+/// socket descriptors it sees (at most `PENDING_WINDOW`, then it waits).
+/// Processes that vanish or may not be read are skipped (the second value
+/// counts those refused for permission, so a caller can say the answer is
+/// partial).
 pub fn socket_holders(
     pids: &[u32],
-    wanted: &HashSet<u64>,
+    wanted: &PendingInodes,
     stop_when_found: bool,
 ) -> (Vec<SocketHolder>, usize) {
     let found = Mutex::new(Vec::new());
     let seen = Mutex::new(HashSet::new());
     let distinct = AtomicUsize::new(0);
     let denied = AtomicUsize::new(0);
-    let done = AtomicBool::new(wanted.is_empty());
+    let done = AtomicBool::new(false);
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -59,15 +64,36 @@ pub fn socket_holders(
         for t in 0..threads {
             let (found, seen, distinct, denied, done) = (&found, &seen, &distinct, &denied, &done);
             scope.spawn(move || {
+                let mut filter = wanted.get();
                 let mut local = Vec::new();
+                let mut unfiltered = Vec::new();
                 for &pid in pids.iter().skip(t).step_by(threads) {
                     if done.load(Ordering::Relaxed) {
                         break;
                     }
+                    if filter.is_none() {
+                        filter = wanted.get();
+                        if filter.is_none() && unfiltered.len() >= PENDING_WINDOW {
+                            filter = Some(wanted.wait());
+                        }
+                        if let Some(f) = &filter {
+                            local.extend(
+                                unfiltered
+                                    .drain(..)
+                                    .filter(|h: &SocketHolder| f.contains(&h.inode)),
+                            );
+                        }
+                    }
                     let before = local.len();
-                    if scan_pid(pid, wanted, &mut local) == ScanResult::Denied {
+                    let target = if filter.is_some() {
+                        &mut local
+                    } else {
+                        &mut unfiltered
+                    };
+                    if scan_pid(pid, filter.as_deref(), target) == ScanResult::Denied {
                         denied.fetch_add(1, Ordering::Relaxed);
                     }
+                    let Some(f) = &filter else { continue };
                     if stop_when_found && local.len() > before {
                         let mut s = seen.lock().unwrap_or_else(|e| e.into_inner());
                         for h in &local[before..] {
@@ -75,10 +101,14 @@ pub fn socket_holders(
                                 distinct.fetch_add(1, Ordering::Relaxed);
                             }
                         }
-                        if distinct.load(Ordering::Relaxed) >= wanted.len() {
+                        if distinct.load(Ordering::Relaxed) >= f.len() {
                             done.store(true, Ordering::Relaxed);
                         }
                     }
+                }
+                if !unfiltered.is_empty() {
+                    let f = wanted.wait();
+                    local.extend(unfiltered.into_iter().filter(|h| f.contains(&h.inode)));
                 }
                 found
                     .lock()
@@ -99,8 +129,12 @@ enum ScanResult {
     Gone,
 }
 
-/// The sockets a process holds among `wanted`, appended to `out`.
-fn scan_pid(pid: u32, wanted: &HashSet<u64>, out: &mut Vec<SocketHolder>) -> ScanResult {
+/// The sockets a process holds among `wanted` (all, when None), appended to `out`.
+fn scan_pid(
+    pid: u32,
+    wanted: Option<&crate::host::sockets::InodeSet>,
+    out: &mut Vec<SocketHolder>,
+) -> ScanResult {
     let mut path = [0u8; 32];
     let text = format_path(&mut path, pid);
     // SAFETY: `text` is a NUL-terminated path in a live buffer.
@@ -163,7 +197,7 @@ fn scan_pid(pid: u32, wanted: &HashSet<u64>, out: &mut Vec<SocketHolder>) -> Sca
             let Some(inode) = ipkit_core::host::socket_inode(&link[..len]) else {
                 continue;
             };
-            if wanted.contains(&inode) {
+            if wanted.is_none_or(|w| w.contains(&inode)) {
                 let fd = digits.iter().fold(0u32, |a, &d| {
                     a.wrapping_mul(10).wrapping_add(u32::from(d - b'0'))
                 });

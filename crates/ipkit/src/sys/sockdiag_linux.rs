@@ -4,12 +4,15 @@
 use std::io;
 use std::net::SocketAddr;
 
+use netlink_packet_core::Parseable;
 use netlink_packet_sock_diag::SockDiagMessage;
 use netlink_packet_sock_diag::constants::{AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP};
-use netlink_packet_sock_diag::inet::{ExtensionFlags, InetRequest, SocketId, StateFlags};
+use netlink_packet_sock_diag::inet::{
+    ExtensionFlags, InetRequest, InetResponseHeader, SocketId, StateFlags,
+};
 use netlink_sys::protocols::NETLINK_SOCK_DIAG;
 
-use super::netlink_linux::{DUMP, transact};
+use super::netlink_linux::{DUMP, transact_raw};
 use crate::host::{SocketEntry, Transport};
 
 /// Every socket of `transport` and family (`v6`) whose state bit is in
@@ -34,23 +37,24 @@ pub fn dump_inet(
             SocketId::new_v4()
         },
     });
-    transact(NETLINK_SOCK_DIAG, request, DUMP, |m| {
-        if let SockDiagMessage::InetResponse(r) = m {
-            let h = &r.header;
-            let id = &h.socket_id;
-            each(SocketEntry {
-                transport,
-                local: SocketAddr::new(id.source_address, id.source_port),
-                remote: SocketAddr::new(id.destination_address, id.destination_port),
-                state: ipkit_core::host::TcpState::from_kernel(h.state)
-                    .unwrap_or(ipkit_core::host::TcpState::Close),
-                recv_queue: h.recv_queue,
-                send_queue: h.send_queue,
-                uid: h.uid,
-                inode: u64::from(h.inode),
-                interface: id.interface_id,
-                owners: Vec::new(),
-            });
-        }
+    transact_raw(NETLINK_SOCK_DIAG, request, DUMP, |_, body| {
+        // The fixed inet_diag_msg only: its attributes are not needed.
+        let h = InetResponseHeader::parse(body)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+        let id = &h.socket_id;
+        each(SocketEntry {
+            transport,
+            local: SocketAddr::new(id.source_address, id.source_port),
+            remote: SocketAddr::new(id.destination_address, id.destination_port),
+            state: ipkit_core::host::TcpState::from_kernel(h.state)
+                .unwrap_or(ipkit_core::host::TcpState::Close),
+            recv_queue: h.recv_queue,
+            send_queue: h.send_queue,
+            uid: h.uid,
+            inode: u64::from(h.inode),
+            interface: id.interface_id,
+            owners: Vec::new(),
+        });
+        Ok(())
     })
 }
