@@ -6,6 +6,7 @@ mod cli;
 mod dns;
 mod grep;
 mod lab;
+mod neigh;
 mod ping;
 mod resolve;
 mod service;

@@ -7,6 +7,7 @@ pub mod dns;
 pub mod dns_bulk;
 pub mod grep;
 pub mod kill;
+pub mod neigh;
 pub mod ping;
 pub mod resolve;
 pub mod service;
@@ -45,6 +46,9 @@ pub enum Command {
     /// TCP and UDP sockets with the processes that hold them (alias: netstat).
     #[command(after_help = sockets::EXAMPLES, visible_alias = "netstat")]
     Sockets(sockets::Args),
+    /// The ARP and NDP neighbour tables; add and delete entries (alias: arp).
+    #[command(after_help = neigh::EXAMPLES, visible_alias = "arp")]
+    Neigh(neigh::Args),
     /// End the processes holding a port, or one process (asks first).
     #[command(after_help = kill::EXAMPLES)]
     Kill(kill::Args),
@@ -83,6 +87,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<u8> {
         Command::Service(a) => service::run(a, out),
         Command::Sockets(a) => sockets::run(a, out),
         Command::Kill(a) => kill::run(a, out),
+        Command::Neigh(a) => neigh::run(a, out),
         Command::Completions { shell } => {
             let mut cmd = crate::command();
             let mut buf = Vec::new();

@@ -1,0 +1,278 @@
+//! `ipkit neigh` (alias `arp`): the ARP and NDP tables, and the chapter's
+//! `arp -s` / `arp -d`. The engine is `ipkit::host::neighbours`; every
+//! argument is checked before anything changes.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::IpAddr;
+
+use ipkit::host::{InterfaceTable, Neighbour, NeighbourTable};
+use ipkit_core::host::MacAddr;
+
+use crate::exit::usage;
+use crate::output::{Output, write_record};
+
+/// Examples shown under `--help`.
+pub const EXAMPLES: &str = "Examples:
+  ipkit neigh                               the ARP and NDP tables (arp -a, ip neigh)
+  ipkit arp -a --view windows               Windows arp -a: per interface, dynamic/static
+  ipkit neigh -i eth0 -4                    one interface, IPv4 only
+  ipkit arp -s 10.0.0.7 00-aa-00-62-c6-09   add a permanent entry (Windows or colon MACs)
+  ipkit arp -d 10.0.0.7                     delete it
+  ipkit arp -d '*' eth0 --yes               flush one interface's table
+
+Changes need CAP_NET_ADMIN (root).";
+
+/// Arguments of `ipkit neigh`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Show the tables (the default).
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Add a permanent entry: ADDRESS MAC [INTERFACE].
+    #[arg(short = 's', long = "set", num_args = 2..=3, value_names = ["ADDRESS", "MAC", "INTERFACE"], conflicts_with_all = ["delete", "all"])]
+    pub set: Option<Vec<String>>,
+    /// Delete an entry: ADDRESS [INTERFACE]; '*' INTERFACE flushes one
+    /// interface's dynamic and static entries.
+    #[arg(short = 'd', long = "delete", num_args = 1..=2, value_names = ["ADDRESS", "INTERFACE"], conflicts_with = "all")]
+    pub delete: Option<Vec<String>>,
+    /// Only this interface.
+    #[arg(short = 'i', long, value_name = "NAME")]
+    pub interface: Option<String>,
+    /// IPv4 (ARP) only.
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// IPv6 (NDP) only.
+    #[arg(short = '6')]
+    pub ipv6: bool,
+    /// Also the NOARP entries (multicast and other link-layer mappings the
+    /// kernel computes), which `ip neigh` hides too.
+    #[arg(long)]
+    pub all_states: bool,
+    /// Do not ask before a flush.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Table layout: ip (default) or windows (arp -a).
+    #[arg(long, value_enum, default_value = "ip")]
+    pub view: View,
+}
+
+/// Table layouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum View {
+    /// Address, MAC, interface, state, router.
+    Ip,
+    /// Windows arp -a: a block per interface, dynamic or static.
+    Windows,
+}
+
+fn parse_addr(text: &str) -> anyhow::Result<IpAddr> {
+    text.parse().map_err(|_| {
+        usage(format!(
+            "'{text}' is not an IP address (give it in full, as 192.0.2.7 or 2001:db8::7)"
+        ))
+    })
+}
+
+fn interface(tables: &ipkit::sys::HostTables, name: &str) -> anyhow::Result<u32> {
+    tables.interface_index(name).ok_or_else(|| {
+        usage(format!(
+            "no interface named '{name}' on this host (see `ipkit if`)"
+        ))
+    })
+}
+
+/// The interface whose own prefix holds `addr` (where `arp -s` without an
+/// interface puts the entry).
+fn interface_for(tables: &ipkit::sys::HostTables, addr: IpAddr) -> anyhow::Result<u32> {
+    for i in tables.interfaces()? {
+        for a in &i.addresses {
+            let same =
+                match (a.addr, addr) {
+                    (IpAddr::V4(x), IpAddr::V4(y)) => ipkit_core::Ipv4Net::new(x, a.prefix_len)
+                        .is_some_and(|n| n.trunc().contains(y)),
+                    (IpAddr::V6(x), IpAddr::V6(y)) => ipkit_core::Ipv6Net::new(x, a.prefix_len)
+                        .is_some_and(|n| n.trunc().contains(y)),
+                    _ => false,
+                };
+            if same && a.prefix_len < if addr.is_ipv4() { 32 } else { 128 } {
+                return Ok(i.index);
+            }
+        }
+    }
+    Err(usage(format!(
+        "no interface of this host is on {addr}'s network: name one (ipkit arp -s ADDRESS MAC INTERFACE)"
+    )))
+}
+
+/// Run `ipkit neigh`.
+pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
+    let tables = ipkit::host::system();
+    if let Some(set) = &args.set {
+        let addr = parse_addr(&set[0])?;
+        let mac: MacAddr = set[1]
+            .parse()
+            .map_err(|e: ipkit_core::host::MacError| usage(e.to_string()))?;
+        if !mac.is_unicast() {
+            return Err(usage(format!(
+                "{} is a broadcast, multicast or all-zero MAC: a neighbour's must be unicast",
+                set[1]
+            )));
+        }
+        let index = match set.get(2) {
+            Some(name) => interface(tables, name)?,
+            None => interface_for(tables, addr)?,
+        };
+        tables.add_permanent(addr, mac, index)?;
+        if !out.json {
+            println!("added {addr} at {} (permanent)", mac.windows());
+        }
+        return Ok(crate::exit::OK);
+    }
+    if let Some(del) = &args.delete {
+        let index = del.get(1).map(|n| interface(tables, n)).transpose()?;
+        if del[0] == "*" {
+            let Some(index) = index else {
+                return Err(usage(
+                    "-d '*' flushes one interface: name it (ipkit arp -d '*' eth0)",
+                ));
+            };
+            let victims: Vec<Neighbour> = tables
+                .neighbours()?
+                .into_iter()
+                .filter(|n| n.ifindex == index && !n.state.contains(&"NOARP"))
+                .filter(|n| family_ok(&args, n.addr))
+                .collect();
+            if victims.is_empty() {
+                eprintln!("ipkit: {} has no neighbour entries", del[1]);
+                return Ok(crate::exit::NEGATIVE);
+            }
+            if !args.yes && !confirm(&format!("Delete {} entries on {}?", victims.len(), del[1]))? {
+                eprintln!("ipkit: nothing was deleted");
+                return Ok(crate::exit::NEGATIVE);
+            }
+            for n in &victims {
+                tables.delete(n.addr, n.ifindex)?;
+            }
+            if !out.json {
+                println!("deleted {} entries on {}", victims.len(), del[1]);
+            }
+            return Ok(crate::exit::OK);
+        }
+        let addr = parse_addr(&del[0])?;
+        let indexes: Vec<u32> = match index {
+            Some(i) => vec![i],
+            None => tables
+                .neighbours()?
+                .into_iter()
+                .filter(|n| n.addr == addr)
+                .map(|n| n.ifindex)
+                .collect(),
+        };
+        if indexes.is_empty() {
+            eprintln!("ipkit: no neighbour entry for {addr}");
+            return Ok(crate::exit::NEGATIVE);
+        }
+        for i in indexes {
+            tables.delete(addr, i)?;
+        }
+        if !out.json {
+            println!("deleted {addr}");
+        }
+        return Ok(crate::exit::OK);
+    }
+    let only = args
+        .interface
+        .as_deref()
+        .map(|n| interface(tables, n))
+        .transpose()?;
+    let mut list: Vec<Neighbour> = tables
+        .neighbours()?
+        .into_iter()
+        .filter(|n| only.is_none_or(|i| n.ifindex == i) && family_ok(&args, n.addr))
+        .filter(|n| args.all_states || !n.state.contains(&"NOARP"))
+        // Windows arp -a is ARP: IPv4 only.
+        .filter(|n| args.view != View::Windows || out.json || n.addr.is_ipv4())
+        .collect();
+    list.sort_by(|a, b| {
+        (a.ifindex, a.addr.is_ipv6(), a.addr).cmp(&(b.ifindex, b.addr.is_ipv6(), b.addr))
+    });
+    let stdout = std::io::stdout();
+    let mut w = stdout.lock();
+    if out.json {
+        for n in &list {
+            write_record(&mut w, "neighbour", n)?;
+        }
+        return Ok(crate::exit::OK);
+    }
+    match args.view {
+        View::Ip => {
+            writeln!(
+                w,
+                "{}",
+                out.bold(&format!(
+                    "{:<28} {:<18} {:<12} {:<20} {}",
+                    "Address", "MAC", "Interface", "State", "Router"
+                ))
+            )?;
+            for n in &list {
+                writeln!(
+                    w,
+                    "{:<28} {:<18} {:<12} {:<20} {}",
+                    n.addr.to_string(),
+                    n.mac.map_or("-".to_string(), |m| m.to_string()),
+                    n.interface,
+                    n.state.join(","),
+                    if n.router { "yes" } else { "" }
+                )
+                .map(|()| ())?;
+            }
+        }
+        View::Windows => {
+            let interfaces = tables.interfaces()?;
+            let mut current = None;
+            for n in &list {
+                if current != Some(n.ifindex) {
+                    current = Some(n.ifindex);
+                    let own = interfaces
+                        .iter()
+                        .find(|i| i.index == n.ifindex)
+                        .and_then(|i| {
+                            i.addresses
+                                .iter()
+                                .find(|a| a.addr.is_ipv4() == n.addr.is_ipv4())
+                        })
+                        .map_or_else(|| n.interface.clone(), |a| a.addr.to_string());
+                    writeln!(w, "\nInterface: {own} --- 0x{:x}", n.ifindex)?;
+                    writeln!(
+                        w,
+                        "  {:<22}{:<22}Type",
+                        "Internet Address", "Physical Address"
+                    )?;
+                }
+                let kind = if n.is_static() { "static" } else { "dynamic" };
+                let mac = n.mac.map_or("-".to_string(), |m| m.windows());
+                writeln!(w, "  {:<22}{:<22}{kind}", n.addr.to_string(), mac)?;
+            }
+        }
+    }
+    Ok(crate::exit::OK)
+}
+
+fn family_ok(args: &Args, a: IpAddr) -> bool {
+    !(args.ipv4 && a.is_ipv6() || args.ipv6 && a.is_ipv4())
+}
+
+/// Ask on the terminal; refuse to guess when there is none.
+fn confirm(question: &str) -> anyhow::Result<bool> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(usage(
+            "not asking without a terminal: pass --yes to go ahead",
+        ));
+    }
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes" | "Yes" | "YES"))
+}
