@@ -5,6 +5,7 @@ mod cidr;
 mod cli;
 mod dns;
 mod grep;
+mod ifaces;
 mod lab;
 mod neigh;
 mod ping;

@@ -6,6 +6,7 @@ pub mod cidr;
 pub mod dns;
 pub mod dns_bulk;
 pub mod grep;
+pub mod ifaces;
 pub mod kill;
 pub mod neigh;
 pub mod ping;
@@ -46,6 +47,9 @@ pub enum Command {
     /// TCP and UDP sockets with the processes that hold them (alias: netstat).
     #[command(after_help = sockets::EXAMPLES, visible_alias = "netstat")]
     Sockets(sockets::Args),
+    /// Interfaces: addresses, state, gateways, DNS, DHCP (alias: ipconfig).
+    #[command(name = "if", after_help = ifaces::EXAMPLES, visible_alias = "ipconfig")]
+    If(ifaces::Args),
     /// The ARP and NDP neighbour tables; add and delete entries (alias: arp).
     #[command(after_help = neigh::EXAMPLES, visible_alias = "arp")]
     Neigh(neigh::Args),
@@ -88,6 +92,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<u8> {
         Command::Sockets(a) => sockets::run(a, out),
         Command::Kill(a) => kill::run(a, out),
         Command::Neigh(a) => neigh::run(a, out),
+        Command::If(a) => ifaces::run(a, out),
         Command::Completions { shell } => {
             let mut cmd = crate::command();
             let mut buf = Vec::new();

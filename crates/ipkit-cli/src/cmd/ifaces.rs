@@ -1,0 +1,451 @@
+//! `ipkit if` (alias `ipconfig`): interfaces, brief by default, the
+//! `ipconfig /all` view with `--all`, and netsh's IPv6 interface table with
+//! `--ipv6`. The engine is `ipkit::host::interfaces`; fields without a
+//! source on this OS print "not available".
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::net::IpAddr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use ipkit::host::{DhcpLease, DnsConfig, Interface, InterfaceTable, Route};
+use serde::Serialize;
+
+use crate::exit::usage;
+use crate::output::Output;
+
+/// Examples shown under `--help`.
+pub const EXAMPLES: &str = "Examples:
+  ipkit if                        index, name, state, MTU and addresses, one line each
+  ipkit if --all                  ipconfig /all: MAC, flags, lifetimes, gateways, DNS, DHCP
+  ipkit ipconfig --all eth0       one interface
+  ipkit if --ipv6                 netsh interface ipv6 show interface
+  ipkit if --json                 one JSON document (interfaces, routes, DNS, DHCP)";
+
+/// Arguments of `ipkit if`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only this interface.
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+    /// Everything, one block per interface (ipconfig /all).
+    #[arg(short = 'a', long, conflicts_with = "ipv6")]
+    pub all: bool,
+    /// The IPv6 interface table (netsh interface ipv6 show interface).
+    #[arg(long)]
+    pub ipv6: bool,
+}
+
+/// Everything `ipkit if --json` prints.
+#[derive(Serialize)]
+struct Report<'a> {
+    host_name: String,
+    default_routes: Vec<&'a Route>,
+    dns: Option<DnsConfig>,
+    interfaces: Vec<InterfaceReport<'a>>,
+}
+
+#[derive(Serialize)]
+struct InterfaceReport<'a> {
+    #[serde(flatten)]
+    interface: &'a Interface,
+    gateways: Vec<IpAddr>,
+    /// The lowest metric among the interface's routes.
+    metric: Option<u32>,
+    dns: Option<DnsConfig>,
+    dhcp: Vec<DhcpLease>,
+}
+
+/// Run `ipkit if`.
+pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
+    let tables = ipkit::host::system();
+    let mut interfaces = tables.interfaces()?;
+    if let Some(name) = &args.name {
+        interfaces.retain(|i| &i.name == name);
+        if interfaces.is_empty() {
+            return Err(usage(format!(
+                "no interface named '{name}' on this host (see `ipkit if`)"
+            )));
+        }
+    }
+    let routes = tables.routes()?;
+    let host_dns = tables.dns(None);
+    let reports: Vec<InterfaceReport<'_>> = interfaces
+        .iter()
+        .map(|i| {
+            let mine: Vec<&Route> = routes.iter().filter(|r| r.ifindex == i.index).collect();
+            InterfaceReport {
+                interface: i,
+                // Defaults are sorted by metric: lowest first.
+                gateways: mine
+                    .iter()
+                    .filter(|r| r.is_default())
+                    .filter_map(|r| r.gateway)
+                    .collect(),
+                metric: mine.iter().map(|r| r.metric).min(),
+                dns: tables.dns(Some(i.index)),
+                dhcp: tables.dhcp_leases(&i.name, i.index),
+            }
+        })
+        .collect();
+    let stdout = std::io::stdout();
+    let mut w = stdout.lock();
+    if out.json {
+        let report = Report {
+            host_name: tables.host_name(),
+            default_routes: routes.iter().filter(|r| r.is_default()).collect(),
+            dns: host_dns,
+            interfaces: reports,
+        };
+        serde_json::to_writer_pretty(&mut w, &report)?;
+        writeln!(w)?;
+        return Ok(crate::exit::OK);
+    }
+    let text = if args.ipv6 {
+        netsh_view(&tables.host_name(), &routes, &reports)
+    } else if args.all {
+        ipconfig_view(&tables.host_name(), host_dns.as_ref(), &reports)
+    } else {
+        brief_view(out, &reports)
+    };
+    w.write_all(text.as_bytes())?;
+    Ok(crate::exit::OK)
+}
+
+fn brief_view(out: &Output, reports: &[InterfaceReport<'_>]) -> String {
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "{}",
+        out.bold(&format!(
+            "{:>3}  {:<16} {:<15} {:>6}  Addresses",
+            "Idx", "Name", "State", "MTU"
+        ))
+    );
+    for r in reports {
+        let i = r.interface;
+        let addrs: Vec<String> = i
+            .addresses
+            .iter()
+            .map(|a| format!("{}/{}", a.addr, a.prefix_len))
+            .collect();
+        let _ = writeln!(
+            t,
+            "{:>3}  {:<16} {:<15} {:>6}  {}",
+            i.index,
+            i.name,
+            i.oper_state,
+            i.mtu.map_or("-".into(), |m| m.to_string()),
+            addrs.join(" ")
+        );
+    }
+    t
+}
+
+/// `   Label . . . . : value`, with the dots ipconfig uses.
+fn line(t: &mut String, label: &str, value: impl std::fmt::Display) {
+    let mut padded = format!("   {label}");
+    let mut dot = padded.len() % 2 == 0;
+    while padded.len() < 39 {
+        padded.push(if dot { '.' } else { ' ' });
+        dot = !dot;
+    }
+    let _ = writeln!(t, "{padded}: {value}");
+}
+
+fn lifetime(s: Option<u32>) -> String {
+    s.map_or("forever".into(), |s| format!("{s} s"))
+}
+
+fn when(unix: Option<u64>) -> String {
+    let Some(t) = unix else {
+        return "not available".into();
+    };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, secs) = (t / 86_400, t % 86_400);
+    let (y, m, d) = civil_from_days(days);
+    let rel = if t >= now {
+        format!("in {}", human(t - now))
+    } else {
+        format!("{} ago", human(now - t))
+    };
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC ({rel})",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+fn human(s: u64) -> String {
+    match s {
+        0..=119 => format!("{s} s"),
+        120..=7199 => format!("{} min", s / 60),
+        7200..=172_799 => format!("{} h", s / 3600),
+        _ => format!("{} days", s / 86_400),
+    }
+}
+
+/// Year, month, day of a day count since 1970-01-01 (Hinnant's civil_from_days).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + u64::from(m <= 2), m, d)
+}
+
+fn mask(len: u8) -> String {
+    let bits = if len == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(len.min(32)))
+    };
+    std::net::Ipv4Addr::from(bits).to_string()
+}
+
+fn ipconfig_view(host: &str, dns: Option<&DnsConfig>, reports: &[InterfaceReport<'_>]) -> String {
+    let mut t = String::from("\nIP Configuration\n\n");
+    line(&mut t, "Host Name", host);
+    let search = dns.map(|d| d.search.join(", ")).unwrap_or_default();
+    line(
+        &mut t,
+        "DNS Suffix Search List",
+        if search.is_empty() {
+            "none".into()
+        } else {
+            search
+        },
+    );
+    for r in reports {
+        let i = r.interface;
+        let kind = if i.flags.iter().any(|f| f == "LOOPBACK") {
+            "Loopback interface"
+        } else {
+            "Ethernet adapter"
+        };
+        let _ = writeln!(t, "\n{kind} {}:\n", i.name);
+        if i.oper_state != "UP" && i.oper_state != "UNKNOWN" {
+            line(
+                &mut t,
+                "Media State",
+                format!(
+                    "{} (carrier {})",
+                    i.oper_state.to_lowercase(),
+                    match i.carrier {
+                        Some(true) => "present",
+                        Some(false) => "absent",
+                        None => "not available",
+                    }
+                ),
+            );
+        }
+        let suffix = r
+            .dns
+            .as_ref()
+            .and_then(|d| d.search.first().cloned())
+            .unwrap_or_default();
+        line(&mut t, "Connection-specific DNS Suffix", suffix);
+        let description = match (&i.alias, &i.kind, &i.driver) {
+            (Some(a), _, _) => a.clone(),
+            (None, Some(k), Some(d)) => format!("{k} ({d})"),
+            (None, Some(k), None) => format!("{k} (virtual)"),
+            (None, None, Some(d)) => d.clone(),
+            (None, None, None) => "not available".into(),
+        };
+        line(&mut t, "Description", description);
+        line(
+            &mut t,
+            "Physical Address",
+            i.mac.map_or("not available".into(), |m| m.windows()),
+        );
+        line(
+            &mut t,
+            "State",
+            format!("{} ({})", i.oper_state, i.flags.join(",")),
+        );
+        line(
+            &mut t,
+            "MTU",
+            i.mtu.map_or("not available".into(), |m| m.to_string()),
+        );
+        line(
+            &mut t,
+            "Metric",
+            r.metric.map_or("not available".into(), |m| m.to_string()),
+        );
+        let dhcp4 = r.dhcp.iter().find(|l| !l.v6);
+        let dhcp6 = r.dhcp.iter().find(|l| l.v6);
+        line(
+            &mut t,
+            "DHCP Enabled",
+            match dhcp4 {
+                Some(l) => format!("Yes ({})", l.client),
+                None => "No (no lease from dhclient, systemd-networkd or NetworkManager)".into(),
+            },
+        );
+        line(
+            &mut t,
+            "Autoconfiguration Enabled",
+            match (i.ipv6_autoconf, i.ipv6_accept_ra) {
+                (Some(a), Some(ra)) => format!(
+                    "{} (IPv6 autoconf {}, accept_ra {ra})",
+                    if a && ra > 0 { "Yes" } else { "No" },
+                    u8::from(a)
+                ),
+                _ => "not available".into(),
+            },
+        );
+        for a in &i.addresses {
+            let status = if a.flags.iter().any(|f| f == "tentative") {
+                "Tentative"
+            } else if a.flags.iter().any(|f| f == "deprecated") {
+                "Deprecated"
+            } else if a.flags.iter().any(|f| f == "dadfailed") {
+                "Duplicate"
+            } else {
+                "Preferred"
+            };
+            match a.addr {
+                IpAddr::V4(v4) => {
+                    line(&mut t, "IPv4 Address", format!("{v4}({status})"));
+                    line(
+                        &mut t,
+                        "Subnet Mask",
+                        format!("{} (/{})", mask(a.prefix_len), a.prefix_len),
+                    );
+                    if let Some(b) = a.broadcast {
+                        line(&mut t, "Broadcast", b);
+                    }
+                }
+                IpAddr::V6(v6) => {
+                    let label = if a.scope == "link" {
+                        "Link-local IPv6 Address"
+                    } else if a.flags.iter().any(|f| f == "temporary") {
+                        "Temporary IPv6 Address"
+                    } else {
+                        "IPv6 Address"
+                    };
+                    let zone = if a.scope == "link" {
+                        format!("%{}", i.index)
+                    } else {
+                        String::new()
+                    };
+                    line(
+                        &mut t,
+                        label,
+                        format!("{v6}{zone}/{}({status})", a.prefix_len),
+                    );
+                }
+            }
+            if a.valid_lifetime.is_some() || a.preferred_lifetime.is_some() {
+                line(
+                    &mut t,
+                    "  Lifetimes",
+                    format!(
+                        "preferred {}, valid {}",
+                        lifetime(a.preferred_lifetime),
+                        lifetime(a.valid_lifetime)
+                    ),
+                );
+            }
+        }
+        if let Some(l) = dhcp4 {
+            line(&mut t, "Lease Obtained", when(l.obtained));
+            line(&mut t, "Lease Expires", when(l.expires));
+            line(
+                &mut t,
+                "DHCP Server",
+                l.server.map_or("not available".into(), |s| s.to_string()),
+            );
+        }
+        if let Some(l) = dhcp6 {
+            line(
+                &mut t,
+                "DHCPv6 IAID",
+                l.iaid.clone().unwrap_or_else(|| "not available".into()),
+            );
+            line(
+                &mut t,
+                "DHCPv6 Client DUID",
+                l.duid.clone().unwrap_or_else(|| "not available".into()),
+            );
+            line(&mut t, "DHCPv6 Lease Expires", when(l.expires));
+        }
+        let gateways: Vec<String> = r.gateways.iter().map(ToString::to_string).collect();
+        line(
+            &mut t,
+            "Default Gateway",
+            if gateways.is_empty() {
+                String::new()
+            } else {
+                gateways.join(", ")
+            },
+        );
+        match &r.dns {
+            Some(d) if !d.servers.is_empty() => {
+                let servers: Vec<String> = d.servers.iter().map(ToString::to_string).collect();
+                line(
+                    &mut t,
+                    "DNS Servers",
+                    format!("{} [{}]", servers.join(", "), d.source),
+                );
+            }
+            _ => line(&mut t, "DNS Servers", "none"),
+        }
+    }
+    t
+}
+
+fn netsh_view(host: &str, routes: &[Route], reports: &[InterfaceReport<'_>]) -> String {
+    let mut t = format!("\nHost name: {host}\n");
+    for r in routes.iter().filter(|r| r.is_default()) {
+        let via = r.gateway.map_or("on-link".to_string(), |g| g.to_string());
+        let dev = reports
+            .iter()
+            .find(|x| x.interface.index == r.ifindex)
+            .map_or(r.ifindex.to_string(), |x| x.interface.name.clone());
+        let _ = writeln!(
+            t,
+            "Default route ({}): via {via} dev {dev} metric {}",
+            if r.v6 { "IPv6" } else { "IPv4" },
+            r.metric
+        );
+    }
+    let _ = writeln!(
+        t,
+        "\nIdx     Met         MTU          State                Name\n---  ----------  ----------  ------------  ---------------------------"
+    );
+    for r in reports {
+        let i = r.interface;
+        let v6_metric = routes
+            .iter()
+            .filter(|x| x.v6 && x.ifindex == i.index)
+            .map(|x| x.metric)
+            .min()
+            .map_or("-".into(), |m| m.to_string());
+        let state = if i.oper_state == "UP"
+            || (i.oper_state == "UNKNOWN" && i.flags.iter().any(|f| f == "UP"))
+        {
+            "connected"
+        } else {
+            "disconnected"
+        };
+        let _ = writeln!(
+            t,
+            "{:>3}  {:>10}  {:>10}  {:<12}  {}",
+            i.index,
+            v6_metric,
+            i.mtu.map_or("-".into(), |m| m.to_string()),
+            state,
+            i.name
+        );
+    }
+    t
+}
