@@ -242,6 +242,35 @@ fn kill_refuses_init_itself_and_kernel_threads() {
     if !crate::lab::can_use_namespaces("kill_refuses_init_itself_and_kernel_threads") {
         return;
     }
+    // As another user (nobody): root's listener is invisible, and root's
+    // process may not be signalled; both are said, and nothing is sent.
+    let (mut child, port) = listener_child(false);
+    let as_nobody = |args: &[&str]| {
+        Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--inh-caps=-all",
+                env!("CARGO_BIN_EXE_ipkit"),
+            ])
+            .args(args)
+            .output()
+            .expect("setpriv")
+    };
+    let o = as_nobody(&["kill", "--port", &port.to_string(), "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no process this user may see"),
+        "{}",
+        stderr(&o)
+    );
+    let o = as_nobody(&["kill", "--pid", &child.id().to_string(), "--yes"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("may not signal"), "{}", stderr(&o));
+    assert!(child.try_wait().unwrap().is_none(), "still running");
+    child.kill().unwrap();
+    child.wait().unwrap();
     // PID 1 of a fresh PID namespace (a shell that outlives the refusal).
     let o = Command::new("unshare")
         .args([
@@ -293,4 +322,36 @@ fn kill_refuses_init_itself_and_kernel_threads() {
         }
         None => eprintln!("no kernel thread visible here: that refusal is not exercised"),
     }
+}
+
+/// Every field sockets' NDJSON emits is documented in docs/json.md.
+#[test]
+fn socket_json_fields_are_documented() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/json.md"))
+        .expect("docs/json.md");
+    let section = &doc[doc.find("## `ipkit sockets`").expect("a sockets section")..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let o = ipkit(&["sockets", "--json", "--port", &port]);
+    let mut checked = 0;
+    for line in stdout(&o).lines() {
+        let r: Value = serde_json::from_str(line).unwrap();
+        for (key, value) in r["data"].as_object().unwrap() {
+            assert!(
+                section.contains(&format!("`{key}`")),
+                "field {key} undocumented"
+            );
+            if key == "owners" {
+                for owner_key in value[0].as_object().unwrap().keys() {
+                    assert!(
+                        section.contains(owner_key.as_str()),
+                        "owner field {owner_key} undocumented"
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 10, "{}", stdout(&o));
 }
