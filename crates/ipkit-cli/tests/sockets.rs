@@ -355,3 +355,72 @@ fn socket_json_fields_are_documented() {
     }
     assert!(checked > 10, "{}", stdout(&o));
 }
+
+#[test]
+fn unix_and_raw_sockets_with_their_owners() {
+    let me = u64::from(std::process::id());
+    let path = std::env::temp_dir().join(format!("ipkit-test-{me}.sock"));
+    let _ = std::fs::remove_file(&path);
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    let (left, right) = std::os::unix::net::UnixStream::pair().unwrap();
+    let o = ipkit(&["sockets", "--unix", "--json", "--pid", &me.to_string()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let unix: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["type"] == "unix")
+        .map(|r| r["data"].clone())
+        .collect();
+    let bound = unix
+        .iter()
+        .find(|u| u["path"] == path.to_str().unwrap())
+        .unwrap_or_else(|| panic!("{} missing: {unix:?}", path.display()));
+    assert_eq!(
+        (bound["kind"].as_str(), bound["state"].as_str()),
+        (Some("stream"), Some("LISTEN"))
+    );
+    assert_eq!(owner_pids(bound), vec![me]);
+    // The pair: each end names the other's inode as its peer.
+    let inodes: Vec<u64> = unix.iter().map(|u| u["inode"].as_u64().unwrap()).collect();
+    let paired = unix
+        .iter()
+        .filter(|u| u["peer"].as_u64().is_some_and(|p| inodes.contains(&p)))
+        .count();
+    assert!(paired >= 2, "{unix:?}");
+    let o = ipkit(&["sockets", "-x", "--pid", &me.to_string()]);
+    assert!(
+        stdout(&o).contains(path.to_str().unwrap()),
+        "{}",
+        stdout(&o)
+    );
+    drop((listener, left, right));
+    let _ = std::fs::remove_file(&path);
+
+    // Raw: a child holding a raw ICMP socket (needs root).
+    if !crate::lab::can_use_namespaces("unix_and_raw_sockets_with_their_owners (raw part)") {
+        return;
+    }
+    let mut child = Command::new("perl")
+        .args([
+            "-e",
+            "use Socket; socket(my $s, PF_INET, SOCK_RAW, 1) or die \"$!\"; $| = 1; print \"ready\\n\"; sleep 60;",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready");
+    let found = sockets(&["--raw", "--pid", &child.id().to_string()]);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["transport"], "raw");
+    assert_eq!(
+        found[0]["local"], "0.0.0.0:1",
+        "the protocol, ICMP, as its port"
+    );
+    assert_eq!(owner_pids(&found[0]), vec![u64::from(child.id())]);
+}

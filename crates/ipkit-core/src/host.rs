@@ -264,6 +264,72 @@ pub fn socket_inode(link: &[u8]) -> Option<u64> {
     })
 }
 
+/// One line of `/proc/net/{tcp,udp,raw}{,6}` (the kernel's text tables,
+/// read only where sock_diag cannot answer, as for raw sockets on kernels
+/// without `raw_diag`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcNetLine {
+    /// Local address and port.
+    pub local: std::net::SocketAddr,
+    /// Remote address and port.
+    pub remote: std::net::SocketAddr,
+    /// Kernel state number.
+    pub state: u8,
+    /// Send queue.
+    pub tx_queue: u32,
+    /// Receive queue.
+    pub rx_queue: u32,
+    /// Owner uid.
+    pub uid: u32,
+    /// Socket inode.
+    pub inode: u64,
+}
+
+fn proc_endpoint(text: &str) -> Option<std::net::SocketAddr> {
+    let (addr, port) = text.split_once(':')?;
+    let port = u16::from_str_radix(port, 16).ok()?;
+    // Addresses are 32-bit words in host byte order, printed in hex.
+    let word = |w: &str| u32::from_str_radix(w, 16).ok().map(u32::swap_bytes);
+    let ip = match addr.len() {
+        8 => std::net::IpAddr::V4(std::net::Ipv4Addr::from(word(addr)?)),
+        32 => {
+            let mut bytes = [0u8; 16];
+            for (i, chunk) in bytes.chunks_exact_mut(4).enumerate() {
+                chunk.copy_from_slice(&word(&addr[i * 8..i * 8 + 8])?.to_be_bytes());
+            }
+            std::net::IpAddr::V6(std::net::Ipv6Addr::from(bytes))
+        }
+        _ => return None,
+    };
+    Some(std::net::SocketAddr::new(ip, port))
+}
+
+/// Parse one data line of a `/proc/net` socket table; None for the header
+/// or anything malformed.
+///
+/// ```
+/// use ipkit_core::host::parse_proc_net_line;
+/// let l = parse_proc_net_line("   1: 0100007F:0001 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 4242 2 0000000000000000 0").unwrap();
+/// assert_eq!(l.local.to_string(), "127.0.0.1:1");
+/// assert_eq!((l.state, l.inode), (7, 4242));
+/// ```
+pub fn parse_proc_net_line(line: &str) -> Option<ProcNetLine> {
+    let f: Vec<&str> = line.split_whitespace().collect();
+    if f.len() < 10 || !f[0].ends_with(':') {
+        return None;
+    }
+    let (tx, rx) = f[4].split_once(':')?;
+    Some(ProcNetLine {
+        local: proc_endpoint(f[1])?,
+        remote: proc_endpoint(f[2])?,
+        state: u8::from_str_radix(f[3], 16).ok()?,
+        tx_queue: u32::from_str_radix(tx, 16).ok()?,
+        rx_queue: u32::from_str_radix(rx, 16).ok()?,
+        uid: f[7].parse().ok()?,
+        inode: f[9].parse().ok()?,
+    })
+}
+
 /// A neighbour (ARP/NDP) entry state, as the kernel's NUD_* bits name it.
 ///
 /// ```
@@ -338,6 +404,23 @@ mod tests {
             "00:0a:00:62:c6:09",
             "single digits, as ip and arp accept"
         );
+    }
+
+    #[test]
+    fn proc_net_lines_in_both_families() {
+        let v6 = parse_proc_net_line("  96: 00000000000000000000000001000000:003A 00000000000000000000000000000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 2497831 2 000000004cb55631 0").unwrap();
+        assert_eq!(v6.local.to_string(), "[::1]:58");
+        assert_eq!(v6.inode, 2_497_831);
+        let v4 = parse_proc_net_line("   0: 0A09000A:1F90 0209000A:C350 01 00000010:00000020 00:00000000 00000000  1000        0 77 1 0 20 4 30 10 -1").unwrap();
+        assert_eq!(
+            (v4.local.to_string(), v4.remote.to_string()),
+            ("10.0.9.10:8080".into(), "10.0.9.2:50000".into())
+        );
+        assert_eq!(
+            (v4.state, v4.tx_queue, v4.rx_queue, v4.uid),
+            (1, 16, 32, 1000)
+        );
+        assert!(parse_proc_net_line("  sl  local_address rem_address   st tx_queue").is_none());
     }
 
     #[test]

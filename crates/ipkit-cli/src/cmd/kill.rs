@@ -95,6 +95,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                     match s.transport {
                         ipkit::host::Transport::Tcp => "tcp",
                         ipkit::host::Transport::Udp => "udp",
+                        ipkit::host::Transport::Raw => "raw",
                     }
                 );
                 match targets.iter_mut().find(|(p, _)| *p == o.pid) {

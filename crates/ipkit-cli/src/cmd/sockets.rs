@@ -37,6 +37,12 @@ pub struct Args {
     /// UDP sockets only.
     #[arg(short = 'u', long)]
     pub udp: bool,
+    /// Raw IP sockets (their "port" is the IP protocol: 1 ICMP, 58 ICMPv6).
+    #[arg(short = 'w', long)]
+    pub raw: bool,
+    /// Unix-domain sockets (path, peer), in a table of their own.
+    #[arg(short = 'x', long)]
+    pub unix: bool,
     /// IPv4 only.
     #[arg(short = '4', conflicts_with = "ipv6")]
     pub ipv4: bool,
@@ -160,7 +166,7 @@ impl Names {
         }
         let slot = usize::from(port) * 2 + usize::from(transport == Transport::Udp);
         match self.services.get(slot).and_then(Option::as_deref) {
-            Some(name) if !self.numeric => out.push_str(name),
+            Some(name) if !self.numeric && transport != Transport::Raw => out.push_str(name),
             _ => {
                 let _ = write!(out, "{port}");
             }
@@ -179,13 +185,14 @@ fn netid(s: &SocketEntry) -> &'static str {
     match s.transport {
         Transport::Tcp => "tcp",
         Transport::Udp => "udp",
+        Transport::Raw => "raw",
     }
 }
 
 fn state_text(s: &SocketEntry) -> &'static str {
     match (s.transport, s.state) {
-        (Transport::Udp, TcpState::Close) => "UNCONN",
-        (Transport::Udp, TcpState::Established) => "ESTAB",
+        (Transport::Udp | Transport::Raw, TcpState::Close) => "UNCONN",
+        (Transport::Udp | Transport::Raw, TcpState::Established) => "ESTAB",
         (_, st) => match st {
             TcpState::Established => "ESTAB",
             TcpState::Listen => "LISTEN",
@@ -199,6 +206,8 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     let q = SocketQuery {
         tcp: args.tcp,
         udp: args.udp,
+        raw: args.raw,
+        unix: args.unix,
         v4_only: args.ipv4,
         v6_only: args.ipv6,
         states: states(&args)?,
@@ -216,11 +225,15 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         for s in &report.sockets {
             write_record(&mut w, "socket", s)?;
         }
+        for u in &report.unix {
+            write_record(&mut w, "unix", u)?;
+        }
         write_record(
             &mut w,
             "summary",
             &serde_json::json!({
                 "sockets": report.sockets.len(),
+                "unix": report.unix.len(),
                 "unreadable_processes": report.unreadable_processes,
             }),
         )?;
@@ -235,7 +248,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             let mut rows = Vec::with_capacity(report.sockets.len());
             let (mut wl, mut wp) = (20usize, 20usize);
             for s in &report.sockets {
-                let listener = s.state == TcpState::Listen || s.transport == Transport::Udp;
+                let listener = s.state == TcpState::Listen || s.transport != Transport::Tcp;
                 let start = arena.len();
                 names.endpoint(&mut arena, &s.local, s.transport, listener);
                 let mid = arena.len();
@@ -254,7 +267,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                 "Peer Address:Port",
                 if args.no_owners { "" } else { "Process" }
             );
-            writeln!(w, "{}", out.bold(header.trim_end()))?;
+            if !report.sockets.is_empty() || report.unix.is_empty() {
+                writeln!(w, "{}", out.bold(header.trim_end()))?;
+            }
             for (s, (start, mid, end)) in report.sockets.iter().zip(rows) {
                 let (local, peer) = (&arena[start..mid], &arena[mid..end]);
                 write!(
@@ -277,6 +292,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                 writeln!(w)?;
             }
         }
+        View::Windows if report.sockets.is_empty() && !report.unix.is_empty() => {
+            return Err(usage(
+                "Windows netstat has no Unix-domain sockets: use the default view for --unix",
+            ));
+        }
         View::Windows => {
             writeln!(w, "\nActive Connections\n")?;
             writeln!(
@@ -288,18 +308,19 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                 let proto = match s.transport {
                     Transport::Tcp => "TCP",
                     Transport::Udp => "UDP",
+                    Transport::Raw => "RAW",
                 };
                 // Windows prints numeric endpoints with 0.0.0.0:0 / [::]:0.
                 let ep = |a: &SocketAddr| format!("{}:{}", bracket(a.ip()), a.port());
                 let state = match s.transport {
-                    Transport::Udp => "",
+                    Transport::Udp | Transport::Raw => "",
                     Transport::Tcp => s.state.windows_name(),
                 };
                 let pid = s
                     .owners
                     .first()
                     .map_or(String::new(), |o| o.pid.to_string());
-                let remote = if s.transport == Transport::Udp {
+                let remote = if s.transport != Transport::Tcp {
                     "*:*".to_string()
                 } else {
                     ep(&s.remote)
@@ -312,6 +333,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             }
         }
     }
+    if !report.unix.is_empty() && args.view == View::Ss {
+        print_unix(&mut w, out, &report.unix, !args.no_owners)?;
+    }
     w.flush()?;
     if report.unreadable_processes > 0 && !args.no_owners {
         eprintln!(
@@ -320,4 +344,60 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         );
     }
     Ok(crate::exit::OK)
+}
+
+/// The Unix-domain table, as `ss -x` lays it out.
+fn print_unix(
+    w: &mut impl Write,
+    out: &Output,
+    unix: &[ipkit::host::UnixSocketEntry],
+    owners: bool,
+) -> std::io::Result<()> {
+    let wpath = unix
+        .iter()
+        .map(|u| u.path.as_deref().map_or(1, str::len))
+        .max()
+        .unwrap_or(1)
+        .max(4);
+    let header = format!(
+        "{:<5} {:<10} {:>6} {:>6} {:<wpath$} {:>10} {:>10} {}",
+        "Netid",
+        "State",
+        "Recv-Q",
+        "Send-Q",
+        "Path",
+        "Inode",
+        "Peer",
+        if owners { "Process" } else { "" }
+    );
+    writeln!(w, "{}", out.bold(header.trim_end()))?;
+    for u in unix {
+        let netid = match u.kind {
+            "stream" => "u_str",
+            "dgram" => "u_dgr",
+            "seqpacket" => "u_seq",
+            _ => "u_???",
+        };
+        let state = match u.state {
+            TcpState::Established => "ESTAB",
+            TcpState::Listen => "LISTEN",
+            TcpState::Close => "UNCONN",
+            other => other.netstat_name(),
+        };
+        let peer = u.peer.map_or("*".to_string(), |p| p.to_string());
+        write!(
+            w,
+            "{netid:<5} {state:<10} {:>6} {:>6} {:<wpath$} {:>10} {peer:>10}",
+            u.recv_queue,
+            u.send_queue,
+            u.path.as_deref().unwrap_or("*"),
+            u.inode
+        )?;
+        for (k, o) in u.owners.iter().enumerate() {
+            let sep = if k == 0 { " " } else { "," };
+            write!(w, "{sep}{}(pid={},fd={})", o.name, o.pid, o.fd)?;
+        }
+        writeln!(w)?;
+    }
+    Ok(())
 }

@@ -15,7 +15,7 @@ pub mod sockets;
 pub use interfaces::{Address, DhcpLease, DnsConfig, Interface, InterfaceTable, Route};
 pub use neighbours::{Neighbour, NeighbourTable};
 pub use processes::{Owner, ProcessTable};
-pub use sockets::{SocketEntry, SocketQuery, SocketTable, Transport};
+pub use sockets::{SocketEntry, SocketQuery, SocketTable, Transport, UnixSocketEntry};
 
 /// Why a table could not be read or changed.
 #[derive(Debug, thiserror::Error)]

@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::HostError;
 use super::processes::{Owner, PendingInodes, ProcessTable};
 
-/// TCP or UDP.
+/// TCP, UDP or raw IP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
@@ -24,6 +24,31 @@ pub enum Transport {
     Tcp,
     /// UDP.
     Udp,
+    /// Raw IP sockets (ping, traceroute, routing daemons); the "port" is the
+    /// IP protocol number.
+    Raw,
+}
+
+/// A Unix-domain socket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnixSocketEntry {
+    /// `stream`, `dgram` or `seqpacket`.
+    pub kind: &'static str,
+    /// The state (LISTEN, ESTABLISHED, or CLOSE when unconnected).
+    #[serde(serialize_with = "state_name")]
+    pub state: TcpState,
+    /// The bound path (`@name` for the abstract namespace), when bound.
+    pub path: Option<String>,
+    /// The peer's inode, when connected.
+    pub peer: Option<u64>,
+    /// Bytes (or, for listeners, connections) waiting to be read.
+    pub recv_queue: u32,
+    /// Bytes waiting to be sent (listeners: the backlog).
+    pub send_queue: u32,
+    /// The socket's inode.
+    pub inode: u64,
+    /// The processes holding it.
+    pub owners: Vec<Owner>,
 }
 
 /// One socket.
@@ -67,6 +92,9 @@ pub trait SocketTable {
         states: u32,
         each: &mut dyn FnMut(SocketEntry),
     ) -> Result<(), HostError>;
+
+    /// Every Unix-domain socket.
+    fn dump_unix(&self, each: &mut dyn FnMut(UnixSocketEntry)) -> Result<(), HostError>;
 }
 
 /// Which sockets to list.
@@ -76,6 +104,10 @@ pub struct SocketQuery {
     pub tcp: bool,
     /// UDP sockets.
     pub udp: bool,
+    /// Raw sockets.
+    pub raw: bool,
+    /// Unix-domain sockets (listed apart: they have paths, not addresses).
+    pub unix: bool,
     /// IPv4 only.
     pub v4_only: bool,
     /// IPv6 only.
@@ -100,18 +132,39 @@ pub struct SocketQuery {
 pub struct SocketReport {
     /// The sockets, TCP before UDP, IPv4 before IPv6, in kernel order.
     pub sockets: Vec<SocketEntry>,
+    /// Unix-domain sockets, when asked for.
+    pub unix: Vec<UnixSocketEntry>,
     /// Processes whose descriptors could not be read (no permission): their
     /// sockets show no owner.
     pub unreadable_processes: usize,
 }
 
 impl SocketQuery {
+    /// TCP and UDP unless some transport was named.
     fn transports(&self) -> Vec<Transport> {
-        match (self.tcp, self.udp) {
-            (true, false) => vec![Transport::Tcp],
-            (false, true) => vec![Transport::Udp],
-            _ => vec![Transport::Tcp, Transport::Udp],
+        if !self.tcp && !self.udp && !self.raw {
+            if self.unix {
+                return Vec::new();
+            }
+            return vec![Transport::Tcp, Transport::Udp];
         }
+        [
+            (self.tcp, Transport::Tcp),
+            (self.udp, Transport::Udp),
+            (self.raw, Transport::Raw),
+        ]
+        .into_iter()
+        .filter_map(|(on, t)| on.then_some(t))
+        .collect()
+    }
+
+    /// Unix sockets are asked for by name, and have no ports or families.
+    fn wants_unix(&self) -> bool {
+        self.unix
+            && self.port.is_none()
+            && self.local_port.is_none()
+            && !self.v4_only
+            && !self.v6_only
     }
 
     fn families(&self) -> Vec<bool> {
@@ -182,7 +235,7 @@ pub fn query(
     processes: &(dyn ProcessTable + Sync),
     q: &SocketQuery,
 ) -> Result<SocketReport, HostError> {
-    let dump = || -> Result<Vec<SocketEntry>, HostError> {
+    let dump = || -> Result<(Vec<SocketEntry>, Vec<UnixSocketEntry>), HostError> {
         let mut found = Vec::new();
         for transport in q.transports() {
             for v6 in q.families() {
@@ -193,11 +246,20 @@ pub fn query(
                 })?;
             }
         }
-        Ok(found)
+        let mut unix = Vec::new();
+        if q.wants_unix() {
+            let states = q.state_bits();
+            sockets.dump_unix(&mut |u| {
+                if states & (1 << u.state.kernel()) != 0 {
+                    unix.push(u);
+                }
+            })?;
+        }
+        Ok((found, unix))
     };
     let mut report = SocketReport::default();
     if !q.owners && !q.by_process() {
-        report.sockets = dump()?;
+        (report.sockets, report.unix) = dump()?;
         return Ok(report);
     }
     // Which processes to look into: one, those of one name, or all.
@@ -218,22 +280,31 @@ pub fn query(
         let scan = scope.spawn(|| processes.holders(&pids, &pending, narrow));
         let found = dump();
         let wanted: InodeSet = match &found {
-            Ok(list) => list.iter().map(|s| s.inode).filter(|&i| i != 0).collect(),
+            Ok((list, unix)) => list
+                .iter()
+                .map(|s| s.inode)
+                .chain(unix.iter().map(|u| u.inode))
+                .filter(|&i| i != 0)
+                .collect(),
             Err(_) => InodeSet::default(),
         };
         pending.set(wanted);
         let scanned = scan.join().unwrap_or_default();
         (found, scanned)
     });
-    let mut found = found?;
+    let (mut found, mut unix) = found?;
     report.unreadable_processes = unreadable;
-    // Socket inodes are unique: index the sockets by inode once.
+    // Socket inodes are unique: index the sockets by inode once (Unix
+    // sockets after the others).
     let index: HashMap<u64, usize, BuildInodeHasher> = found
         .iter()
+        .map(|s| s.inode)
+        .chain(unix.iter().map(|u| u.inode))
         .enumerate()
-        .filter(|(_, s)| s.inode != 0)
-        .map(|(i, s)| (s.inode, i))
+        .filter(|(_, inode)| *inode != 0)
+        .map(|(i, inode)| (inode, i))
         .collect();
+    let inet_count = found.len();
     type Shared = std::sync::Arc<str>;
     let mut infos: HashMap<u32, Option<(Shared, u32, Option<Shared>)>> = HashMap::new();
     let mut users: HashMap<u32, Option<Shared>> = HashMap::new();
@@ -252,18 +323,23 @@ pub fn query(
         let Some((name, uid, user)) = entry else {
             continue;
         };
-        found[i].owners.push(Owner {
+        let owner = Owner {
             pid: h.pid,
             fd: h.fd,
             name: name.clone(),
             uid: *uid,
             user: user.clone(),
-        });
+        };
+        match found.get_mut(i) {
+            Some(s) => s.owners.push(owner),
+            None => unix[i - inet_count].owners.push(owner),
+        }
     }
-    report.sockets = if q.by_process() {
-        found.into_iter().filter(|s| !s.owners.is_empty()).collect()
-    } else {
-        found
-    };
+    if q.by_process() {
+        found.retain(|s| !s.owners.is_empty());
+        unix.retain(|u| !u.owners.is_empty());
+    }
+    report.sockets = found;
+    report.unix = unix;
     Ok(report)
 }

@@ -173,6 +173,19 @@ impl SocketTable for HostTables {
             HostError::from_io("reading the socket table (sock_diag)", "CAP_NET_ADMIN", e)
         })
     }
+
+    fn dump_unix(
+        &self,
+        each: &mut dyn FnMut(crate::host::UnixSocketEntry),
+    ) -> Result<(), HostError> {
+        super::sockdiag_linux::dump_unix(each).map_err(|e| {
+            HostError::from_io(
+                "reading the Unix socket table (sock_diag)",
+                "CAP_NET_ADMIN",
+                e,
+            )
+        })
+    }
 }
 
 impl ProcessTable for HostTables {

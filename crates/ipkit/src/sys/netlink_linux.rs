@@ -73,7 +73,17 @@ where
             let length = nl.length() as usize;
             let body = nl.payload();
             match header.message_type {
-                NLMSG_DONE => return Ok(()),
+                NLMSG_DONE => {
+                    // A dump that failed says why in the DONE message.
+                    let code = body
+                        .get(..4)
+                        .map_or(0, |b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
+                    return if code < 0 {
+                        Err(io::Error::from_raw_os_error(-code))
+                    } else {
+                        Ok(())
+                    };
+                }
                 NLMSG_ERROR => {
                     // struct nlmsgerr: a negative errno, 0 for an ACK.
                     let code = body
