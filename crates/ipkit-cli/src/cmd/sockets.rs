@@ -74,6 +74,9 @@ pub struct Args {
     /// Resolve addresses to host names (getnameinfo; may query DNS).
     #[arg(short = 'r', long)]
     pub resolve: bool,
+    /// More columns: each owner's user, the socket's uid and inode (ss -e).
+    #[arg(short = 'e', long)]
+    pub extended: bool,
     /// The table's layout: ss (default) or windows (netstat -a -o).
     #[arg(long, value_enum, default_value = "ss")]
     pub view: View,
@@ -241,6 +244,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         return Ok(crate::exit::OK);
     }
     let mut names = Names::new(args.numeric, args.resolve);
+    let mut users = Users::default();
     match args.view {
         View::Ss => {
             // Endpoints go into one arena; rows keep their offsets.
@@ -280,7 +284,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                     s.recv_queue,
                     s.send_queue,
                 )?;
-                if s.owners.is_empty() {
+                if s.owners.is_empty() && !args.extended {
                     writeln!(w, "{peer}")?;
                     continue;
                 }
@@ -288,6 +292,16 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                 for (k, o) in s.owners.iter().enumerate() {
                     let sep = if k == 0 { "" } else { "," };
                     write!(w, "{sep}{}(pid={},fd={})", o.name, o.pid, o.fd)?;
+                    if args.extended {
+                        write!(w, "[user={}]", o.user.as_deref().unwrap_or("?"))?;
+                    }
+                }
+                if args.extended {
+                    let user = users.name(s.uid);
+                    write!(w, " uid={}({user}) ino={}", s.uid, s.inode)?;
+                    if s.interface != 0 {
+                        write!(w, " if={}", s.interface)?;
+                    }
                 }
                 writeln!(w)?;
             }
@@ -400,4 +414,19 @@ fn print_unix(
         writeln!(w)?;
     }
     Ok(())
+}
+
+/// User names by uid, looked up once each.
+#[derive(Default)]
+struct Users(HashMap<u32, String>);
+
+impl Users {
+    fn name(&mut self, uid: u32) -> &str {
+        self.0.entry(uid).or_insert_with(|| {
+            use ipkit::host::ProcessTable as _;
+            ipkit::host::system()
+                .user_name(uid)
+                .unwrap_or_else(|| uid.to_string())
+        })
+    }
 }
