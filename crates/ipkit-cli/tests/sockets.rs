@@ -130,6 +130,22 @@ fn finds_exactly_the_sockets_this_test_opened_with_its_pid() {
     let text = stdout(&o);
     assert!(text.contains(&format!("pid={me},")), "{text}");
     assert!(text.contains(&format!("127.0.0.1:{}", p4.port())), "{text}");
+    // -e: the socket's uid and inode (as ss -e).
+    let listening = sockets(&["--listen", "--port", &p4.port().to_string()]);
+    let (uid, inode) = (
+        listening[0]["uid"].as_u64().unwrap(),
+        listening[0]["inode"].as_u64().unwrap(),
+    );
+    let o = ipkit(&[
+        "sockets",
+        "-e",
+        "--listen",
+        "--port",
+        &p4.port().to_string(),
+    ]);
+    let text = stdout(&o);
+    assert!(text.contains(&format!(" uid={uid}(")), "{text}");
+    assert!(text.contains(&format!(" ino={inode}")), "{text}");
     let o = ipkit(&[
         "netstat",
         "--view",
