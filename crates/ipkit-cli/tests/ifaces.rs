@@ -328,3 +328,42 @@ exec \"$0\" if --json va"
     );
     assert_eq!(expires - obtained, 600, "the file's time + LIFETIME");
 }
+
+#[test]
+fn systemd_resolved_per_link_servers_when_resolv_conf_is_its_stub() {
+    if !can_use_namespaces("systemd_resolved_per_link_servers_when_resolv_conf_is_its_stub") {
+        return;
+    }
+    let ns = Netns::new(
+        "",
+        "nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch .\n",
+    );
+    // resolved's state files exist only in this private mount namespace.
+    let script = "set -e
+mount -t tmpfs ipkit-test /run
+mkdir -p /run/systemd/resolve/netif
+printf 'SERVERS=192.0.2.10 2001:db8::10\\nDOMAINS=corp.test\\n' > /run/systemd/resolve/netif/1
+printf 'nameserver 192.0.2.99\\nsearch global.test\\n' > /run/systemd/resolve/resolv.conf
+exec \"$0\" if --json lo";
+    let o = ns
+        .command("unshare")
+        .args(["--mount", "sh", "-c", script, env!("CARGO_BIN_EXE_ipkit")])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let lo = &doc["interfaces"][0];
+    assert_eq!(
+        lo["dns"]["servers"],
+        serde_json::json!(["192.0.2.10", "2001:db8::10"])
+    );
+    assert_eq!(lo["dns"]["search"], serde_json::json!(["corp.test"]));
+    assert!(
+        lo["dns"]["source"]
+            .as_str()
+            .unwrap()
+            .contains("systemd-resolved")
+    );
+    // The host-wide view: resolved's real upstream list, not the stub.
+    assert_eq!(doc["dns"]["servers"], serde_json::json!(["192.0.2.99"]));
+}
