@@ -100,6 +100,9 @@ fn finds_exactly_the_sockets_this_test_opened_with_its_pid() {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(describe(&found[0]).2, u.local_addr().unwrap().to_string());
         assert_eq!(owner_pids(&found[0]), vec![me]);
+        // An unconnected UDP socket counts as listening, as in ss -l.
+        assert_eq!(sockets(&["--listen", "--udp", "--port", &port]).len(), 1);
+        assert!(sockets(&["--listen", "--tcp", "--port", &port]).is_empty());
     }
     // By process id: ours include every one of them.
     let mine: Vec<String> = sockets(&["--pid", &me.to_string()])

@@ -93,10 +93,6 @@ pub enum View {
 
 /// Parse `--state`.
 fn states(args: &Args) -> anyhow::Result<Option<Vec<TcpState>>> {
-    if args.listen {
-        // Unconnected UDP sockets are in CLOSE (7).
-        return Ok(Some(vec![TcpState::Listen, TcpState::Close]));
-    }
     let Some(list) = &args.state else {
         return Ok(None);
     };
@@ -213,6 +209,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         unix: args.unix,
         v4_only: args.ipv4,
         v6_only: args.ipv6,
+        listening: args.listen,
         states: states(&args)?,
         port: args.port,
         local_port: None,

@@ -112,6 +112,9 @@ pub struct SocketQuery {
     pub v4_only: bool,
     /// IPv6 only.
     pub v6_only: bool,
+    /// Listening sockets only: TCP in LISTEN, UDP and raw unconnected
+    /// (overrides `states`).
+    pub listening: bool,
     /// These TCP states only (None: all). UDP sockets are CLOSE (unconnected)
     /// or ESTABLISHED (connected).
     pub states: Option<Vec<TcpState>>,
@@ -175,7 +178,17 @@ impl SocketQuery {
         }
     }
 
-    fn state_bits(&self) -> u32 {
+    /// The kernel state filter for one transport. Listening means LISTEN
+    /// for TCP (and Unix streams) and unconnected (CLOSE) for the others.
+    fn state_bits(&self, transport: Option<Transport>) -> u32 {
+        if self.listening {
+            let state = match transport {
+                Some(Transport::Tcp) => TcpState::Listen,
+                Some(_) => TcpState::Close,
+                None => return (1 << TcpState::Listen.kernel()) | (1 << TcpState::Close.kernel()),
+            };
+            return 1 << state.kernel();
+        }
         match &self.states {
             None => u32::MAX,
             Some(list) => list.iter().fold(0, |b, s| b | (1 << s.kernel())),
@@ -239,7 +252,7 @@ pub fn query(
         let mut found = Vec::new();
         for transport in q.transports() {
             for v6 in q.families() {
-                sockets.dump(transport, v6, q.state_bits(), &mut |s| {
+                sockets.dump(transport, v6, q.state_bits(Some(transport)), &mut |s| {
                     if q.keeps(&s) {
                         found.push(s);
                     }
@@ -248,7 +261,7 @@ pub fn query(
         }
         let mut unix = Vec::new();
         if q.wants_unix() {
-            let states = q.state_bits();
+            let states = q.state_bits(None);
             sockets.dump_unix(&mut |u| {
                 if states & (1 << u.state.kernel()) != 0 {
                     unix.push(u);
