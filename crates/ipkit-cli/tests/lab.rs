@@ -430,9 +430,13 @@ impl RouterLab {
             "via",
             "2001:db8:2::1",
         ]);
+        // The router forwards, and answers every IPv4 probe with its ICMP
+        // error: no type is rate-limited (tests send several in a row and
+        // count them; a small icmp_ratelimit instead suppresses errors here).
         for (key, value) in [
             ("net.ipv4.ip_forward", "1"),
             ("net.ipv6.conf.all.forwarding", "1"),
+            ("net.ipv4.icmp_ratemask", "0"),
         ] {
             let o = Command::new("ip")
                 .args([

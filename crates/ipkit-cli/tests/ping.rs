@@ -297,6 +297,37 @@ fn unprivileged_socket_and_the_missing_privilege_message() {
             "frag needed / too big with the MTU: {text}"
         );
     }
+    // A sweep on the unprivileged socket: the error queue's errors are
+    // matched to their targets too, and do not stop the sweep.
+    let o = as_nobody(&[
+        "ping",
+        "--json",
+        "--rate",
+        "0",
+        "--retries",
+        "0",
+        "-W",
+        "0.5",
+        "203.0.113.9",
+        "198.51.100.2",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let recs: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let host = |a: &str| {
+        recs.iter()
+            .find(|r| r["data"]["addr"] == a)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(host("198.51.100.2")["data"]["alive"], true);
+    assert_eq!(
+        host("203.0.113.9")["data"]["error"]["from"],
+        "192.0.2.1",
+        "{recs:?}"
+    );
     // IP options on the datagram socket: the route comes back in a control message.
     let o = as_nobody(&["ping", "--json", "-c", "1", "-W", "2", "-R", "198.51.100.2"]);
     assert!(stdout(&o).contains("\"route\":["), "{}", stdout(&o));
@@ -544,6 +575,55 @@ fn sweep_reports_unreachable_hosts_in_a_lab() {
         stdout(&o),
         "198.51.100.5 is unreachable\n198.51.100.6 is unreachable\n"
     );
+    // ICMP errors are reported against the target they concern: no route
+    // at the router, and TTL 1 (time exceeded) while the router itself,
+    // one hop away, answers.
+    for (args, target, from, text) in [
+        (
+            &["-W", "0.5", "203.0.113.9", "198.51.100.2"][..],
+            "203.0.113.9",
+            "192.0.2.1",
+            "Unreachable",
+        ),
+        (
+            &["-W", "0.5", "-t", "1", "198.51.100.2", "198.51.100.1"],
+            "198.51.100.2",
+            "192.0.2.1",
+            "exceeded",
+        ),
+    ] {
+        let mut all = vec!["--rate", "0", "--retries", "0"];
+        all.extend_from_slice(args);
+        let (code, recs) = lab_records(&lab, &all);
+        assert_eq!(code, Some(0), "{recs:?}");
+        let host = recs
+            .iter()
+            .find(|r| r["type"] == "host" && r["data"]["addr"] == target)
+            .unwrap_or_else(|| panic!("{target}: {recs:?}"));
+        assert_eq!(host["data"]["alive"], false);
+        assert_eq!(host["data"]["error"]["from"], from, "{host}");
+        assert!(
+            host["data"]["error"]["text"]
+                .as_str()
+                .unwrap()
+                .contains(text),
+            "{host}"
+        );
+        let mut text_args = vec!["ping"];
+        text_args.extend_from_slice(&all);
+        let o = lab.client.ipkit(&text_args);
+        assert!(
+            stdout(&o).contains(&format!("{target} is unreachable (")),
+            "{}",
+            stdout(&o)
+        );
+    }
+    // Options a sweep cannot honour are refused, not ignored.
+    let o = lab
+        .client
+        .ipkit(&["ping", "-s", "100", "198.51.100.1", "198.51.100.2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("-s"), "{}", stderr(&o));
     // IPv6 ranges: the router (::1) and the server (::2) answer, ::3–::7 do not.
     // A fresh lab's first IPv6 packet waits up to a second for its links'
     // link-local addresses and neighbour discovery: one ping settles that.

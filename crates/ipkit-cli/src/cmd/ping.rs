@@ -529,6 +529,14 @@ struct HostRecord {
     loss_percent: f64,
     rtt_min_ms: Option<f64>,
     rtt_max_ms: Option<f64>,
+    /// The last ICMP error a probe to it drew.
+    error: Option<SweepError>,
+}
+
+#[derive(Serialize)]
+struct SweepError {
+    from: IpAddr,
+    text: &'static str,
 }
 
 /// A progress bar on stderr, for sweeps with more than 1,000 probes, drawn
@@ -592,12 +600,55 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
             })
         })
         .transpose()?;
+    // What a sweep cannot do is refused, not ignored.
+    for (given, what) in [
+        (
+            args.size != 56,
+            "-s (a sweep's probes carry a 16-byte payload)",
+        ),
+        (
+            args.record_route.is_some() || args.record_route_all,
+            "record route",
+        ),
+        (
+            args.timestamp.is_some() || args.timestamp_kind.is_some(),
+            "IP timestamps",
+        ),
+        (
+            args.loose_route.is_some() || args.strict_route.is_some(),
+            "source routes",
+        ),
+        (args.resolve, "--resolve"),
+        (args.timestamps, "-D"),
+        (args.deadline.is_some(), "-w (use --retries and -W)"),
+        (args.style == Style::Windows, "the Windows view"),
+        (
+            args.dont_fragment || args.pmtu.is_some(),
+            "-M / --dont-fragment",
+        ),
+        (args.forever, "--forever"),
+    ] {
+        if given {
+            return Err(usage(format!(
+                "{what} is for one target; with several targets or a range, drop it"
+            )));
+        }
+    }
+    let (source, interface) = match args.interface.as_deref().map(|i| (i, i.parse::<IpAddr>())) {
+        Some((_, Ok(ip))) => (Some(ip), None),
+        Some((name, Err(_))) => (None, Some(name.to_string())),
+        None => (args.source, None),
+    };
     let o = ipkit::ping::sweep::SweepOptions {
         rate: args.rate,
         retries: args.retries,
         timeout: secs(args.timeout.unwrap_or(1.0), "-W")?,
         count,
         period: secs(args.interval, "-i")?,
+        ttl: args.ttl,
+        tos: args.tos,
+        source,
+        interface,
     };
     ipkit::sys::stop_on_interrupt(&STOP);
     let started = Instant::now();
@@ -625,6 +676,7 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
                     loss_percent: t.loss_percent(),
                     rtt_min_ms: rtt.map(|r| ms(r.0)),
                     rtt_max_ms: rtt.map(|r| ms(r.2)),
+                    error: t.error().map(|(from, text)| SweepError { from, text }),
                 },
             )?;
         } else if args.alive {
@@ -656,6 +708,8 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
             writeln!(w)?;
         } else if let Some((_, avg, _)) = rtt {
             writeln!(w, "{ip} is alive ({})", fmt_ms(avg))?;
+        } else if let Some((from, text)) = t.error() {
+            writeln!(w, "{ip} is unreachable ({text} from {from})")?;
         } else {
             writeln!(w, "{ip} is unreachable")?;
         }

@@ -34,6 +34,14 @@ pub struct SweepOptions {
     pub count: Option<u16>,
     /// Time between rounds when `count` is set (fping -p).
     pub period: Duration,
+    /// TTL / hop limit of the probes.
+    pub ttl: Option<u32>,
+    /// Type of service / traffic class.
+    pub tos: Option<u32>,
+    /// Source address (used for targets of its family).
+    pub source: Option<IpAddr>,
+    /// Send through this interface only.
+    pub interface: Option<String>,
 }
 
 impl Default for SweepOptions {
@@ -46,6 +54,10 @@ impl Default for SweepOptions {
             timeout: Duration::from_secs(1),
             count: None,
             period: Duration::from_secs(1),
+            ttl: None,
+            tos: None,
+            source: None,
+            interface: None,
         }
     }
 }
@@ -63,6 +75,8 @@ pub struct TargetStats {
     min_us: u32,
     max_us: u32,
     sum_us: u64,
+    /// The last ICMP error a probe to it drew: who sent it, type and code.
+    error: Option<(IpAddr, u8, u8)>,
 }
 
 impl TargetStats {
@@ -80,6 +94,21 @@ impl TargetStats {
                 Duration::from_micros(u64::from(self.max_us)),
             )
         })
+    }
+
+    /// The last ICMP error about this target (time exceeded, unreachable),
+    /// as the router or host that sent it and a description.
+    pub fn error(&self) -> Option<(IpAddr, &'static str)> {
+        let (from, kind, code) = self.error?;
+        let text = match (from.is_ipv6(), kind) {
+            (false, 3) => ipkit_core::wire::icmpv4::Unreachable::from(code).text(),
+            (false, 11) => "Time to live exceeded",
+            (true, 1) => ipkit_core::wire::icmpv6::unreachable_text(code),
+            (true, 2) => "Packet too big",
+            (true, 3) => "Time exceeded: Hop limit",
+            _ => "ICMP error",
+        };
+        Some((from, text))
     }
 
     /// Lost probes as a percentage of those sent.
@@ -189,10 +218,19 @@ async fn sweep_family(
     }
     let socket = super::register(IcmpSocket::open(v6)?)?;
     let sock = socket.get_ref();
-    sock.bind(None).map_err(|source| PingError::Io {
-        op: "binding",
-        source,
-    })?;
+    let io = |op| move |source| PingError::Io { op, source };
+    sock.bind(o.source.filter(|s| s.is_ipv6() == v6))
+        .map_err(io("binding the source address"))?;
+    if let Some(i) = &o.interface {
+        sock.bind_device(i)
+            .map_err(io("binding to the interface"))?;
+    }
+    if let Some(t) = o.ttl {
+        sock.set_ttl(t).map_err(io("setting the TTL"))?;
+    }
+    if let Some(t) = o.tos {
+        sock.set_tos(t).map_err(io("setting the TOS"))?;
+    }
     let cookie_seed = crate::dns::random_id();
     let ident = sock.kernel_ident().unwrap_or(cookie_seed);
     let [c0, c1] = cookie_seed.to_be_bytes();
@@ -353,6 +391,55 @@ struct Inbox<'a> {
 }
 
 impl Inbox<'_> {
+    /// An ICMP error that quotes one of our probes (with enough of its
+    /// payload to carry the target's index, as Linux and most routers
+    /// quote): note it against that target.
+    fn icmp_error(&self, b: &[u8], from: Option<IpAddr>, stats: &mut [TargetStats]) {
+        let v6 = self.reply_type == 129;
+        let is_error = if v6 {
+            matches!(b[0], 1..=3)
+        } else {
+            matches!(b[0], 3 | 11)
+        };
+        let Some(from) = from.filter(|_| is_error) else {
+            return;
+        };
+        let quoted = &b[8..];
+        let (echo, dst) = if v6 {
+            if quoted.len() < 40 || quoted[6] != 58 {
+                return;
+            }
+            let dst: [u8; 16] = quoted[24..40].try_into().unwrap_or([0; 16]);
+            (&quoted[40..], IpAddr::from(dst))
+        } else {
+            let ihl = usize::from(quoted.first().copied().unwrap_or(0) & 0x0f) * 4;
+            if ihl < 20 || quoted.len() < ihl || quoted[9] != 1 {
+                return;
+            }
+            let dst: [u8; 4] = quoted[16..20].try_into().unwrap_or([0; 4]);
+            (&quoted[ihl..], IpAddr::from(dst))
+        };
+        let request_type = if v6 { 128 } else { 8 };
+        if echo.len() < 8 + COOKIE_LEN + 4
+            || echo[0] != request_type
+            || u16::from_be_bytes([echo[4], echo[5]]) != self.ident
+            || echo[8..8 + COOKIE_LEN] != self.cookie
+        {
+            return;
+        }
+        let idx = u32::from_be_bytes([echo[16], echo[17], echo[18], echo[19]]) as usize;
+        // The quoted destination must be the target (a datagram socket's
+        // rebuilt quote carries none).
+        if self
+            .targets
+            .get(idx)
+            .is_none_or(|t| !dst.is_unspecified() && *t != dst)
+        {
+            return;
+        }
+        stats[idx].error = Some((from, b[0], b[1]));
+    }
+
     /// Wait up to `wait` for the socket (not at all when zero), then read
     /// batches until the socket is empty; returns how many packets came.
     async fn drain(
@@ -391,6 +478,10 @@ impl Inbox<'_> {
             if self.raw_v4 {
                 let ihl = usize::from(b.first().copied().unwrap_or(0) & 0x0f) * 4;
                 b = b.get(ihl..).unwrap_or(&[]);
+            }
+            if b.len() >= 8 && b[0] != self.reply_type {
+                self.icmp_error(b, self.froms[i], stats);
+                continue;
             }
             if b.len() < 8 + PAYLOAD
                 || b[0] != self.reply_type

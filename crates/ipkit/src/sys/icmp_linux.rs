@@ -518,16 +518,48 @@ impl IcmpSocket {
                 std::ptr::null_mut(),
             )
         };
+        let mut got = 0;
         if rc < 0 {
             let e = io::Error::last_os_error();
-            return match e.kind() {
-                io::ErrorKind::WouldBlock
-                | io::ErrorKind::TimedOut
-                | io::ErrorKind::Interrupted => Ok(0),
-                _ => Err(e),
-            };
+            if !is_quiet(&e) && self.kind != IcmpKind::Datagram {
+                return Err(e);
+            }
+        } else {
+            got = usize::try_from(rc).unwrap_or(0);
+            self.fill_batch(got, &msgs, &names, froms, lens);
         }
-        let got = usize::try_from(rc).unwrap_or(0);
+        if self.kind == IcmpKind::Datagram && got < count {
+            // A datagram socket's ICMP errors wait on its error queue (the
+            // pending error recvmmsg or a send reports once says only that
+            // there is one): hand them back as the ICMP messages they
+            // arrived as.
+            while got < count {
+                match self.recv_flags(libc::MSG_ERRQUEUE | libc::MSG_DONTWAIT) {
+                    Ok(Some(r)) => {
+                        let n = r.icmp.len().min(bufs[got].len());
+                        bufs[got][..n].copy_from_slice(&r.icmp[..n]);
+                        lens[got] = n;
+                        froms[got] = Some(r.from);
+                        got += 1;
+                    }
+                    Ok(None) => {}
+                    Err(q) if is_quiet(&q) => break,
+                    Err(q) => return Err(q),
+                }
+            }
+        }
+        Ok(got)
+    }
+
+    /// Lengths and senders of the first `got` messages of a batch.
+    fn fill_batch(
+        &self,
+        got: usize,
+        msgs: &[libc::mmsghdr],
+        names: &[libc::sockaddr_storage],
+        froms: &mut [Option<IpAddr>],
+        lens: &mut [usize],
+    ) {
         for i in 0..got {
             lens[i] = msgs[i].msg_len as usize;
             froms[i] = match i32::from(names[i].ss_family) {
@@ -546,6 +578,5 @@ impl IcmpSocket {
                 _ => None,
             };
         }
-        Ok(got)
     }
 }
