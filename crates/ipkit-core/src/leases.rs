@@ -67,7 +67,15 @@ pub fn dhclient_time(text: &str) -> Option<u64> {
         .split(':')
         .map(|p| p.parse().ok())
         .collect::<Option<_>>()?;
-    if d.len() != 3 || t.len() != 3 || !(1..=12).contains(&d[1]) || !(1..=31).contains(&d[2]) {
+    let in_range = d.len() == 3
+        && t.len() == 3
+        && (1970..=9999).contains(&d[0])
+        && (1..=12).contains(&d[1])
+        && (1..=31).contains(&d[2])
+        && (0..24).contains(&t[0])
+        && (0..60).contains(&t[1])
+        && (0..=60).contains(&t[2]);
+    if !in_range {
         return None;
     }
     let secs = days_from_civil(d[0], d[1], d[2]) * 86_400 + t[0] * 3600 + t[1] * 60 + t[2];
@@ -160,7 +168,7 @@ pub fn parse_dhclient(text: &str) -> Vec<Lease> {
             "max-life" if lease.v6 => {
                 let life: Option<u64> = value.parse().ok();
                 lease.lease_time = life;
-                lease.expires = ia_starts.zip(life).map(|(s, l)| s + l);
+                lease.expires = ia_starts.zip(life).and_then(|(s, l)| s.checked_add(l));
             }
             "option" => {
                 let (name, v) = value.split_once(char::is_whitespace).unwrap_or((value, ""));
@@ -217,7 +225,9 @@ pub fn parse_networkd(text: &str, written: Option<u64>) -> Lease {
         }
     }
     l.obtained = written;
-    l.expires = written.zip(l.lease_time).map(|(w, t)| w + t);
+    l.expires = written
+        .zip(l.lease_time)
+        .and_then(|(w, t)| w.checked_add(t));
     l
 }
 
