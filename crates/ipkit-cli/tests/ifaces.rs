@@ -248,6 +248,18 @@ fn interfaces_fields_match_what_was_configured_and_ip() {
     ] {
         assert!(text.contains(want), "{want:?} missing from\n{text}");
     }
+    // The chapter's spelling, `ipconfig /all`.
+    let o = a.ipkit(&["ipconfig", "/all"]);
+    assert!(
+        stdout(&o).contains("Ethernet adapter va:"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("Loopback interface lo:"),
+        "{}",
+        stdout(&o)
+    );
     // netsh's IPv6 table: the IPv6 metric, MTU, state, name.
     let o = a.ipkit(&["if", "--ipv6"]);
     let text = stdout(&o);

@@ -130,7 +130,7 @@ fn neighbours_listed_added_deleted_and_flushed_in_a_namespace() {
         false
     )));
     // Windows arp -a calls it static.
-    let o = a.ipkit(&["arp", "-a", "--view", "windows"]);
+    let o = a.ipkit(&["arp", "-a", "-N", "10.9.0.1", "--view", "windows"]);
     let text = stdout(&o);
     assert!(text.contains("Interface: 10.9.0.1 --- 0x"), "{text}");
     assert!(

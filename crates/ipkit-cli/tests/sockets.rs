@@ -149,13 +149,8 @@ fn finds_exactly_the_sockets_this_test_opened_with_its_pid() {
     let text = stdout(&o);
     assert!(text.contains(&format!(" uid={uid}(")), "{text}");
     assert!(text.contains(&format!(" ino={inode}")), "{text}");
-    let o = ipkit(&[
-        "netstat",
-        "--view",
-        "windows",
-        "--port",
-        &p4.port().to_string(),
-    ]);
+    // The chapter's `netstat -a -o`.
+    let o = ipkit(&["netstat", "-a", "-o", "--port", &p4.port().to_string()]);
     let text = stdout(&o);
     assert!(
         text.lines().any(|l| l.trim_start().starts_with("TCP")

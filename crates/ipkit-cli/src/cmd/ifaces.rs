@@ -18,7 +18,7 @@ use crate::output::Output;
 pub const EXAMPLES: &str = "Examples:
   ipkit if                        index, name, state, MTU and addresses, one line each
   ipkit if --all                  ipconfig /all: MAC, flags, lifetimes, gateways, DNS, DHCP
-  ipkit ipconfig --all eth0       one interface
+  ipkit ipconfig --all eth0       one interface (ipkit ipconfig /all works too)
   ipkit if --ipv6                 netsh interface ipv6 show interface
   ipkit if --json                 one JSON document (interfaces, routes, DNS, DHCP)";
 
@@ -58,6 +58,12 @@ struct InterfaceReport<'a> {
 
 /// Run `ipkit if`.
 pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
+    // The chapter's spelling: ipconfig /all.
+    let (all, name) = match args.name.as_deref() {
+        Some("/all") => (true, None),
+        other => (args.all, other.map(str::to_string)),
+    };
+    let args = Args { name, all, ..args };
     let tables = ipkit::host::system();
     let mut interfaces = tables.interfaces()?;
     if let Some(name) = &args.name {

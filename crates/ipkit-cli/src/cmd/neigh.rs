@@ -38,6 +38,9 @@ pub struct Args {
     /// Only this interface.
     #[arg(short = 'i', long, value_name = "NAME")]
     pub interface: Option<String>,
+    /// Only the interface that has this address (Windows arp -N if_addr).
+    #[arg(short = 'N', value_name = "IF_ADDR", conflicts_with = "interface")]
+    pub if_addr: Option<IpAddr>,
     /// IPv4 (ARP) only.
     #[arg(short = '4', conflicts_with = "ipv6")]
     pub ipv4: bool,
@@ -180,11 +183,22 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         }
         return Ok(crate::exit::OK);
     }
-    let only = args
-        .interface
-        .as_deref()
-        .map(|n| interface(tables, n))
-        .transpose()?;
+    let only = match (&args.interface, args.if_addr) {
+        (Some(n), _) => Some(interface(tables, n)?),
+        (None, Some(a)) => Some(
+            tables
+                .interfaces()?
+                .into_iter()
+                .find(|i| i.addresses.iter().any(|x| x.addr == a))
+                .map(|i| i.index)
+                .ok_or_else(|| {
+                    usage(format!(
+                        "-N {a}: no interface of this host has that address"
+                    ))
+                })?,
+        ),
+        (None, None) => None,
+    };
     let mut list: Vec<Neighbour> = tables
         .neighbours()?
         .into_iter()

@@ -21,7 +21,7 @@ pub const EXAMPLES: &str = "Examples:
   ipkit sockets --port 5150             who uses port 5150, local or remote
   ipkit sockets --state established -4  established IPv4 TCP connections
   ipkit sockets --pid 1234              the sockets of one process
-  ipkit netstat --view windows          netstat -a -o's columns (Proto, Local, Foreign, State, PID)
+  ipkit netstat -a -o                   Windows netstat -a -o's columns (Proto, Local, Foreign, State, PID)
   ipkit sockets --json                  NDJSON: one `socket` record each, then a summary
 
 Addresses are numeric and ports show their service names (/etc/services);
@@ -77,6 +77,12 @@ pub struct Args {
     /// More columns: each owner's user, the socket's uid and inode (ss -e).
     #[arg(short = 'e', long)]
     pub extended: bool,
+    /// All sockets (the default; accepted for `netstat -a -o`).
+    #[arg(short = 'a', long = "all", hide = true)]
+    pub all: bool,
+    /// The owning process id column, Windows style (same as --view windows).
+    #[arg(short = 'o')]
+    pub owners_column: bool,
     /// The table's layout: ss (default) or windows (netstat -a -o).
     #[arg(long, value_enum, default_value = "ss")]
     pub view: View,
@@ -218,6 +224,12 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         owners: !args.no_owners,
     };
     let tables = ipkit::host::system();
+    let _ = args.all;
+    let view = if args.owners_column {
+        View::Windows
+    } else {
+        args.view
+    };
     let report = query(tables, tables, &q)?;
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
@@ -242,7 +254,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     }
     let mut names = Names::new(args.numeric, args.resolve);
     let mut users = Users::default();
-    match args.view {
+    match view {
         View::Ss => {
             // Endpoints go into one arena; rows keep their offsets.
             let mut arena = String::with_capacity(report.sockets.len() * 40);
@@ -344,7 +356,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             }
         }
     }
-    if !report.unix.is_empty() && args.view == View::Ss {
+    if !report.unix.is_empty() && view == View::Ss {
         print_unix(&mut w, out, &report.unix, !args.no_owners)?;
     }
     w.flush()?;
