@@ -35,7 +35,7 @@ pub enum Command {
     /// DNS queries, nslookup and dig style, speaking DNS itself.
     #[command(after_help = dns::EXAMPLES)]
     Dns(dns::Args),
-    /// ICMP echo: iputils' letters and view.
+    /// ICMP echo to one host or sweeps of many: iputils, Windows and fping styles.
     #[command(after_help = ping::EXAMPLES)]
     Ping(ping::Args),
     /// getaddrinfo + getnameinfo with every flag (the Winsock resolver sample).
@@ -44,13 +44,13 @@ pub enum Command {
     /// The services and protocols databases (getservbyname, getservbyport).
     #[command(after_help = service::EXAMPLES)]
     Service(service::Args),
-    /// TCP and UDP sockets with the processes that hold them (alias: netstat).
+    /// TCP and UDP sockets with the processes that hold them.
     #[command(after_help = sockets::EXAMPLES, visible_alias = "netstat")]
     Sockets(sockets::Args),
-    /// Interfaces: addresses, state, gateways, DNS, DHCP (alias: ipconfig).
+    /// Interfaces: addresses, state, gateways, DNS, DHCP.
     #[command(name = "if", after_help = ifaces::EXAMPLES, visible_alias = "ipconfig")]
     If(ifaces::Args),
-    /// The ARP and NDP neighbour tables; add and delete entries (alias: arp).
+    /// The ARP and NDP neighbour tables; add and delete entries.
     #[command(after_help = neigh::EXAMPLES, visible_alias = "arp")]
     Neigh(neigh::Args),
     /// End the processes holding a port, or one process (asks first).
