@@ -618,12 +618,34 @@ fn sweep_reports_unreachable_hosts_in_a_lab() {
             stdout(&o)
         );
     }
+    // -s sizes a sweep's probes too: 1400 bytes cross the MTU-1280 link
+    // fragmented and come back; 8 bytes cannot hold the sweep's fields.
+    let (code, recs) = lab_records(
+        &lab,
+        &[
+            "-s",
+            "1400",
+            "--rate",
+            "0",
+            "-W",
+            "1",
+            "198.51.100.1",
+            "198.51.100.2",
+        ],
+    );
+    assert_eq!(code, Some(0), "{recs:?}");
+    assert_eq!(recs.last().unwrap()["data"]["alive"], 2, "{recs:?}");
+    let o = lab
+        .client
+        .ipkit(&["ping", "-s", "8", "198.51.100.1", "198.51.100.2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("-s 8"), "{}", stderr(&o));
     // Options a sweep cannot honour are refused, not ignored.
     let o = lab
         .client
-        .ipkit(&["ping", "-s", "100", "198.51.100.1", "198.51.100.2"]);
+        .ipkit(&["ping", "-R", "198.51.100.1", "198.51.100.2"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("-s"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("record route"), "{}", stderr(&o));
     // IPv6 ranges: the router (::1) and the server (::2) answer, ::3–::7 do not.
     // A fresh lab's first IPv6 packet waits up to a second for its links'
     // link-local addresses and neighbour discovery: one ping settles that.

@@ -603,10 +603,6 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
     // What a sweep cannot do is refused, not ignored.
     for (given, what) in [
         (
-            args.size != 56,
-            "-s (a sweep's probes carry a 16-byte payload)",
-        ),
-        (
             args.record_route.is_some() || args.record_route_all,
             "record route",
         ),
@@ -634,6 +630,12 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
             )));
         }
     }
+    if !(16..=65_507).contains(&args.size) {
+        return Err(usage(format!(
+            "-s {}: a sweep's probes carry 16 to 65507 payload bytes (16 hold its cookie, the target's index and the send time)",
+            args.size
+        )));
+    }
     let (source, interface) = match args.interface.as_deref().map(|i| (i, i.parse::<IpAddr>())) {
         Some((_, Ok(ip))) => (Some(ip), None),
         Some((name, Err(_))) => (None, Some(name.to_string())),
@@ -649,6 +651,7 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
         tos: args.tos,
         source,
         interface,
+        size: args.size,
     };
     ipkit::sys::stop_on_interrupt(&STOP);
     let started = Instant::now();

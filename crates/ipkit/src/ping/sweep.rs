@@ -42,6 +42,9 @@ pub struct SweepOptions {
     pub source: Option<IpAddr>,
     /// Send through this interface only.
     pub interface: Option<String>,
+    /// Payload bytes after the ICMP header (fping -b, iputils -s): 56 by
+    /// default as both; at least the 16 the sweep's own fields take.
+    pub size: usize,
 }
 
 impl Default for SweepOptions {
@@ -58,6 +61,7 @@ impl Default for SweepOptions {
             tos: None,
             source: None,
             interface: None,
+            size: 56,
         }
     }
 }
@@ -239,14 +243,17 @@ async fn sweep_family(
     let mut sent = 0u64;
     let mut alive = 0u64;
     let mut answered = 0u64; // (target, round) pairs answered
-    let mut packets: Vec<[u8; 8 + PAYLOAD]> = vec![[0u8; 8 + PAYLOAD]; BATCH];
+    let payload = o.size.clamp(PAYLOAD, 65_507);
+    let mut packets: Vec<Vec<u8>> = vec![vec![0u8; 8 + payload]; BATCH];
     let (request_type, reply_type) = if v6 { (128, 129) } else { (8, 0) };
     let planned = planned(n, o);
     let micros =
         |at: Instant| u32::try_from(at.duration_since(start).as_micros()).unwrap_or(u32::MAX);
     let mut inbox = Inbox {
         socket: &socket,
-        bufs: vec![[0u8; 256]; BATCH],
+        // Room for a reply (with a raw socket's IP header) or an ICMP error
+        // quoting the probe's start.
+        bufs: vec![vec![0u8; (8 + payload + 60).max(256)]; BATCH],
         froms: vec![None; BATCH],
         lens: vec![0usize; BATCH],
         raw_v4: !v6 && sock.kind == IcmpKind::Raw,
@@ -379,7 +386,7 @@ async fn sweep_family(
 /// a reply must match.
 struct Inbox<'a> {
     socket: &'a tokio::io::unix::AsyncFd<IcmpSocket>,
-    bufs: Vec<[u8; 256]>,
+    bufs: Vec<Vec<u8>>,
     froms: Vec<Option<IpAddr>>,
     lens: Vec<usize>,
     raw_v4: bool,
@@ -474,7 +481,7 @@ impl Inbox<'_> {
     fn count(&self, got: usize, stats: &mut [TargetStats], alive: &mut u64, answered: &mut u64) {
         let now_us = u32::try_from(self.start.elapsed().as_micros()).unwrap_or(u32::MAX);
         for i in 0..got {
-            let mut b = &self.bufs[i][..self.lens[i].min(256)];
+            let mut b = &self.bufs[i][..self.lens[i].min(self.bufs[i].len())];
             if self.raw_v4 {
                 let ihl = usize::from(b.first().copied().unwrap_or(0) & 0x0f) * 4;
                 b = b.get(ihl..).unwrap_or(&[]);

@@ -475,7 +475,7 @@ impl IcmpSocket {
     /// For raw IPv4 sockets each buffer starts with the IP header.
     pub fn try_recv_batch(
         &self,
-        bufs: &mut [[u8; 256]],
+        bufs: &mut [Vec<u8>],
         froms: &mut [Option<IpAddr>],
         lens: &mut [usize],
     ) -> io::Result<usize> {
