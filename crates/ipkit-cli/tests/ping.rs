@@ -464,15 +464,30 @@ fn sweeps_ranges_and_lists() {
     let o = ipkit(&["ping", "-c", "3", "-i", "0.05", "127.0.0.1", "::1"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let lines: Vec<String> = stdout(&o).lines().map(str::to_string).collect();
-    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines.len(), 8, "{lines:?}");
+    // Each reply as it comes, then the summaries.
+    for target in ["127.0.0.1", "::1"] {
+        for round in 0..3 {
+            let head = format!("{target} : [{round}], 64 bytes, ");
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.starts_with(&head) && l.ends_with(" avg, 0% loss)")),
+                "{head} missing: {lines:?}"
+            );
+        }
+    }
     assert!(
-        lines[0].starts_with("127.0.0.1 : xmt/rcv/%loss = 3/3/0%, min/avg/max = "),
+        lines[6].starts_with("127.0.0.1 : xmt/rcv/%loss = 3/3/0%, min/avg/max = "),
         "{lines:?}"
     );
     assert!(
-        lines[1].starts_with("::1 : xmt/rcv/%loss = 3/3/0%, min/avg/max = "),
+        lines[7].starts_with("::1 : xmt/rcv/%loss = 3/3/0%, min/avg/max = "),
         "{lines:?}"
     );
+    // -q: the summaries only.
+    let o = ipkit(&["ping", "-q", "-c", "2", "-i", "0.05", "127.0.0.1", "::1"]);
+    assert_eq!(stdout(&o).lines().count(), 2, "{}", stdout(&o));
     let (_, recs) = records(&[
         "ping",
         "--json",

@@ -657,11 +657,51 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
     let started = Instant::now();
     let planned = targets.len() as u64 * u64::from(count.unwrap_or(1));
     let mut bar = ProgressBar::new(planned > 1000 && !out.json);
-    let result = block_on(ipkit::ping::sweep::sweep(&targets, &o, &STOP, |p| {
-        bar.show(&p);
-    }))??;
-    bar.clear();
+    // With -c, each reply is shown as it comes, as fping -c does.
+    let live = count.is_some() && !args.quiet && !args.alive && !args.unreachable;
+    let mut running: Vec<(u32, f64)> = vec![(0, 0.0); if live { targets.len() } else { 0 }];
     let stdout = std::io::stdout();
+    let mut live_err = None;
+    let result = block_on(ipkit::ping::sweep::sweep(
+        &targets,
+        &o,
+        &STOP,
+        |e| match e {
+            ipkit::ping::sweep::SweepEvent::Progress(p) => bar.show(&p),
+            ipkit::ping::sweep::SweepEvent::Reply { target, round, rtt } if live => {
+                let (received, sum) = &mut running[target];
+                *received += 1;
+                *sum += ms(rtt);
+                let sent = u32::from(round) + 1;
+                let loss = 100 * sent.saturating_sub(*received) / sent;
+                let mut w = stdout.lock();
+                let res = if out.json {
+                    write_record(
+                        &mut w,
+                        "reply",
+                        &serde_json::json!({ "addr": targets[target], "seq": round, "rtt_ms": ms(rtt) }),
+                    )
+                } else {
+                    writeln!(
+                        w,
+                        "{} : [{round}], {} bytes, {:.3} ms ({:.3} avg, {loss}% loss)",
+                        targets[target],
+                        8 + args.size,
+                        ms(rtt),
+                        *sum / f64::from(*received)
+                    )
+                };
+                if let Err(e) = res.and_then(|()| w.flush()) {
+                    live_err.get_or_insert(e);
+                }
+            }
+            ipkit::ping::sweep::SweepEvent::Reply { .. } => {}
+        },
+    ))??;
+    bar.clear();
+    if let Some(e) = live_err {
+        return Err(e.into());
+    }
     let mut w = std::io::BufWriter::new(stdout.lock());
     for (ip, t) in targets.iter().zip(&result.targets) {
         let alive = t.alive();

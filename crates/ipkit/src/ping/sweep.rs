@@ -148,24 +148,41 @@ pub struct Progress {
     pub targets: u64,
 }
 
+/// What a sweep reports while it runs.
+#[derive(Debug, Clone, Copy)]
+pub enum SweepEvent {
+    /// After each batch.
+    Progress(Progress),
+    /// A target answered a round (the first answer to each round only).
+    Reply {
+        /// Index into the targets.
+        target: usize,
+        /// The round (0-based; fping's `[n]`).
+        round: u16,
+        /// Round-trip time.
+        rtt: Duration,
+    },
+}
+
 /// Payload: cookie, target index (u32), send time in µs since start (u32).
 const PAYLOAD: usize = COOKIE_LEN + 4 + 4;
 /// Probes per `sendmmsg`, and packets per `recvmmsg`.
 const BATCH: usize = 64;
 
-/// Probe every target; `progress` is called after each batch. IPv4 and
-/// IPv6 targets may be mixed: each family is swept on its own socket, IPv4
-/// first, and the results come back in the targets' order.
+/// Probe every target; `observe` hears each reply and, after each batch,
+/// the progress. IPv4 and IPv6 targets may be mixed: each family is swept
+/// on its own socket, IPv4 first, and the results come back in the
+/// targets' order.
 pub async fn sweep(
     targets: &[IpAddr],
     o: &SweepOptions,
     stop: &AtomicBool,
-    mut progress: impl FnMut(Progress),
+    mut observe: impl FnMut(SweepEvent),
 ) -> Result<SweepResult, PingError> {
     let (v4, v6): (Vec<usize>, Vec<usize>) =
         (0..targets.len()).partition(|&i| targets[i].is_ipv4());
     if v6.is_empty() || v4.is_empty() {
-        return sweep_family(targets, v6.is_empty(), o, stop, progress).await;
+        return sweep_family(targets, v6.is_empty(), o, stop, observe).await;
     }
     let mut result = SweepResult {
         targets: vec![TargetStats::default(); targets.len()],
@@ -176,13 +193,18 @@ pub async fn sweep(
     for (family, is_v4) in [(v4, true), (v6, false)] {
         let subset: Vec<IpAddr> = family.iter().map(|&i| targets[i]).collect();
         let (sent, alive) = (result.sent, result.alive);
-        let part = sweep_family(&subset, is_v4, o, stop, |p| {
-            progress(Progress {
+        let part = sweep_family(&subset, is_v4, o, stop, |e| match e {
+            SweepEvent::Progress(p) => observe(SweepEvent::Progress(Progress {
                 sent: sent + p.sent,
                 planned: planned_all,
                 alive: alive + p.alive,
                 targets: targets.len() as u64,
-            });
+            })),
+            SweepEvent::Reply { target, round, rtt } => observe(SweepEvent::Reply {
+                target: family[target],
+                round,
+                rtt,
+            }),
         })
         .await?;
         for (k, stats) in family.iter().zip(part.targets) {
@@ -204,7 +226,7 @@ async fn sweep_family(
     is_v4: bool,
     o: &SweepOptions,
     stop: &AtomicBool,
-    mut progress: impl FnMut(Progress),
+    mut observe: impl FnMut(SweepEvent),
 ) -> Result<SweepResult, PingError> {
     let v6 = !is_v4;
     let n = targets.len();
@@ -262,14 +284,23 @@ async fn sweep_family(
         cookie,
         targets,
         start,
+        replies: Vec::with_capacity(BATCH),
     };
-    // Shorthand: wait at most `wait`, then read everything queued.
+    // Shorthand: wait at most `wait`, read everything queued, report replies.
     macro_rules! drain {
-        ($wait:expr) => {
-            inbox
+        ($wait:expr) => {{
+            let n = inbox
                 .drain($wait, &mut stats, &mut alive, &mut answered)
-                .await?
-        };
+                .await?;
+            for (target, round, us) in inbox.replies.drain(..) {
+                observe(SweepEvent::Reply {
+                    target: target as usize,
+                    round,
+                    rtt: Duration::from_micros(u64::from(us)),
+                });
+            }
+            n
+        }};
     }
 
     let rounds = o.count.unwrap_or(u16::from(o.retries) + 1);
@@ -341,12 +372,12 @@ async fn sweep_family(
             if went == 0 {
                 drain!(Duration::from_micros(200));
             }
-            progress(Progress {
+            observe(SweepEvent::Progress(Progress {
                 sent,
                 planned,
                 alive,
                 targets: n as u64,
-            });
+            }));
         }
         if o.count.is_some() && round + 1 < rounds {
             continue;
@@ -368,12 +399,12 @@ async fn sweep_family(
             }
             drain!(left.min(Duration::from_millis(20)));
         }
-        progress(Progress {
+        observe(SweepEvent::Progress(Progress {
             sent,
             planned,
             alive,
             targets: n as u64,
-        });
+        }));
     }
     Ok(SweepResult {
         targets: stats,
@@ -395,6 +426,8 @@ struct Inbox<'a> {
     cookie: [u8; COOKIE_LEN],
     targets: &'a [IpAddr],
     start: Instant,
+    /// Replies counted since the last report: (target, round, µs).
+    replies: Vec<(u32, u16, u32)>,
 }
 
 impl Inbox<'_> {
@@ -478,7 +511,13 @@ impl Inbox<'_> {
     }
 
     /// Match the first `got` packets of the batch to their targets.
-    fn count(&self, got: usize, stats: &mut [TargetStats], alive: &mut u64, answered: &mut u64) {
+    fn count(
+        &mut self,
+        got: usize,
+        stats: &mut [TargetStats],
+        alive: &mut u64,
+        answered: &mut u64,
+    ) {
         let now_us = u32::try_from(self.start.elapsed().as_micros()).unwrap_or(u32::MAX);
         for i in 0..got {
             let mut b = &self.bufs[i][..self.lens[i].min(self.bufs[i].len())];
@@ -518,6 +557,8 @@ impl Inbox<'_> {
             s.max_us = s.max_us.max(rtt);
             s.sum_us += u64::from(rtt);
             *answered += 1;
+            // idx < targets.len(), which fits in u32 (checked at the start).
+            self.replies.push((idx as u32, round, rtt));
         }
     }
 }
