@@ -291,6 +291,15 @@ pub fn query(
     let pending = PendingInodes::default();
     let (found, (holders, unreadable)) = std::thread::scope(|scope| {
         let scan = scope.spawn(|| processes.holders(&pids, &pending, narrow));
+        // Should the dump panic, still release the scanners waiting for the
+        // set (a later `set` is ignored, so the normal path is unaffected).
+        struct Release<'a>(&'a PendingInodes);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                self.0.set(InodeSet::default());
+            }
+        }
+        let _release = Release(&pending);
         let found = dump();
         let wanted: InodeSet = match &found {
             Ok((list, unix)) => list
