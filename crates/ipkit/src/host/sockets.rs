@@ -84,17 +84,29 @@ fn state_name<S: serde::Serializer>(s: &TcpState, ser: S) -> Result<S::Ok, S::Er
 /// Reading the kernel's socket tables.
 pub trait SocketTable {
     /// Every socket of `transport`, family (`v6`), and a state among
-    /// `states` (bit `1 << kernel number`), in the kernel's order.
+    /// `states` (bit `1 << kernel number`), in the kernel's order. With
+    /// `port`, the OS may leave out sockets without it (the caller filters
+    /// again, so an OS that cannot filter need not).
     fn dump(
         &self,
         transport: Transport,
         v6: bool,
         states: u32,
+        port: Option<PortFilter>,
         each: &mut dyn FnMut(SocketEntry),
     ) -> Result<(), HostError>;
 
     /// Every Unix-domain socket.
     fn dump_unix(&self, each: &mut dyn FnMut(UnixSocketEntry)) -> Result<(), HostError>;
+}
+
+/// A port a dump may filter on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortFilter {
+    /// The local port.
+    Local(u16),
+    /// The local or the remote port.
+    Either(u16),
 }
 
 /// Which sockets to list.
@@ -252,11 +264,22 @@ pub fn query(
         let mut found = Vec::new();
         for transport in q.transports() {
             for v6 in q.families() {
-                sockets.dump(transport, v6, q.state_bits(Some(transport)), &mut |s| {
-                    if q.keeps(&s) {
-                        found.push(s);
-                    }
-                })?;
+                let port = match (q.local_port, q.port) {
+                    (Some(p), _) => Some(PortFilter::Local(p)),
+                    (None, Some(p)) => Some(PortFilter::Either(p)),
+                    (None, None) => None,
+                };
+                sockets.dump(
+                    transport,
+                    v6,
+                    q.state_bits(Some(transport)),
+                    port,
+                    &mut |s| {
+                        if q.keeps(&s) {
+                            found.push(s);
+                        }
+                    },
+                )?;
             }
         }
         let mut unix = Vec::new();

@@ -167,9 +167,10 @@ impl SocketTable for HostTables {
         transport: Transport,
         v6: bool,
         states: u32,
+        port: Option<crate::host::sockets::PortFilter>,
         each: &mut dyn FnMut(SocketEntry),
     ) -> Result<(), HostError> {
-        super::sockdiag_linux::dump_inet(transport, v6, states, each).map_err(|e| {
+        super::sockdiag_linux::dump_inet(transport, v6, states, port, each).map_err(|e| {
             HostError::from_io("reading the socket table (sock_diag)", "CAP_NET_ADMIN", e)
         })
     }

@@ -15,6 +15,7 @@ use netlink_packet_sock_diag::inet::{
 use netlink_sys::protocols::NETLINK_SOCK_DIAG;
 
 use super::netlink_linux::{DUMP, transact, transact_raw};
+use crate::host::sockets::PortFilter;
 use crate::host::{SocketEntry, Transport, UnixSocketEntry};
 
 /// Every socket of `transport` and family (`v6`) whose state bit is in
@@ -23,9 +24,10 @@ pub fn dump_inet(
     transport: Transport,
     v6: bool,
     states: u32,
+    port: Option<PortFilter>,
     mut each: impl FnMut(SocketEntry),
 ) -> io::Result<()> {
-    let result = dump_inet_diag(transport, v6, states, &mut each);
+    let result = dump_inet_diag(transport, v6, states, port, &mut each);
     match result {
         // No raw_diag in this kernel (as ss does, read its text table).
         Err(e) if transport == Transport::Raw && e.raw_os_error() == Some(libc::ENOENT) => {
@@ -71,6 +73,7 @@ fn dump_inet_diag(
     transport: Transport,
     v6: bool,
     states: u32,
+    port: Option<PortFilter>,
     each: &mut dyn FnMut(SocketEntry),
 ) -> io::Result<()> {
     let request = SockDiagMessage::InetRequest(InetRequest {
@@ -90,6 +93,10 @@ fn dump_inet_diag(
             SocketId::new_v4()
         },
     });
+    let request = Filtered {
+        request,
+        bytecode: port.map(port_bytecode).unwrap_or_default(),
+    };
     transact_raw(NETLINK_SOCK_DIAG, request, DUMP, |_, body| {
         // The fixed inet_diag_msg only: its attributes are not needed.
         let h = InetResponseHeader::parse(body)
@@ -160,4 +167,103 @@ pub fn dump_unix(mut each: impl FnMut(UnixSocketEntry)) -> io::Result<()> {
         }
         each(entry);
     })
+}
+
+/// An inet_diag request with an optional INET_DIAG_REQ_BYTECODE filter
+/// attached (the crate builds the request; the filter is appended here).
+#[derive(Debug)]
+struct Filtered {
+    request: SockDiagMessage,
+    bytecode: Vec<u8>,
+}
+
+impl netlink_packet_core::NetlinkSerializable for Filtered {
+    fn message_type(&self) -> u16 {
+        self.request.message_type()
+    }
+
+    fn buffer_len(&self) -> usize {
+        let attribute = if self.bytecode.is_empty() {
+            0
+        } else {
+            4 + self.bytecode.len()
+        };
+        self.request.buffer_len() + attribute
+    }
+
+    fn serialize(&self, buffer: &mut [u8]) {
+        let n = self.request.buffer_len();
+        self.request.serialize(&mut buffer[..n]);
+        if self.bytecode.is_empty() {
+            return;
+        }
+        // struct nlattr { u16 len; u16 type = INET_DIAG_REQ_BYTECODE (1) }
+        let len = u16::try_from(4 + self.bytecode.len()).unwrap_or(u16::MAX);
+        buffer[n..n + 2].copy_from_slice(&len.to_ne_bytes());
+        buffer[n + 2..n + 4].copy_from_slice(&1u16.to_ne_bytes());
+        buffer[n + 4..n + 4 + self.bytecode.len()].copy_from_slice(&self.bytecode);
+    }
+}
+
+/// inet_diag bytecode (`struct inet_diag_bc_op { u8 code; u8 yes; u16 no }`)
+/// that keeps sockets with the port: the kernel accepts a socket when the
+/// program ends exactly at its end, and rejects it when a jump lands 4
+/// bytes past. An OR is `a, JMP, b`, as ss builds it, so that every jump
+/// target is on the "yes" path the kernel's audit walks.
+fn port_bytecode(filter: PortFilter) -> Vec<u8> {
+    const JMP: u8 = 1;
+    const S_EQ: u8 = 11;
+    const D_EQ: u8 = 12;
+    let op = |code: u8, yes: u8, no: u16| {
+        let mut b = vec![code, yes];
+        b.extend_from_slice(&no.to_ne_bytes());
+        b
+    };
+    // A port comparison: the op, then a second op whose `no` is the port.
+    let compare = |code: u8, port: u16| [op(code, 8, 12), op(0, 0, port)].concat();
+    match filter {
+        PortFilter::Local(p) => compare(S_EQ, p),
+        PortFilter::Either(p) => [compare(S_EQ, p), op(JMP, 4, 12), compare(D_EQ, p)].concat(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Run bytecode the way the kernel's inet_diag_bc_run does, for the two
+    /// comparisons used here.
+    fn run(bc: &[u8], sport: u16, dport: u16) -> bool {
+        let mut len = i32::try_from(bc.len()).unwrap();
+        let mut at = 0usize;
+        while len > 0 {
+            let code = bc[at];
+            let (yes, no) = (
+                i32::from(bc[at + 1]),
+                i32::from(u16::from_ne_bytes([bc[at + 2], bc[at + 3]])),
+            );
+            let arg = || u16::from_ne_bytes([bc[at + 6], bc[at + 7]]);
+            let ok = match code {
+                1 => false,
+                11 => sport == arg(),
+                12 => dport == arg(),
+                _ => true,
+            };
+            let step = if ok { yes } else { no };
+            len -= step;
+            at += usize::try_from(step).unwrap();
+        }
+        len == 0
+    }
+
+    #[test]
+    fn port_programs_accept_exactly_the_port() {
+        let local = port_bytecode(PortFilter::Local(5150));
+        assert!(run(&local, 5150, 80));
+        assert!(!run(&local, 80, 5150));
+        let either = port_bytecode(PortFilter::Either(5150));
+        assert!(run(&either, 5150, 80));
+        assert!(run(&either, 80, 5150));
+        assert!(!run(&either, 80, 443));
+    }
 }
