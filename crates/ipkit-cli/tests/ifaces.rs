@@ -34,22 +34,7 @@ const DHCLIENT6: &str = r#"lease6 {
 fn lab() -> (Netns, Netns) {
     let a = Netns::new("", "nameserver 192.0.2.53\nsearch lab.test\n");
     let b = Netns::new("", "");
-    a.ip(&[
-        "link",
-        "add",
-        "va",
-        "netns",
-        &a.name,
-        "address",
-        "02:00:00:00:00:01",
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "vb",
-        "netns",
-        &b.name,
-    ]);
+    a.veth_to(&b);
     let n = a.name.as_str();
     for args in [
         &[

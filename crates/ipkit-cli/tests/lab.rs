@@ -108,6 +108,29 @@ impl Netns {
         );
     }
 
+    /// Join this namespace (device `va`, MAC 02:00:00:00:00:01) and `peer`
+    /// (device `vb`, MAC 02:00:00:00:00:02) with a veth pair.
+    pub fn veth_to(&self, peer: &Netns) {
+        self.ip(&[
+            "link",
+            "add",
+            "va",
+            "netns",
+            &self.name,
+            "address",
+            "02:00:00:00:00:01",
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "vb",
+            "netns",
+            &peer.name,
+            "address",
+            "02:00:00:00:00:02",
+        ]);
+    }
+
     /// A command that runs inside the namespace.
     pub fn command(&self, program: &str) -> Command {
         let mut c = Command::new("ip");

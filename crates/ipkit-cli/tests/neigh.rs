@@ -12,24 +12,7 @@ use crate::util::{stderr, stdout};
 /// 2001:db8:9::1, 02:00:00:00:00:01) and `b` (.2, ::2, 02:…:02), b a router.
 fn pair() -> (Netns, Netns) {
     let (a, b) = (Netns::new("", ""), Netns::new("", ""));
-    a.ip(&[
-        "link",
-        "add",
-        "va",
-        "netns",
-        &a.name,
-        "address",
-        "02:00:00:00:00:01",
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "vb",
-        "netns",
-        &b.name,
-        "address",
-        "02:00:00:00:00:02",
-    ]);
+    a.veth_to(&b);
     for (ns, dev, v4, v6) in [
         (&a, "va", "10.9.0.1/24", "2001:db8:9::1/64"),
         (&b, "vb", "10.9.0.2/24", "2001:db8:9::2/64"),
