@@ -1,6 +1,7 @@
 //! Where line-oriented commands read from: arguments, `--file`, or stdin
 //! when neither is given. Lines are handed over with their 1-based number and
-//! source name so a bad one can be reported exactly and skipped.
+//! source name so a bad one can be reported exactly and skipped. Also the
+//! yes/no question commands that change state ask before they do.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
@@ -145,4 +146,22 @@ impl BadLines {
             crate::exit::OK
         }
     }
+}
+
+/// Ask `question` on the terminal (stderr), answer read from stdin; a
+/// usage error without a terminal, naming `--yes` — a pipe is never taken
+/// for consent.
+pub fn confirm(question: &str) -> anyhow::Result<bool> {
+    use std::io::{IsTerminal, Write};
+    let stdin = io::stdin();
+    if !stdin.is_terminal() {
+        return Err(crate::exit::usage(
+            "not asking without a terminal: pass --yes to go ahead",
+        ));
+    }
+    eprint!("{question} [y/N] ");
+    io::stderr().flush()?;
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes" | "Yes" | "YES"))
 }

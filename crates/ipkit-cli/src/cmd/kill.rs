@@ -3,7 +3,7 @@
 //! `taskkill /F /PID` do — showing them first, asking, and refusing PID 1,
 //! ipkit itself and kernel threads.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::Write;
 use std::time::Duration;
 
 use ipkit::host::processes::{KillOutcome, ProcessTable, refusal, terminate};
@@ -163,7 +163,13 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     let to_kill: Vec<usize> = (0..records.len())
         .filter(|&i| records[i].refused.is_none())
         .collect();
-    if !to_kill.is_empty() && !args.yes && !confirm(to_kill.len(), args.force)? {
+    let question = format!(
+        "Send SIGTERM{} to {} process{}?",
+        if args.force { " (then SIGKILL)" } else { "" },
+        to_kill.len(),
+        if to_kill.len() == 1 { "" } else { "es" }
+    );
+    if !to_kill.is_empty() && !args.yes && !crate::input::confirm(&question)? {
         eprintln!("ipkit: nothing was signalled");
         return Ok(crate::exit::NEGATIVE);
     }
@@ -207,23 +213,4 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     } else {
         crate::exit::NEGATIVE
     })
-}
-
-/// Ask on the terminal; refuse to guess when there is none.
-fn confirm(count: usize, force: bool) -> anyhow::Result<bool> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        return Err(usage(
-            "not asking without a terminal: pass --yes to signal these processes",
-        ));
-    }
-    eprint!(
-        "Send SIGTERM{} to {count} process{}? [y/N] ",
-        if force { " (then SIGKILL)" } else { "" },
-        if count == 1 { "" } else { "es" }
-    );
-    std::io::stderr().flush()?;
-    let mut line = String::new();
-    stdin.lock().read_line(&mut line)?;
-    Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }

@@ -2,7 +2,7 @@
 //! `arp -s` / `arp -d`. The engine is `ipkit::host::neighbours`; every
 //! argument is checked before anything changes.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::Write;
 use std::net::IpAddr;
 
 use ipkit::host::{InterfaceTable, Neighbour, NeighbourTable};
@@ -149,7 +149,13 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                 eprintln!("ipkit: {} has no neighbour entries", del[1]);
                 return Ok(crate::exit::NEGATIVE);
             }
-            if !args.yes && !confirm(&format!("Delete {} entries on {}?", victims.len(), del[1]))? {
+            if !args.yes
+                && !crate::input::confirm(&format!(
+                    "Delete {} entries on {}?",
+                    victims.len(),
+                    del[1]
+                ))?
+            {
                 eprintln!("ipkit: nothing was deleted");
                 return Ok(crate::exit::NEGATIVE);
             }
@@ -274,19 +280,4 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
 
 fn family_ok(args: &Args, a: IpAddr) -> bool {
     !(args.ipv4 && a.is_ipv6() || args.ipv6 && a.is_ipv4())
-}
-
-/// Ask on the terminal; refuse to guess when there is none.
-fn confirm(question: &str) -> anyhow::Result<bool> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        return Err(usage(
-            "not asking without a terminal: pass --yes to go ahead",
-        ));
-    }
-    eprint!("{question} [y/N] ");
-    std::io::stderr().flush()?;
-    let mut line = String::new();
-    stdin.lock().read_line(&mut line)?;
-    Ok(matches!(line.trim(), "y" | "Y" | "yes" | "Yes" | "YES"))
 }
