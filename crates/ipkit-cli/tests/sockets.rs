@@ -438,3 +438,51 @@ fn unix_and_raw_sockets_with_their_owners() {
     );
     assert_eq!(owner_pids(&found[0]), vec![u64::from(child.id())]);
 }
+
+/// On a terminal (a pty from `script`, which every Debian has) kill asks,
+/// and only "y" goes ahead.
+#[test]
+fn kill_asks_on_a_terminal() {
+    let (mut child, port) = listener_child(false);
+    let ask = |answer: &str| {
+        let mut c = Command::new("script")
+            .args([
+                "-q",
+                "-e",
+                "-c",
+                &format!("{} kill --port {port}", env!("CARGO_BIN_EXE_ipkit")),
+                "/dev/null",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("script");
+        use std::io::Write;
+        c.stdin
+            .take()
+            .unwrap()
+            .write_all(answer.as_bytes())
+            .unwrap();
+        c.wait_with_output().unwrap()
+    };
+    let o = ask("n\n");
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("Send SIGTERM to 1 process? [y/N]"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("nothing was signalled"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "still running after 'n'"
+    );
+    let o = ask("y\n");
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("ended after SIGTERM"), "{}", stdout(&o));
+    assert!(!child.wait().unwrap().success());
+}
