@@ -65,3 +65,29 @@ pub(crate) fn register(
         source,
     })
 }
+
+/// Where and how probes leave, the same for a session and a sweep: the
+/// source address (bound even when None, so a datagram socket gets its
+/// identifier), the interface, the TTL / hop limit and the TOS.
+pub(crate) fn configure(
+    sock: &crate::sys::IcmpSocket,
+    source: Option<std::net::IpAddr>,
+    interface: Option<&str>,
+    ttl: Option<u32>,
+    tos: Option<u32>,
+) -> Result<(), PingError> {
+    let io = |op| move |source| PingError::Io { op, source };
+    sock.bind(source)
+        .map_err(io("binding the source address"))?;
+    if let Some(i) = interface {
+        sock.bind_device(i)
+            .map_err(io("binding to the interface"))?;
+    }
+    if let Some(t) = ttl {
+        sock.set_ttl(t).map_err(io("setting the TTL"))?;
+    }
+    if let Some(t) = tos {
+        sock.set_tos(t).map_err(io("setting the TOS"))?;
+    }
+    Ok(())
+}

@@ -120,18 +120,7 @@ pub async fn run(
     let io = |op| move |source| PingError::Io { op, source };
     let socket = super::register(IcmpSocket::open(target.is_ipv6())?)?;
     let sock = socket.get_ref();
-    sock.bind(o.source)
-        .map_err(io("binding the source address"))?;
-    if let Some(i) = &o.interface {
-        sock.bind_device(i)
-            .map_err(io("binding to the interface"))?;
-    }
-    if let Some(t) = o.ttl {
-        sock.set_ttl(t).map_err(io("setting the TTL"))?;
-    }
-    if let Some(t) = o.tos {
-        sock.set_tos(t).map_err(io("setting the TOS"))?;
-    }
+    super::configure(sock, o.source, o.interface.as_deref(), o.ttl, o.tos)?;
     if o.dont_fragment {
         sock.set_dont_fragment()
             .map_err(io("forbidding fragmentation"))?;

@@ -244,19 +244,8 @@ async fn sweep_family(
     }
     let socket = super::register(IcmpSocket::open(v6)?)?;
     let sock = socket.get_ref();
-    let io = |op| move |source| PingError::Io { op, source };
-    sock.bind(o.source.filter(|s| s.is_ipv6() == v6))
-        .map_err(io("binding the source address"))?;
-    if let Some(i) = &o.interface {
-        sock.bind_device(i)
-            .map_err(io("binding to the interface"))?;
-    }
-    if let Some(t) = o.ttl {
-        sock.set_ttl(t).map_err(io("setting the TTL"))?;
-    }
-    if let Some(t) = o.tos {
-        sock.set_tos(t).map_err(io("setting the TOS"))?;
-    }
+    let source = o.source.filter(|s| s.is_ipv6() == v6);
+    super::configure(sock, source, o.interface.as_deref(), o.ttl, o.tos)?;
     let cookie_seed = crate::dns::random_id();
     let ident = sock.kernel_ident().unwrap_or(cookie_seed);
     let [c0, c1] = cookie_seed.to_be_bytes();
