@@ -28,6 +28,27 @@ pub fn can_use_namespaces(test: &str) -> bool {
     false
 }
 
+/// Run ipkit as `nobody` with no capabilities (setpriv), inside `ns` or,
+/// with None, on the host.
+pub fn ipkit_as_nobody(ns: Option<&Netns>, args: &[&str]) -> Output {
+    let mut c = match ns {
+        Some(n) => n.command("setpriv"),
+        None => Command::new("setpriv"),
+    };
+    c.args([
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--inh-caps=-all",
+        env!("CARGO_BIN_EXE_ipkit"),
+    ])
+    .args(args)
+    .env("NO_COLOR", "1")
+    .stdin(Stdio::null())
+    .output()
+    .expect("setpriv")
+}
+
 /// Make sure `binary` is on PATH, installing Debian package `package` once if not.
 pub fn ensure_installed(binary: &str, package: &str) {
     static LOCK: Mutex<()> = Mutex::new(());

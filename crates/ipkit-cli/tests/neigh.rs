@@ -138,22 +138,10 @@ fn neighbours_listed_added_deleted_and_flushed_in_a_namespace() {
     }
     assert_eq!(theirs(&a), before);
     // Without CAP_NET_ADMIN: one line naming it.
-    let o = a
-        .command("setpriv")
-        .args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "--inh-caps=-all",
-            env!("CARGO_BIN_EXE_ipkit"),
-            "arp",
-            "-s",
-            "10.9.0.9",
-            "00:aa:00:62:c6:09",
-            "va",
-        ])
-        .output()
-        .unwrap();
+    let o = crate::lab::ipkit_as_nobody(
+        Some(&a),
+        &["arp", "-s", "10.9.0.9", "00:aa:00:62:c6:09", "va"],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("CAP_NET_ADMIN"), "{}", stderr(&o));
     assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));

@@ -233,21 +233,7 @@ fn unprivileged_socket_and_the_missing_privilege_message() {
     let _serial = crate::lab::lab_lock();
     let lab = crate::lab::RouterLab::new();
     // As nobody, without CAP_NET_RAW: only the unprivileged ICMP socket.
-    let as_nobody = |args: &[&str]| {
-        lab.client
-            .command("setpriv")
-            .args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                "--inh-caps=-all",
-                env!("CARGO_BIN_EXE_ipkit"),
-            ])
-            .args(args)
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("setpriv")
-    };
+    let as_nobody = |args: &[&str]| crate::lab::ipkit_as_nobody(Some(&lab.client), args);
     crate::lab::RouterLab::sysctl(&lab.client, "net.ipv4.ping_group_range", "0 2147483647");
     let o = as_nobody(&[
         "ping",

@@ -259,19 +259,7 @@ fn kill_refuses_init_itself_and_kernel_threads() {
     // As another user (nobody): root's listener is invisible, and root's
     // process may not be signalled; both are said, and nothing is sent.
     let (mut child, port) = listener_child(false);
-    let as_nobody = |args: &[&str]| {
-        Command::new("setpriv")
-            .args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                "--inh-caps=-all",
-                env!("CARGO_BIN_EXE_ipkit"),
-            ])
-            .args(args)
-            .output()
-            .expect("setpriv")
-    };
+    let as_nobody = |args: &[&str]| crate::lab::ipkit_as_nobody(None, args);
     let o = as_nobody(&["kill", "--port", &port.to_string(), "--yes"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
