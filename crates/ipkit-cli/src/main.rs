@@ -4,6 +4,7 @@
 mod cmd;
 mod exit;
 mod input;
+mod interrupt;
 mod output;
 mod report;
 

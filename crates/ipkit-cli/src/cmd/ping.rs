@@ -5,7 +5,6 @@
 use std::fmt::Write as _;
 use std::io::Write;
 use std::net::IpAddr;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use ipkit::ping::session::{self, PingEvent, PingOptions};
@@ -588,7 +587,7 @@ impl ProgressBar {
 
 /// Several targets: sweep them, fping style.
 fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
-    static STOP: AtomicBool = AtomicBool::new(false);
+    let interrupt = crate::interrupt::Interrupt::install();
     let targets = expand(args)?;
     let count = args
         .count
@@ -653,7 +652,6 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
         interface,
         size: args.size,
     };
-    ipkit::sys::stop_on_interrupt(&STOP);
     let started = Instant::now();
     let planned = targets.len() as u64 * u64::from(count.unwrap_or(1));
     let mut bar = ProgressBar::new(planned > 1000 && !out.json);
@@ -665,7 +663,7 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
     let result = block_on(ipkit::ping::sweep::sweep(
         &targets,
         &o,
-        &STOP,
+        interrupt.flag(),
         |e| match e {
             ipkit::ping::sweep::SweepEvent::Progress(p) => bar.show(&p),
             ipkit::ping::sweep::SweepEvent::Reply { target, round, rtt } if live => {
@@ -885,8 +883,7 @@ fn ping_and_render(
     view: &View,
     out: &Output,
 ) -> anyhow::Result<u8> {
-    static STOP: AtomicBool = AtomicBool::new(false);
-    ipkit::sys::stop_on_interrupt(&STOP);
+    let interrupt = crate::interrupt::Interrupt::install();
     let stdout = std::io::stdout();
     let mut w = stdout.lock();
     let ip_header = if target.is_ipv6() { 40 } else { 20 };
@@ -918,7 +915,7 @@ fn ping_and_render(
     let mut write_err = None;
     // Windows -a names the target only; iputils names every host that answers.
     let mut names = Names::new(view.resolve_name && !windows);
-    let tracker = block_on(session::run(target, o, &STOP, |e| {
+    let tracker = block_on(session::run(target, o, interrupt.flag(), |e| {
         if write_err.is_some() {
             return;
         }
