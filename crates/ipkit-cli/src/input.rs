@@ -134,6 +134,7 @@ impl BadLines {
     /// Report one bad line.
     pub fn report(&mut self, source: &str, line: u64, msg: impl std::fmt::Display) {
         self.count += 1;
+        let msg = crate::message::safe_line(&msg.to_string());
         eprintln!("ipkit: {source}:{line}: {msg}; line skipped");
     }
 

@@ -5,6 +5,7 @@ mod cmd;
 mod exit;
 mod input;
 mod interrupt;
+mod message;
 mod output;
 mod report;
 
@@ -45,7 +46,7 @@ fn main() -> ExitCode {
                 Ok(code) => ExitCode::from(code),
                 Err(e) if output::is_broken_pipe(&e) => ExitCode::from(exit::OK),
                 Err(e) => {
-                    let _ = writeln!(std::io::stderr(), "error: {e:#}");
+                    let _ = writeln!(std::io::stderr(), "error: {}", message::error_line(&e));
                     ExitCode::from(cmd::exit_code_for(&e))
                 }
             },
@@ -55,12 +56,15 @@ fn main() -> ExitCode {
                 } else {
                     exit::OK
                 };
-                let _ = e.print();
+                print_clap_error(&e);
                 ExitCode::from(code)
             }
         };
     }
-    let cli = match Cli::try_parse() {
+    let parsed = command()
+        .try_get_matches_from(&argv)
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -68,7 +72,7 @@ fn main() -> ExitCode {
             } else {
                 exit::OK
             };
-            let _ = e.print();
+            print_clap_error(&e);
             return ExitCode::from(code);
         }
     };
@@ -77,13 +81,75 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) if output::is_broken_pipe(&e) => ExitCode::from(exit::OK),
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "error: {e:#}");
+            let _ = writeln!(std::io::stderr(), "error: {}", message::error_line(&e));
             ExitCode::from(cmd::exit_code_for(&e))
         }
     }
 }
 
-/// The clap command, for completions and the man page.
+/// Print clap's message: help and version as they are (stdout); usage errors
+/// with control characters escaped and quoted values shortened, line by line.
+fn print_clap_error(e: &clap::Error) {
+    if !e.use_stderr() {
+        let _ = e.print();
+        return;
+    }
+    if let Some(line) = negative_value_error(e) {
+        let _ = writeln!(std::io::stderr(), "error: {}", message::safe_line(&line));
+        return;
+    }
+    let text = e.render().to_string();
+    let mut err = std::io::stderr().lock();
+    for line in text.lines() {
+        let _ = writeln!(err, "{}", message::safe_line(line));
+    }
+}
+
+/// For a negative number given to an option that takes none (`-c -1`, read
+/// into an unsigned type or refused by a range), one line that says so.
+fn negative_value_error(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::ValueValidation {
+        return None;
+    }
+    let Some(ContextValue::String(value)) = e.get(ContextKind::InvalidValue) else {
+        return None;
+    };
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let number = value.strip_prefix('-')?;
+    if number.is_empty() || number.parse::<f64>().is_err() {
+        return None;
+    }
+    let flag = arg.split_whitespace().next().unwrap_or(arg);
+    // clap's ranged parsers say "-1 is not in 1..=255"; others only know it
+    // is not a whole number, and every such option takes one ≥ 0.
+    let why = std::error::Error::source(e).map(ToString::to_string);
+    let lower = why
+        .as_deref()
+        .and_then(|w| w.split(" is not in ").nth(1))
+        .and_then(|range| range.split("..").next())
+        .and_then(|lo| lo.parse::<i64>().ok())
+        .unwrap_or(0);
+    Some(format!("{flag} {value}: must be ≥ {lower}"))
+}
+
+/// The clap command, for parsing, completions and the man page. Every option
+/// that takes a value takes a negative number as its value (`-c -1`), so the
+/// user hears what range the option takes rather than clap's tip to write
+/// `-- -1`.
 pub fn command() -> clap::Command {
-    Cli::command()
+    allow_negative_values(Cli::command())
+}
+
+fn allow_negative_values(cmd: clap::Command) -> clap::Command {
+    cmd.mut_args(|a| {
+        if !a.is_positional() && a.get_action().takes_values() {
+            a.allow_negative_numbers(true)
+        } else {
+            a
+        }
+    })
+    .mut_subcommands(allow_negative_values)
 }

@@ -63,27 +63,121 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn colour_only_when_asked_and_never_with_no_color() {
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ipkit"))
-        .args(["addr", "--color", "always", "192.0.2.1"])
-        .env_remove("NO_COLOR")
-        .output()
-        .unwrap();
+    let o = crate::util::run(
+        std::process::Command::new(env!("CARGO_BIN_EXE_ipkit"))
+            .args(["addr", "--color", "always", "192.0.2.1"])
+            .env_remove("NO_COLOR"),
+    );
     assert!(String::from_utf8_lossy(&o.stdout).contains('\x1b'));
     let o = ipkit(&["addr", "--color", "always", "192.0.2.1"]); // util sets NO_COLOR=1
     assert!(!stdout(&o).contains('\x1b'));
 }
 
+/// The long options a command's `--help` lists.
+fn long_options(command: &str) -> Vec<String> {
+    let o = ipkit(&[command, "--help"]);
+    let text = stdout(&o);
+    let mut found: Vec<String> = text
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim_start();
+            let at = l.find("--")?;
+            // Only option lines: `-x, --name …` or `--name …` at the start.
+            if at > 4 {
+                return None;
+            }
+            let name: String = l[at + 2..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            (!name.is_empty()).then_some(name)
+        })
+        .filter(|n| n != "help" && n != "version")
+        .collect();
+    found.dedup();
+    found
+}
+
 #[test]
-fn completions_and_man_page() {
+fn completions_and_man_page_name_every_command_and_option() {
+    let commands = commands();
+    assert!(commands.len() >= 10, "{commands:?}");
     for shell in ["bash", "zsh", "fish"] {
         let o = ipkit(&["completions", shell]);
-        assert!(o.status.success() && stdout(&o).contains("cidr"), "{shell}");
+        assert!(o.status.success(), "{shell}: {}", stderr(&o));
+        let script = stdout(&o);
+        for c in &commands {
+            assert!(script.contains(c.as_str()), "{shell} completion lacks {c}");
+            for opt in long_options(c) {
+                assert!(
+                    script.contains(&format!("--{opt}")) || script.contains(&format!("-l {opt}")),
+                    "{shell} completion lacks {c} --{opt}"
+                );
+            }
+        }
     }
     let o = ipkit(&["man"]);
+    assert!(o.status.success());
     let man = stdout(&o);
+    assert!(man.contains(".TH ipkit"), "a roff page with a title");
+    for c in &commands {
+        let roff_name = c.replace('-', "\\-");
+        assert!(
+            man.contains(&format!("ipkit\\-{roff_name}"))
+                || man.contains(&format!("ipkit-{c}"))
+                || man.contains(c.as_str()),
+            "man page lacks {c}"
+        );
+    }
+}
+
+/// Errors quote a short, escaped excerpt of the input: no raw control bytes
+/// reach the terminal, and a huge line is not echoed whole.
+#[test]
+fn errors_quote_a_short_escaped_excerpt() {
+    let o = ipkit(&["addr", "a\x1b[31mb"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(!err.contains('\x1b'), "raw ESC on stderr: {err:?}");
+    assert!(err.contains("\\u{1b}[31m"), "escaped: {err:?}");
+    assert_eq!(err.lines().count(), 1, "{err:?}");
+    // A 100,000-character argument (near the kernel's limit for one), and a
+    // line of a megabyte on stdin.
+    let arg = "1".repeat(100_000);
+    let o = ipkit(&["addr", &arg]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).len() < 400, "{} bytes", stderr(&o).len());
+    assert!(stderr(&o).contains("(100000 characters)"), "{}", stderr(&o));
+    let mut input = "1".repeat(1 << 20).into_bytes();
+    input.extend_from_slice(b"\na\0b\x1b]0;title\x07\n10.0.0.0/8\n");
+    let o = crate::util::ipkit_with_input(&["cidr", "merge"], &input);
+    assert_eq!(o.status.code(), Some(2), "bad lines skipped: exit 2");
+    assert_eq!(stdout(&o), "10.0.0.0/8\n");
+    let err = stderr(&o);
+    assert!(err.len() < 1200, "{} bytes: {err}", err.len());
     assert!(
-        man.starts_with(".ie") || man.contains(".TH ipkit"),
-        "roff output"
+        !err.bytes().any(|b| b < 0x20 && b != b'\n'),
+        "raw control bytes: {err:?}"
     );
-    assert!(man.contains("ipkit\\-addr") || man.contains("ipkit-addr"));
+}
+
+/// A negative number given to an option is refused with its range, not
+/// with clap's tip to write `-- -1`.
+#[test]
+fn negative_numbers_say_the_range() {
+    for args in [
+        &["kill", "--pid", "5", "--grace", "-1"][..],
+        &["sockets", "--pid", "-4"],
+        &["ping", "--record-route", "-2", "127.0.0.1"],
+    ] {
+        let o = ipkit(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(!err.contains("-- -"), "{args:?}: {err}");
+        assert!(
+            err.contains("must be ≥") || err.contains(" to "),
+            "{args:?}: {err}"
+        );
+    }
 }

@@ -176,10 +176,9 @@ fn interfaces_fields_match_what_was_configured_and_ip() {
         .find(|x| x["scope"] == "link");
     assert!(link_local.is_some(), "the kernel's fe80:: address: {va}");
     // The same addresses and link facts as ip -j shows.
-    let o = std::process::Command::new("ip")
-        .args(["-j", "-n", &a.name, "addr", "show", "dev", "va"])
-        .output()
-        .unwrap();
+    let o = crate::util::run(
+        std::process::Command::new("ip").args(["-j", "-n", &a.name, "addr", "show", "dev", "va"]),
+    );
     let ip: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
     let theirs: Vec<(String, u64)> = ip[0]["addr_info"]
         .as_array()
@@ -290,11 +289,13 @@ cat > /var/lib/dhcp/dhclient6.va.leases <<'EOF'
 printf 'ADDRESS=10.9.0.1\\nSERVER_ADDRESS=10.9.0.2\\nLIFETIME=600\\n' > /run/systemd/netif/leases/{index}
 exec \"$0\" if --json va"
     );
-    let o = a
-        .command("unshare")
-        .args(["--mount", "sh", "-c", &script, env!("CARGO_BIN_EXE_ipkit")])
-        .output()
-        .unwrap();
+    let o = crate::util::run(a.command("unshare").args([
+        "--mount",
+        "sh",
+        "-c",
+        &script,
+        env!("CARGO_BIN_EXE_ipkit"),
+    ]));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let dhcp = doc["interfaces"][0]["dhcp"].as_array().unwrap().clone();
@@ -342,11 +343,13 @@ mkdir -p /run/systemd/resolve/netif
 printf 'SERVERS=192.0.2.10 2001:db8::10\\nDOMAINS=corp.test\\n' > /run/systemd/resolve/netif/1
 printf 'nameserver 192.0.2.99\\nsearch global.test\\n' > /run/systemd/resolve/resolv.conf
 exec \"$0\" if --json lo";
-    let o = ns
-        .command("unshare")
-        .args(["--mount", "sh", "-c", script, env!("CARGO_BIN_EXE_ipkit")])
-        .output()
-        .unwrap();
+    let o = crate::util::run(ns.command("unshare").args([
+        "--mount",
+        "sh",
+        "-c",
+        script,
+        env!("CARGO_BIN_EXE_ipkit"),
+    ]));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let lo = &doc["interfaces"][0];

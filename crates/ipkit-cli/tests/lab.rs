@@ -24,7 +24,10 @@ pub fn can_use_namespaces(test: &str) -> bool {
         std::env::var_os("CI").is_none(),
         "{test}: needs root for network namespaces, and CI is set"
     );
-    eprintln!("skipping {test}: needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN) for network namespaces");
+    crate::util::report_skip(
+        test,
+        "needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN) for network namespaces",
+    );
     false
 }
 
@@ -43,44 +46,52 @@ pub fn ipkit_as_nobody(ns: Option<&Netns>, args: &[&str]) -> Output {
         env!("CARGO_BIN_EXE_ipkit"),
     ])
     .args(args)
-    .env("NO_COLOR", "1")
-    .stdin(Stdio::null())
-    .output()
-    .expect("setpriv")
+    .env("NO_COLOR", "1");
+    crate::util::run(&mut c)
 }
 
-/// Make sure `binary` is on PATH, installing Debian package `package` once if not.
+/// Make sure `binary` is on PATH, installing Debian package `package` if
+/// not: `apt-get update` once per test process, then `apt-get install`, both
+/// waiting for the dpkg lock rather than failing on it. (CI installs every
+/// package first, from `.ci/packages`, and runs the tests with no network.)
 pub fn ensure_installed(binary: &str, package: &str) {
-    static LOCK: Mutex<()> = Mutex::new(());
-    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    static LOCK: Mutex<bool> = Mutex::new(false);
+    let mut updated = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let found = |b: &str| {
-        Command::new("sh")
-            .args(["-c", &format!("command -v {b}")])
-            .output()
-            .is_ok_and(|o| o.status.success())
+        crate::util::run(Command::new("sh").args(["-c", &format!("command -v {b}")]))
+            .status
+            .success()
     };
     if found(binary) {
         return;
     }
-    let install = |update: bool| {
-        let script = if update {
-            format!("apt-get update -qq && apt-get install -y -qq {package}")
-        } else {
-            format!("apt-get install -y -qq {package}")
-        };
-        Command::new("sh")
-            .args(["-c", &script])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .output()
+    let apt = |args: &str| {
+        crate::util::run_limited(
+            Command::new("sh")
+                .args([
+                    "-c",
+                    &format!("apt-get -q -y -o DPkg::Lock::Timeout=120 {args}"),
+                ])
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+            b"",
+            Duration::from_secs(900),
+        )
     };
-    if !install(false).is_ok_and(|o| o.status.success()) {
-        let o = install(true).expect("run apt-get");
+    if !*updated {
+        let o = apt("update");
         assert!(
             o.status.success(),
-            "installing {package} failed: {}",
+            "apt-get update failed: {}",
             String::from_utf8_lossy(&o.stderr)
         );
+        *updated = true;
     }
+    let o = apt(&format!("install {package}"));
+    assert!(
+        o.status.success(),
+        "installing {package} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(
         found(binary),
         "{binary} still missing after installing {package}"
@@ -121,7 +132,7 @@ impl Netns {
 
     /// Run `ip ARGS` and insist it succeeds.
     pub fn ip(&self, args: &[&str]) {
-        let o = Command::new("ip").args(args).output().expect("run ip");
+        let o = crate::util::run(Command::new("ip").args(args));
         assert!(
             o.status.success(),
             "ip {args:?}: {}",
@@ -161,12 +172,11 @@ impl Netns {
 
     /// Run ipkit inside the namespace and wait for it.
     pub fn ipkit(&self, args: &[&str]) -> Output {
-        self.command(env!("CARGO_BIN_EXE_ipkit"))
-            .args(args)
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run ipkit in netns")
+        crate::util::run(
+            self.command(env!("CARGO_BIN_EXE_ipkit"))
+                .args(args)
+                .env("NO_COLOR", "1"),
+        )
     }
 
     /// Start a long-running process inside the namespace; killed on drop.
@@ -199,9 +209,7 @@ impl Drop for Netns {
             let _ = c.kill();
             let _ = c.wait();
         }
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .output();
+        let _ = crate::util::run(Command::new("ip").args(["netns", "del", &self.name]));
         let _ = std::fs::remove_dir_all(&self.etc);
     }
 }
@@ -339,12 +347,7 @@ impl Dnsdist {
         ));
         std::fs::create_dir_all(&dir).expect("dnsdist dir");
         let sh = |script: &str| {
-            let o = Command::new("sh")
-                .arg("-c")
-                .arg(script)
-                .current_dir(&dir)
-                .output()
-                .expect("sh");
+            let o = crate::util::run(Command::new("sh").arg("-c").arg(script).current_dir(&dir));
             assert!(
                 o.status.success(),
                 "{script}: {}",
@@ -482,17 +485,14 @@ impl RouterLab {
             ("net.ipv6.conf.all.forwarding", "1"),
             ("net.ipv4.icmp_ratemask", "0"),
         ] {
-            let o = Command::new("ip")
-                .args([
-                    "netns",
-                    "exec",
-                    &r,
-                    "sysctl",
-                    "-qw",
-                    &format!("{key}={value}"),
-                ])
-                .output()
-                .expect("sysctl");
+            let o = crate::util::run(Command::new("ip").args([
+                "netns",
+                "exec",
+                &r,
+                "sysctl",
+                "-qw",
+                &format!("{key}={value}"),
+            ]));
             assert!(
                 o.status.success(),
                 "{key}: {}",
@@ -508,17 +508,14 @@ impl RouterLab {
 
     /// Run `sysctl -w KEY=VALUE` inside a namespace.
     pub fn sysctl(ns: &Netns, key: &str, value: &str) {
-        let o = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &ns.name,
-                "sysctl",
-                "-qw",
-                &format!("{key}={value}"),
-            ])
-            .output()
-            .expect("sysctl");
+        let o = crate::util::run(Command::new("ip").args([
+            "netns",
+            "exec",
+            &ns.name,
+            "sysctl",
+            "-qw",
+            &format!("{key}={value}"),
+        ]));
         assert!(
             o.status.success(),
             "{key}: {}",

@@ -52,10 +52,9 @@ fn ours(a: &Netns, extra: &[&str]) -> BTreeSet<(String, String, String, String, 
 
 /// The same from `ip -j neigh show`.
 fn theirs(a: &Netns) -> BTreeSet<(String, String, String, String, bool)> {
-    let o = std::process::Command::new("ip")
-        .args(["-j", "-n", &a.name, "neigh", "show"])
-        .output()
-        .unwrap();
+    let o = crate::util::run(
+        std::process::Command::new("ip").args(["-j", "-n", &a.name, "neigh", "show"]),
+    );
     let list: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
     list.iter()
         .map(|n| {

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream, UdpSocket};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
@@ -166,149 +166,141 @@ fn finds_exactly_the_sockets_this_test_opened_with_its_pid() {
     drop((client, accepted));
 }
 
-/// A child (perl, which every Debian has) that listens on a loopback port and
-/// prints it; with `ignore_term`, SIGTERM is ignored.
-fn listener_child(ignore_term: bool) -> (Child, u16) {
-    let script = format!(
-        "{}use IO::Socket::INET; $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 5, Proto => 'tcp') or die; $| = 1; print $s->sockport, \"\\n\"; sleep 60;",
-        if ignore_term {
-            "$SIG{TERM} = 'IGNORE'; "
-        } else {
-            ""
-        }
+/// Run a shell script in a fresh PID and network namespace (only loopback,
+/// up), so the processes `ipkit kill` sees and may signal are the script's own
+/// and nothing else can take a port the script freed. The script finds ipkit
+/// as `$ipkit`, and `listen [ignore-term]` starts a perl listener on a
+/// loopback port, setting `$pid` and `$port`. Output is stdout and stderr
+/// together; the script echoes `name=value` markers for the test to read.
+fn in_sandbox(script: &str) -> String {
+    let prelude = r#"
+ip link set lo up
+ipkit="$0"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+listen() {
+  rm -f "$tmp/port"
+  if [ "${1:-}" = ignore-term ]; then trap_term='$SIG{TERM} = "IGNORE";'; else trap_term=''; fi
+  perl -e "$trap_term"'use IO::Socket::INET; $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 5, Proto => "tcp") or die; open(F, ">", $ARGV[0]) or die; print F $s->sockport, "\n"; close F; sleep 60;' "$tmp/port.w" &
+  pid=$!
+  while [ ! -s "$tmp/port.w" ]; do sleep 0.01; done
+  port=$(cat "$tmp/port.w"); rm -f "$tmp/port.w"
+  echo "pid=$pid"
+}
+"#;
+    let o = crate::util::run_limited(
+        Command::new("unshare")
+            .args(["--pid", "--fork", "--mount-proc", "--net", "sh", "-c"])
+            .arg(format!("{prelude}\n{script}"))
+            .arg(env!("CARGO_BIN_EXE_ipkit"))
+            .env("NO_COLOR", "1"),
+        b"",
+        std::time::Duration::from_secs(60),
     );
-    let mut child = Command::new("perl")
-        .args(["-e", &script])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("perl");
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    (child, line.trim().parse().expect("a port"))
+    format!("{}{}", stdout(&o), stderr(&o))
+}
+
+/// The value of the last `name=value` marker line.
+fn marker<'a>(text: &'a str, name: &str) -> &'a str {
+    let prefix = format!("{name}=");
+    text.lines()
+        .rev()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("no {name}= in:\n{text}"))
+}
+
+fn sandbox_ok(test: &str) -> bool {
+    crate::lab::can_use_namespaces(test)
 }
 
 #[test]
 fn kill_by_port_ends_the_listener() {
-    let (mut child, port) = listener_child(false);
-    let o = ipkit(&["kill", "--port", &port.to_string(), "--yes"]);
-    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-    assert!(
-        stderr(&o).contains(&format!("will signal {} (perl", child.id())),
-        "{}",
-        stderr(&o)
+    if !sandbox_ok("kill_by_port_ends_the_listener") {
+        return;
+    }
+    let text = in_sandbox(
+        r#"listen
+"$ipkit" kill --port "$port" --yes; echo "kill=$?"
+wait "$pid"; echo "child=$?"
+echo "listening=$("$ipkit" sockets --json --listen --port "$port" | grep -c '"socket"')"
+"$ipkit" kill --port "$port" --yes; echo "again=$?""#,
     );
-    assert!(stdout(&o).contains("ended after SIGTERM"), "{}", stdout(&o));
-    // The child is gone (reaped here), and the port is free.
-    let status = child.wait().unwrap();
-    assert!(!status.success());
-    assert!(sockets(&["--port", &port.to_string(), "--listen"]).is_empty());
+    let pid = marker(&text, "pid");
+    assert_eq!(marker(&text, "kill"), "0", "{text}");
+    assert!(text.contains(&format!("will signal {pid} (perl")), "{text}");
+    assert!(text.contains("ended after SIGTERM"), "{text}");
+    assert_eq!(marker(&text, "child"), "143", "ended by SIGTERM: {text}");
+    assert_eq!(marker(&text, "listening"), "0", "the port is free: {text}");
     // Nothing holds it now: exit 1 and a line saying so.
-    let o = ipkit(&["kill", "--port", &port.to_string(), "--yes"]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains("no socket uses local port"),
-        "{}",
-        stderr(&o)
-    );
+    assert_eq!(marker(&text, "again"), "1", "{text}");
+    assert!(text.contains("no socket uses local port"), "{text}");
 }
 
 #[test]
 fn kill_force_follows_an_ignored_sigterm_with_sigkill() {
-    let (mut child, port) = listener_child(true);
-    let o = ipkit(&[
-        "kill",
-        "--port",
-        &port.to_string(),
-        "--yes",
-        "--grace",
-        "0.3",
-    ]);
-    assert_eq!(o.status.code(), Some(1), "still running without --force");
-    assert!(stdout(&o).contains("still running"), "{}", stdout(&o));
-    assert!(child.try_wait().unwrap().is_none(), "SIGTERM was ignored");
-    let o = ipkit(&[
-        "kill",
-        "--pid",
-        &child.id().to_string(),
-        "--yes",
-        "--grace",
-        "0.3",
-        "--force",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stdout(&o).contains("killed with SIGKILL"), "{}", stdout(&o));
-    use std::os::unix::process::ExitStatusExt;
-    assert_eq!(child.wait().unwrap().signal(), Some(9));
+    if !sandbox_ok("kill_force_follows_an_ignored_sigterm_with_sigkill") {
+        return;
+    }
+    let text = in_sandbox(
+        r#"listen ignore-term
+"$ipkit" kill --port "$port" --yes --grace 0.3; echo "soft=$?"
+kill -0 "$pid" && echo "alive=yes"
+"$ipkit" kill --pid "$pid" --yes --grace 0.3 --force; echo "force=$?"
+wait "$pid"; echo "child=$?""#,
+    );
+    assert_eq!(
+        marker(&text, "soft"),
+        "1",
+        "still running without --force: {text}"
+    );
+    assert!(text.contains("still running"), "{text}");
+    assert_eq!(marker(&text, "alive"), "yes", "SIGTERM was ignored: {text}");
+    assert_eq!(marker(&text, "force"), "0", "{text}");
+    assert!(text.contains("killed with SIGKILL"), "{text}");
+    assert_eq!(marker(&text, "child"), "137", "ended by SIGKILL: {text}");
 }
 
 #[test]
 fn kill_refuses_init_itself_and_kernel_threads() {
-    // Without a terminal and without --yes: refuse to guess.
-    let (mut child, port) = listener_child(false);
-    let o = ipkit(&["kill", "--port", &port.to_string()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--yes"), "{}", stderr(&o));
-    assert!(child.try_wait().unwrap().is_none(), "nothing was signalled");
-    child.kill().unwrap();
-    child.wait().unwrap();
-    if !crate::lab::can_use_namespaces("kill_refuses_init_itself_and_kernel_threads") {
+    if !sandbox_ok("kill_refuses_init_itself_and_kernel_threads") {
         return;
     }
-    // As another user (nobody): root's listener is invisible, and root's
-    // process may not be signalled; both are said, and nothing is sent.
-    let (mut child, port) = listener_child(false);
-    let as_nobody = |args: &[&str]| crate::lab::ipkit_as_nobody(None, args);
-    let o = as_nobody(&["kill", "--port", &port.to_string(), "--yes"]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("no process this user may see"),
-        "{}",
-        stderr(&o)
+    let text = in_sandbox(
+        r#"listen
+# Without a terminal and without --yes: refuse to guess.
+"$ipkit" kill --port "$port" < /dev/null; echo "guess=$?"
+kill -0 "$pid" && echo "alive=yes"
+# As another user (nobody): root's listener is invisible, and root's process
+# may not be signalled; both are said, and nothing is sent.
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$ipkit" "$@"; }
+nobody kill --port "$port" --yes; echo "nobody_port=$?"
+nobody kill --pid "$pid" --yes; echo "nobody_pid=$?"
+kill -0 "$pid" && echo "alive_after_nobody=yes"
+# PID 1 of this namespace is the shell running this script.
+"$ipkit" kill --pid 1 --yes; echo "init=$?"
+# ipkit itself.
+sh -c 'exec "$0" kill --pid $$ --yes' "$ipkit"; echo "itself=$?"
+kill "$pid""#,
     );
-    let o = as_nobody(&["kill", "--pid", &child.id().to_string(), "--yes"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("may not signal"), "{}", stderr(&o));
-    assert!(child.try_wait().unwrap().is_none(), "still running");
-    child.kill().unwrap();
-    child.wait().unwrap();
-    // PID 1 of a fresh PID namespace (a shell that outlives the refusal).
-    let o = Command::new("unshare")
-        .args([
-            "--pid",
-            "--fork",
-            "--mount-proc",
-            "sh",
-            "-c",
-            "\"$0\" kill --pid 1 --yes; echo \"exit=$?\"",
-            env!("CARGO_BIN_EXE_ipkit"),
-        ])
-        .output()
-        .expect("unshare");
-    assert!(
-        stdout(&o).contains("exit=2"),
-        "{}{}",
-        stdout(&o),
-        stderr(&o)
+    assert_eq!(marker(&text, "guess"), "2", "{text}");
+    assert!(text.contains("--yes"), "{text}");
+    assert_eq!(
+        marker(&text, "alive"),
+        "yes",
+        "nothing was signalled: {text}"
     );
-    assert!(stderr(&o).contains("PID 1"), "{}", stderr(&o));
-    // ipkit itself.
-    let o = Command::new("unshare")
-        .args([
-            "--pid",
-            "--fork",
-            "--mount-proc",
-            "sh",
-            "-c",
-            "sh -c 'exec \"$0\" kill --pid $$ --yes' \"$0\"",
-            env!("CARGO_BIN_EXE_ipkit"),
-        ])
-        .output()
-        .expect("unshare");
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("ipkit itself"), "{}", stderr(&o));
-    // A kernel thread (kthreadd, when this PID namespace shows it).
+    assert_eq!(marker(&text, "nobody_port"), "1", "{text}");
+    assert!(text.contains("no process this user may see"), "{text}");
+    assert_eq!(marker(&text, "nobody_pid"), "2", "{text}");
+    assert!(text.contains("may not signal"), "{text}");
+    assert_eq!(marker(&text, "alive_after_nobody"), "yes", "{text}");
+    assert_eq!(marker(&text, "init"), "2", "{text}");
+    assert!(text.contains("PID 1"), "{text}");
+    assert_eq!(marker(&text, "itself"), "2", "{text}");
+    assert!(text.contains("ipkit itself"), "{text}");
+    // A kernel thread (kthreadd) is only visible from the host's PID
+    // namespace; ask as nobody, who could not signal it even if the refusal
+    // broke.
     let kthread = std::fs::read_dir("/proc")
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
@@ -318,11 +310,15 @@ fn kill_refuses_init_itself_and_kernel_threads() {
         });
     match kthread {
         Some(pid) => {
-            let o = ipkit(&["kill", "--pid", &pid.to_string(), "--yes"]);
+            let o =
+                crate::lab::ipkit_as_nobody(None, &["kill", "--pid", &pid.to_string(), "--yes"]);
             assert_eq!(o.status.code(), Some(2));
             assert!(stderr(&o).contains("kernel thread"), "{}", stderr(&o));
         }
-        None => eprintln!("no kernel thread visible here: that refusal is not exercised"),
+        None => crate::util::report_skip(
+            "kill_refuses_init_itself_and_kernel_threads (kernel thread part)",
+            "no kernel thread visible in this PID namespace",
+        ),
     }
 }
 
@@ -431,46 +427,25 @@ fn unix_and_raw_sockets_with_their_owners() {
 /// and only "y" goes ahead.
 #[test]
 fn kill_asks_on_a_terminal() {
-    let (mut child, port) = listener_child(false);
-    let ask = |answer: &str| {
-        let mut c = Command::new("script")
-            .args([
-                "-q",
-                "-e",
-                "-c",
-                &format!("{} kill --port {port}", env!("CARGO_BIN_EXE_ipkit")),
-                "/dev/null",
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("script");
-        use std::io::Write;
-        c.stdin
-            .take()
-            .unwrap()
-            .write_all(answer.as_bytes())
-            .unwrap();
-        c.wait_with_output().unwrap()
-    };
-    let o = ask("n\n");
-    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
-    assert!(
-        stdout(&o).contains("Send SIGTERM to 1 process? [y/N]"),
-        "{}",
-        stdout(&o)
+    if !sandbox_ok("kill_asks_on_a_terminal") {
+        return;
+    }
+    let text = in_sandbox(
+        r#"listen
+printf 'n\n' | script -q -e -c "$ipkit kill --port $port" /dev/null; echo "no=$?"
+kill -0 "$pid" && echo "alive=yes"
+printf 'y\n' | script -q -e -c "$ipkit kill --port $port" /dev/null; echo "yes=$?"
+wait "$pid"; echo "child=$?""#,
     );
-    assert!(
-        stdout(&o).contains("nothing was signalled"),
-        "{}",
-        stdout(&o)
+    assert_eq!(marker(&text, "no"), "1", "{text}");
+    assert!(text.contains("Send SIGTERM to 1 process? [y/N]"), "{text}");
+    assert!(text.contains("nothing was signalled"), "{text}");
+    assert_eq!(
+        marker(&text, "alive"),
+        "yes",
+        "still running after 'n': {text}"
     );
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "still running after 'n'"
-    );
-    let o = ask("y\n");
-    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
-    assert!(stdout(&o).contains("ended after SIGTERM"), "{}", stdout(&o));
-    assert!(!child.wait().unwrap().success());
+    assert_eq!(marker(&text, "yes"), "0", "{text}");
+    assert!(text.contains("ended after SIGTERM"), "{text}");
+    assert_eq!(marker(&text, "child"), "143", "{text}");
 }

@@ -1,26 +1,101 @@
-//! Helpers to run the built binary.
+//! Helpers to run the built binary and other programs, each with a time
+//! limit: a child that hangs is killed and the test fails, naming it, instead
+//! of stalling the run.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::io::{Read, Write};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
-/// Run `ipkit ARGS` with `stdin` fed in; colour off by environment.
-pub fn ipkit_with_input(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ipkit"))
-        .args(args)
-        .env("NO_COLOR", "1")
+/// How long any one child may run unless a test says otherwise.
+pub const CHILD_LIMIT: Duration = Duration::from_secs(120);
+
+/// Run `cmd` to completion with `stdin` fed in, stdout and stderr captured;
+/// kill it and panic if it is still running after `limit`.
+pub fn run_limited(cmd: &mut Command, stdin: &[u8], limit: Duration) -> Output {
+    let mut what = format!("{cmd:?}");
+    if what.len() > 300 {
+        let cut = (0..=300)
+            .rev()
+            .find(|i| what.is_char_boundary(*i))
+            .unwrap_or(0);
+        what.truncate(cut);
+        what.push('…');
+    }
+    let child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn ipkit");
-    let mut pipe = child.stdin.take().expect("stdin");
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(&data);
+        .unwrap_or_else(|e| panic!("spawn {what}: {e}"));
+    finish_limited(child, stdin, limit, &what)
+}
+
+/// Run `cmd` with empty stdin and the default limit.
+pub fn run(cmd: &mut Command) -> Output {
+    run_limited(cmd, b"", CHILD_LIMIT)
+}
+
+/// Wait for a child that was spawned with piped stdin/stdout/stderr (any of
+/// them may be absent), feeding `stdin`; kill it and panic after `limit`.
+pub fn finish_limited(mut child: Child, stdin: &[u8], limit: Duration, what: &str) -> Output {
+    let writer = child.stdin.take().map(|mut pipe| {
+        let data = stdin.to_vec();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&data);
+        })
     });
-    let out = child.wait_with_output().expect("wait ipkit");
-    writer.join().expect("stdin writer");
-    out
+    let reader = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let out = reader(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = reader(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: still running after {limit:?}; killed");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
+    Output {
+        status,
+        stdout: out.join().expect("stdout reader"),
+        stderr: err.join().expect("stderr reader"),
+    }
+}
+
+/// Run `ipkit ARGS` with `stdin` fed in; colour off by environment.
+pub fn ipkit_with_input(args: &[&str], stdin: &[u8]) -> Output {
+    run_limited(
+        Command::new(env!("CARGO_BIN_EXE_ipkit"))
+            .args(args)
+            .env("NO_COLOR", "1"),
+        stdin,
+        CHILD_LIMIT,
+    )
 }
 
 /// Run `ipkit ARGS` with empty stdin.
@@ -36,4 +111,11 @@ pub fn stdout(o: &Output) -> String {
 /// stderr as text.
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Say that a test was skipped, past libtest's output capture, so the line
+/// shows in the run's output (`skipped: TEST: WHY`). CI never skips: see
+/// `lab::can_use_namespaces`.
+pub fn report_skip(test: &str, why: &str) {
+    let _ = writeln!(std::io::stderr(), "skipped: {test}: {why}");
 }

@@ -85,7 +85,7 @@ fn parse_mask(m: &str) -> anyhow::Result<u8> {
 fn analyse(input: &str, mask: Option<u8>, legacy: bool) -> anyhow::Result<AddrReport> {
     let text = input.trim();
     if text.contains('/') {
-        let net: IpNet = text.parse().map_err(|e| usage(format!("'{input}': {e}")))?;
+        let net: IpNet = text.parse().map_err(|e| usage(about(input, &e)))?;
         if mask.is_some() {
             return Err(usage(format!(
                 "'{input}' already has a prefix; drop --mask or the /length"
@@ -126,8 +126,18 @@ fn analyse(input: &str, mask: Option<u8>, legacy: bool) -> anyhow::Result<AddrRe
                 form.reasons.join("; "),
                 form.addr
             ))),
-            None => Err(usage(format!("'{input}': {e}"))),
+            None => Err(usage(about(input, &e))),
         },
+    }
+}
+
+/// An error about `input`, naming it unless the error already does.
+fn about(input: &str, e: &dyn std::fmt::Display) -> String {
+    let text = e.to_string();
+    if text.contains(&format!("'{}'", input.trim())) {
+        text
+    } else {
+        format!("'{input}': {text}")
     }
 }
 
