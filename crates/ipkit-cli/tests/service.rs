@@ -57,7 +57,34 @@ fn builtin_copy_answers_when_the_file_is_missing() {
         "/nonexistent/services",
         "--all",
     ]);
-    assert!(stdout(&o).lines().count() > 50);
+    // Every entry of the built-in copy is well formed, listed once, and
+    // where the system database names the same service and protocol, glibc
+    // gives it the same port (getent, side by side).
+    let text = stdout(&o);
+    let entries: Vec<Vec<&str>> = text.lines().map(words).collect();
+    assert!(entries.len() > 50, "{} entries", entries.len());
+    let mut keys: Vec<String> = Vec::new();
+    for e in &entries {
+        assert!(e.len() >= 2, "{e:?}");
+        let (port, proto) = e[1].split_once('/').expect("PORT/PROTO");
+        assert!(port.parse::<u16>().is_ok(), "{e:?}");
+        assert!(["tcp", "udp", "sctp", "ddp"].contains(&proto), "{e:?}");
+        keys.push(format!("{}/{proto}", e[0]));
+    }
+    let mut unique = keys.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), keys.len(), "each entry once");
+    let mut agreed = 0;
+    for (key, e) in keys.iter().zip(&entries) {
+        let g = crate::util::run(std::process::Command::new("getent").args(["services", key]));
+        if g.status.success() {
+            let g = stdout(&g);
+            assert_eq!(words(&g)[1], e[1], "{key}: built-in copy vs getent");
+            agreed += 1;
+        }
+    }
+    assert!(agreed > 40, "only {agreed} entries checked against getent");
 }
 
 #[test]
@@ -88,5 +115,113 @@ fn malformed_queries_are_usage_errors() {
         let o = ipkit(&["service", bad]);
         assert_eq!(o.status.code(), Some(2), "{bad}");
         assert_eq!(stderr(&o).lines().count(), 1, "{bad}: {}", stderr(&o));
+    }
+}
+
+/// Split an entry line into its words (the column widths differ).
+fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+/// The entries of a services/protocols style file: the words of each line,
+/// comments dropped, lines of fewer than two words skipped.
+fn entries(path: &str) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    text.lines()
+        .map(|l| {
+            l.split('#')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .filter(|w| w.len() >= 2)
+        .collect()
+}
+
+/// Every `name/proto` and `port/proto` of the system's /etc/services, as
+/// glibc's getservbyname/getservbyport answer them (getent, side by side).
+#[test]
+fn every_service_agrees_with_getent() {
+    let mut keys: Vec<String> = Vec::new();
+    for e in entries("/etc/services") {
+        let Some((port, proto)) = e[1].split_once('/') else {
+            continue;
+        };
+        keys.push(format!("{}/{proto}", e[0]));
+        keys.push(format!("{port}/{proto}"));
+        for alias in &e[2..] {
+            keys.push(format!("{alias}/{proto}"));
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    assert!(keys.len() > 100, "{} keys", keys.len());
+    for chunk in keys.chunks(200) {
+        let mut getent = vec!["services"];
+        getent.extend(chunk.iter().map(String::as_str));
+        let theirs = crate::util::run(std::process::Command::new("getent").args(&getent));
+        let mut ours = vec!["service", "--json", "--services-file", "/etc/services"];
+        ours.extend(chunk.iter().map(String::as_str));
+        let o = ipkit(&ours);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        let results = doc["results"].as_array().expect("results");
+        let theirs = stdout(&theirs);
+        let theirs: Vec<Vec<&str>> = theirs.lines().map(words).collect();
+        assert_eq!(results.len(), chunk.len(), "one result per key");
+        assert_eq!(theirs.len(), chunk.len(), "getent: one line per key");
+        // getservbyname answers the first entry in file order; ipkit lists
+        // every entry that matches (dicom is an alias of acr-nema 104/tcp and
+        // the name of 11112/tcp), the first being the C library's.
+        for ((key, t), r) in chunk.iter().zip(&theirs).zip(results) {
+            let m = &r["matches"][0];
+            let port_proto = format!("{}/{}", m["port"], m["protocol"].as_str().unwrap_or(""));
+            let mut ours = vec![m["name"].as_str().unwrap_or(""), port_proto.as_str()];
+            ours.extend(
+                m["aliases"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|a| a.as_str()),
+            );
+            assert_eq!(&ours, t, "{key}: ipkit vs getent");
+        }
+    }
+}
+
+/// Every protocol name, alias and number of /etc/protocols, as
+/// getprotobyname/getprotobynumber answer them (getent protocols).
+#[test]
+fn every_protocol_agrees_with_getent() {
+    let mut keys: Vec<String> = Vec::new();
+    for e in entries("/etc/protocols") {
+        // Numbers above 255 (mptcp 262) are a known gap: see issue 11.
+        if e[1].parse::<u16>().is_ok_and(|n| n > 255) {
+            continue;
+        }
+        keys.extend(e);
+    }
+    keys.dedup();
+    assert!(keys.len() > 50, "{} keys", keys.len());
+    for key in &keys {
+        let theirs =
+            crate::util::run(std::process::Command::new("getent").args(["protocols", key]));
+        let o = ipkit(&[
+            "service",
+            "--protocols-file",
+            "/etc/protocols",
+            "--protocol",
+            key,
+        ]);
+        assert!(o.status.success(), "{key}: {}", stderr(&o));
+        let first = stdout(&o);
+        let first = first.lines().next().unwrap_or("");
+        assert_eq!(
+            words(first),
+            words(stdout(&theirs).trim_end()),
+            "{key}: ipkit vs getent"
+        );
     }
 }
