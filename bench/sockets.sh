@@ -33,7 +33,12 @@ for connections in 1000 10000 30000; do
   want=$($in_ns ss -tanH | wc -l)
   echo "sockets listed: ipkit $got, ss $want"
   owned=$($in_ns "$bin" sockets --tcp --json | grep '"type":"socket"' | grep -vc '"owners":\[\]' || true)
-  echo "with an owner: ipkit $owned, ss $($in_ns ss -tanpH | grep -c 'users:' || true)"
+  ss_owned=$($in_ns ss -tanpH | grep -c 'users:' || true)
+  echo "with an owner: ipkit $owned, ss $ss_owned"
+  if [ "$got" != "$want" ] || [ "$owned" != "$ss_owned" ]; then
+    echo "FAIL: ipkit and ss disagree on the sockets or their owners" >&2
+    exit 1
+  fi
   $in_ns /usr/bin/time -f "ipkit sockets --tcp: max RSS %M KB" "$bin" sockets --tcp > /dev/null
   cmds=("$bin sockets --tcp" "ss -tanp" "$bin sockets --tcp --no-owners" "ss -tan")
   if [ $connections -eq 30000 ]; then
