@@ -140,3 +140,26 @@ fn reads_files_and_streams() {
     assert!(stderr(&o).contains("cannot open /nonexistent/p.txt"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `cidr hosts` interrupted: whole lines, a note of how far it got, 130/143.
+#[test]
+fn interrupted_hosts_listing_ends_on_a_whole_line() {
+    for (sig, code) in [("INT", 130), ("TERM", 143)] {
+        let o = crate::util::interrupt_after_first_line(
+            &["cidr", "hosts", "10.0.0.0/8", "--limit", "100000000"],
+            sig,
+            drop,
+        );
+        assert_eq!(o.status.code(), Some(code), "{sig}: {}", stderr(&o));
+        let text = stdout(&o);
+        assert!(text.ends_with('\n'), "{sig}");
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.len() < 16_777_216, "{sig}: stopped early");
+        // The addresses in order from 10.0.0.0, none cut short.
+        for (i, l) in lines.iter().enumerate().step_by(997) {
+            let want = std::net::Ipv4Addr::from(0x0a00_0000u32 + i as u32).to_string();
+            assert_eq!(*l, want, "{sig}: line {i}");
+        }
+        assert!(stderr(&o).contains("interrupted"), "{sig}: {}", stderr(&o));
+    }
+}

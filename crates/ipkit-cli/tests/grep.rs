@@ -101,3 +101,31 @@ fn long_inputs_stream_across_blocks() {
     let last = stdout(&o).lines().last().unwrap().to_string();
     assert_eq!(last, "40000:10.0.156.63");
 }
+
+/// Ctrl-C or SIGTERM: what was found is flushed, ending with a whole line,
+/// the note says the input was not read to its end, and the exit code is
+/// 128 + the signal.
+#[test]
+fn interrupted_search_flushes_whole_lines_and_exits_128_plus_signal() {
+    for (sig, code) in [("INT", 130), ("TERM", 143)] {
+        let o = crate::util::interrupt_after_first_line(&["grep", "-o"], sig, |mut stdin| {
+            use std::io::Write;
+            let block = "client 192.0.2.1 - GET / 200\n".repeat(40_000);
+            let start = std::time::Instant::now();
+            // Keep ipkit busy (its reads never wait long) until it stops.
+            while start.elapsed() < std::time::Duration::from_secs(20) {
+                if stdin.write_all(block.as_bytes()).is_err() {
+                    break;
+                }
+            }
+        });
+        assert_eq!(o.status.code(), Some(code), "{sig}: {}", stderr(&o));
+        let text = stdout(&o);
+        assert!(text.ends_with('\n'), "{sig}: a whole last line");
+        assert!(
+            text.lines().all(|l| l == "192.0.2.1"),
+            "{sig}: every line whole"
+        );
+        assert!(stderr(&o).contains("interrupted"), "{sig}: {}", stderr(&o));
+    }
+}

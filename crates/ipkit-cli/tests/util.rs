@@ -119,3 +119,51 @@ pub fn stderr(o: &Output) -> String {
 pub fn report_skip(test: &str, why: &str) {
     let _ = writeln!(std::io::stderr(), "skipped: {test}: {why}");
 }
+
+/// Send `signal` (a name: INT, TERM) to a child this test started.
+pub fn signal(child: &Child, signal: &str) {
+    let o = run(Command::new("kill").args([format!("-{signal}"), child.id().to_string()]));
+    assert!(o.status.success(), "kill -{signal}: {}", stderr(&o));
+}
+
+/// Start `ipkit ARGS` with piped stdin/stdout/stderr, wait until it has
+/// written its first line, send `sig`, and collect the rest (whatever the
+/// `feed` thread writes to its stdin meanwhile). Returns (status, stdout,
+/// stderr) with a time limit on the whole.
+pub fn interrupt_after_first_line(
+    args: &[&str],
+    sig: &str,
+    feed: impl FnOnce(std::process::ChildStdin) + Send + 'static,
+) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ipkit"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ipkit");
+    let stdin = child.stdin.take().expect("stdin");
+    std::thread::spawn(move || feed(stdin));
+    let mut out = child.stdout.take().expect("stdout");
+    let mut first = Vec::new();
+    let mut byte = [0u8; 1];
+    let start = Instant::now();
+    while !first.ends_with(b"\n") {
+        assert!(
+            start.elapsed() < CHILD_LIMIT,
+            "no first line from ipkit {args:?}"
+        );
+        match out.read(&mut byte) {
+            Ok(0) => panic!("ipkit {args:?} ended before its first line"),
+            Ok(_) => first.push(byte[0]),
+            Err(e) => panic!("reading ipkit's stdout: {e}"),
+        }
+    }
+    signal(&child, sig);
+    child.stdout = Some(out);
+    let mut o = finish_limited(child, b"", Duration::from_secs(30), "interrupted ipkit");
+    first.append(&mut o.stdout);
+    o.stdout = first;
+    o
+}

@@ -8,6 +8,8 @@
 //! NDJSON records.
 
 use std::io::{BufWriter, Write};
+
+use crate::interrupt::Interrupt;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -357,6 +359,8 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                     "these prefixes hold {total} addresses, more than --limit {limit}; raise --limit to list them"
                 )));
             }
+            let interrupt = Interrupt::install();
+            let mut listed = 0u128;
             let mut w = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             let skip_edges = |ip: IpAddr| {
                 usable
@@ -367,8 +371,12 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                         _ => false,
                     })
             };
-            for (s, e) in set.v4.clone() {
+            'list: for (s, e) in set.v4.clone() {
                 for a in s..=e {
+                    listed += 1;
+                    if listed % 4096 == 0 && interrupt.fired() {
+                        break 'list;
+                    }
                     let ip = IpAddr::V4(a.into());
                     if !skip_edges(ip) {
                         if out.json {
@@ -380,8 +388,15 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                 }
             }
             for (s, e) in set.v6.clone() {
+                if interrupt.fired() {
+                    break;
+                }
                 let mut a = s;
                 loop {
+                    listed += 1;
+                    if listed % 4096 == 0 && interrupt.fired() {
+                        break;
+                    }
                     let ip = IpAddr::V6(a.into());
                     if out.json {
                         write_record(&mut w, "host", &ip)?
@@ -395,6 +410,14 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                 }
             }
             w.flush()?;
+            if let Some(code) = interrupt.exit_code() {
+                drop(w);
+                eprintln!(
+                    "ipkit: interrupted: the listing stopped after {} of the {total} addresses",
+                    listed.saturating_sub(1)
+                );
+                return Ok(code);
+            }
         }
         Op::Match {
             inputs,

@@ -5,6 +5,8 @@
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
+
+use crate::interrupt::Interrupt;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -92,6 +94,8 @@ struct Summary {
     unique: Option<usize>,
     /// Files that could not be read.
     errors: u64,
+    /// Ctrl-C or SIGTERM stopped the search before the input ended.
+    interrupted: bool,
 }
 
 /// What a scan of one chunk of whole lines produced.
@@ -209,6 +213,7 @@ struct Searcher<'o, W: Write> {
     lines: u64,
     show_name: bool,
     threads: usize,
+    interrupt: &'o Interrupt,
 }
 
 impl<W: Write> Searcher<'_, W> {
@@ -317,6 +322,10 @@ impl<W: Write> Searcher<'_, W> {
                 (searched, read)
             });
             line_no = searched?;
+            // Between blocks, so what was written ends with a whole line.
+            if self.interrupt.fired() {
+                return Err(io::Error::from(io::ErrorKind::Interrupted));
+            }
             match read {
                 None => return Ok(()),
                 Some(read) => {
@@ -357,6 +366,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     } else {
         args.files.clone()
     };
+    let interrupt = Interrupt::install();
     let stdout = io::stdout();
     let mut s = Searcher {
         args: &args,
@@ -367,9 +377,10 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         lines: 0,
         show_name: args.with_filename || files.len() > 1,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+        interrupt: &interrupt,
     };
     let mut errors = 0u64;
-    for f in &files {
+    for (i, f) in files.iter().enumerate() {
         let name = f.display().to_string();
         let result = if name == "-" {
             s.stream("-", io::stdin())
@@ -388,6 +399,17 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             if e.kind() == io::ErrorKind::BrokenPipe {
                 return Ok(crate::exit::OK);
             }
+            if interrupt.fired() {
+                s.w.flush()?;
+                let rest = files.len() - i - 1;
+                let more = if rest > 0 {
+                    format!(" and {rest} more file(s) were not read")
+                } else {
+                    String::new()
+                };
+                eprintln!("ipkit: interrupted: {name} was not read to its end{more}");
+                break;
+            }
             s.w.flush()?;
             eprintln!("error: reading {name}: {e}");
             errors += 1;
@@ -400,12 +422,16 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             lines: s.lines,
             unique: args.unique.then_some(s.seen.len()),
             errors,
+            interrupted: interrupt.fired(),
         };
         write_record(&mut s.w, "summary", &summary)?;
     } else if args.count {
         writeln!(s.w, "{}", if only { s.matches } else { s.lines })?;
     }
     s.w.flush()?;
+    if let Some(code) = interrupt.exit_code() {
+        return Ok(code);
+    }
     Ok(if errors > 0 {
         crate::exit::ERROR
     } else if s.matches > 0 {
