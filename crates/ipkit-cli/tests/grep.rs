@@ -129,3 +129,152 @@ fn interrupted_search_flushes_whole_lines_and_exits_128_plus_signal() {
         assert!(stderr(&o).contains("interrupted"), "{sig}: {}", stderr(&o));
     }
 }
+
+/// A directory of its own for one test's files.
+fn scratch(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ipkit-grep-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// GNU grep on the same files, with a pattern that matches the same lines.
+fn gnu_grep(args: &[&str]) -> std::process::Output {
+    crate::util::run(std::process::Command::new("grep").args(args))
+}
+
+/// The log styles people paste: key:value (net-tools ifconfig, `src:`,
+/// `IP:`), Go's `dial tcp` errors, an ellipsis, a sentence ending after a
+/// zone, suffixes followed by letters, and `::` in prose. Each expected
+/// address is what the line's reader means (rules in ipkit_core::scan).
+#[test]
+fn log_styles_give_the_address_a_reader_sees() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "inet addr:192.168.1.5  Bcast:192.168.1.255  Mask:255.255.255.0",
+            &["192.168.1.5", "192.168.1.255", "255.255.255.0"],
+        ),
+        ("src:10.0.0.1 dst:10.0.0.2", &["10.0.0.1", "10.0.0.2"]),
+        ("IP:1.2.3.4", &["1.2.3.4"]),
+        (
+            "dial tcp 10.0.0.1:5432: connect: refused",
+            &["10.0.0.1:5432"],
+        ),
+        ("see 10.0.0.1...", &["10.0.0.1"]),
+        ("via fe80::1%eth0.", &["fe80::1%eth0"]),
+        ("via fe80::1%eth0.100 up", &["fe80::1%eth0.100"]),
+        ("1.2.3.4/24x and 1.2.3.4:80abc", &["1.2.3.4", "1.2.3.4"]),
+        ("foo :: Int -> Int", &[]),
+        ("listen [::]:53", &["[::]:53"]),
+    ];
+    for (line, want) in cases {
+        let o = ipkit_with_input(&["grep", "-o"], format!("{line}\n").as_bytes());
+        let got: Vec<String> = stdout(&o).lines().map(str::to_string).collect();
+        assert_eq!(got, *want, "{line}");
+    }
+    // Each one is an address to Python's ipaddress, the reference parser.
+    let o = ipkit_with_input(
+        &["grep", "--address-only"],
+        cases
+            .iter()
+            .map(|c| format!("{}\n", c.0))
+            .collect::<String>()
+            .as_bytes(),
+    );
+    let addrs = stdout(&o);
+    let check = crate::util::run_limited(
+        std::process::Command::new("python3").args([
+            "-c",
+            "import ipaddress, sys\nfor l in sys.stdin.read().split():\n    ipaddress.ip_address(l)\nprint('ok')",
+        ]),
+        addrs.as_bytes(),
+        crate::util::CHILD_LIMIT,
+    );
+    assert_eq!(stdout(&check).trim(), "ok", "{addrs}: {}", stderr(&check));
+}
+
+/// `-o` prints what was written; `--address-only` the bare address, as
+/// grepip does.
+#[test]
+fn address_only_prints_the_bare_address() {
+    let text = b"x [2001:db8::1]:80 10.0.0.0/8 fe80::1%eth0 192.0.2.1:443\n";
+    let o = ipkit_with_input(&["grep", "-o"], text);
+    assert_eq!(
+        stdout(&o),
+        "[2001:db8::1]:80\n10.0.0.0/8\nfe80::1%eth0\n192.0.2.1:443\n"
+    );
+    let o = ipkit_with_input(&["grep", "--address-only"], text);
+    assert_eq!(stdout(&o), "2001:db8::1\n10.0.0.0\nfe80::1\n192.0.2.1\n");
+}
+
+/// `-c` over several files: one count per file as GNU grep prints them
+/// (side by side; every line here holds exactly one address, so the line
+/// counts agree), and `-h` for one total.
+#[test]
+fn counts_per_file_as_grep_and_one_total_with_h() {
+    let dir = scratch("count");
+    let (a, b, c) = (dir.join("a.log"), dir.join("b.log"), dir.join("c.log"));
+    std::fs::write(&a, "x 10.0.0.1\ny 10.0.0.2\nnothing\n").unwrap();
+    std::fs::write(&b, "nothing here\n").unwrap();
+    std::fs::write(&c, "z 2001:db8::7\n").unwrap();
+    let files: Vec<&str> = [&a, &b, &c].iter().map(|p| p.to_str().unwrap()).collect();
+    let mut ours = vec!["grep", "-c"];
+    ours.extend(&files);
+    let mut theirs = vec!["-c", "-E", r"[0-9]+\.[0-9]+|:db8:"];
+    theirs.extend(&files);
+    assert_eq!(stdout(&ipkit(&ours)), stdout(&gnu_grep(&theirs)));
+    // One file: the bare count, as grep.
+    assert_eq!(
+        stdout(&ipkit(&["grep", "-c", files[0]])),
+        stdout(&gnu_grep(&["-c", "-E", r"[0-9]+\.[0-9]+", files[0]]))
+    );
+    let mut total = vec!["grep", "-c", "-h"];
+    total.extend(&files);
+    assert_eq!(stdout(&ipkit(&total)), "3\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A file with a NUL byte is binary, as GNU grep decides it (side by side):
+/// its matches are not printed but said on stderr; `-a` prints them; `-c`
+/// counts them; text before the 96 KiB buffer holding the NUL is printed.
+#[test]
+fn binary_files_as_grep_treats_them() {
+    let dir = scratch("binary");
+    let small = dir.join("small.bin");
+    std::fs::write(&small, b"a 1.2.3.4\n\0bin 5.6.7.8\n").unwrap();
+    let large = dir.join("large.bin");
+    let mut data = "a 1.2.3.4\n".repeat(100_000).into_bytes();
+    data.extend_from_slice(b"\0 9.9.9.9\n");
+    std::fs::write(&large, data).unwrap();
+    let pattern = r"[0-9]+\.[0-9]+";
+    for path in [&small, &large] {
+        let f = path.to_str().unwrap();
+        let ours = ipkit(&["grep", f]);
+        let theirs = gnu_grep(&["-E", pattern, f]);
+        assert_eq!(ours.status.code(), theirs.status.code(), "{f}");
+        assert_eq!(
+            stdout(&ours).lines().count(),
+            stdout(&theirs).lines().count(),
+            "{f}: lines printed before the binary part"
+        );
+        assert_eq!(
+            stderr(&ours).replace("ipkit:", "grep:"),
+            stderr(&theirs),
+            "{f}: the note"
+        );
+        assert_eq!(
+            stdout(&ipkit(&["grep", "-c", f])),
+            stdout(&gnu_grep(&["-c", "-E", pattern, f])),
+            "{f}: -c counts binary lines"
+        );
+    }
+    let f = small.to_str().unwrap();
+    let o = ipkit(&["grep", "-a", "-o", f]);
+    assert_eq!(stdout(&o), "1.2.3.4\n5.6.7.8\n");
+    assert_eq!(
+        stdout(&o),
+        stdout(&gnu_grep(&["-a", "-o", "-E", r"[0-9]+(\.[0-9]+){3}", f]))
+    );
+    assert!(stderr(&o).is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}

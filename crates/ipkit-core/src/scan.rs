@@ -10,9 +10,23 @@
 //! `1.2.3.4.5`, `2024.01.02.3` and MAC addresses yield nothing; the byte
 //! before a token must not be a letter, digit, `_`, `.` or `:`, and the byte
 //! after must not be a letter, digit or `_` (so `v1.2.3.4`, `a1.2.3.4`,
-//! `1.2.3.4x` yield nothing, while `ip=1.2.3.4,` and `(1.2.3.4)` do). One
-//! trailing `.` or `:` is taken as punctuation (`from 1.2.3.4.`). A hyphen is
-//! a boundary: `1.2.3.4-beta` yields 1.2.3.4.
+//! `1.2.3.4x` yield nothing, while `ip=1.2.3.4,` and `(1.2.3.4)` do). A
+//! hyphen is a boundary: `1.2.3.4-beta` yields 1.2.3.4.
+//!
+//! How a log reader reads the edges, rule by rule:
+//! - `key:value`: a word and one colon before the address are a key, as in
+//!   net-tools' `inet addr:192.168.1.5  Bcast:…  Mask:…`, `src:10.0.0.1`,
+//!   `IP:1.2.3.4`, `ip6:2001:db8::1` — the address after the colon is found.
+//!   (Two colons, `abc::1`, are IPv6 compression, never a key.)
+//! - Punctuation after an address ends it: trailing dots (`from 1.2.3.4.`,
+//!   `see 10.0.0.1...`), and one colon after an address or its port, as in
+//!   Go's `dial tcp 10.0.0.1:5432: connect: refused`.
+//! - A zone (`fe80::1%eth0`) is letters, digits, `_`, `-` and inner dots
+//!   (`eth0.100`); a dot that ends it is the sentence's.
+//! - A `/prefix` or `:port` is attached only when a boundary follows it:
+//!   `1.2.3.4/24x` and `1.2.3.4:80abc` yield the bare address.
+//! - `::` alone (Haskell's `foo :: Int`, C++'s `::`) is prose; the
+//!   unspecified address is found when written `[::]`, `[::]:port` or `::/0`.
 //!
 //! Speed: `memchr2` jumps between `.` and `:` bytes; each candidate token is
 //! examined once and the scan resumes after it.
@@ -103,9 +117,15 @@ impl Iterator for Scanner<'_> {
                 e += 1;
             }
             self.pos = e;
-            if s > 0 && (is_word(t[s - 1])) {
-                continue;
-            }
+            let s = if s > 0 && is_word(t[s - 1]) {
+                // `key:value`: the word before the first colon is a key.
+                match key_value(&t[s..e]) {
+                    Some(skip) => s + skip,
+                    None => continue,
+                }
+            } else {
+                s
+            };
             if let Some(m) = candidate(t, s, e) {
                 self.pos = m.end.max(e);
                 return Some(m);
@@ -117,6 +137,31 @@ impl Iterator for Scanner<'_> {
 
 impl std::iter::FusedIterator for Scanner<'_> {}
 
+/// In a token that continues a word, where the value of `key:value` starts:
+/// after the first colon, when what precedes it holds no dot and one colon
+/// alone separates the two.
+fn key_value(tok: &[u8]) -> Option<usize> {
+    let colon = tok.iter().position(|&b| b == b':')?;
+    let value_start = colon + 1;
+    let ok = !tok[..colon].contains(&b'.') && value_start < tok.len() && tok[value_start] != b':';
+    ok.then_some(value_start)
+}
+
+/// Whether the byte at `at` (if any) is a boundary: not a letter, digit or `_`.
+fn boundary_at(t: &[u8], at: usize) -> bool {
+    !t.get(at).is_some_and(|&b| is_word(b))
+}
+
+/// `/len` or `:port` at `at`: its value and the length written (the sign
+/// included), when digits follow and a boundary ends them.
+fn suffix(t: &[u8], at: usize, sign: u8, digits: usize, max: u32) -> Option<(u32, usize)> {
+    if t.get(at) != Some(&sign) {
+        return None;
+    }
+    let (n, len) = number(t, at + 1, digits)?;
+    (n <= max && boundary_at(t, at + 1 + len)).then_some((n, 1 + len))
+}
+
 /// Validate the token `t[s..e]` and what follows it.
 fn candidate(t: &[u8], s: usize, e: usize) -> Option<Match> {
     let tok = &t[s..e];
@@ -124,38 +169,31 @@ fn candidate(t: &[u8], s: usize, e: usize) -> Option<Match> {
         if let Some(m) = candidate_v6(t, s, e) {
             return Some(m);
         }
-        // `a.b.c.d:port`: the colon ends the address.
-        if colon == 0 || tok[colon + 1..].contains(&b':') {
+        // `a.b.c.d:port`: the colon ends the address; one more colon may
+        // end the port (`10.0.0.1:5432: connect: refused`).
+        let rest = &tok[colon + 1..];
+        let colons = rest.iter().filter(|&&b| b == b':').count();
+        if colon == 0 || !(colons == 0 || (colons == 1 && rest.last() == Some(&b':'))) {
             return None;
         }
         return candidate(t, s, s + colon);
     }
-    // IPv4: trim one trailing dot (sentence end).
-    let (tok, e) = match tok.last() {
-        Some(b'.') => (&tok[..tok.len() - 1], e - 1),
-        _ => (tok, e),
-    };
+    // IPv4: trailing dots are punctuation (`from 1.2.3.4.`, `see 1.2.3.4...`).
+    let dots = tok.iter().rev().take_while(|&&b| b == b'.').count();
+    let (tok, e) = (&tok[..tok.len() - dots], e - dots);
     let addr = parse_v4(tok)?;
-    if t.get(e).is_some_and(|&b| is_word(b)) {
+    if !boundary_at(t, e) {
         return None;
     }
     let mut end = e;
     let mut prefix_len = None;
     let mut port = None;
-    if t.get(end) == Some(&b'/') {
-        if let Some((n, len)) = number(t, end + 1, 2) {
-            if n <= 32 {
-                prefix_len = Some(u8::try_from(n).ok()?);
-                end += 1 + len;
-            }
-        }
-    } else if t.get(end) == Some(&b':') {
-        if let Some((n, len)) = number(t, end + 1, 5) {
-            if n <= 65535 {
-                port = Some(u16::try_from(n).ok()?);
-                end += 1 + len;
-            }
-        }
+    if let Some((n, len)) = suffix(t, end, b'/', 2, 32) {
+        prefix_len = Some(u8::try_from(n).ok()?);
+        end += len;
+    } else if let Some((n, len)) = suffix(t, end, b':', 5, 65535) {
+        port = Some(u16::try_from(n).ok()?);
+        end += len;
     }
     Some(Match {
         start: s,
@@ -218,17 +256,20 @@ fn candidate_v6(t: &[u8], s: usize, e: usize) -> Option<Match> {
         addr = parse_v6(tok);
     }
     let addr = addr?;
-    if t.get(e).is_some_and(|&b| is_word(b)) {
+    if !boundary_at(t, e) {
         return None;
     }
     let mut end = e;
-    // An optional zone: %name.
+    // An optional zone: %name (inner dots kept, a final one is punctuation).
     if t.get(end) == Some(&b'%') {
         let z = end + 1;
         let mut ze = z;
         while ze < t.len() && (t[ze].is_ascii_alphanumeric() || matches!(t[ze], b'_' | b'-' | b'.'))
         {
             ze += 1;
+        }
+        while ze > z && t[ze - 1] == b'.' {
+            ze -= 1;
         }
         if ze > z {
             end = ze;
@@ -237,24 +278,20 @@ fn candidate_v6(t: &[u8], s: usize, e: usize) -> Option<Match> {
     let mut start = s;
     let mut prefix_len = None;
     let mut port = None;
-    if t.get(end) == Some(&b'/') {
-        if let Some((n, len)) = number(t, end + 1, 3) {
-            if n <= 128 {
-                prefix_len = Some(u8::try_from(n).ok()?);
-                end += 1 + len;
-            }
-        }
+    if let Some((n, len)) = suffix(t, end, b'/', 3, 128) {
+        prefix_len = Some(u8::try_from(n).ok()?);
+        end += len;
     } else if s > 0 && t[s - 1] == b'[' && t.get(end) == Some(&b']') {
         start = s - 1;
         end += 1;
-        if t.get(end) == Some(&b':') {
-            if let Some((n, len)) = number(t, end + 1, 5) {
-                if n <= 65535 {
-                    port = Some(u16::try_from(n).ok()?);
-                    end += 1 + len;
-                }
-            }
+        if let Some((n, len)) = suffix(t, end, b':', 5, 65535) {
+            port = Some(u16::try_from(n).ok()?);
+            end += len;
         }
+    }
+    // `::` alone is prose unless bracketed or given a prefix.
+    if tok == b"::" && start == s && prefix_len.is_none() {
+        return None;
     }
     Some(Match {
         start,
@@ -404,9 +441,39 @@ mod tests {
             ("mapped ::ffff:192.0.2.1 end", &["::ffff:192.0.2.1"]),
             ("at 2001:db8::5: failed", &["2001:db8::5"]),
             ("abc::1 is an address", &["abc::1"]),
+            // key:value, net-tools ifconfig and common log styles.
+            (
+                "inet addr:192.168.1.5  Bcast:192.168.1.255  Mask:255.255.255.0",
+                &["192.168.1.5", "192.168.1.255", "255.255.255.0"],
+            ),
+            ("src:10.0.0.1 IP:1.2.3.4", &["10.0.0.1", "1.2.3.4"]),
+            ("x:1.2.3.4 ip6:2001:db8::1", &["1.2.3.4", "2001:db8::1"]),
+            // Go's error format; an ellipsis.
+            (
+                "dial tcp 10.0.0.1:5432: connect: refused",
+                &["10.0.0.1 port 5432"],
+            ),
+            ("see 10.0.0.1...", &["10.0.0.1"]),
+            // Suffixes followed by letters are not suffixes.
+            ("1.2.3.4/24x 1.2.3.4:80abc", &["1.2.3.4", "1.2.3.4"]),
+            ("[2001:db8::1]:80x", &["2001:db8::1"]),
+            // The unspecified address, written as one.
+            ("listen [::]:80 and ::/0", &[":: port 80", "::/0"]),
         ];
         for (text, want) in cases {
             assert_eq!(found(text), *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_zone_keeps_inner_dots_and_leaves_the_sentence_its_own() {
+        for (text, want) in [
+            ("at fe80::1%eth0. Then", "fe80::1%eth0"),
+            ("fe80::1%eth0.100 up", "fe80::1%eth0.100"),
+            ("via fe80::1%eth0...", "fe80::1%eth0"),
+        ] {
+            let m = find_all(text.as_bytes()).next().expect(text);
+            assert_eq!(&text[m.start..m.end], want, "{text}");
         }
     }
 
@@ -426,9 +493,11 @@ mod tests {
             "std::vector",
             "1.2.3.256",
             "1.2.3.4_5",
-            "x:1.2.3.4",
             "1.2.3.4.5.6.7.8",
             "3.14159",
+            "foo :: Int",
+            "std::cout << x",
+            "a :: b",
         ] {
             assert_eq!(found(text), Vec::<String>::new(), "{text}");
         }
@@ -445,6 +514,8 @@ mod tests {
         #[test]
         fn any_address_is_found_exactly_once(v4 in any::<u32>(), v6 in any::<u128>(), six in any::<bool>(), l in "[ (\"=,;\\[<]", r in "[ )\",;\\]>]") {
             let ip: IpAddr = if six { Ipv6Addr::from(v6).into() } else { Ipv4Addr::from(v4).into() };
+            // `::` alone is prose unless bracketed (see the module doc).
+            prop_assume!(ip != IpAddr::V6(Ipv6Addr::UNSPECIFIED) || l == "[");
             let text = format!("x{l}{ip}{r}y");
             let got: Vec<IpAddr> = find_all(text.as_bytes()).map(|m| m.addr).collect();
             prop_assert_eq!(got, vec![ip]);

@@ -24,9 +24,16 @@ pub const EXAMPLES: &str = "Examples:
   ipkit grep -c -6 access.log           how many lines hold an IPv6 address
   journalctl | ipkit grep -on --exclude-reserved
 
+  ipkit grep --address-only fw.log      bare addresses, as grepip prints them
+
 Lookalikes are never matched: 999.1.1.1, 1.2.3.4.5, v1.2.3.4, 01.2.3.4, MAC
-addresses, times. Exit codes: 0 a match, 1 none, 2 an error (e.g. a file
-that cannot be read; the others are still searched).";
+addresses, times, `::` in prose. Read as a log reader reads them:
+`addr:192.168.1.5` and `IP:1.2.3.4` (key:value), `dial tcp 10.0.0.1:5432:`,
+`see 10.0.0.1...`, `fe80::1%eth0.` (the dot ends the sentence, not the zone).
+A file with a NUL byte is binary, as GNU grep decides: its matches are
+counted, not printed (`binary file matches` on stderr) unless -a.
+Exit codes: 0 a match, 1 none, 2 an error (e.g. a file that cannot be read;
+the others are still searched).";
 
 /// Arguments of `ipkit grep`.
 #[derive(Debug, clap::Args)]
@@ -55,15 +62,27 @@ pub struct Args {
     /// Print each address once, in first-seen order (implies -o).
     #[arg(short = 'u', long)]
     pub unique: bool,
-    /// Print only a count: matching lines, or addresses with -o.
+    /// Print the bare address (no /prefix, :port, brackets or %zone), as grepip does (implies -o).
+    #[arg(long)]
+    pub address_only: bool,
+    /// Print only a count per file: matching lines, or addresses with -o.
     #[arg(short = 'c', long)]
     pub count: bool,
     /// Prefix output with the 1-based line number.
     #[arg(short = 'n', long)]
     pub line_number: bool,
     /// Prefix output with the file name (default with several files).
-    #[arg(short = 'H', long)]
+    #[arg(short = 'H', long, conflicts_with = "no_filename")]
     pub with_filename: bool,
+    /// Never prefix the file name; with -c, print one total for all files.
+    #[arg(short = 'h', long)]
+    pub no_filename: bool,
+    /// Search binary files (a NUL byte) as text, printing their lines.
+    #[arg(short = 'a', long)]
+    pub text: bool,
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
 }
 
 /// One NDJSON match record (`{"type":"match","data":…}`).
@@ -109,21 +128,36 @@ struct ChunkResult {
     lines: u64,
 }
 
+/// How the lines of the file being searched are shown.
+#[derive(Clone, Copy)]
+struct FileView<'a> {
+    /// The file's name (`-` for stdin).
+    name: &'a str,
+    /// Prefix each line with the name.
+    show_name: bool,
+    /// Binary from here on: count matches, print none.
+    quiet: bool,
+}
+
 /// Search one chunk of whole lines (`line_no`: the number of its first
 /// line). `seen` is the --unique set; without it chunks are independent and
 /// may be searched in parallel.
 fn scan_chunk(
     args: &Args,
     out: &Output,
-    name: &str,
-    show_name: bool,
+    file: &FileView<'_>,
     block: &[u8],
     mut line_no: u64,
     mut seen: Option<&mut HashSet<IpAddr>>,
 ) -> io::Result<ChunkResult> {
+    let FileView {
+        name,
+        show_name,
+        quiet,
+    } = *file;
     let mut r = ChunkResult::default();
     let w = &mut r.out;
-    let only = args.only_matching || args.unique;
+    let only = args.only_matching || args.unique || args.address_only;
     let numbered = args.line_number || out.json;
     let filters =
         args.v4 || args.v6 || args.only_global || args.only_private || args.exclude_reserved;
@@ -168,7 +202,7 @@ fn scan_chunk(
             r.lines += 1;
         }
         last_line_end = le.max(last_line_end);
-        if args.count {
+        if args.count || quiet {
             continue;
         }
         if out.json {
@@ -194,11 +228,13 @@ fn scan_chunk(
         if args.line_number {
             write!(w, "{line_no}:")?;
         }
-        w.extend_from_slice(if only {
-            &block[m.start..m.end]
+        if args.address_only {
+            write!(w, "{}", m.addr)?;
+        } else if only {
+            w.extend_from_slice(&block[m.start..m.end]);
         } else {
-            &block[ls..le]
-        });
+            w.extend_from_slice(&block[ls..le]);
+        }
         w.push(b'\n');
     }
     Ok(r)
@@ -214,6 +250,12 @@ struct Searcher<'o, W: Write> {
     show_name: bool,
     threads: usize,
     interrupt: &'o Interrupt,
+    /// Where the current block starts in the current file.
+    offset: u64,
+    /// The current file has shown a NUL byte.
+    binary: bool,
+    /// …and matched after it.
+    binary_matched: bool,
 }
 
 impl<W: Write> Searcher<'_, W> {
@@ -243,21 +285,51 @@ impl<W: Write> Searcher<'_, W> {
                 next += memchr::memchr_iter(b'\n', c).count() as u64;
             }
         }
-        let (args, out, show) = (self.args, self.out, self.show_name);
+        // From the first NUL byte on, a file is binary: its matches are
+        // counted, not printed, and a note says so (as grep does); not with
+        // -a, and not in JSON, whose records carry the text escaped.
+        if !self.binary && !self.args.text && !self.out.json {
+            if let Some(nul) = memchr::memchr(0, block) {
+                // GNU grep (3.8) reads 96 KiB buffers and prints the lines
+                // of those before the one holding the NUL; so do we.
+                const GNU_BUFFER: u64 = 96 * 1024;
+                let boundary = (self.offset + nul as u64) / GNU_BUFFER * GNU_BUFFER;
+                let cut = match usize::try_from(boundary.saturating_sub(self.offset)) {
+                    Ok(rel) if rel > 0 => {
+                        memchr::memrchr(b'\n', &block[..rel]).map_or(0, |i| i + 1)
+                    }
+                    _ => 0,
+                };
+                let line_no = if cut > 0 {
+                    self.block(name, &block[..cut], line_no)?
+                } else {
+                    line_no
+                };
+                self.binary = true;
+                return self.block(name, &block[cut..], line_no);
+            }
+        }
+        let quiet = self.binary;
+        let view = FileView {
+            name,
+            show_name: self.show_name,
+            quiet,
+        };
+        let (args, out, view) = (self.args, self.out, &view);
         let results: Vec<io::Result<ChunkResult>> = if chunks.len() == 1 {
             let seen = if self.args.unique {
                 Some(&mut self.seen)
             } else {
                 None
             };
-            vec![scan_chunk(args, out, name, show, chunks[0], bases[0], seen)]
+            vec![scan_chunk(args, out, view, chunks[0], bases[0], seen)]
         } else {
             std::thread::scope(|scope| {
                 let handles: Vec<_> = chunks
                     .iter()
                     .zip(&bases)
                     .map(|(c, &base)| {
-                        scope.spawn(move || scan_chunk(args, out, name, show, c, base, None))
+                        scope.spawn(move || scan_chunk(args, out, view, c, base, None))
                     })
                     .collect();
                 handles
@@ -274,6 +346,7 @@ impl<W: Write> Searcher<'_, W> {
             self.w.write_all(&r.out)?;
             self.matches += r.matches;
             self.lines += r.lines;
+            self.binary_matched |= quiet && r.matches > 0;
         }
         Ok(if numbered || chunks.len() > 1 {
             next
@@ -315,6 +388,7 @@ impl<W: Write> Searcher<'_, W> {
                 } else {
                     self.block(name, &current, line_no)
                 };
+                self.offset += current.len() as u64;
                 let read = reader.map(|h| {
                     h.join()
                         .unwrap_or_else(|_| Err(io::Error::other("the reading thread failed")))
@@ -375,13 +449,22 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         seen: HashSet::new(),
         matches: 0,
         lines: 0,
-        show_name: args.with_filename || files.len() > 1,
+        show_name: (args.with_filename || files.len() > 1) && !args.no_filename,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
         interrupt: &interrupt,
+        offset: 0,
+        binary: false,
+        binary_matched: false,
     };
+    let only = args.only_matching || args.unique || args.address_only;
+    let counted = |s: &Searcher<'_, _>| if only { s.matches } else { s.lines };
     let mut errors = 0u64;
     for (i, f) in files.iter().enumerate() {
         let name = f.display().to_string();
+        let before = counted(&s);
+        s.offset = 0;
+        s.binary = false;
+        s.binary_matched = false;
         let result = if name == "-" {
             s.stream("-", io::stdin())
         } else {
@@ -414,8 +497,20 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             eprintln!("error: reading {name}: {e}");
             errors += 1;
         }
+        if s.binary_matched && !args.count {
+            s.w.flush()?;
+            eprintln!("ipkit: {name}: binary file matches");
+        }
+        // -c: a count per file, as grep prints it; -h: one total at the end.
+        if args.count && !out.json && !args.no_filename {
+            let n = counted(&s) - before;
+            if s.show_name {
+                writeln!(s.w, "{name}:{n}")?;
+            } else {
+                writeln!(s.w, "{n}")?;
+            }
+        }
     }
-    let only = args.only_matching || args.unique;
     if out.json {
         let summary = Summary {
             matches: s.matches,
@@ -425,8 +520,8 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             interrupted: interrupt.fired(),
         };
         write_record(&mut s.w, "summary", &summary)?;
-    } else if args.count {
-        writeln!(s.w, "{}", if only { s.matches } else { s.lines })?;
+    } else if args.count && args.no_filename {
+        writeln!(s.w, "{}", counted(&s))?;
     }
     s.w.flush()?;
     if let Some(code) = interrupt.exit_code() {

@@ -30,7 +30,7 @@ pub enum Command {
     #[command(after_help = cidr::EXAMPLES)]
     Cidr(cidr::Args),
     /// Find IPv4 and IPv6 addresses in text, with exact boundaries.
-    #[command(after_help = grep::EXAMPLES)]
+    #[command(after_help = grep::EXAMPLES, disable_help_flag = true)]
     Grep(grep::Args),
     /// DNS queries, nslookup and dig style, speaking DNS itself.
     #[command(after_help = dns::EXAMPLES)]
