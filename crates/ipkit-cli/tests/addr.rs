@@ -163,3 +163,156 @@ fn human_view_has_the_chapter_fields() {
     }
     assert!(!text.contains('\x1b'), "no colour when not a terminal");
 }
+
+/// Zones with prefixes, zero-padded lengths and `%` inside a zone: accepted
+/// and refused exactly as Python 3.13's ipaddress does, with the same
+/// network, length and zone.
+#[test]
+fn parsing_agrees_with_python_ipaddress() {
+    let inputs = [
+        "fe80::1%eth0/64",
+        "2001:db8::%scope/32",
+        "::/0128",
+        "::1/064",
+        "1.2.3.4/024",
+        "1.2.3.4/0",
+        "::1%scope%",
+        "fe80::1%eth0",
+        "fe80::1%/64",
+        "10.0.0.1/33",
+        "::/129",
+        "1.2.3.4/",
+        "2001:db8::1/+64",
+        "2001:db8::1/ 64",
+    ];
+    let script = r#"
+import ipaddress, sys
+for line in sys.stdin.read().splitlines():
+    try:
+        i = ipaddress.ip_interface(line)
+        zone = getattr(i, "scope_id", None)
+        print("ok", str(i.network.network_address).split("%")[0], i.network.prefixlen, zone or "-")
+    except ValueError:
+        print("refused")
+"#;
+    let theirs = crate::util::python313_run(script, &inputs.join("\n"));
+    for (input, want) in inputs.iter().zip(theirs.lines()) {
+        let o = ipkit(&["addr", "--json", input]);
+        let ours = if o.status.success() {
+            let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+            let a = &v["addresses"][0];
+            let (net, len) = match a["network"].as_object() {
+                Some(n) => (
+                    n["network"].as_str().unwrap().to_string(),
+                    n["prefix_len"].to_string(),
+                ),
+                None => {
+                    let addr = a["address"].as_str().unwrap().to_string();
+                    let len = if addr.contains(':') { "128" } else { "32" };
+                    (addr, len.to_string())
+                }
+            };
+            let zone = a["socket"]["zone"].as_str().unwrap_or("-").to_string();
+            format!("ok {net} {len} {zone}")
+        } else {
+            assert_eq!(o.status.code(), Some(2), "{input}");
+            assert_eq!(stderr(&o).lines().count(), 1, "{input}: {}", stderr(&o));
+            "refused".to_string()
+        };
+        assert_eq!(ours, want, "{input}: ipkit vs Python 3.13 ipaddress");
+    }
+}
+
+/// An IPv4 address inside an IPv6 one (mapped, 6to4, NAT64, Teredo): the
+/// IPv6 block keeps the registry's verdict, and the carried address gets its
+/// own — global and loopback as Python 3.13 judges the IPv4 address, private
+/// as RFC 1918 draws it.
+#[test]
+fn embedded_ipv4_verdicts_agree_with_python_ipaddress() {
+    let inputs = [
+        ("::ffff:127.0.0.1", "127.0.0.1"),
+        ("::ffff:10.0.0.1", "10.0.0.1"),
+        ("::ffff:8.8.8.8", "8.8.8.8"),
+        ("64:ff9b::a00:1", "10.0.0.1"),
+        ("64:ff9b::808:808", "8.8.8.8"),
+        ("2002:a00:1::", "10.0.0.1"),
+        ("2002:c000:201::1", "192.0.2.1"),
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "192.0.2.45"),
+    ];
+    let script = r#"
+import ipaddress, sys
+rfc1918 = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
+for line in sys.stdin.read().splitlines():
+    six, four = line.split()
+    a6, a4 = ipaddress.IPv6Address(six), ipaddress.IPv4Address(four)
+    carried = a6.ipv4_mapped or a6.sixtofour or (a6.teredo[1] if a6.teredo else None) or a4
+    assert carried == a4, (six, carried)
+    print(a4.is_global, a4.is_loopback, any(a4 in n for n in rfc1918))
+"#;
+    let input: String = inputs.iter().map(|(a, b)| format!("{a} {b}\n")).collect();
+    let theirs = crate::util::python313_run(script, &input);
+    let py = |b: bool| if b { "True" } else { "False" };
+    for ((six, four), want) in inputs.iter().zip(theirs.lines()) {
+        let v = json(&[six]);
+        let e = &v["addresses"][0]["ipv6"]["embedded_ipv4"];
+        assert_eq!(e["address"], *four, "{six}");
+        let ours = format!(
+            "{} {} {}",
+            py(e["global"].as_bool().unwrap()),
+            py(e["loopback"].as_bool().unwrap()),
+            py(e["private"].as_bool().unwrap())
+        );
+        assert_eq!(ours, want, "{six}: ipkit vs Python 3.13 on {four}");
+    }
+    // The block's own verdict stays the registry's: NAT64's well-known
+    // prefix is globally reachable (RFC 6052, IANA), whatever it carries.
+    let v = json(&["64:ff9b::a00:1"]);
+    assert_eq!(v["addresses"][0]["global"], true);
+    let text = stdout(&ipkit(&["addr", "::ffff:10.0.0.1"]));
+    assert!(
+        text.contains("embedded verdict:    global: no, private: yes, loopback: no, block: 10.0.0.0/8 Private-Use (RFC 1918)"),
+        "{text}"
+    );
+}
+
+/// Filters decide on the carried IPv4 address: a private host behind a
+/// mapped, NAT64 or 6to4 address is private, not global.
+#[test]
+fn grep_filters_decide_on_the_embedded_address() {
+    let log =
+        b"a ::ffff:10.0.0.1 b 64:ff9b::a00:1 c 2002:a00:1:: d ::ffff:8.8.8.8 e 2001:4860::8888\n";
+    let o = crate::util::ipkit_with_input(&["grep", "-o", "--only-global"], log);
+    assert_eq!(stdout(&o), "::ffff:8.8.8.8\n2001:4860::8888\n");
+    let o = crate::util::ipkit_with_input(&["grep", "-o", "--only-private"], log);
+    assert_eq!(
+        stdout(&o),
+        "::ffff:10.0.0.1\n64:ff9b::a00:1\n2002:a00:1::\n"
+    );
+    let o = crate::util::ipkit_with_input(&["grep", "-o", "--exclude-reserved"], log);
+    assert_eq!(stdout(&o), "::ffff:8.8.8.8\n2001:4860::8888\n");
+}
+
+/// `cidr count ::/0` is 2^128, as Python's num_addresses says.
+#[test]
+fn all_of_ipv6_counts_2_to_the_128() {
+    let theirs = crate::util::python313_run(
+        "import ipaddress\nprint(ipaddress.ip_network('::/0').num_addresses)\nprint(ipaddress.ip_network('::/1').num_addresses + 2**32)",
+        "",
+    );
+    let mut theirs = theirs.lines();
+    let o = ipkit(&["cidr", "count", "::/0", "--json"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["ipv6"].as_str(), theirs.next());
+    let o = ipkit(&["cidr", "hosts", "::/0"]);
+    assert!(
+        stderr(&o).contains("340282366920938463463374607431768211456 addresses"),
+        "{}",
+        stderr(&o)
+    );
+    let o = ipkit(&["cidr", "hosts", "::/1", "0.0.0.0/0"]);
+    assert!(
+        stderr(&o).contains(&format!("{} addresses", theirs.next().unwrap())),
+        "{}",
+        stderr(&o)
+    );
+}

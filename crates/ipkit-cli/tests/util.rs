@@ -167,3 +167,35 @@ pub fn interrupt_after_first_line(
     o.stdout = first;
     o
 }
+
+/// Python 3.13 (whose ipaddress judges IPv4-mapped addresses by the IPv4
+/// address they carry): `python3.13` on PATH, or pyenv's copy.
+pub fn python313() -> std::path::PathBuf {
+    let pyenv = std::path::Path::new("/root/.pyenv/versions");
+    let installed = std::fs::read_dir(pyenv).ok().and_then(|dir| {
+        dir.filter_map(Result::ok)
+            .map(|e| e.path().join("bin/python3.13"))
+            .find(|p| p.exists())
+    });
+    if let Some(p) = installed {
+        return p;
+    }
+    // On PATH, and really runnable (a pyenv shim may only say it is not).
+    let works = run(Command::new("python3.13").args(["-c", "import ipaddress"]));
+    assert!(
+        works.status.success(),
+        "Python 3.13 (python3.13 on PATH or under /root/.pyenv/versions) is needed for the ipaddress comparisons"
+    );
+    std::path::PathBuf::from("python3.13")
+}
+
+/// Run a Python 3.13 script with `input` on stdin; its stdout.
+pub fn python313_run(script: &str, input: &str) -> String {
+    let o = run_limited(
+        Command::new(python313()).args(["-c", script]),
+        input.as_bytes(),
+        CHILD_LIMIT,
+    );
+    assert!(o.status.success(), "python: {}", stderr(&o));
+    stdout(&o)
+}

@@ -711,6 +711,47 @@ pub enum EmbeddedIpv4 {
     },
 }
 
+impl EmbeddedIpv4 {
+    /// The IPv4 address that stands for the host: the embedded address, or
+    /// for Teredo the client's external address (not the server's).
+    ///
+    /// # Examples
+    /// ```
+    /// use ipkit_core::addr::embedded_ipv4;
+    /// let e = embedded_ipv4("64:ff9b::a00:1".parse().unwrap()).unwrap();
+    /// assert_eq!(e.address(), "10.0.0.1".parse::<std::net::Ipv4Addr>().unwrap());
+    /// ```
+    pub fn address(&self) -> Ipv4Addr {
+        match *self {
+            EmbeddedIpv4::Mapped { ipv4 }
+            | EmbeddedIpv4::Compatible { ipv4 }
+            | EmbeddedIpv4::SixToFour { ipv4 }
+            | EmbeddedIpv4::Nat64 { ipv4 } => ipv4,
+            EmbeddedIpv4::Teredo { client, .. } => client,
+        }
+    }
+}
+
+/// The address whose verdicts (global, private, reserved) a filter should
+/// apply: the embedded IPv4 address when `ip` carries one, else `ip`.
+/// `::ffff:10.0.0.1`, `64:ff9b::a00:1` and `2002:a00:1::` reach a private
+/// host, whatever the IPv6 block's own registry entry says — deciding on the
+/// outer address alone is how address filters get bypassed.
+///
+/// # Examples
+/// ```
+/// use ipkit_core::addr::{is_private, verdict_address};
+/// let ip = "::ffff:10.0.0.1".parse().unwrap();
+/// assert!(!is_private(ip));
+/// assert!(is_private(verdict_address(ip)));
+/// ```
+pub fn verdict_address(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(a) => embedded_ipv4(a).map_or(ip, |e| IpAddr::V4(e.address())),
+        IpAddr::V4(_) => ip,
+    }
+}
+
 /// The IPv4 address embedded in `a`, if any.
 ///
 /// # Examples

@@ -39,6 +39,14 @@ pub enum PrefixError {
         /// The mask as written.
         text: String,
     },
+    /// A `%zone` that is empty, holds a `%`, or follows an IPv4 address.
+    #[error(
+        "'{text}' has a bad zone: write ADDRESS%ZONE/LEN, the zone an interface name or index (IPv6 only)"
+    )]
+    BadZone {
+        /// The prefix as written.
+        text: String,
+    },
 }
 
 /// Prefix length that a contiguous IPv4 netmask stands for, or `None` if the
@@ -191,18 +199,52 @@ impl FromStr for Ipv4Net {
     }
 }
 
+/// A prefix length: ASCII digits (leading zeros allowed, as Python's
+/// ipaddress and glibc's inet_net_pton take `/024`), at most `max`.
 fn parse_len(text: &str, max: u8) -> Result<u8, PrefixError> {
     let bad = || PrefixError::BadLength {
         text: text.to_string(),
         max,
     };
-    if text.is_empty() || text.len() > 3 || !text.bytes().all(|b| b.is_ascii_digit()) {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
-    text.parse::<u8>()
+    let digits = text.trim_start_matches('0');
+    if digits.is_empty() {
+        return Ok(0);
+    }
+    digits
+        .parse::<u8>()
         .ok()
         .filter(|&l| l <= max)
         .ok_or_else(bad)
+}
+
+/// A prefix that may carry an IPv6 zone between the address and the
+/// length, as Python's ipaddress writes it: `fe80::1%eth0/64`. Returns the
+/// prefix and the zone.
+///
+/// # Examples
+/// ```
+/// use ipkit_core::prefix::parse_zoned;
+/// let (net, zone) = parse_zoned("fe80::1%eth0/64").unwrap();
+/// assert_eq!((net.to_string().as_str(), zone.as_deref()), ("fe80::1/64", Some("eth0")));
+/// assert!(parse_zoned("10.0.0.1%eth0/8").is_err());
+/// assert!(parse_zoned("fe80::1%a%b/64").is_err());
+/// ```
+pub fn parse_zoned(text: &str) -> Result<(IpNet, Option<String>), PrefixError> {
+    let Some((addr, rest)) = text.split_once('%') else {
+        return text.parse().map(|n| (n, None));
+    };
+    let (zone, len) = rest.split_once('/').unwrap_or((rest, "128"));
+    let bad = || PrefixError::BadZone {
+        text: text.to_string(),
+    };
+    if zone.is_empty() || zone.contains('%') || !addr.contains(':') {
+        return Err(bad());
+    }
+    let net: Ipv6Net = format!("{addr}/{len}").parse()?;
+    Ok((IpNet::V6(net), Some(zone.to_string())))
 }
 
 /// An IPv6 prefix: an address and a length from 0 to 128.

@@ -102,8 +102,8 @@ pub enum SetError {
     TooMany {
         /// What was asked.
         what: String,
-        /// How many it would give.
-        count: u128,
+        /// How many it would give (up to 2^128).
+        count: AddrCount,
         /// The limit.
         limit: u128,
     },
@@ -277,7 +277,27 @@ impl IpSet {
         v4.chain(v6).collect()
     }
 
-    /// Number of addresses: (IPv4, IPv6), the IPv6 count saturating at u128::MAX.
+    /// Number of addresses, exactly: (IPv4, IPv6), the IPv6 count up to
+    /// 2^128 (all of `::/0`).
+    ///
+    /// # Examples
+    /// ```
+    /// use ipkit_core::set::IpSet;
+    /// let mut s = IpSet::default();
+    /// s.add_net("::/0".parse().unwrap());
+    /// s.normalize();
+    /// assert_eq!(s.count_exact().1.to_string(), "340282366920938463463374607431768211456");
+    /// ```
+    pub fn count_exact(&self) -> (u64, AddrCount) {
+        let v4 = self.v4.iter().map(|&(s, e)| u64::from(e - s) + 1).sum();
+        let v6 = self.v6.iter().fold(AddrCount::ZERO, |acc, &(s, e)| {
+            acc.saturating_add(AddrCount::span(s, e))
+        });
+        (v4, v6)
+    }
+
+    /// Number of addresses: (IPv4, IPv6), the IPv6 count saturating at
+    /// u128::MAX (see [`IpSet::count_exact`] for 2^128).
     pub fn count(&self) -> (u64, u128) {
         let v4 = self.v4.iter().map(|&(s, e)| u64::from(e - s) + 1).sum();
         let v6 = self
@@ -297,6 +317,119 @@ impl IpSet {
             IpAddr::V4(a) => find(&self.v4, u32::from(a)),
             IpAddr::V6(a) => find(&self.v6, u128::from(a)),
         }
+    }
+}
+
+/// A number of addresses from 0 to 2^128 inclusive: all of IPv6 is one
+/// more than a `u128` holds.
+///
+/// # Examples
+/// ```
+/// use ipkit_core::set::AddrCount;
+/// let all = AddrCount::span(0, u128::MAX);
+/// assert_eq!(all, AddrCount::power_of_two(128));
+/// assert_eq!(all.to_u128(), None);
+/// assert!(all > AddrCount::new(u128::MAX));
+/// assert_eq!(AddrCount::new(5).saturating_add(AddrCount::new(7)).to_string(), "12");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct AddrCount {
+    /// 2^128 over `low` (the only value past u128::MAX that is reached).
+    carry: bool,
+    low: u128,
+}
+
+impl AddrCount {
+    /// Zero.
+    pub const ZERO: AddrCount = AddrCount {
+        carry: false,
+        low: 0,
+    };
+
+    /// A count that fits a u128.
+    pub const fn new(n: u128) -> AddrCount {
+        AddrCount {
+            carry: false,
+            low: n,
+        }
+    }
+
+    /// The addresses from `start` to `end` inclusive.
+    pub fn span(start: u128, end: u128) -> AddrCount {
+        let d = end.saturating_sub(start);
+        match d.checked_add(1) {
+            Some(n) => AddrCount::new(n),
+            None => AddrCount {
+                carry: true,
+                low: 0,
+            },
+        }
+    }
+
+    /// 2^bits, for bits from 0 to 128 (larger saturates at 2^128).
+    pub fn power_of_two(bits: u32) -> AddrCount {
+        match 1u128.checked_shl(bits) {
+            Some(n) if bits < 128 => AddrCount::new(n),
+            _ => AddrCount {
+                carry: true,
+                low: 0,
+            },
+        }
+    }
+
+    /// The sum, saturating at the largest count this type holds.
+    #[must_use]
+    pub fn saturating_add(self, other: AddrCount) -> AddrCount {
+        let (low, over) = self.low.overflowing_add(other.low);
+        if self.carry && (other.carry || over) || other.carry && over {
+            return AddrCount {
+                carry: true,
+                low: u128::MAX,
+            };
+        }
+        AddrCount {
+            carry: self.carry || other.carry || over,
+            low,
+        }
+    }
+
+    /// The count as a u128, if it fits.
+    pub fn to_u128(self) -> Option<u128> {
+        (!self.carry).then_some(self.low)
+    }
+}
+
+impl std::fmt::Display for AddrCount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.carry {
+            return write!(f, "{}", self.low);
+        }
+        // 2^128 + low, in decimal: add digit strings.
+        const TWO_128: &[u8] = b"340282366920938463463374607431768211456";
+        let low = self.low.to_string();
+        let (a, b) = (TWO_128, low.as_bytes());
+        let mut digits = Vec::with_capacity(a.len() + 1);
+        let mut carry = 0u8;
+        for i in 0..a.len().max(b.len()) {
+            let da = if i < a.len() {
+                a[a.len() - 1 - i] - b'0'
+            } else {
+                0
+            };
+            let db = if i < b.len() {
+                b[b.len() - 1 - i] - b'0'
+            } else {
+                0
+            };
+            let sum = da + db + carry;
+            digits.push(b'0' + sum % 10);
+            carry = sum / 10;
+        }
+        if carry > 0 {
+            digits.push(b'0' + carry);
+        }
+        digits.reverse();
+        f.write_str(std::str::from_utf8(&digits).map_err(|_| std::fmt::Error)?)
     }
 }
 
@@ -323,16 +456,17 @@ pub fn split(
     if into < len || into > max {
         return Err(SetError::BadSplit { len, into, max });
     }
-    let count = 1u128
-        .checked_shl(u32::from(into - len))
-        .unwrap_or(u128::MAX);
-    if count > limit {
-        return Err(SetError::TooMany {
-            what: format!("splitting {} into /{into}", net.trunc()),
-            count,
-            limit,
-        });
-    }
+    let exact = AddrCount::power_of_two(u32::from(into - len));
+    let count = match exact.to_u128() {
+        Some(c) if c <= limit => c,
+        _ => {
+            return Err(SetError::TooMany {
+                what: format!("splitting {} into /{into}", net.trunc()),
+                count: exact,
+                limit,
+            });
+        }
+    };
     let step_bits = u32::from(max - into);
     match net.trunc() {
         IpNet::V4(n) => {
@@ -378,6 +512,19 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn counts_add_and_print_as_big_integers(a in any::<u128>(), b in any::<u128>()) {
+            let sum = AddrCount::new(a).saturating_add(AddrCount::new(b));
+            match a.checked_add(b) {
+                Some(n) => prop_assert_eq!(sum.to_string(), n.to_string()),
+                None => {
+                    // a + b = 2^128 + (a + b - 2^128): check the low digits.
+                    prop_assert_eq!(sum.to_u128(), None);
+                    prop_assert!(sum > AddrCount::new(u128::MAX));
+                }
+            }
+        }
+
         #[test]
         fn merge_keeps_exactly_the_addresses(prefixes in proptest::collection::vec((0u32..4096, 20u8..=32), 0..40)) {
             let mut set = IpSet::new();
@@ -460,6 +607,11 @@ mod tests {
             ["0.0.0.0/0", "::/0"]
         );
         assert_eq!(s.count(), (1 << 32, u128::MAX));
+        assert_eq!(
+            s.count_exact().1.to_string(),
+            "340282366920938463463374607431768211456",
+            "2^128"
+        );
         assert!(s.contains("255.255.255.255".parse().unwrap()));
         let mut r = IpSet::new();
         r.add_range("192.0.2.1".parse().unwrap(), "192.0.2.6".parse().unwrap())

@@ -47,7 +47,9 @@ pub enum SockAddrError {
         text: String,
     },
     /// A zone id on an IPv4 address, or an empty zone.
-    #[error("'{text}': a zone id (%NAME) belongs only on an IPv6 address and must not be empty")]
+    #[error(
+        "'{text}': a zone id (%NAME) belongs only on an IPv6 address, and must not be empty or hold a %"
+    )]
     BadZone {
         /// The whole text.
         text: String,
@@ -95,7 +97,7 @@ pub fn parse(text: &str) -> Result<SockAddrText, SockAddrError> {
         .parse()
         .map_err(|_| SockAddrError::BadAddress { text: addr.into() })?;
     if let Some(z) = zone {
-        if z.is_empty() || ip.is_ipv4() {
+        if z.is_empty() || z.contains('%') || ip.is_ipv4() {
             return Err(SockAddrError::BadZone { text: text.into() });
         }
     }

@@ -85,7 +85,8 @@ fn parse_mask(m: &str) -> anyhow::Result<u8> {
 fn analyse(input: &str, mask: Option<u8>, legacy: bool) -> anyhow::Result<AddrReport> {
     let text = input.trim();
     if text.contains('/') {
-        let net: IpNet = text.parse().map_err(|e| usage(about(input, &e)))?;
+        let (net, zone) =
+            ipkit_core::prefix::parse_zoned(text).map_err(|e| usage(about(input, &e)))?;
         if mask.is_some() {
             return Err(usage(format!(
                 "'{input}' already has a prefix; drop --mask or the /length"
@@ -93,7 +94,7 @@ fn analyse(input: &str, mask: Option<u8>, legacy: bool) -> anyhow::Result<AddrRe
         }
         let mut r = common(input, net.addr());
         r.network = Some(network_report(net));
-        fill_socket(&mut r, net.addr(), None, None);
+        fill_socket(&mut r, net.addr(), None, zone);
         return Ok(r);
     }
     match sockaddr::parse(text) {
@@ -235,7 +236,20 @@ fn render(s: &mut String, r: &AddrReport, out: &Output) {
             );
         }
         if let Some(e) = &v6.embedded_ipv4 {
-            row("embedded IPv4", &embedded_text(e));
+            row("embedded IPv4", &embedded_text(&e.form));
+            let yes = |b: bool| if b { "yes" } else { "no" };
+            let block = e.block.as_ref().map_or(String::new(), |b| {
+                format!(", block: {} {} ({})", b.prefix, b.name, b.rfc)
+            });
+            row(
+                "embedded verdict",
+                &format!(
+                    "global: {}, private: {}, loopback: {}{block}",
+                    yes(e.global),
+                    yes(e.private),
+                    yes(e.loopback)
+                ),
+            );
         }
         if let Some(mac) = &v6.eui64_mac {
             row("EUI-64 MAC", mac);

@@ -10,6 +10,7 @@
 use std::io::{BufWriter, Write};
 
 use crate::interrupt::Interrupt;
+use ipkit_core::set::AddrCount;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -272,7 +273,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         Op::Count(inputs) => {
             let mut set = read_set(open(inputs)?, &mut bad)?;
             set.normalize();
-            let (v4, v6) = set.count();
+            let (v4, v6) = set.count_exact();
             if out.json {
                 print_json(&CountDoc {
                     ipv4: v4,
@@ -352,9 +353,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                 Ok(())
             })?;
             set.normalize();
-            let (v4, v6) = set.count();
-            let total = u128::from(v4).saturating_add(v6);
-            if total > limit {
+            let (v4, v6) = set.count_exact();
+            let total = v6.saturating_add(AddrCount::new(u128::from(v4)));
+            if total > AddrCount::new(limit) {
                 return Err(usage(format!(
                     "these prefixes hold {total} addresses, more than --limit {limit}; raise --limit to list them"
                 )));

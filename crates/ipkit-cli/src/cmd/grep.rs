@@ -10,7 +10,7 @@ use crate::interrupt::Interrupt;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use ipkit_core::addr::{is_global, is_private, is_reserved};
+use ipkit_core::addr::{is_global, is_private, is_reserved, verdict_address};
 use ipkit_core::scan::{Match, find_all};
 use serde::Serialize;
 
@@ -161,13 +161,17 @@ fn scan_chunk(
     let numbered = args.line_number || out.json;
     let filters =
         args.v4 || args.v6 || args.only_global || args.only_private || args.exclude_reserved;
+    // The family filters look at the address as written; the reachability
+    // filters at the IPv4 address it carries, if any (::ffff:10.0.0.1 is
+    // private).
     let keep = |m: &Match| {
         let ip = m.addr;
+        let host = verdict_address(ip);
         !(args.v4 && !ip.is_ipv4()
             || args.v6 && !ip.is_ipv6()
-            || args.only_global && !is_global(ip)
-            || args.only_private && !is_private(ip)
-            || args.exclude_reserved && is_reserved(ip))
+            || args.only_global && !is_global(host)
+            || args.only_private && !is_private(host)
+            || args.exclude_reserved && is_reserved(host))
     };
     // Line bounds only when the mode needs them (-c -o needs none).
     let need_lines = !(only && args.count) || numbered;

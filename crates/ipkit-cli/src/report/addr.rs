@@ -61,10 +61,29 @@ pub struct Ipv6Details {
     pub scope: Ipv6Scope,
     /// Flags and scope when multicast.
     pub multicast: Option<Multicast6>,
-    /// An embedded IPv4 address, if any.
-    pub embedded_ipv4: Option<EmbeddedIpv4>,
+    /// An embedded IPv4 address, if any, with its own verdicts.
+    pub embedded_ipv4: Option<EmbeddedReport>,
     /// The MAC behind a modified EUI-64 interface id.
     pub eui64_mac: Option<String>,
+}
+
+/// An IPv4 address carried inside an IPv6 one, and what it is: the IPv6
+/// block keeps its registry verdict; these are the carried address's.
+#[derive(Debug, Serialize)]
+pub struct EmbeddedReport {
+    /// How it is carried (`kind`) and its fields, as `ipkit_core` names them.
+    #[serde(flatten)]
+    pub form: EmbeddedIpv4,
+    /// The IPv4 address that stands for the host (Teredo: the client's).
+    pub address: Ipv4Addr,
+    /// Globally reachable, per the IANA IPv4 registry.
+    pub global: bool,
+    /// RFC 1918 private-use.
+    pub private: bool,
+    /// 127.0.0.0/8.
+    pub loopback: bool,
+    /// The most specific IPv4 special-purpose block holding it.
+    pub block: Option<Block>,
 }
 
 /// The prefix view.
@@ -139,7 +158,18 @@ pub fn ipv6_details(a: Ipv6Addr) -> Ipv6Details {
             .join(":"),
         scope: addr::scope6(a),
         multicast: addr::multicast6(a),
-        embedded_ipv4: addr::embedded_ipv4(a),
+        embedded_ipv4: addr::embedded_ipv4(a).map(|form| {
+            let address = form.address();
+            let ip = IpAddr::V4(address);
+            EmbeddedReport {
+                form,
+                address,
+                global: addr::is_global(ip),
+                private: addr::is_private(ip),
+                loopback: address.is_loopback(),
+                block: addr::special_blocks(ip).into_iter().next(),
+            }
+        }),
         eui64_mac: addr::eui64_mac(a).map(addr::format_mac),
     }
 }
