@@ -46,8 +46,7 @@ fn exclude_split_and_ranges() {
         "exclude",
         "192.0.2.0/24",
         "--remove",
-        "192.0.2.64/26",
-        "192.0.2.0/28",
+        "192.0.2.64/26,192.0.2.0/28",
     ]);
     assert_eq!(stdout(&o), "192.0.2.16/28\n192.0.2.32/27\n192.0.2.128/25\n");
     let o = ipkit(&["cidr", "split", "192.0.2.0/24", "--into", "/26"]);
@@ -102,7 +101,14 @@ fn hosts_are_bounded() {
 fn match_filters_lines_and_count_counts_once() {
     let log = "10.2.3.4 - - GET /\n8.8.8.8 GET /x\n2001:db8::5 GET /y\nno address here\n";
     let o = ipkit_with_input(
-        &["cidr", "match", "--set", "10.0.0.0/8", "2001:db8::/32"],
+        &[
+            "cidr",
+            "match",
+            "--set",
+            "10.0.0.0/8",
+            "--set",
+            "2001:db8::/32",
+        ],
         log.as_bytes(),
     );
     assert_eq!(stdout(&o), "10.2.3.4 - - GET /\n2001:db8::5 GET /y\n");
@@ -110,7 +116,11 @@ fn match_filters_lines_and_count_counts_once() {
         &["cidr", "contains", "--set", "10.0.0.0/8", "-v"],
         log.as_bytes(),
     );
-    assert_eq!(stdout(&o), "8.8.8.8 GET /x\n2001:db8::5 GET /y\n");
+    // -v is the complement: lines without an address are not in the set.
+    assert_eq!(
+        stdout(&o),
+        "8.8.8.8 GET /x\n2001:db8::5 GET /y\nno address here\n"
+    );
     let o = ipkit_with_input(&["cidr", "match", "--set", "192.0.2.0/24"], log.as_bytes());
     assert_eq!(o.status.code(), Some(1), "no match is a negative result");
     let o = ipkit(&[
@@ -162,4 +172,67 @@ fn interrupted_hosts_listing_ends_on_a_whole_line() {
         }
         assert!(stderr(&o).contains("interrupted"), "{sig}: {}", stderr(&o));
     }
+}
+
+/// `match` looks at the line's first address wherever it stands, and `-v`
+/// prints exactly the other lines (those without an address too).
+#[test]
+fn match_and_its_complement() {
+    let lines = "GET from 10.1.2.3 ok\n192.168.1.1 x\nno address here\n[2001:db8::1]:80 y\n";
+    let o = ipkit_with_input(
+        &["cidr", "match", "--set", "10.0.0.0/8,2001:db8::/32"],
+        lines.as_bytes(),
+    );
+    assert_eq!(stdout(&o), "GET from 10.1.2.3 ok\n[2001:db8::1]:80 y\n");
+    let v = ipkit_with_input(
+        &[
+            "cidr",
+            "match",
+            "-v",
+            "--set",
+            "10.0.0.0/8",
+            "--set",
+            "2001:db8::/32",
+        ],
+        lines.as_bytes(),
+    );
+    assert_eq!(stdout(&v), "192.168.1.1 x\nno address here\n");
+    let mut all: Vec<&str> = lines.lines().collect();
+    all.sort_unstable();
+    let (o, v) = (stdout(&o), stdout(&v));
+    let mut joined: Vec<&str> = o.lines().chain(v.lines()).collect();
+    joined.sort_unstable();
+    assert_eq!(joined, all, "match and -v split the input");
+}
+
+/// Options that take prefixes take one per flag (or a comma list), so a
+/// positional argument after them is the input, not one more prefix — and
+/// the result is Python's `address_exclude`, side by side.
+#[test]
+fn exclude_takes_one_value_per_flag_and_agrees_with_python() {
+    let o = ipkit(&["cidr", "exclude", "--remove", "10.1.0.0/16", "10.0.0.0/8"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let theirs = crate::util::python313_run(
+        "import ipaddress\nfor n in sorted(ipaddress.ip_network('10.0.0.0/8').address_exclude(ipaddress.ip_network('10.1.0.0/16'))):\n    print(n)",
+        "",
+    );
+    assert_eq!(stdout(&o), theirs);
+    let o = ipkit(&[
+        "cidr",
+        "exclude",
+        "10.0.0.0/8",
+        "--remove",
+        "10.1.0.0/16,10.2.0.0/16",
+    ]);
+    let p = ipkit(&[
+        "cidr",
+        "exclude",
+        "10.0.0.0/8",
+        "--remove",
+        "10.1.0.0/16",
+        "--remove",
+        "10.2.0.0/16",
+    ]);
+    assert_eq!(stdout(&o), stdout(&p));
+    assert!(!stdout(&o).contains("10.2.0.0/"), "{}", stdout(&o));
 }

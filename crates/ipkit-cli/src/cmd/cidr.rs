@@ -61,8 +61,13 @@ enum Op {
     Exclude {
         #[command(flatten)]
         inputs: Inputs,
-        /// Prefixes to remove.
-        #[arg(long, value_name = "PREFIX", num_args = 1.., required_unless_present = "remove_file")]
+        /// Prefixes to remove: repeat the flag or give a comma list.
+        #[arg(
+            long,
+            value_name = "PREFIX",
+            value_delimiter = ',',
+            required_unless_present = "remove_file"
+        )]
         remove: Vec<String>,
         /// Read the prefixes to remove from FILE.
         #[arg(long, value_name = "FILE")]
@@ -102,13 +107,18 @@ enum Op {
         #[arg(long)]
         usable: bool,
     },
-    /// Print input lines whose first address lies in the set.
+    /// Print input lines whose first address lies in the set (with -v, every other line).
     #[command(alias = "contains")]
     Match {
         #[command(flatten)]
         inputs: Inputs,
-        /// The set's prefixes.
-        #[arg(long, value_name = "PREFIX", num_args = 1.., required_unless_present = "set_file")]
+        /// The set's prefixes: repeat the flag or give a comma list.
+        #[arg(
+            long,
+            value_name = "PREFIX",
+            value_delimiter = ',',
+            required_unless_present = "set_file"
+        )]
         set: Vec<String>,
         /// Read the set from FILE.
         #[arg(long, value_name = "FILE")]
@@ -437,13 +447,13 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             let mut w = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             let mut matched = 0u64;
             source.for_each_line(|n, line| {
-                let first = line
-                    .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
-                    .find(|w| !w.is_empty())
-                    .unwrap_or("");
-                let addr = first.split('/').next().unwrap_or("").parse::<IpAddr>().ok();
+                // The line's first address, found as `ipkit grep` finds it;
+                // -v prints exactly the other lines, those with no address too.
+                let addr = ipkit_core::scan::find_all(line.as_bytes())
+                    .next()
+                    .map(|m| m.addr);
                 let inside = addr.is_some_and(|a| the_set.contains(a));
-                if addr.is_some() && inside != invert {
+                if inside != invert {
                     matched += 1;
                     if out.json {
                         write_record(
