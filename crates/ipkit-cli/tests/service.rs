@@ -35,28 +35,36 @@ fn by_name_alias_and_port_from_the_file() {
     assert!(stderr(&o).contains("ftp/udp: not found"));
 }
 
+/// Run ipkit with /etc hidden (an empty tmpfs over it in a private mount
+/// namespace), as on a system without /etc/services and /etc/protocols.
+fn without_etc(args: &[&str]) -> std::process::Output {
+    crate::util::run(
+        std::process::Command::new("unshare")
+            .args([
+                "--mount",
+                "sh",
+                "-c",
+                "mount -t tmpfs none /etc && exec \"$0\" \"$@\"",
+            ])
+            .arg(env!("CARGO_BIN_EXE_ipkit"))
+            .args(args)
+            .env("NO_COLOR", "1"),
+    )
+}
+
 #[test]
 fn builtin_copy_answers_when_the_file_is_missing() {
-    let o = ipkit(&[
-        "service",
-        "--services-file",
-        "/nonexistent/services",
-        "ftp",
-        "domain/udp",
-        "443",
-    ]);
+    if !crate::lab::can_use_namespaces("builtin_copy_answers_when_the_file_is_missing") {
+        return;
+    }
+    let o = without_etc(&["service", "ftp", "domain/udp", "443"]);
     assert!(o.status.success());
     assert!(stderr(&o).contains("built-in IANA copy"));
     let text = stdout(&o);
     assert!(text.contains("ftp                  21/tcp\n"), "{text}");
     assert!(text.contains("domain               53/udp\n"));
     assert!(text.contains("https                443/tcp\n"));
-    let o = ipkit(&[
-        "service",
-        "--services-file",
-        "/nonexistent/services",
-        "--all",
-    ]);
+    let o = without_etc(&["service", "--all"]);
     // Every entry of the built-in copy is well formed, listed once, and
     // where the system database names the same service and protocol, glibc
     // gives it the same port (getent, side by side).
@@ -89,17 +97,23 @@ fn builtin_copy_answers_when_the_file_is_missing() {
 
 #[test]
 fn protocols_database() {
-    for file in ["/etc/protocols", "/nonexistent/protocols"] {
-        let o = ipkit(&[
+    if !crate::lab::can_use_namespaces("protocols_database") {
+        return;
+    }
+    for file in ["/etc/protocols", "built-in"] {
+        let args = [
             "service",
-            "--protocols-file",
-            file,
             "--protocol",
             "icmp",
             "--protocol",
             "58",
             "--json",
-        ]);
+        ];
+        let o = if file == "built-in" {
+            without_etc(&args)
+        } else {
+            ipkit(&args)
+        };
         assert!(o.status.success(), "{file}: {}", stderr(&o));
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         assert_eq!(v["results"][0]["matches"][0]["number"], 1, "{file}");
@@ -197,10 +211,7 @@ fn every_service_agrees_with_getent() {
 fn every_protocol_agrees_with_getent() {
     let mut keys: Vec<String> = Vec::new();
     for e in entries("/etc/protocols") {
-        // Numbers above 255 (mptcp 262) are a known gap: see issue 11.
-        if e[1].parse::<u16>().is_ok_and(|n| n > 255) {
-            continue;
-        }
+        // mptcp 262 included: numbers above 255 exist in the file.
         keys.extend(e);
     }
     keys.dedup();
@@ -223,5 +234,61 @@ fn every_protocol_agrees_with_getent() {
             words(stdout(&theirs).trim_end()),
             "{key}: ipkit vs getent"
         );
+    }
+}
+
+/// A services or protocols file named on the command line must exist: no
+/// silent fall-back to the built-in copy for a file the user asked for.
+#[test]
+fn a_named_database_file_that_is_missing_is_an_error() {
+    for flag in ["--services-file", "--protocols-file"] {
+        let mut args = vec!["service", flag, "/nonexistent/db"];
+        if flag == "--protocols-file" {
+            args.extend(["--protocol", "icmp"]);
+        } else {
+            args.push("ftp");
+        }
+        let o = ipkit(&args);
+        assert_eq!(o.status.code(), Some(2), "{flag}");
+        assert_eq!(stderr(&o).lines().count(), 1, "{flag}: {}", stderr(&o));
+        assert!(stderr(&o).contains("/nonexistent/db"), "{}", stderr(&o));
+        assert!(stdout(&o).is_empty());
+    }
+}
+
+/// Names are matched as glibc matches them: case-sensitively (getent, side
+/// by side; ICMP is an alias of icmp in /etc/protocols, Icmp nothing).
+#[test]
+fn case_is_matched_as_glibc_matches_it() {
+    for key in ["ftp", "FTP", "ftp/TCP", "Domain/udp", "http/tcp"] {
+        let theirs = crate::util::run(std::process::Command::new("getent").args(["services", key]));
+        let o = ipkit(&["service", key]);
+        assert_eq!(o.status.success(), theirs.status.success(), "service {key}");
+    }
+    for key in [
+        "icmp",
+        "ICMP",
+        "Icmp",
+        "ipv6-icmp",
+        "IPV6-ICMP",
+        "mptcp",
+        "262",
+    ] {
+        let theirs =
+            crate::util::run(std::process::Command::new("getent").args(["protocols", key]));
+        let o = ipkit(&["service", "--protocol", key]);
+        assert_eq!(
+            o.status.success(),
+            theirs.status.success(),
+            "protocol {key}"
+        );
+        if o.status.success() {
+            let first = stdout(&o);
+            assert_eq!(
+                words(first.lines().next().unwrap_or("")),
+                words(stdout(&theirs).trim_end()),
+                "protocol {key}"
+            );
+        }
     }
 }

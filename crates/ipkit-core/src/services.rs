@@ -28,8 +28,9 @@ pub struct Service {
 pub struct ProtocolEntry {
     /// The official name.
     pub name: String,
-    /// The IP protocol number.
-    pub number: u8,
+    /// The protocol number: the IP header's 0–255, and beyond it the
+    /// numbers Linux gives protocols that ride on others (mptcp 262).
+    pub number: u16,
     /// Other names.
     pub aliases: Vec<String>,
 }
@@ -119,7 +120,7 @@ impl ServiceQuery {
     /// ```
     pub fn parse(text: &str) -> Result<Self, ServiceQueryError> {
         let (what, proto) = match text.split_once('/') {
-            Some((w, p)) if !p.is_empty() && !w.is_empty() => (w, Some(p.to_ascii_lowercase())),
+            Some((w, p)) if !p.is_empty() && !w.is_empty() => (w, Some(p.to_string())),
             Some(_) => return Err(ServiceQueryError::Malformed { text: text.into() }),
             None => (text, None),
         };
@@ -171,8 +172,10 @@ pub enum ServiceQueryError {
     },
 }
 
-/// Find a protocol by name, alias (case-insensitive, as IANA names vary in
-/// case) or number.
+/// Find a protocol by name, alias or number, as glibc's getprotobyname and
+/// getprotobynumber do: names and aliases compared case-sensitively (`ICMP`
+/// finds icmp through its alias, `Icmp` finds nothing), the first entry in
+/// file order.
 ///
 /// # Examples
 /// ```
@@ -182,11 +185,9 @@ pub enum ServiceQueryError {
 /// assert_eq!(find_protocol(&db, "17").map(|p| p.name.as_str()), Some("udp"));
 /// ```
 pub fn find_protocol<'a>(db: &'a [ProtocolEntry], query: &str) -> Option<&'a ProtocolEntry> {
-    let number = query.parse::<u8>().ok();
+    let number = query.parse::<u16>().ok();
     db.iter().find(|p| {
-        Some(p.number) == number
-            || p.name.eq_ignore_ascii_case(query)
-            || p.aliases.iter().any(|a| a.eq_ignore_ascii_case(query))
+        Some(p.number) == number || p.name == query || p.aliases.iter().any(|a| a == query)
     })
 }
 

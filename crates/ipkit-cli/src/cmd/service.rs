@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use ipkit::services::{DbSource, PROTOCOLS_FILE, SERVICES_FILE, load_protocols, load_services};
 use ipkit_core::services::{ServiceQuery, find_protocol};
@@ -38,12 +38,13 @@ pub struct Args {
     /// repeat for several; alone (`--protocol`), list the whole protocols database.
     #[arg(long, value_name = "PROTOCOL", num_args = 0..=1, action = clap::ArgAction::Append)]
     pub protocol: Option<Vec<String>>,
-    /// The services file to read.
-    #[arg(long, value_name = "FILE", default_value = SERVICES_FILE)]
-    pub services_file: PathBuf,
-    /// The protocols file to read.
-    #[arg(long, value_name = "FILE", default_value = PROTOCOLS_FILE)]
-    pub protocols_file: PathBuf,
+    /// The services file to read (default /etc/services, or the built-in
+    /// copy when that is missing; a file named here must exist).
+    #[arg(long, value_name = "FILE")]
+    pub services_file: Option<PathBuf>,
+    /// The protocols file to read (default /etc/protocols, likewise).
+    #[arg(long, value_name = "FILE")]
+    pub protocols_file: Option<PathBuf>,
 }
 
 /// `ipkit service --json`: the matches and where they came from.
@@ -77,6 +78,20 @@ fn source_name(s: &DbSource) -> String {
     }
 }
 
+/// The database file to read: the one named, which must exist (no silent
+/// fallback for a file the user asked for), or the system's default, which
+/// may be missing (then the built-in copy answers).
+fn database(named: Option<&Path>, default: &str, flag: &str) -> anyhow::Result<PathBuf> {
+    match named {
+        Some(p) if !p.exists() => Err(usage(format!(
+            "{flag} {}: no such file; name an existing file, or leave {flag} out to use {default}",
+            p.display()
+        ))),
+        Some(p) => Ok(p.to_path_buf()),
+        None => Ok(PathBuf::from(default)),
+    }
+}
+
 /// Run `ipkit service`.
 pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     if let Some(protocols) = &args.protocol {
@@ -87,7 +102,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         .iter()
         .map(|s| ServiceQuery::parse(s).map_err(|e| usage(e.to_string())))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let db = load_services(&args.services_file)?;
+    let db = load_services(&database(
+        args.services_file.as_deref(),
+        SERVICES_FILE,
+        "--services-file",
+    )?)?;
     let source = source_name(&db.source);
     let results: Vec<QueryResult<_>> = if args.all {
         vec![QueryResult {
@@ -140,7 +159,11 @@ fn render<T: Serialize>(
 }
 
 fn run_protocols(queries: &[String], args: &Args, out: &Output) -> anyhow::Result<u8> {
-    let db = load_protocols(&args.protocols_file)?;
+    let db = load_protocols(&database(
+        args.protocols_file.as_deref(),
+        PROTOCOLS_FILE,
+        "--protocols-file",
+    )?)?;
     let source = source_name(&db.source);
     let results: Vec<QueryResult<_>> = if queries.is_empty() {
         vec![QueryResult {
