@@ -7,6 +7,10 @@ pub const OK: u8 = 0;
 pub const NEGATIVE: u8 = 1;
 /// An error: bad input (including skipped bad lines in a stream) or I/O.
 pub const ERROR: u8 = 2;
+/// The user was asked to confirm a change and answered no (`ipkit kill`,
+/// `ipkit neigh -d '*'`): nothing was done, which is neither a negative
+/// result (nothing to do) nor an error.
+pub const DECLINED: u8 = 3;
 /// A usage error: arguments that do not make sense. Same number as ERROR, as
 /// grep and ping use it.
 pub const USAGE: u8 = 2;

@@ -171,7 +171,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     );
     if !to_kill.is_empty() && !args.yes && !crate::input::confirm(&question)? {
         eprintln!("ipkit: nothing was signalled");
-        return Ok(crate::exit::NEGATIVE);
+        return Ok(crate::exit::DECLINED);
     }
     let grace = Duration::from_secs_f64(args.grace);
     let mut all_ended = true;

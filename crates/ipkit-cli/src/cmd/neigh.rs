@@ -157,7 +157,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                 ))?
             {
                 eprintln!("ipkit: nothing was deleted");
-                return Ok(crate::exit::NEGATIVE);
+                return Ok(crate::exit::DECLINED);
             }
             for n in &victims {
                 tables.delete(n.addr, n.ifindex)?;

@@ -17,7 +17,8 @@ use crate::output::{Output, write_record};
 /// Examples shown under `--help`.
 pub const EXAMPLES: &str = "Examples:
   ipkit sockets                         every TCP and UDP socket, with its process
-  ipkit sockets --listen --tcp          listening TCP sockets (netstat -ltnp)
+  ipkit sockets --listen --tcp          listening TCP sockets
+  ipkit sockets -tlnp                   the same, as ss -tlnp (netstat -tulpn works too)
   ipkit sockets --port 5150             who uses port 5150, local or remote
   ipkit sockets --state established -4  established IPv4 TCP connections
   ipkit sockets --pid 1234              the sockets of one process
@@ -57,8 +58,12 @@ pub struct Args {
     #[arg(long, value_name = "STATE[,STATE…]")]
     pub state: Option<String>,
     /// Sockets whose local or remote port is PORT.
-    #[arg(short = 'p', long, value_name = "PORT")]
+    #[arg(long, value_name = "PORT")]
     pub port: Option<u16>,
+    /// Show the processes (ss -p, netstat -p): they are shown anyway; the
+    /// letter is accepted so `ss -tlnp` and `netstat -tulpn` work as typed.
+    #[arg(short = 'p', long = "processes", conflicts_with = "no_owners")]
+    pub processes: bool,
     /// Sockets of this process id.
     #[arg(long, value_name = "PID")]
     pub pid: Option<u32>,
@@ -250,7 +255,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             }),
         )?;
         w.flush()?;
-        return Ok(crate::exit::OK);
+        return Ok(found(&report));
     }
     let mut names = Names::new(args.numeric, args.resolve);
     let mut users = Users::default();
@@ -366,7 +371,17 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             report.unreadable_processes
         );
     }
-    Ok(crate::exit::OK)
+    Ok(found(&report))
+}
+
+/// 0 when anything was listed, 1 when the filters matched nothing (as grep
+/// answers an empty result).
+fn found(report: &ipkit::host::sockets::SocketReport) -> u8 {
+    if report.sockets.is_empty() && report.unix.is_empty() {
+        crate::exit::NEGATIVE
+    } else {
+        crate::exit::OK
+    }
 }
 
 /// The Unix-domain table, as `ss -x` lays it out.
