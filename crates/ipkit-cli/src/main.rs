@@ -8,6 +8,7 @@ mod interrupt;
 mod message;
 mod output;
 mod report;
+mod windows;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -39,7 +40,11 @@ pub struct Cli {
 fn main() -> ExitCode {
     // `ipkit ping --windows` takes Windows ping's letters, which collide with
     // iputils' (-i, -s, -t, -w, -n …): it has a parser of its own.
-    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let argv = windows::rewrite(std::env::args_os().collect());
+    if let Some(line) = coming(&argv) {
+        let _ = writeln!(std::io::stderr(), "error: {line}");
+        return ExitCode::from(exit::USAGE);
+    }
     if let Some(parsed) = cmd::ping::windows_command_line(&argv) {
         return match parsed {
             Ok(args) => match cmd::ping::run_windows(args, output::ColorChoice::Auto) {
@@ -85,6 +90,36 @@ fn main() -> ExitCode {
             ExitCode::from(cmd::exit_code_for(&e))
         }
     }
+}
+
+/// The commands that are planned but not built yet, and what they will do:
+/// a user who types one hears that, not only "unrecognized subcommand".
+const COMING: &[(&[&str], &str)] = &[
+    (
+        &["trace", "tracert", "traceroute", "tracepath", "mtr"],
+        "route tracing",
+    ),
+    (
+        &["info", "ipinfo", "whois"],
+        "IP information (location, AS, organisation)",
+    ),
+    (&["serve"], "servers (echo, HTTP, metrics)"),
+    (&["connect"], "a version-independent client"),
+    (&["mcast", "bcast"], "multicast and broadcast"),
+];
+
+fn coming(argv: &[std::ffi::OsString]) -> Option<String> {
+    let sub = argv
+        .iter()
+        .skip(1)
+        .find(|a| !a.to_string_lossy().starts_with('-'))?;
+    let sub = sub.to_string_lossy();
+    let (_, what) = COMING
+        .iter()
+        .find(|(names, _)| names.contains(&sub.as_ref()))?;
+    Some(format!(
+        "'{sub}' is not in this version of ipkit yet: {what} is coming; `ipkit --help` lists what is here"
+    ))
 }
 
 /// Print clap's message: help and version as they are (stdout); usage errors

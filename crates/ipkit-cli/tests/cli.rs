@@ -181,3 +181,48 @@ fn negative_numbers_say_the_range() {
         );
     }
 }
+
+/// The chapter's Windows switches: any case, `/` or `-`; under `netstat`
+/// and `arp` the Windows table is the default (`--view` overrides).
+#[test]
+fn windows_switches_any_case_and_windows_views_by_default() {
+    let all = ipkit(&["if", "--all"]);
+    for spelling in [
+        &["ipconfig", "/all"][..],
+        &["ipconfig", "/ALL"],
+        &["ipconfig", "-all"],
+    ] {
+        let o = ipkit(spelling);
+        assert_eq!(o.status.code(), Some(0), "{spelling:?}: {}", stderr(&o));
+        assert_eq!(stdout(&o), stdout(&all), "{spelling:?}");
+    }
+    let o = ipkit(&["ipconfig", "/?"]);
+    assert!(
+        o.status.success() && stdout(&o).contains("Usage:"),
+        "{}",
+        stderr(&o)
+    );
+    let o = ipkit(&["netstat", "/a", "/O"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Active Connections"), "{}", stdout(&o));
+    let o = ipkit(&["netstat"]);
+    assert!(
+        stdout(&o).contains("Active Connections"),
+        "the Windows view by default"
+    );
+    let o = ipkit(&["netstat", "--view", "ss", "-tlnp"]);
+    assert!(stdout(&o).starts_with("Netid"), "{}", stdout(&o));
+    let o = ipkit(&["arp", "/A"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// A command that is planned says so, instead of only "unrecognized".
+#[test]
+fn coming_commands_are_named_as_coming() {
+    for sub in ["trace", "tracert", "info", "serve"] {
+        let o = ipkit(&[sub, "example.test"]);
+        assert_eq!(o.status.code(), Some(2), "{sub}");
+        assert!(stderr(&o).contains("is coming"), "{sub}: {}", stderr(&o));
+        assert_eq!(stderr(&o).lines().count(), 1, "{sub}");
+    }
+}

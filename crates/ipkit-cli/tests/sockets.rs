@@ -480,3 +480,35 @@ kill "$pid""#,
     assert_eq!(marker(&text, "none"), "1", "no match is 1: {text}");
     assert_eq!(marker(&text, "none_json"), "1", "{text}");
 }
+
+/// `ipkit kill PID`, `--name`, and taskkill's spelling (`/F /PID`, `/IM`),
+/// inside a sandbox of our own.
+#[test]
+fn kill_by_bare_pid_name_and_taskkill_spelling() {
+    if !crate::lab::can_use_namespaces("kill_by_bare_pid_name_and_taskkill_spelling") {
+        return;
+    }
+    let text = in_sandbox(
+        r#"listen
+"$ipkit" kill "$pid" --yes --grace 1; echo "bare=$?"
+wait "$pid"; echo "bare_child=$?"
+listen
+"$ipkit" taskkill /F /PID "$pid" --yes --grace 1; echo "taskkill=$?"
+wait "$pid"; echo "taskkill_child=$?"
+listen
+"$ipkit" taskkill /IM perl.exe --yes --grace 1; echo "image=$?"
+wait "$pid"; echo "image_child=$?"
+"$ipkit" kill --name no-such-process --yes; echo "noname=$?""#,
+    );
+    for (mark, want) in [
+        ("bare", "0"),
+        ("bare_child", "143"),
+        ("taskkill", "0"),
+        ("taskkill_child", "143"),
+        ("image", "0"),
+        ("image_child", "143"),
+        ("noname", "1"),
+    ] {
+        assert_eq!(marker(&text, mark), want, "{mark}: {text}");
+    }
+}

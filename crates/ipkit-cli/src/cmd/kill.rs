@@ -19,24 +19,35 @@ pub const EXAMPLES: &str = "Examples:
   ipkit kill --port 5150 --udp --yes     no question asked
   ipkit kill --pid 4321 --force          SIGTERM, then SIGKILL after the grace period
   ipkit kill --port 8080 --json --yes    NDJSON: one `process` record each
+  ipkit kill 4321                        a bare process id
+  ipkit kill --name nginx                every process called nginx
+  ipkit taskkill /F /PID 4321            Windows' spelling (also /IM nginx.exe)
 
-Exit codes: 0 every process ended, 1 nothing held the port (or a process
-outlived SIGTERM without --force), 2 an error or a refusal.";
+Exit codes: 0 every process ended, 1 nothing held the port or had the name
+(or a process outlived SIGTERM without --force), 2 an error or a refusal,
+3 the question was answered no.";
 
 /// Arguments of `ipkit kill`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// The process id to end (the same as --pid).
+    #[arg(value_name = "PID", conflicts_with_all = ["port", "pid", "name"])]
+    pub bare_pid: Option<u32>,
     /// Kill the processes holding this local port.
     #[arg(
         long,
         value_name = "PORT",
-        required_unless_present = "pid",
-        conflicts_with = "pid"
+        required_unless_present_any = ["pid", "bare_pid", "name"],
+        conflicts_with_all = ["pid", "name"]
     )]
     pub port: Option<u16>,
     /// Kill this process.
-    #[arg(long, value_name = "PID")]
+    #[arg(long, value_name = "PID", conflicts_with = "name")]
     pub pid: Option<u32>,
+    /// Kill every process with this name, as `ps -o comm` shows it (a
+    /// Windows image name's `.exe` is dropped: taskkill /IM nginx.exe).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
     /// With --port: TCP only.
     #[arg(long, conflicts_with = "udp")]
     pub tcp: bool,
@@ -72,8 +83,20 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     let tables = ipkit::host::system();
     // (pid, what it holds)
     let mut targets: Vec<(u32, Vec<String>)> = Vec::new();
-    if let Some(pid) = args.pid {
+    if let Some(pid) = args.pid.or(args.bare_pid) {
         targets.push((pid, Vec::new()));
+    } else if let Some(name) = &args.name {
+        let wanted = name.strip_suffix(".exe").unwrap_or(name);
+        let own = tables.own_pid();
+        for pid in tables.pids()? {
+            if pid != own && tables.info(pid).is_some_and(|i| i.name == wanted) {
+                targets.push((pid, Vec::new()));
+            }
+        }
+        if targets.is_empty() {
+            eprintln!("ipkit: no process called '{wanted}' that this user may see");
+            return Ok(crate::exit::NEGATIVE);
+        }
     } else if let Some(port) = args.port {
         let q = SocketQuery {
             tcp: args.tcp,

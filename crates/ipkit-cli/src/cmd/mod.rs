@@ -54,7 +54,7 @@ pub enum Command {
     #[command(after_help = neigh::EXAMPLES, visible_alias = "arp")]
     Neigh(neigh::Args),
     /// End the processes holding a port, or one process (asks first).
-    #[command(after_help = kill::EXAMPLES)]
+    #[command(after_help = kill::EXAMPLES, visible_alias = "taskkill")]
     Kill(kill::Args),
     /// Print a shell completion script.
     #[command(
