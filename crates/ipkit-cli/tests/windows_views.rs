@@ -1,0 +1,214 @@
+//! The Windows views against the real programs' output. No Windows program
+//! runs here, so the expected text is a capture checked into
+//! `tests/data/windows/` with its source named in its header (or, for the
+//! Winsock resolver sample, its printf format strings copied from its
+//! source). Each test builds the capture's situation in a namespace, with
+//! the capture's values where Linux can hold them, runs ipkit's view and
+//! compares line by line. What necessarily differs (PIDs, interface indexes,
+//! the host's name) is masked on both sides, and each test says what.
+//!
+//! Lines are compared with trailing blanks and CRs removed: the captures
+//! were published with Windows' CRLF (netstat) or with trailing blanks
+//! stripped (arp, ipconfig), so trailing blanks are not evidence either way.
+
+use std::process::Command;
+
+use crate::lab::{Netns, can_use_namespaces, lab_lock};
+use crate::util::{stderr, stdout};
+
+/// The capture `name` without its `#` header, one entry per line, with
+/// trailing blanks and CRs removed.
+fn capture(name: &str) -> Vec<String> {
+    let path = format!("{}/tests/data/windows/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    text.lines()
+        .skip_while(|l| l.starts_with('#'))
+        .map(|l| l.trim_end().to_string())
+        .collect()
+}
+
+/// ipkit's output the same way.
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(|l| l.trim_end().to_string()).collect()
+}
+
+/// Replace the hex number after the last `0x` (an interface index).
+fn mask_hex(line: &str) -> String {
+    match line.rfind(" 0x") {
+        Some(i) if line[i + 3..].chars().all(|c| c.is_ascii_hexdigit()) => {
+            format!("{} 0x#", &line[..i])
+        }
+        _ => line.to_string(),
+    }
+}
+
+/// Windows `arp -a` (tests/data/windows/arp-a.txt): the capture's own
+/// address and neighbours, its dynamic entries as STALE (learnt) and its
+/// static one as PERMANENT (`arp -s`). Masked: the interface index after
+/// `0x` (the namespace's is not Windows' 5). The interface has a /16 so that
+/// the capture's 10.0.0.255 is an ordinary neighbour here (on a /24 Linux
+/// makes the broadcast address a NOARP entry that ip neigh hides too).
+#[test]
+fn arp_a_matches_windows() {
+    if !can_use_namespaces("arp_a_matches_windows") {
+        return;
+    }
+    let _serial = lab_lock();
+    let want = capture("arp-a.txt");
+    let (a, b) = (Netns::new("", ""), Netns::new("", ""));
+    a.veth_to(&b);
+    a.ip(&["-n", &a.name, "addr", "add", "10.0.0.185/16", "dev", "va"]);
+    a.ip(&["-n", &a.name, "link", "set", "va", "up"]);
+    a.ip(&["-n", &b.name, "link", "set", "vb", "up"]);
+    for l in &want[3..] {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        let nud = if f[2] == "static" {
+            "permanent"
+        } else {
+            "stale"
+        };
+        let mac = f[1].replace('-', ":");
+        a.ip(&[
+            "-n", &a.name, "neigh", "add", f[0], "lladdr", &mac, "nud", nud, "dev", "va",
+        ]);
+    }
+    let o = a.ipkit(&["arp", "-a", "--view", "windows"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let got: Vec<String> = lines(&stdout(&o)).iter().map(|l| mask_hex(l)).collect();
+    let want: Vec<String> = want.iter().map(|l| mask_hex(l)).collect();
+    assert_eq!(got, want, "\n{}", stdout(&o));
+}
+
+/// The resolver sample's format strings (tests/data/windows/resolver-printf.txt)
+/// by key, with their C escapes (`\n`, `\"`) undone.
+fn formats() -> std::collections::HashMap<String, String> {
+    let path = format!(
+        "{}/tests/data/windows/resolver-printf.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let (key, lit) = l.split_once(' ').expect("key \"literal\"");
+            let lit = lit
+                .strip_prefix('"')
+                .and_then(|x| x.strip_suffix('"'))
+                .expect("a quoted literal");
+            (
+                key.to_string(),
+                lit.replace("\\n", "\n").replace("\\\"", "\""),
+            )
+        })
+        .collect()
+}
+
+/// printf with `%s` / `%d` filled from `args` in order.
+fn printf(format: &str, args: &[&str]) -> String {
+    let mut out = String::new();
+    let mut args = args.iter();
+    let mut rest = format;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        out.push_str(args.next().expect("an argument per conversion"));
+        rest = &rest[i + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Run `ipkit ARGS` where its resolver cannot leave the machine and insist
+/// it prints what the sample's printf calls print: the keys of
+/// resolver-printf.txt in the order its code calls them, with their
+/// arguments.
+fn same_as_sample(args: &[&str], calls: &[(&str, &[&str])]) {
+    let o = crate::resolve::quiet(args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let f = formats();
+    let want: String = calls
+        .iter()
+        .map(|(key, args)| printf(&f[*key], args))
+        .collect();
+    assert_eq!(stdout(&o), want, "{args:?}");
+}
+
+/// `resolver -n 127.0.0.1 -s 80 -t stream -p tcp -f numerichost -f
+/// numericserv` and `resolver -n ::1 -s 80 -a 6 -t stream -f numerichost`
+/// as the sample's printf calls would print them, against ipkit's view, run
+/// in a namespace whose resolver cannot leave it. The service name without
+/// NI_NUMERICSERV comes from getent, the anchor for /etc/services.
+#[test]
+fn resolve_matches_the_winsock_sample() {
+    if !can_use_namespaces("resolve_matches_the_winsock_sample") {
+        return;
+    }
+    same_as_sample(
+        &[
+            "resolve",
+            "-n",
+            "127.0.0.1",
+            "-s",
+            "80",
+            "-t",
+            "stream",
+            "-p",
+            "tcp",
+            "-f",
+            "numerichost",
+            "-f",
+            "numericserv",
+        ],
+        &[
+            ("params", &[]),
+            ("host", &["127.0.0.1"]),
+            ("serv", &["80"]),
+            ("af_unspec", &[]),
+            ("type_stream", &[]),
+            ("proto_tcp", &[]),
+            ("flags", &[]),
+            ("flag_numerichost", &[]),
+            ("flag_numericserv", &[]),
+            ("flags_end", &[]),
+            ("count", &["127.0.0.1", "1"]),
+            ("numeric", &["1", "127.0.0.1"]),
+            ("host_line", &["1", "127.0.0.1"]),
+            ("service_line", &["1", "80"]),
+            ("entry_end", &[]),
+        ],
+    );
+    let getent = crate::util::run(Command::new("getent").args(["services", "80/tcp"]));
+    let http = stdout(&getent);
+    let service = http.split_whitespace().next().unwrap_or("80");
+    same_as_sample(
+        &[
+            "resolve",
+            "-n",
+            "::1",
+            "-s",
+            "80",
+            "-a",
+            "6",
+            "-t",
+            "stream",
+            "-f",
+            "numerichost",
+        ],
+        &[
+            ("note", &[]),
+            ("params", &[]),
+            ("host", &["::1"]),
+            ("serv", &["80"]),
+            ("af_inet6", &[]),
+            ("type_stream", &[]),
+            ("proto_none", &[]),
+            ("flags", &[]),
+            ("flag_numerichost", &[]),
+            ("flags_end", &[]),
+            ("count", &["::1", "1"]),
+            ("numeric", &["1", "::1"]),
+            ("host_line", &["1", "::1"]),
+            ("service_line", &["1", service]),
+            ("entry_end", &[]),
+        ],
+    );
+}
