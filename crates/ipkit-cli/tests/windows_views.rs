@@ -12,6 +12,7 @@
 //! stripped (arp, ipconfig), so trailing blanks are not evidence either way.
 
 use std::process::Command;
+use std::time::Duration;
 
 use crate::lab::{Netns, can_use_namespaces, lab_lock};
 use crate::util::{stderr, stdout};
@@ -40,6 +41,22 @@ fn mask_hex(line: &str) -> String {
         }
         _ => line.to_string(),
     }
+}
+
+/// Replace every `%DIGITS` (an IPv6 zone, an interface index) with `%#`.
+fn mask_zone(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '%' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('#');
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+        }
+    }
+    out
 }
 
 /// Windows `arp -a` (tests/data/windows/arp-a.txt): the capture's own
@@ -76,6 +93,77 @@ fn arp_a_matches_windows() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let got: Vec<String> = lines(&stdout(&o)).iter().map(|l| mask_hex(l)).collect();
     let want: Vec<String> = want.iter().map(|l| mask_hex(l)).collect();
+    assert_eq!(got, want, "\n{}", stdout(&o));
+}
+
+/// A perl script that holds the sockets of tests/data/windows/netstat-aon.txt
+/// and touches READY when they are all open.
+const NETSTAT_SOCKETS: &str = r#"
+use strict; use IO::Socket::IP; use Socket qw(SOCK_STREAM SOCK_DGRAM);
+my ($ready) = @ARGV;
+my @keep;
+sub sock { my $s = IO::Socket::IP->new(ReuseAddr => 1, @_) or die "socket: $@ $!"; push @keep, $s; $s }
+sock(LocalHost => '0.0.0.0', LocalPort => 135, Listen => 5, Type => SOCK_STREAM);
+sock(LocalHost => '::', LocalPort => 135, Listen => 5, Type => SOCK_STREAM, V6Only => 1);
+my $l = IO::Socket::IP->new(LocalHost => '127.0.0.1', LocalPort => 1032, Listen => 1, ReuseAddr => 1) or die "listen: $!";
+sock(LocalHost => '127.0.0.1', LocalPort => 1031, PeerHost => '127.0.0.1', PeerPort => 1032, Type => SOCK_STREAM);
+push @keep, $l->accept; close $l;
+sock(LocalHost => '0.0.0.0', LocalPort => 53, Type => SOCK_DGRAM);
+sock(LocalHost => '::1', LocalPort => 5353, Type => SOCK_DGRAM);
+sock(LocalHost => 'fe80::244e:2f1e:2096:62b2%d0', LocalPort => 1900, Type => SOCK_DGRAM);
+open(my $f, '>', $ready) or die; close $f;
+sleep 60;
+"#;
+
+/// Windows `netstat -aon` (tests/data/windows/netstat-aon.txt): the same
+/// sockets, opened by one process in a namespace of its own (so its table
+/// holds nothing else), with the capture's addresses and ports; the
+/// link-local one on an interface of the namespace with the capture's
+/// address. Masked: the PID column (Windows' processes are not ours) and
+/// the zone index after `%` (that interface's index is not Windows' 9).
+#[test]
+fn netstat_aon_matches_windows() {
+    if !can_use_namespaces("netstat_aon_matches_windows") {
+        return;
+    }
+    let _serial = lab_lock();
+    let mut ns = Netns::new("", "nameserver 127.0.0.1\n");
+    let n = ns.name.clone();
+    // (A veth pair inside the namespace: this kernel may have no dummy.)
+    ns.ip(&[
+        "-n", &n, "link", "add", "d0", "type", "veth", "peer", "name", "d1",
+    ]);
+    ns.ip(&["-n", &n, "link", "set", "d1", "up"]);
+    ns.ip(&[
+        "-n",
+        &n,
+        "addr",
+        "add",
+        "fe80::244e:2f1e:2096:62b2/64",
+        "dev",
+        "d0",
+        "nodad",
+    ]);
+    ns.ip(&["-n", &n, "link", "set", "d0", "up"]);
+    let ready = std::env::temp_dir().join(format!("{n}-sockets-ready"));
+    let ready_path = ready.to_str().expect("utf-8 path").to_string();
+    ns.spawn("perl", &["-e", NETSTAT_SOCKETS, &ready_path]);
+    ns.wait_until("the sockets", Duration::from_secs(20), || ready.exists());
+    let o = ns.ipkit(&["netstat", "-a", "-o", "-n"]);
+    let _ = std::fs::remove_file(&ready);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mask = |l: &String| {
+        let l = mask_zone(l);
+        if l.starts_with("  TCP") || l.starts_with("  UDP") {
+            let cut = l.trim_end_matches(|c: char| c.is_ascii_digit());
+            assert!(cut.len() < l.len(), "no PID in {l:?}");
+            format!("{cut}#")
+        } else {
+            l
+        }
+    };
+    let got: Vec<String> = lines(&stdout(&o)).iter().map(mask).collect();
+    let want: Vec<String> = capture("netstat-aon.txt").iter().map(mask).collect();
     assert_eq!(got, want, "\n{}", stdout(&o));
 }
 
