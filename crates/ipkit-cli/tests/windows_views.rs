@@ -167,6 +167,110 @@ fn netstat_aon_matches_windows() {
     assert_eq!(got, want, "\n{}", stdout(&o));
 }
 
+/// Windows `ipconfig /all` (tests/data/windows/ipconfig-all.txt, a Windows
+/// Server 2016 host with one statically configured adapter): an interface
+/// named as the adapter, with its MAC, its description as the alias, its
+/// link-local and IPv4 addresses, gateway, DNS server and search list.
+/// Left out of the expected text: the lines Windows prints from NetBIOS and
+/// settings Linux has no counterpart for, or that need a DHCPv6 lease (Node
+/// Type, IP Routing Enabled, WINS Proxy Enabled, DHCPv6 IAID, DHCPv6 Client
+/// DUID, NetBIOS over Tcpip). Masked: the host name and primary DNS suffix
+/// (the machine's own), the connection-specific suffix (Windows' comes from
+/// DHCP; ours from resolv.conf's search list) and the zone index after `%`.
+#[test]
+fn ipconfig_all_matches_windows() {
+    if !can_use_namespaces("ipconfig_all_matches_windows") {
+        return;
+    }
+    let _serial = lab_lock();
+    let a = Netns::new("", "nameserver 192.168.22.151\nsearch somecompany.corp\n");
+    let b = Netns::new("", "");
+    a.veth_to(&b);
+    let n = a.name.as_str();
+    for args in [
+        &["-n", n, "link", "set", "va", "name", "Ethernet0"][..],
+        &[
+            "-n",
+            n,
+            "link",
+            "set",
+            "Ethernet0",
+            "address",
+            "00:0c:29:d6:12:2e",
+            "alias",
+            "Intel(R) 82574L Gigabit Network Connection",
+            "addrgenmode",
+            "none",
+        ],
+        &[
+            "-n",
+            n,
+            "addr",
+            "add",
+            "fe80::40c:2f5f:6658:9ec3/64",
+            "dev",
+            "Ethernet0",
+            "nodad",
+        ],
+        &[
+            "-n",
+            n,
+            "addr",
+            "add",
+            "192.168.22.153/24",
+            "dev",
+            "Ethernet0",
+        ],
+        &["-n", n, "link", "set", "Ethernet0", "up"],
+        &["-n", &b.name, "link", "set", "vb", "up"],
+        &[
+            "-n",
+            n,
+            "route",
+            "add",
+            "default",
+            "via",
+            "192.168.22.1",
+            "dev",
+            "Ethernet0",
+            "onlink",
+        ],
+    ] {
+        a.ip(args);
+    }
+    let o = a.ipkit(&["ipconfig", "--all", "Ethernet0"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let label = |l: &str| l.split(" :").next().unwrap_or("").trim().to_string();
+    let masked = [
+        "Host Name . . . . . . . . . . . .",
+        "Primary Dns Suffix  . . . . . . .",
+        "Connection-specific DNS Suffix  .",
+    ];
+    let mask = |l: &String| {
+        let l = mask_zone(l);
+        if masked.contains(&label(&l).as_str()) {
+            format!("{} : #", l.split(" :").next().unwrap_or(""))
+        } else {
+            l
+        }
+    };
+    let absent = [
+        "Node Type . . . . . . . . . . . .",
+        "IP Routing Enabled. . . . . . . .",
+        "WINS Proxy Enabled. . . . . . . .",
+        "DHCPv6 IAID . . . . . . . . . . .",
+        "DHCPv6 Client DUID. . . . . . . .",
+        "NetBIOS over Tcpip. . . . . . . .",
+    ];
+    let want: Vec<String> = capture("ipconfig-all.txt")
+        .iter()
+        .filter(|l| !absent.contains(&label(l).as_str()))
+        .map(mask)
+        .collect();
+    let got: Vec<String> = lines(&stdout(&o)).iter().map(mask).collect();
+    assert_eq!(got, want, "\n{}", stdout(&o));
+}
+
 /// The resolver sample's format strings (tests/data/windows/resolver-printf.txt)
 /// by key, with their C escapes (`\n`, `\"`) undone.
 fn formats() -> std::collections::HashMap<String, String> {
