@@ -224,11 +224,14 @@ fn interfaces_fields_match_what_was_configured_and_ip() {
         ": uplink",
         ": 02-00-00-00-00-01",
         ": 10.9.0.1(Preferred)",
-        ": 255.255.255.0 (/24)",
-        ": 2001:db8:9::5/64(Deprecated)",
-        ": 10.9.0.3, 10.9.0.2, 2001:db8:9::2",
-        ": 192.0.2.53 [/etc/resolv.conf]",
-        ": No (no lease from dhclient, systemd-networkd or NetworkManager)",
+        // Windows' shapes (tests/data/windows/ipconfig-all.txt): the mask
+        // alone, no prefix length on IPv6, each gateway and DNS server on a
+        // line of its own (IPv6 first), DHCP Enabled a bare No.
+        ": 255.255.255.0\n",
+        ": 2001:db8:9::5(Deprecated)",
+        "   Default Gateway . . . . . . . . . : 2001:db8:9::2\n                                       10.9.0.3\n                                       10.9.0.2\n",
+        "   DNS Servers . . . . . . . . . . . : 192.0.2.53\n",
+        "   DHCP Enabled. . . . . . . . . . . : No\n",
     ] {
         assert!(text.contains(want), "{want:?} missing from\n{text}");
     }

@@ -16,7 +16,7 @@ use crate::util::{stderr, stdout};
 /// loopback names in its hosts file, and a resolver at 127.0.0.1 where
 /// nothing listens: a lookup the C library sends to DNS (getnameinfo of
 /// 0.0.0.0, say) is refused at once and cannot leave the machine.
-fn quiet(args: &[&str]) -> Output {
+pub fn quiet(args: &[&str]) -> Output {
     Netns::new(
         "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n",
         "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
@@ -24,80 +24,9 @@ fn quiet(args: &[&str]) -> Output {
     .ipkit(args)
 }
 
-const NOTE: &str = "\nNOTE: Without the NI_NUMERICSERV flag (-f numericserv) getnameinfo will
-      fail if the port information does not resolve to a well known service
-      like ftp (21), etc.\n\n";
-
-#[test]
-fn sample_view_line_by_line() {
-    if !can_use_namespaces("sample_view_line_by_line") {
-        return;
-    }
-    let o = quiet(&[
-        "resolve",
-        "-n",
-        "127.0.0.1",
-        "-s",
-        "80",
-        "-t",
-        "stream",
-        "-p",
-        "tcp",
-        "-f",
-        "numerichost",
-        "-f",
-        "numericserv",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let want = "
-Attempting to resolve the host: 127.0.0.1
-Service/port information is   : 80
-Requested address family      : NONE (default is AF_UNSPEC)
-Requested socket type         : SOCK_STREAM
-Requested protocol            : IPPROTO_TCP
-Requested flags to getnameinfo: NI_NUMERICHOST NI_NUMERICSERV 
-
-Hostname '127.0.0.1' resolved to 1 addresses
-
-[1] Numeric address resolved: 127.0.0.1
-[1] Host:    127.0.0.1
-[1] Service: 80
-
-";
-    assert_eq!(stdout(&o), want);
-}
-
-#[test]
-fn note_when_numericserv_is_absent_and_service_names_resolve() {
-    if !can_use_namespaces("note_when_numericserv_is_absent_and_service_names_resolve") {
-        return;
-    }
-    let o = quiet(&[
-        "resolve",
-        "-n",
-        "::1",
-        "-s",
-        "80",
-        "-a",
-        "6",
-        "-t",
-        "stream",
-        "-f",
-        "numerichost",
-    ]);
-    let text = stdout(&o);
-    assert!(text.starts_with(NOTE), "{text}");
-    assert!(text.contains("Requested address family      : AF_INET6\n"));
-    assert!(text.contains("[1] Numeric address resolved: ::1\n"));
-    // Without NI_NUMERICSERV, port 80 comes back as the service name.
-    let services = std::fs::read_to_string("/etc/services").unwrap_or_default();
-    if services
-        .lines()
-        .any(|l| l.starts_with("http\t") || l.starts_with("http "))
-    {
-        assert!(text.contains("[1] Service: http\n"), "{text}");
-    }
-}
+// The sample's view line by line, with and without its NOTE:
+// windows_views::resolve_matches_the_winsock_sample, against the sample's own
+// format strings.
 
 fn json(args: &[&str]) -> Value {
     let mut all = vec!["resolve", "--json"];

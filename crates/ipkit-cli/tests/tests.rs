@@ -13,3 +13,4 @@ mod resolve;
 mod service;
 mod sockets;
 mod util;
+mod windows_views;

@@ -1,7 +1,9 @@
 //! `ipkit if` (alias `ipconfig`): interfaces, brief by default, the
-//! `ipconfig /all` view with `--all`, and netsh's IPv6 interface table with
-//! `--ipv6`. The engine is `ipkit::host::interfaces`; fields without a
-//! source on this OS print "not available".
+//! `ipconfig /all` view with `--all` (Windows' labels and layout, checked
+//! against a capture in tests/data/windows/), and netsh's IPv6 interface
+//! table with `--ipv6`. The engine is `ipkit::host::interfaces`; a field
+//! without a source on this OS prints "not available", and the ipconfig
+//! lines that only NetBIOS or Windows settings fill are left out.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -17,7 +19,7 @@ use crate::output::Output;
 /// Examples shown under `--help`.
 pub const EXAMPLES: &str = "Examples:
   ipkit if                        index, name, state, MTU and addresses, one line each
-  ipkit if --all                  ipconfig /all: MAC, flags, lifetimes, gateways, DNS, DHCP
+  ipkit if --all                  ipconfig /all, as Windows lays it out: MAC, addresses, gateways, DNS, DHCP
   ipkit ipconfig --all eth0       one interface (ipkit ipconfig /all works too)
   ipkit if --ipv6                 netsh interface ipv6 show interface
   ipkit if --json                 one JSON document (interfaces, routes, DNS, DHCP)";
@@ -148,19 +150,30 @@ fn brief_view(out: &Output, reports: &[InterfaceReport<'_>]) -> String {
     t
 }
 
-/// `   Label . . . . : value`, with the dots ipconfig uses.
-fn line(t: &mut String, label: &str, value: impl std::fmt::Display) {
+/// `   Label . . . . : value` as ipconfig prints it (checked against the
+/// capture in tests/data/windows/ipconfig-all.txt): after three blanks and
+/// the label, dots on odd columns up to 35, then ` : ` and the value at
+/// column 39. Windows spells two labels with a blank where their first dot
+/// would go ("Primary Dns Suffix  .", "Connection-specific DNS Suffix  ."):
+/// they are given here with that trailing blank. Each further value goes on
+/// a line of its own under the first.
+fn line<T: std::fmt::Display>(t: &mut String, label: &str, values: impl IntoIterator<Item = T>) {
     let mut padded = format!("   {label}");
-    let mut dot = padded.len() % 2 == 0;
-    while padded.len() < 39 {
-        padded.push(if dot { '.' } else { ' ' });
-        dot = !dot;
+    while padded.len() < 36 {
+        padded.push(if padded.len() % 2 == 1 { '.' } else { ' ' });
     }
-    let _ = writeln!(t, "{padded}: {value}");
-}
-
-fn lifetime(s: Option<u32>) -> String {
-    s.map_or("forever".into(), |s| format!("{s} s"))
+    let mut values = values.into_iter();
+    match values.next() {
+        Some(v) => {
+            let _ = writeln!(t, "{padded} : {v}");
+        }
+        None => {
+            let _ = writeln!(t, "{padded} :");
+        }
+    }
+    for v in values {
+        let _ = writeln!(t, "{:39}{v}", "");
+    }
 }
 
 fn when(unix: Option<u64>) -> String {
@@ -216,19 +229,22 @@ fn mask(len: u8) -> String {
     std::net::Ipv4Addr::from(bits).to_string()
 }
 
+/// `ipconfig /all`: Windows' labels in Windows' order. Lines Windows prints
+/// from NetBIOS or settings with no counterpart here (Node Type, IP Routing
+/// Enabled, WINS Proxy Enabled, NetBIOS over Tcpip) are left out; what only
+/// Linux has (MTU, flags, lifetimes) is in `--json` and the other views.
 fn ipconfig_view(host: &str, dns: Option<&DnsConfig>, reports: &[InterfaceReport<'_>]) -> String {
-    let mut t = String::from("\nIP Configuration\n\n");
-    line(&mut t, "Host Name", host);
-    let search = dns.map(|d| d.search.join(", ")).unwrap_or_default();
+    let mut t = String::from("\nWindows IP Configuration\n\n");
+    line(&mut t, "Host Name", [host]);
+    let domain = host.split_once('.').map_or("", |(_, d)| d);
     line(
         &mut t,
-        "DNS Suffix Search List",
-        if search.is_empty() {
-            "none".into()
-        } else {
-            search
-        },
+        "Primary Dns Suffix ",
+        (!domain.is_empty()).then_some(domain),
     );
+    if let Some(d) = dns.filter(|d| !d.search.is_empty()) {
+        line(&mut t, "DNS Suffix Search List", &d.search);
+    }
     for r in reports {
         let i = r.interface;
         let kind = if i.flags.iter().any(|f| f == "LOOPBACK") {
@@ -238,26 +254,10 @@ fn ipconfig_view(host: &str, dns: Option<&DnsConfig>, reports: &[InterfaceReport
         };
         let _ = writeln!(t, "\n{kind} {}:\n", i.name);
         if i.oper_state != "UP" && i.oper_state != "UNKNOWN" {
-            line(
-                &mut t,
-                "Media State",
-                format!(
-                    "{} (carrier {})",
-                    i.oper_state.to_lowercase(),
-                    match i.carrier {
-                        Some(true) => "present",
-                        Some(false) => "absent",
-                        None => "not available",
-                    }
-                ),
-            );
+            line(&mut t, "Media State", ["Media disconnected"]);
         }
-        let suffix = r
-            .dns
-            .as_ref()
-            .and_then(|d| d.search.first().cloned())
-            .unwrap_or_default();
-        line(&mut t, "Connection-specific DNS Suffix", suffix);
+        let suffix = r.dns.as_ref().and_then(|d| d.search.first());
+        line(&mut t, "Connection-specific DNS Suffix ", suffix);
         let description = match (&i.alias, &i.kind, &i.driver) {
             (Some(a), _, _) => a.clone(),
             (None, Some(k), Some(d)) => format!("{k} ({d})"),
@@ -265,51 +265,30 @@ fn ipconfig_view(host: &str, dns: Option<&DnsConfig>, reports: &[InterfaceReport
             (None, None, Some(d)) => d.clone(),
             (None, None, None) => "not available".into(),
         };
-        line(&mut t, "Description", description);
+        line(&mut t, "Description", [description]);
+        // ipconfig writes MACs in capitals (arp -a in lower case).
         line(
             &mut t,
             "Physical Address",
-            i.mac.map_or("not available".into(), |m| m.windows()),
-        );
-        line(
-            &mut t,
-            "State",
-            format!("{} ({})", i.oper_state, i.flags.join(",")),
-        );
-        line(
-            &mut t,
-            "MTU",
-            i.mtu.map_or("not available".into(), |m| m.to_string()),
-        );
-        line(
-            &mut t,
-            "Metric",
-            r.metric.map_or("not available".into(), |m| m.to_string()),
+            i.mac.map(|m| m.windows().to_uppercase()),
         );
         let dhcp4 = r.dhcp.iter().find(|l| !l.v6);
         let dhcp6 = r.dhcp.iter().find(|l| l.v6);
         line(
             &mut t,
             "DHCP Enabled",
-            match dhcp4 {
-                Some(l) => format!("Yes ({})", l.client),
-                None => "No (no lease from dhclient, systemd-networkd or NetworkManager)".into(),
-            },
+            [if dhcp4.is_some() { "Yes" } else { "No" }],
         );
-        line(
-            &mut t,
-            "Autoconfiguration Enabled",
-            match (i.ipv6_autoconf, i.ipv6_accept_ra) {
-                (Some(a), Some(ra)) => format!(
-                    "{} (IPv6 autoconf {}, accept_ra {ra})",
-                    if a && ra > 0 { "Yes" } else { "No" },
-                    u8::from(a)
-                ),
-                _ => "not available".into(),
-            },
-        );
-        for a in &i.addresses {
-            let status = if a.flags.iter().any(|f| f == "tentative") {
+        if let (Some(a), Some(ra)) = (i.ipv6_autoconf, i.ipv6_accept_ra) {
+            line(
+                &mut t,
+                "Autoconfiguration Enabled",
+                [if a && ra > 0 { "Yes" } else { "No" }],
+            );
+        }
+        // Windows: global IPv6, temporary, link-local, then IPv4 with its mask.
+        let status = |a: &ipkit::host::Address| {
+            if a.flags.iter().any(|f| f == "tentative") {
                 "Tentative"
             } else if a.flags.iter().any(|f| f == "deprecated") {
                 "Deprecated"
@@ -317,93 +296,59 @@ fn ipconfig_view(host: &str, dns: Option<&DnsConfig>, reports: &[InterfaceReport
                 "Duplicate"
             } else {
                 "Preferred"
-            };
-            match a.addr {
-                IpAddr::V4(v4) => {
-                    line(&mut t, "IPv4 Address", format!("{v4}({status})"));
-                    line(
-                        &mut t,
-                        "Subnet Mask",
-                        format!("{} (/{})", mask(a.prefix_len), a.prefix_len),
-                    );
-                    if let Some(b) = a.broadcast {
-                        line(&mut t, "Broadcast", b);
-                    }
-                }
-                IpAddr::V6(v6) => {
-                    let label = if a.scope == "link" {
-                        "Link-local IPv6 Address"
-                    } else if a.flags.iter().any(|f| f == "temporary") {
-                        "Temporary IPv6 Address"
-                    } else {
-                        "IPv6 Address"
-                    };
-                    let zone = if a.scope == "link" {
-                        format!("%{}", i.index)
-                    } else {
-                        String::new()
-                    };
-                    line(
-                        &mut t,
-                        label,
-                        format!("{v6}{zone}/{}({status})", a.prefix_len),
-                    );
-                }
             }
-            if a.valid_lifetime.is_some() || a.preferred_lifetime.is_some() {
-                line(
-                    &mut t,
-                    "  Lifetimes",
-                    format!(
-                        "preferred {}, valid {}",
-                        lifetime(a.preferred_lifetime),
-                        lifetime(a.valid_lifetime)
-                    ),
-                );
+        };
+        let v6 = |label: &str, pick: &dyn Fn(&ipkit::host::Address) -> bool, t: &mut String| {
+            for a in i.addresses.iter().filter(|a| a.addr.is_ipv6() && pick(a)) {
+                let zone = if a.scope == "link" {
+                    format!("%{}", i.index)
+                } else {
+                    String::new()
+                };
+                line(t, label, [format!("{}{zone}({})", a.addr, status(a))]);
             }
+        };
+        let temporary = |a: &ipkit::host::Address| a.flags.iter().any(|f| f == "temporary");
+        v6(
+            "IPv6 Address",
+            &|a| a.scope != "link" && !temporary(a),
+            &mut t,
+        );
+        v6(
+            "Temporary IPv6 Address",
+            &|a| a.scope != "link" && temporary(a),
+            &mut t,
+        );
+        v6("Link-local IPv6 Address", &|a| a.scope == "link", &mut t);
+        for a in i.addresses.iter().filter(|a| a.addr.is_ipv4()) {
+            line(
+                &mut t,
+                "IPv4 Address",
+                [format!("{}({})", a.addr, status(a))],
+            );
+            line(&mut t, "Subnet Mask", [mask(a.prefix_len)]);
         }
         if let Some(l) = dhcp4 {
-            line(&mut t, "Lease Obtained", when(l.obtained));
-            line(&mut t, "Lease Expires", when(l.expires));
+            line(&mut t, "Lease Obtained", [when(l.obtained)]);
+            line(&mut t, "Lease Expires", [when(l.expires)]);
+        }
+        // IPv6 gateways first, as Windows lists them; each family by metric.
+        let mut gateways: Vec<&IpAddr> = r.gateways.iter().collect();
+        gateways.sort_by_key(|g| g.is_ipv4());
+        line(&mut t, "Default Gateway", gateways);
+        if let Some(l) = dhcp4 {
             line(
                 &mut t,
                 "DHCP Server",
-                l.server.map_or("not available".into(), |s| s.to_string()),
+                [l.server.map_or("not available".into(), |s| s.to_string())],
             );
         }
         if let Some(l) = dhcp6 {
-            line(
-                &mut t,
-                "DHCPv6 IAID",
-                l.iaid.clone().unwrap_or_else(|| "not available".into()),
-            );
-            line(
-                &mut t,
-                "DHCPv6 Client DUID",
-                l.duid.clone().unwrap_or_else(|| "not available".into()),
-            );
-            line(&mut t, "DHCPv6 Lease Expires", when(l.expires));
+            line(&mut t, "DHCPv6 IAID", l.iaid.as_deref());
+            line(&mut t, "DHCPv6 Client DUID", l.duid.as_deref());
         }
-        let gateways: Vec<String> = r.gateways.iter().map(ToString::to_string).collect();
-        line(
-            &mut t,
-            "Default Gateway",
-            if gateways.is_empty() {
-                String::new()
-            } else {
-                gateways.join(", ")
-            },
-        );
-        match &r.dns {
-            Some(d) if !d.servers.is_empty() => {
-                let servers: Vec<String> = d.servers.iter().map(ToString::to_string).collect();
-                line(
-                    &mut t,
-                    "DNS Servers",
-                    format!("{} [{}]", servers.join(", "), d.source),
-                );
-            }
-            _ => line(&mut t, "DNS Servers", "none"),
+        if let Some(d) = r.dns.as_ref().filter(|d| !d.servers.is_empty()) {
+            line(&mut t, "DNS Servers", &d.servers);
         }
     }
     t

@@ -191,6 +191,17 @@ fn bracket(ip: IpAddr) -> String {
     }
 }
 
+/// An endpoint as Windows netstat -n prints it: numeric, IPv6 in brackets
+/// with the zone of a link-local address (`[fe80::1%9]:1900`), port 0 as 0.
+fn windows_endpoint(a: &SocketAddr, interface: u32) -> String {
+    match a.ip() {
+        IpAddr::V6(v6) if v6.is_unicast_link_local() && interface != 0 => {
+            format!("[{v6}%{interface}]:{}", a.port())
+        }
+        ip => format!("{}:{}", bracket(ip), a.port()),
+    }
+}
+
 fn netid(s: &SocketEntry) -> &'static str {
     match s.transport {
         Transport::Tcp => "tcp",
@@ -326,20 +337,38 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             ));
         }
         View::Windows => {
+            // netstat -ano's layout, checked against a capture in
+            // tests/data/windows/netstat-aon.txt: each column is padded and
+            // then followed by two blanks, so a wide address keeps two.
             writeln!(w, "\nActive Connections\n")?;
             writeln!(
                 w,
-                "  {:<6} {:<22} {:<22} {:<15} PID",
+                "  {:<5}  {:<21}  {:<21}  {:<14}  PID",
                 "Proto", "Local Address", "Foreign Address", "State"
             )?;
-            for s in &report.sockets {
+            // Windows lists TCP before UDP, IPv4 before IPv6, each by local
+            // then foreign endpoint.
+            let mut rows: Vec<&SocketEntry> = report.sockets.iter().collect();
+            rows.sort_by_key(|s| {
+                (
+                    match s.transport {
+                        Transport::Tcp => 0,
+                        Transport::Udp => 1,
+                        Transport::Raw => 2,
+                    },
+                    s.local.is_ipv6(),
+                    s.local.ip(),
+                    s.local.port(),
+                    s.remote.ip(),
+                    s.remote.port(),
+                )
+            });
+            for s in rows {
                 let proto = match s.transport {
                     Transport::Tcp => "TCP",
                     Transport::Udp => "UDP",
                     Transport::Raw => "RAW",
                 };
-                // Windows prints numeric endpoints with 0.0.0.0:0 / [::]:0.
-                let ep = |a: &SocketAddr| format!("{}:{}", bracket(a.ip()), a.port());
                 let state = match s.transport {
                     Transport::Udp | Transport::Raw => "",
                     Transport::Tcp => s.state.windows_name(),
@@ -351,11 +380,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                 let remote = if s.transport != Transport::Tcp {
                     "*:*".to_string()
                 } else {
-                    ep(&s.remote)
+                    windows_endpoint(&s.remote, 0)
                 };
                 let line = format!(
-                    "  {proto:<6} {:<22} {remote:<22} {state:<15} {pid}",
-                    ep(&s.local)
+                    "  {proto:<5}  {:<21}  {remote:<21}  {state:<14}  {pid}",
+                    windows_endpoint(&s.local, s.interface)
                 );
                 writeln!(w, "{}", line.trim_end())?;
             }
