@@ -236,3 +236,43 @@ fn exclude_takes_one_value_per_flag_and_agrees_with_python() {
     assert_eq!(stdout(&o), stdout(&p));
     assert!(!stdout(&o).contains("10.2.0.0/"), "{}", stdout(&o));
 }
+
+/// Every `ipkit cidr SUB --help` shows examples with their output, and each
+/// runs as shown (the outputs were taken from Python's ipaddress).
+#[test]
+fn every_subcommand_help_has_examples_that_run_as_shown() {
+    let help = stdout(&ipkit(&["cidr", "--help"]));
+    let subs: Vec<&str> = help[help.find("Commands:").expect("commands")..]
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(subs.len() >= 8, "{subs:?}");
+    for sub in subs {
+        let text = stdout(&ipkit(&["cidr", sub, "--help"]));
+        let examples = &text[text
+            .find("Examples")
+            .unwrap_or_else(|| panic!("cidr {sub} --help has no examples"))..];
+        let mut ran = 0;
+        let mut lines = examples.lines().skip(1).peekable();
+        while let Some(line) = lines.next() {
+            let Some(command) = line.strip_prefix("  ipkit ") else {
+                continue;
+            };
+            let mut want = String::new();
+            while let Some(out) = lines.peek().and_then(|l| l.strip_prefix("      ")) {
+                want.push_str(out);
+                want.push('\n');
+                lines.next();
+            }
+            let args: Vec<&str> = command.split_whitespace().collect();
+            let o = ipkit(&args);
+            assert_eq!(o.status.code(), Some(0), "{command}: {}", stderr(&o));
+            assert_eq!(stdout(&o), want, "{command}");
+            ran += 1;
+        }
+        assert!(ran > 0, "cidr {sub}: no runnable example");
+    }
+}

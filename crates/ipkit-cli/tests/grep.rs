@@ -278,3 +278,44 @@ fn binary_files_as_grep_treats_them() {
     assert!(stderr(&o).is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--color always` paints as GNU grep paints (side by side, byte for
+/// byte: its default GREP_COLORS for matches, file names, line numbers and
+/// separators); NO_COLOR and `--color never` leave it plain.
+#[test]
+fn colour_is_gnu_greps() {
+    let dir = scratch("colour");
+    let f = dir.join("c.log");
+    std::fs::write(&f, "a 10.0.0.1 b 10.0.0.2\nnone\nc 192.0.2.7:80\n").unwrap();
+    let f = f.to_str().unwrap();
+    let pattern = r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+(:[0-9]+)?";
+    for (ours, theirs) in [
+        (
+            vec!["grep", "--color", "always", "-n", "-H", f],
+            vec!["--color=always", "-n", "-H", "-E", pattern, f],
+        ),
+        (
+            vec!["grep", "--color", "always", "-o", f],
+            vec!["--color=always", "-o", "-E", pattern, f],
+        ),
+        (
+            vec!["grep", "--color", "always", f],
+            vec!["--color=always", "-E", pattern, f],
+        ),
+    ] {
+        let o = crate::util::run(
+            std::process::Command::new(env!("CARGO_BIN_EXE_ipkit"))
+                .args(&ours)
+                .env_remove("NO_COLOR"),
+        );
+        let g = crate::util::run(
+            std::process::Command::new("grep")
+                .args(&theirs)
+                .env_remove("GREP_COLORS"),
+        );
+        assert_eq!(stdout(&o), stdout(&g), "{ours:?}");
+    }
+    let o = ipkit(&["grep", "--color", "always", f]); // util sets NO_COLOR=1
+    assert!(!stdout(&o).contains('\x1b'));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -56,8 +56,14 @@ struct Inputs {
 #[derive(Debug, clap::Subcommand)]
 enum Op {
     /// Aggregate into the minimal sorted prefix list.
+    #[command(
+        after_help = "Examples (output as shown; Python's ipaddress agrees):\n  ipkit cidr merge 10.0.0.0/24 10.0.1.0/24 10.0.3.0/24\n      10.0.0.0/23\n      10.0.3.0/24"
+    )]
     Merge(Inputs),
     /// Remove prefixes from the set.
+    #[command(
+        after_help = "Examples (output as shown; Python's ipaddress agrees):\n  ipkit cidr exclude 192.0.2.0/24 --remove 192.0.2.64/26\n      192.0.2.0/26\n      192.0.2.128/25"
+    )]
     Exclude {
         #[command(flatten)]
         inputs: Inputs,
@@ -74,6 +80,9 @@ enum Op {
         remove_file: Option<PathBuf>,
     },
     /// Split each prefix into subnets of one length, or into at least N parts.
+    #[command(
+        after_help = "Examples (output as shown; Python's ipaddress agrees):\n  ipkit cidr split 192.0.2.0/24 --into /26\n      192.0.2.0/26\n      192.0.2.64/26\n      192.0.2.128/26\n      192.0.2.192/26\n  ipkit cidr split 2001:db8::/32 --count 4\n      2001:db8::/34\n      2001:db8:4000::/34\n      2001:db8:8000::/34\n      2001:db8:c000::/34"
+    )]
     Split {
         #[command(flatten)]
         inputs: Inputs,
@@ -93,10 +102,19 @@ enum Op {
         limit: u128,
     },
     /// Ranges (`A-B` or `A B`) to the fewest covering prefixes.
+    #[command(
+        after_help = "Examples (output as shown; Python's ipaddress agrees):\n  ipkit cidr range2cidr 192.0.2.1-192.0.2.6\n      192.0.2.1/32\n      192.0.2.2/31\n      192.0.2.4/31\n      192.0.2.6/32"
+    )]
     Range2cidr(Inputs),
     /// Prefixes to merged ranges (`first-last`).
+    #[command(
+        after_help = "Examples (output as shown; Python's ipaddress agrees):\n  ipkit cidr cidr2range 192.0.2.0/25 10.0.0.0/8\n      10.0.0.0-10.255.255.255\n      192.0.2.0-192.0.2.127"
+    )]
     Cidr2range(Inputs),
     /// List every address of the prefixes.
+    #[command(
+        after_help = "Examples (output as shown; Python's ipaddress agrees):\n  ipkit cidr hosts 192.0.2.0/30\n      192.0.2.0\n      192.0.2.1\n      192.0.2.2\n      192.0.2.3\n  ipkit cidr hosts 192.0.2.0/30 --usable\n      192.0.2.1\n      192.0.2.2"
+    )]
     Hosts {
         #[command(flatten)]
         inputs: Inputs,
@@ -108,7 +126,10 @@ enum Op {
         usable: bool,
     },
     /// Print input lines whose first address lies in the set (with -v, every other line).
-    #[command(alias = "contains")]
+    #[command(
+        alias = "contains",
+        after_help = "Examples (output as shown; Python's ipaddress agrees):\n  ipkit cidr match --set 10.0.0.0/8 10.1.2.3 192.0.2.1\n      10.1.2.3\n  ipkit cidr match -v --set 10.0.0.0/8,192.0.2.0/24 10.1.2.3 192.0.2.1 198.51.100.9\n      198.51.100.9"
+    )]
     Match {
         #[command(flatten)]
         inputs: Inputs,
@@ -128,6 +149,9 @@ enum Op {
         invert: bool,
     },
     /// Count the addresses the prefixes cover (overlaps counted once).
+    #[command(
+        after_help = "Examples (output as shown; Python's ipaddress agrees):\n  ipkit cidr count 10.0.0.0/8 10.1.0.0/16 2001:db8::/64\n      IPv4 addresses: 16777216\n      IPv6 addresses: 18446744073709551616"
+    )]
     Count(Inputs),
 }
 

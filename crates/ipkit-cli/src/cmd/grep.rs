@@ -128,6 +128,26 @@ struct ChunkResult {
     lines: u64,
 }
 
+/// GNU grep's default colours (GREP_COLORS `ms=01;31:fn=35:ln=32:se=36`),
+/// written as it writes them, so a terminal shows ipkit's output as grep's.
+const MATCH: &str = "01;31";
+const FILE_NAME: &str = "35";
+const LINE_NUMBER: &str = "32";
+const SEPARATOR: &str = "36";
+
+/// `text`, in SGR `sgr` when colour is on (`ESC[…m ESC[K text ESC[m ESC[K`).
+fn paint(w: &mut Vec<u8>, color: bool, sgr: &str, text: &[u8]) {
+    if color {
+        w.extend_from_slice(b"\x1b[");
+        w.extend_from_slice(sgr.as_bytes());
+        w.extend_from_slice(b"m\x1b[K");
+        w.extend_from_slice(text);
+        w.extend_from_slice(b"\x1b[m\x1b[K");
+    } else {
+        w.extend_from_slice(text);
+    }
+}
+
 /// How the lines of the file being searched are shown.
 #[derive(Clone, Copy)]
 struct FileView<'a> {
@@ -225,17 +245,29 @@ fn scan_chunk(
         if !only && !new_line {
             continue;
         }
+        let color = out.color;
         if show_name {
-            w.extend_from_slice(name.as_bytes());
-            w.push(b':');
+            paint(w, color, FILE_NAME, name.as_bytes());
+            paint(w, color, SEPARATOR, b":");
         }
         if args.line_number {
-            write!(w, "{line_no}:")?;
+            paint(w, color, LINE_NUMBER, line_no.to_string().as_bytes());
+            paint(w, color, SEPARATOR, b":");
         }
         if args.address_only {
-            write!(w, "{}", m.addr)?;
+            paint(w, color, MATCH, m.addr.to_string().as_bytes());
         } else if only {
-            w.extend_from_slice(&block[m.start..m.end]);
+            paint(w, color, MATCH, &block[m.start..m.end]);
+        } else if color {
+            // Every match on the line that passes the filters, highlighted.
+            let line = &block[ls..le];
+            let mut at = 0;
+            for lm in find_all(line).filter(|lm| !filters || keep(lm)) {
+                w.extend_from_slice(&line[at..lm.start]);
+                paint(w, true, MATCH, &line[lm.start..lm.end]);
+                at = lm.end;
+            }
+            w.extend_from_slice(&line[at..]);
         } else {
             w.extend_from_slice(&block[ls..le]);
         }

@@ -94,6 +94,11 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<u8> {
         Command::Neigh(a) => neigh::run(a, out),
         Command::If(a) => ifaces::run(a, out),
         Command::Completions { shell } => {
+            if out.json {
+                return Err(crate::exit::usage(
+                    "completions prints a shell script: --json does not apply",
+                ));
+            }
             let mut cmd = crate::command();
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut cmd, "ipkit", &mut buf);
@@ -101,15 +106,10 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<u8> {
             Ok(crate::exit::OK)
         }
         Command::Man => {
-            // One roff document: the main page, then a page per command.
-            let mut buf = Vec::new();
-            let top = crate::command();
-            clap_mangen::Man::new(top.clone()).render(&mut buf)?;
-            for sub in top.get_subcommands() {
-                let page = sub.clone().name(format!("ipkit-{}", sub.get_name()));
-                clap_mangen::Man::new(page).render(&mut buf)?;
+            if out.json {
+                return Err(crate::exit::usage("man prints roff: --json does not apply"));
             }
-            std::io::stdout().write_all(&buf)?;
+            std::io::stdout().write_all(&crate::man::render(&crate::command())?)?;
             Ok(crate::exit::OK)
         }
     }
