@@ -138,8 +138,9 @@ pub enum DnsError {
         /// Answers rejected meanwhile.
         rejected: u32,
     },
-    /// A socket operation failed.
-    #[error("{op} {server}: {source}")]
+    /// A socket operation failed. The OS error is the source, not part of
+    /// this message, so a chain printer (`{:#}`) shows it once.
+    #[error("{op} {server}")]
     Io {
         /// What we were doing.
         op: &'static str,
@@ -694,7 +695,7 @@ pub const ROOT_HINTS: [Ipv4Addr; 13] = [
 #[non_exhaustive]
 pub enum TraceError {
     /// No server of a zone answered.
-    #[error("no server for zone {zone} answered: {source}")]
+    #[error("no server for zone {zone} answered")]
     NoAnswer {
         /// The zone.
         zone: String,
