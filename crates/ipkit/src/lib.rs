@@ -7,7 +7,7 @@
 
 pub mod dns;
 pub mod dns_bulk;
-mod dns_tls;
+pub mod dns_tls;
 pub mod host;
 pub mod iface;
 pub mod ping;
