@@ -12,12 +12,16 @@
 //! id *and* question, so a late answer to a recycled id is rejected.
 //!
 //! The window is adaptive, as TCP's congestion window is ([`Window`], a pure
-//! state machine): it starts small, grows by one per answer (slow start)
-//! until answers come back late (the server is queueing: round trips over
-//! twice the best seen plus 2 ms, as HyStart leaves slow start on delay) or a
-//! query times out, then grows by one per round trip and halves on a
-//! time-out, at most once per window of queries. `window` is its maximum
-//! (or, with `fixed_window`, its constant size).
+//! state machine): it starts at 32, grows by one per answer (slow start)
+//! until answers come back late — the server is queueing: a round trip over
+//! twice the best seen plus 250 µs, as HyStart leaves slow start on delay —
+//! or a query times out; then it grows by one per window of answers, gives
+//! one back per window of answers later than twice the best plus 1 ms (as
+//! TCP Vegas keeps the queue short), and halves on a time-out, at most once
+//! per window of queries. A slow server (dnsmasq) so never sees more than
+//! its socket buffer holds, and a fast one (NSD) still gets hundreds in
+//! flight. `window` is the ceiling (or, with `fixed_window`, the constant
+//! size).
 //!
 //! Results come out through a callback as each completes, each with the
 //! caller's tag, so memory stays bounded by the window. Every item gets
@@ -169,8 +173,10 @@ impl Window {
     pub const INITIAL: usize = 32;
     /// The smallest it shrinks to.
     pub const MIN: usize = 2;
-    /// Queueing delay above the best round trip that ends slow start.
-    const DELAY_MARGIN: Duration = Duration::from_millis(2);
+    /// Queueing delay (above twice the best round trip) that ends slow start.
+    const SLOW_START_MARGIN: Duration = Duration::from_micros(250);
+    /// Queueing delay past which the window shrinks instead of growing.
+    const DELAY_MARGIN: Duration = Duration::from_millis(1);
 
     /// A window of at most `max` (clamped to 1..=65,536); `fixed` keeps it at `max`.
     pub fn new(max: usize, fixed: bool) -> Window {
@@ -215,8 +221,14 @@ impl Window {
         if let Some(rtt) = rtt {
             let best = *self.min_rtt.get_or_insert(rtt);
             self.min_rtt = Some(best.min(rtt));
-            if self.slow_start() && rtt > best * 2 + Window::DELAY_MARGIN {
+            if self.slow_start() && rtt > best * 2 + Window::SLOW_START_MARGIN {
+                // The server starts queueing: slow start would overshoot.
                 self.ssthresh = self.cwnd;
+            } else if rtt > best * 2 + Window::DELAY_MARGIN {
+                // It queues more than we allow: give back one name per
+                // window of late answers (as Vegas does).
+                self.cwnd = (self.cwnd - 1.0 / self.cwnd).max(Window::MIN as f64);
+                return;
             }
         }
         if self.slow_start() {
@@ -619,18 +631,24 @@ mod tests {
         let mut w = Window::new(2000, false);
         w.on_answer(FAST);
         assert!(w.slow_start());
-        // Twice the best plus under 2 ms: still slow start.
-        w.on_answer(Some(Duration::from_micros(2100)));
+        // Twice the best plus under 250 µs: still slow start.
+        w.on_answer(Some(Duration::from_micros(400)));
         assert!(w.slow_start());
-        // Queueing: the round trip grew past 2 × best + 2 ms.
-        w.on_answer(Some(Duration::from_millis(3)));
+        // Queueing begins: the round trip grew past 2 × best + 250 µs.
+        w.on_answer(Some(Duration::from_micros(500)));
         assert!(!w.slow_start());
         let at = w.size();
-        // Congestion avoidance: one more per window of answers.
+        // Congestion avoidance: one more per window of answers, also when
+        // they queue a little (under 2 × best + 1 ms)…
         for _ in 0..at {
-            w.on_answer(FAST);
+            w.on_answer(Some(Duration::from_micros(1100)));
         }
         assert_eq!(w.size(), at + 1);
+        // …and one fewer per window of answers that queue more.
+        for _ in 0..=at {
+            w.on_answer(Some(Duration::from_micros(1300)));
+        }
+        assert_eq!(w.size(), at);
         // A retried query's round trip (None) is not a delay sample.
         let mut w = Window::new(2000, false);
         w.on_answer(FAST);

@@ -135,8 +135,9 @@ pub struct Args {
         long_help = "Bulk: names in flight at most, 1 to 65536. The window adapts \
 as TCP's congestion window does: it starts at 32 (or N when smaller), grows \
 by one per answer until answers slow down (the server is queueing) or a \
-query times out, then by one per round trip, and halves on a time-out. N is \
-its ceiling; with --fixed-window it is kept at exactly N."
+query times out, then by one per round trip; it shrinks while answers keep \
+coming late and halves on a time-out. N is its ceiling; with --fixed-window \
+it is kept at exactly N."
     )]
     pub concurrency: usize,
     /// Bulk: keep exactly --concurrency names in flight (no adaptation).
