@@ -15,7 +15,7 @@ use hickory_proto::rr::{RData, Record, rdata::A};
 use serde_json::Value;
 
 use crate::lab::{Netns, Nsd, can_use_namespaces, lab_lock};
-use crate::util::{ipkit, stderr, stdout};
+use crate::util::{stderr, stdout};
 
 fn zone() -> String {
     let mut z = String::from(
@@ -286,14 +286,14 @@ fn resolv_conf_servers_and_search_list_in_a_namespace() {
     let other = "$ORIGIN other.test.\n$TTL 300\n@ IN SOA ns.other.test. a.other.test. 1 3600 600 86400 300\n@ IN NS ns\nns IN A 127.0.0.1\n";
     let _nsd = Nsd::start_in(&mut ns, &[("lab.test", &zone()), ("other.test", other)]);
     ns.wait_until("nsd in namespace", Duration::from_secs(10), || {
-        ns.ipkit(&["dns", "ns.lab.test.", "A", "--timeout", "0.2"])
+        ns_ipkit(&ns, &["dns", "ns.lab.test.", "A", "--timeout", "0.2"])
             .status
             .success()
     });
     let question = |args: &[&str]| {
         let mut all = vec!["dns", "--json"];
         all.extend_from_slice(args);
-        let o = ns.ipkit(&all);
+        let o = ns_ipkit(&ns, &all);
         let v: Value = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
         (
             o.status.code(),
@@ -330,7 +330,7 @@ fn resolv_conf_servers_and_search_list_in_a_namespace() {
 fn bulk(nsd_at: &str, input: &str, extra: &[&str]) -> (Option<i32>, Vec<Value>, String) {
     let mut args = vec!["dns", "--json", "--bulk", "-", nsd_at];
     args.extend_from_slice(extra);
-    let o = crate::util::ipkit_with_input(&args, input.as_bytes());
+    let o = ipkit_in(&args, input.as_bytes());
     let records = stdout(&o)
         .lines()
         .map(|l| serde_json::from_str(l).expect("NDJSON line"))
@@ -488,28 +488,34 @@ fn trace_follows_delegations_from_the_root() {
         ("lab.test.", "@127.0.0.3"),
     ] {
         ns.wait_until("nsd", Duration::from_secs(10), || {
-            ns.ipkit(&[
-                "dns",
-                zone,
-                "SOA",
-                server,
-                "--timeout",
-                "0.2",
-                "--norecurse",
-            ])
+            ns_ipkit(
+                &ns,
+                &[
+                    "dns",
+                    zone,
+                    "SOA",
+                    server,
+                    "--timeout",
+                    "0.2",
+                    "--norecurse",
+                ],
+            )
             .status
             .success()
         });
     }
-    let o = ns.ipkit(&[
-        "dns",
-        "--json",
-        "www.lab.test",
-        "A",
-        "--trace",
-        "--root",
-        "127.0.0.1",
-    ]);
+    let o = ns_ipkit(
+        &ns,
+        &[
+            "dns",
+            "--json",
+            "www.lab.test",
+            "A",
+            "--trace",
+            "--root",
+            "127.0.0.1",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}\n{}", stderr(&o), stdout(&o));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     let steps = v["trace"].as_array().unwrap();
@@ -525,7 +531,10 @@ fn trace_follows_delegations_from_the_root() {
         "no recursion asked"
     );
     // The text view, as dig +trace prints it.
-    let o = ns.ipkit(&["dns", "www.lab.test", "A", "--trace", "--root", "127.0.0.1"]);
+    let o = ns_ipkit(
+        &ns,
+        &["dns", "www.lab.test", "A", "--trace", "--root", "127.0.0.1"],
+    );
     let text = stdout(&o);
     assert!(
         text.contains(";; Received") && text.contains("#53(lab.test.)"),
@@ -772,6 +781,20 @@ fn run_with_deadline(cmd: &mut Command, input: &[u8], limit: Duration) -> Output
         stdout: out.join().expect("stdout reader"),
         stderr: err.join().expect("stderr reader"),
     }
+}
+
+/// `ipkit ARGS` with empty stdin, at most 60 s.
+fn ipkit(args: &[&str]) -> Output {
+    ipkit_in(args, b"")
+}
+
+/// `ipkit ARGS` inside `ns`, at most 60 s.
+fn ns_ipkit(ns: &Netns, args: &[&str]) -> Output {
+    run_with_deadline(
+        ns.command(env!("CARGO_BIN_EXE_ipkit")).args(args),
+        b"",
+        Duration::from_secs(60),
+    )
 }
 
 /// `ipkit ARGS` with `input` on stdin, at most 60 s.
