@@ -1186,7 +1186,7 @@ fn bulk_loses_nothing_against_a_slow_dnsmasq() {
     assert_eq!(summary["timeout"], 0, "{summary}");
     let sent = summary["queries_sent"].as_u64().unwrap_or(u64::MAX);
     assert!(
-        sent <= 2000 + 20,
+        sent <= 2000 + 50,
         "queries were lost and re-sent: {summary}"
     );
     for r in records.iter().filter(|r| r["type"] == "result") {
