@@ -316,6 +316,7 @@ pub fn run(
     let start = Instant::now();
     let mut buf = vec![0u8; 65_535];
     let mut stopped_at: Option<Instant> = None;
+    let (mut nonblocking, mut read_timeout) = (false, None);
     macro_rules! report {
         ($event:expr) => {
             if on_event($event).is_break() {
@@ -428,17 +429,26 @@ pub fn run(
                 });
             Some(next_timer.clamp(Duration::from_micros(200), Duration::from_millis(5)))
         };
-        sock.set_nonblocking(wait.is_none())
-            .map_err(io_err("configuring"))?;
-        if let Some(w) = wait {
-            sock.set_read_timeout(Some(w))
+        // Socket settings change only when they must (one syscall each).
+        if nonblocking != wait.is_none() {
+            nonblocking = wait.is_none();
+            sock.set_nonblocking(nonblocking)
                 .map_err(io_err("configuring"))?;
+        }
+        if wait.is_some() && wait != read_timeout {
+            read_timeout = wait;
+            sock.set_read_timeout(wait).map_err(io_err("configuring"))?;
         }
         let mut received = 0;
         loop {
             match sock.recv(&mut buf) {
                 Ok(n) => {
                     received += 1;
+                    // After the first (possibly waiting) receive, drain without waiting.
+                    if !nonblocking {
+                        nonblocking = true;
+                        sock.set_nonblocking(true).map_err(io_err("configuring"))?;
+                    }
                     let Ok(reply) = Message::from_vec(&buf[..n]) else {
                         stats.rejected += 1;
                         continue;
@@ -471,8 +481,6 @@ pub fn run(
                     if received >= 256 {
                         break;
                     }
-                    // After the first (possibly waiting) receive, drain without waiting.
-                    sock.set_nonblocking(true).map_err(io_err("configuring"))?;
                 }
                 Err(e) if is_would_block(&e) => break,
                 Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => break,
