@@ -889,6 +889,16 @@ fn a_reply(query: &Message) -> Message {
     reply
 }
 
+/// A server process the test started, killed (and reaped) on drop.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn first_name_is(m: &Message, prefix: &str) -> bool {
     m.queries
         .first()
@@ -928,13 +938,17 @@ fn bulk_streams_results_and_accounts_for_every_name_when_stopped() {
         if json {
             args.insert(0, "--json");
         }
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ipkit"))
-            .args(&args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn ipkit");
+        // Killed on drop if an assertion fails before it exits.
+        let mut guard = Killed(
+            Command::new(env!("CARGO_BIN_EXE_ipkit"))
+                .args(&args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn ipkit"),
+        );
+        let child = &mut guard.0;
         child
             .stdin
             .take()
@@ -1126,31 +1140,29 @@ fn bulk_loses_nothing_against_a_slow_dnsmasq() {
     std::fs::write(dir.join("hosts"), hosts).expect("hosts");
     let port = crate::lab::free_udp_port();
     // Logging every query makes dnsmasq slow: a window of 2,000 at once
-    // overflows its socket buffer and loses queries.
-    let mut dnsmasq = Command::new("timeout")
-        .args([
-            "120",
-            "dnsmasq",
-            "--keep-in-foreground",
-            "--conf-file=/dev/null",
-        ])
-        .arg(format!("--port={port}"))
-        .args([
-            "--listen-address=127.0.0.1",
-            "--bind-interfaces",
-            "--no-resolv",
-            "--no-hosts",
-            "--user=root",
-            "--log-queries=extra",
-        ])
-        .arg(format!("--addn-hosts={}", dir.join("hosts").display()))
-        .arg(format!("--pid-file={}", dir.join("pid").display()))
-        .arg(format!("--log-facility={}", dir.join("log").display()))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start dnsmasq");
+    // overflows its socket buffer and loses queries. Killed on drop, even
+    // when the test fails.
+    let _dnsmasq = Killed(
+        Command::new("dnsmasq")
+            .args(["--keep-in-foreground", "--conf-file=/dev/null"])
+            .arg(format!("--port={port}"))
+            .args([
+                "--listen-address=127.0.0.1",
+                "--bind-interfaces",
+                "--no-resolv",
+                "--no-hosts",
+                "--user=root",
+                "--log-queries=extra",
+            ])
+            .arg(format!("--addn-hosts={}", dir.join("hosts").display()))
+            .arg(format!("--pid-file={}", dir.join("pid").display()))
+            .arg(format!("--log-facility={}", dir.join("log").display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dnsmasq"),
+    );
     let at = format!("@127.0.0.1:{port}");
     let start = Instant::now();
     while !ipkit_in(
@@ -1176,8 +1188,6 @@ fn bulk_loses_nothing_against_a_slow_dnsmasq() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let o = ipkit_in(&["--json", "dns", "--bulk", "-", &at], names.as_bytes());
-    let _ = dnsmasq.kill();
-    let _ = dnsmasq.wait();
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let records = ndjson(&o);
