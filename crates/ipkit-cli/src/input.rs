@@ -30,6 +30,12 @@ impl Source {
         }
         match file {
             Some(p) if p.as_os_str() != "-" => {
+                if p.is_dir() {
+                    return Err(crate::exit::usage(format!(
+                        "{} is a directory: give a file of lines (or - for stdin)",
+                        p.display()
+                    )));
+                }
                 let f = File::open(&p).with_context(|| format!("cannot open {}", p.display()))?;
                 Ok(Source::Reader {
                     name: p.display().to_string(),

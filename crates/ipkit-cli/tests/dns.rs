@@ -2,15 +2,20 @@
 //! server that never answers, and a hostile one that sends bogus answers
 //! first; resolv.conf defaults and the search list inside a namespace.
 
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::UdpSocket;
-use std::time::Duration;
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use hickory_proto::op::{Message, MessageType, OpCode};
+use hickory_proto::rr::rdata::opt::{EdnsCode, EdnsOption};
 use hickory_proto::rr::{RData, Record, rdata::A};
 use serde_json::Value;
 
 use crate::lab::{Netns, Nsd, can_use_namespaces, lab_lock};
-use crate::util::{ipkit, stderr, stdout};
+use crate::util::{stderr, stdout};
 
 fn zone() -> String {
     let mut z = String::from(
@@ -281,14 +286,14 @@ fn resolv_conf_servers_and_search_list_in_a_namespace() {
     let other = "$ORIGIN other.test.\n$TTL 300\n@ IN SOA ns.other.test. a.other.test. 1 3600 600 86400 300\n@ IN NS ns\nns IN A 127.0.0.1\n";
     let _nsd = Nsd::start_in(&mut ns, &[("lab.test", &zone()), ("other.test", other)]);
     ns.wait_until("nsd in namespace", Duration::from_secs(10), || {
-        ns.ipkit(&["dns", "ns.lab.test.", "A", "--timeout", "0.2"])
+        ns_ipkit(&ns, &["dns", "ns.lab.test.", "A", "--timeout", "0.2"])
             .status
             .success()
     });
     let question = |args: &[&str]| {
         let mut all = vec!["dns", "--json"];
         all.extend_from_slice(args);
-        let o = ns.ipkit(&all);
+        let o = ns_ipkit(&ns, &all);
         let v: Value = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
         (
             o.status.code(),
@@ -325,7 +330,7 @@ fn resolv_conf_servers_and_search_list_in_a_namespace() {
 fn bulk(nsd_at: &str, input: &str, extra: &[&str]) -> (Option<i32>, Vec<Value>, String) {
     let mut args = vec!["dns", "--json", "--bulk", "-", nsd_at];
     args.extend_from_slice(extra);
-    let o = crate::util::ipkit_with_input(&args, input.as_bytes());
+    let o = ipkit_in(&args, input.as_bytes());
     let records = stdout(&o)
         .lines()
         .map(|l| serde_json::from_str(l).expect("NDJSON line"))
@@ -483,28 +488,34 @@ fn trace_follows_delegations_from_the_root() {
         ("lab.test.", "@127.0.0.3"),
     ] {
         ns.wait_until("nsd", Duration::from_secs(10), || {
-            ns.ipkit(&[
-                "dns",
-                zone,
-                "SOA",
-                server,
-                "--timeout",
-                "0.2",
-                "--norecurse",
-            ])
+            ns_ipkit(
+                &ns,
+                &[
+                    "dns",
+                    zone,
+                    "SOA",
+                    server,
+                    "--timeout",
+                    "0.2",
+                    "--norecurse",
+                ],
+            )
             .status
             .success()
         });
     }
-    let o = ns.ipkit(&[
-        "dns",
-        "--json",
-        "www.lab.test",
-        "A",
-        "--trace",
-        "--root",
-        "127.0.0.1",
-    ]);
+    let o = ns_ipkit(
+        &ns,
+        &[
+            "dns",
+            "--json",
+            "www.lab.test",
+            "A",
+            "--trace",
+            "--root",
+            "127.0.0.1",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}\n{}", stderr(&o), stdout(&o));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     let steps = v["trace"].as_array().unwrap();
@@ -520,7 +531,10 @@ fn trace_follows_delegations_from_the_root() {
         "no recursion asked"
     );
     // The text view, as dig +trace prints it.
-    let o = ns.ipkit(&["dns", "www.lab.test", "A", "--trace", "--root", "127.0.0.1"]);
+    let o = ns_ipkit(
+        &ns,
+        &["dns", "www.lab.test", "A", "--trace", "--root", "127.0.0.1"],
+    );
     let text = stdout(&o);
     assert!(
         text.contains(";; Received") && text.contains("#53(lab.test.)"),
@@ -660,25 +674,10 @@ fn dnssec_records_ipv6_servers_and_interfaces() {
 
 #[test]
 fn dnssec_sets_do_and_shows_ad() {
-    let fake = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let addr = fake.local_addr().unwrap();
-    let server = std::thread::spawn(move || {
-        fake.set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let mut buf = [0u8; 1500];
-        let (n, peer) = fake.recv_from(&mut buf).unwrap();
-        let query = Message::from_vec(&buf[..n]).unwrap();
-        let dnssec_ok = query.edns.as_ref().is_some_and(|e| e.flags().dnssec_ok);
-        let mut reply = Message::new(query.metadata.id, MessageType::Response, OpCode::Query);
-        reply.metadata.authentic_data = dnssec_ok;
-        reply.add_query(query.queries[0].clone());
-        reply.answers.push(Record::from_rdata(
-            query.queries[0].name().clone(),
-            60,
-            RData::A(A::new(192, 0, 2, 7)),
-        ));
-        fake.send_to(&reply.to_vec().unwrap(), peer).unwrap();
-        dnssec_ok
+    let (addr, server) = answer_once(|query| {
+        let mut reply = a_reply(query);
+        reply.metadata.authentic_data = query.edns.as_ref().is_some_and(|e| e.flags().dnssec_ok);
+        reply
     });
     let o = ipkit(&[
         "dns",
@@ -688,7 +687,11 @@ fn dnssec_sets_do_and_shows_ad() {
         &format!("@{addr}"),
         "--dnssec",
     ]);
-    assert!(server.join().unwrap(), "the query carried the DO bit");
+    let query = server.join().unwrap();
+    assert!(
+        query.edns.as_ref().is_some_and(|e| e.flags().dnssec_ok),
+        "the query carried the DO bit"
+    );
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(
         v["results"][0]["flags"]
@@ -731,4 +734,651 @@ fn answers_from_another_port_are_never_accepted() {
     let o = ipkit(&["dns", "spoof.test", "A", &format!("@{addr}"), "--short"]);
     server.join().unwrap();
     assert_eq!(stdout(&o), "192.0.2.7\n", "{}", stderr(&o));
+}
+
+// ---- Helpers of the tests below: every child has a deadline. ----
+
+/// Run `cmd` with `input` on stdin, killed after `limit`; its output.
+fn run_with_deadline(cmd: &mut Command, input: &[u8], limit: Duration) -> Output {
+    let mut child = cmd
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let data = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&data);
+    });
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = stdout.read_to_end(&mut v);
+        v
+    });
+    let err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = stderr.read_to_end(&mut v);
+        v
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("{cmd:?} still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let _ = writer.join();
+    Output {
+        status,
+        stdout: out.join().expect("stdout reader"),
+        stderr: err.join().expect("stderr reader"),
+    }
+}
+
+/// `ipkit ARGS` with empty stdin, at most 60 s.
+fn ipkit(args: &[&str]) -> Output {
+    ipkit_in(args, b"")
+}
+
+/// `ipkit ARGS` inside `ns`, at most 60 s.
+fn ns_ipkit(ns: &Netns, args: &[&str]) -> Output {
+    run_with_deadline(
+        ns.command(env!("CARGO_BIN_EXE_ipkit")).args(args),
+        b"",
+        Duration::from_secs(60),
+    )
+}
+
+/// `ipkit ARGS` with `input` on stdin, at most 60 s.
+fn ipkit_in(args: &[&str], input: &[u8]) -> Output {
+    run_with_deadline(
+        Command::new(env!("CARGO_BIN_EXE_ipkit")).args(args),
+        input,
+        Duration::from_secs(60),
+    )
+}
+
+/// A UDP server thread on loopback that answers the queries `answer`
+/// accepts (echoing each as an NXDOMAIN response) and counts every query;
+/// it stops when dropped.
+struct EchoServer {
+    addr: std::net::SocketAddr,
+    queries: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl EchoServer {
+    fn start(answer: fn(&Message) -> bool) -> EchoServer {
+        let sock = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        sock.set_read_timeout(Some(Duration::from_millis(20)))
+            .expect("timeout");
+        let addr = sock.local_addr().expect("addr");
+        let queries = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (q, s) = (Arc::clone(&queries), Arc::clone(&stop));
+        let thread = std::thread::spawn(move || {
+            let mut buf = [0u8; 1500];
+            while !s.load(Ordering::Relaxed) {
+                let Ok((n, peer)) = sock.recv_from(&mut buf) else {
+                    continue;
+                };
+                q.fetch_add(1, Ordering::Relaxed);
+                if n < 12 || !Message::from_vec(&buf[..n]).is_ok_and(|m| answer(&m)) {
+                    continue;
+                }
+                buf[2] |= 0x80; // QR: a response
+                buf[3] = (buf[3] & 0xf0) | 3; // NXDOMAIN
+                let _ = sock.send_to(&buf[..n], peer);
+            }
+        });
+        EchoServer {
+            addr,
+            queries,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for EchoServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A server that answers one query with `reply(query)` and returns the query.
+fn answer_once(
+    reply: fn(&Message) -> Message,
+) -> (std::net::SocketAddr, std::thread::JoinHandle<Message>) {
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = sock.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        sock.set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let mut buf = [0u8; 1500];
+        let (n, peer) = sock.recv_from(&mut buf).expect("a query");
+        let query = Message::from_vec(&buf[..n]).expect("a DNS query");
+        sock.send_to(&reply(&query).to_vec().unwrap(), peer)
+            .unwrap();
+        query
+    });
+    (addr, server)
+}
+
+/// The answer 192.0.2.7 to `query`'s question.
+fn a_reply(query: &Message) -> Message {
+    let mut reply = Message::new(query.metadata.id, MessageType::Response, OpCode::Query);
+    reply.add_query(query.queries[0].clone());
+    reply.answers.push(Record::from_rdata(
+        query.queries[0].name().clone(),
+        60,
+        RData::A(A::new(192, 0, 2, 7)),
+    ));
+    reply
+}
+
+/// A server process the test started, killed (and reaped) on drop.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn first_name_is(m: &Message, prefix: &str) -> bool {
+    m.queries
+        .first()
+        .is_some_and(|q| q.name().to_ascii().starts_with(prefix))
+}
+
+fn ndjson(o: &Output) -> Vec<Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("NDJSON line"))
+        .collect()
+}
+
+#[test]
+fn bulk_streams_results_and_accounts_for_every_name_when_stopped() {
+    // "fast" names are answered at once, the others never.
+    let server = EchoServer::start(|m| first_name_is(m, "fast"));
+    let at = format!("@{}", server.addr);
+    let mut input = String::from("fast0.test\nslow0.test\nslow1.test\nfast1.test\n");
+    for i in 0..200 {
+        input.push_str(&format!("later{i}.test\n"));
+    }
+    for (signal, code, json) in [("TERM", 143, true), ("INT", 130, false)] {
+        let mut args = vec![
+            "dns",
+            "--bulk",
+            "-",
+            at.as_str(),
+            "--concurrency",
+            "4",
+            "--fixed-window",
+            "--timeout",
+            "1",
+            "--retries",
+            "20",
+        ];
+        if json {
+            args.insert(0, "--json");
+        }
+        // Killed on drop if an assertion fails before it exits.
+        let mut guard = Killed(
+            Command::new(env!("CARGO_BIN_EXE_ipkit"))
+                .args(&args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn ipkit"),
+        );
+        let child = &mut guard.0;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write names");
+        // The answered names arrive while the others are still waiting.
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout"));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            let mut first = String::new();
+            let _ = lines.read_line(&mut first);
+            let _ = tx.send(first);
+            let mut rest = String::new();
+            let _ = lines.read_to_string(&mut rest);
+            rest
+        });
+        let first = rx.recv_timeout(Duration::from_secs(20));
+        let running = child.try_wait().expect("try_wait").is_none();
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        let start = Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().expect("wait") {
+                break s;
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                let _ = child.kill();
+                panic!("ipkit did not stop after SIG{signal}");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let mut err = String::new();
+        let _ = child
+            .stderr
+            .take()
+            .expect("stderr")
+            .read_to_string(&mut err);
+        let first = first.expect("a result line before the run ended");
+        assert!(running, "the first line came while ipkit was still running");
+        assert!(first.contains("fast0.test."), "{first}");
+        assert_eq!(status.code(), Some(code), "SIG{signal}: {err}");
+        let rest = reader.join().expect("reader");
+        let all = format!("{first}{rest}");
+        if json {
+            let records: Vec<Value> = all
+                .lines()
+                .map(|l| serde_json::from_str(l).expect("NDJSON line"))
+                .collect();
+            let summary = &records.last().expect("summary")["data"];
+            assert_eq!(records.last().unwrap()["type"], "summary");
+            assert_eq!(summary["signal"], "SIGTERM");
+            let n = |k: &str| summary[k].as_u64().unwrap_or(u64::MAX);
+            assert_eq!(n("names"), 204);
+            assert_eq!(n("results"), 204);
+            assert_eq!(
+                n("answered")
+                    + n("nxdomain")
+                    + n("timeout")
+                    + n("failed")
+                    + n("interrupted")
+                    + n("not_sent"),
+                204,
+                "{summary}"
+            );
+            assert_eq!(n("nxdomain"), 2, "the two fast names: {summary}");
+            assert!(
+                n("interrupted") >= 2,
+                "the slow names were in flight: {summary}"
+            );
+            assert!(n("not_sent") > 0, "{summary}");
+            // One record per input name, each exactly once.
+            let mut names: Vec<&str> = records[..records.len() - 1]
+                .iter()
+                .map(|r| r["data"]["name"].as_str().unwrap())
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), 204);
+            let not_sent = records
+                .iter()
+                .filter(|r| r["data"]["status"] == "NOT_SENT")
+                .count() as u64;
+            assert_eq!(not_sent, n("not_sent"));
+        } else {
+            assert!(all.contains("fast1.test.\tA\tNXDOMAIN"), "{all}");
+            assert!(all.contains("slow0.test.\tA\tINTERRUPTED"), "{all}");
+            assert!(
+                err.contains(" interrupted, ") && err.contains("ipkit: not sent: "),
+                "{err}"
+            );
+            let listed = err
+                .lines()
+                .find(|l| l.starts_with("ipkit: not sent: "))
+                .unwrap_or("");
+            assert!(
+                listed.contains("later") && listed.contains(" more"),
+                "{listed}"
+            );
+        }
+    }
+}
+
+#[test]
+fn bulk_stops_at_the_first_failed_write() {
+    // Everything is answered at once; `head -1` closes the pipe after one line.
+    let server = EchoServer::start(|_| true);
+    let names: String = (0..100_000).map(|i| format!("n{i}.test\n")).collect();
+    let dir = std::env::temp_dir().join(format!("ipkit-dns-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("names.txt");
+    std::fs::write(&file, names).expect("names");
+    let script = format!(
+        "'{}' dns --bulk '{}' @{} --fixed-window --concurrency 64; echo \"ipkit=$?\" >&2",
+        env!("CARGO_BIN_EXE_ipkit"),
+        file.display(),
+        server.addr
+    );
+    let o = run_with_deadline(
+        Command::new("sh").args(["-c", &format!("({script}) | head -1")]),
+        b"",
+        Duration::from_secs(60),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(stdout(&o).lines().count(), 1, "{}", stdout(&o));
+    assert_eq!(
+        stderr(&o).trim(),
+        "ipkit=0",
+        "exit 0 and no error line at a closed pipe"
+    );
+    let sent = server.queries.load(Ordering::Relaxed);
+    assert!(
+        sent < 100_000,
+        "it went on after the pipe closed: {sent} queries"
+    );
+}
+
+#[test]
+fn bulk_ordered_keeps_input_order() {
+    // big.lab.test's answer is truncated and finished over TCP after all
+    // the others: with --ordered it is still written first.
+    let nsd = server();
+    let at = format!("@127.0.0.1:{}", nsd.port);
+    let mut input = String::from("big.lab.test\n");
+    for i in 0..300 {
+        input.push_str(&format!("n{i}.lab.test A AAAA\n"));
+        if i % 50 == 0 {
+            input.push_str("www.lab.test\n");
+        }
+    }
+    let o = ipkit_in(
+        &["--json", "dns", "--bulk", "-", &at, "--ordered"],
+        input.as_bytes(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let records = ndjson(&o);
+    let keys: Vec<(u64, String)> = records
+        .iter()
+        .filter(|r| r["type"] == "result")
+        .map(|r| {
+            (
+                r["data"]["line"].as_u64().unwrap(),
+                r["data"]["type"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(keys.len(), 1 + 300 * 2 + 6);
+    assert_eq!(records[0]["data"]["name"], "big.lab.test.");
+    assert_eq!(records[0]["data"]["tcp"], true);
+    let mut want = keys.clone();
+    want.sort_by_key(|(line, t)| (*line, t != "A"));
+    assert_eq!(keys, want, "input order: line, then the types as written");
+}
+
+#[test]
+fn bulk_loses_nothing_against_a_slow_dnsmasq() {
+    crate::lab::ensure_installed("dnsmasq", "dnsmasq-base");
+    let dir = std::env::temp_dir().join(format!("ipkit-dnsmasq-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut hosts = String::new();
+    let mut names = String::new();
+    for i in 0..2000u32 {
+        hosts.push_str(&format!("10.9.{}.{} h{i}.bulk.test\n", i >> 8, i & 255));
+        names.push_str(&format!("h{i}.bulk.test\n"));
+    }
+    std::fs::write(dir.join("hosts"), hosts).expect("hosts");
+    let port = crate::lab::free_udp_port();
+    // Logging every query makes dnsmasq slow: a window of 2,000 at once
+    // overflows its socket buffer and loses queries. Killed on drop, even
+    // when the test fails.
+    let _dnsmasq = Killed(
+        Command::new("dnsmasq")
+            .args(["--keep-in-foreground", "--conf-file=/dev/null"])
+            .arg(format!("--port={port}"))
+            .args([
+                "--listen-address=127.0.0.1",
+                "--bind-interfaces",
+                "--no-resolv",
+                "--no-hosts",
+                "--user=root",
+                "--log-queries=extra",
+            ])
+            .arg(format!("--addn-hosts={}", dir.join("hosts").display()))
+            .arg(format!("--pid-file={}", dir.join("pid").display()))
+            .arg(format!("--log-facility={}", dir.join("log").display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dnsmasq"),
+    );
+    let at = format!("@127.0.0.1:{port}");
+    let start = Instant::now();
+    while !ipkit_in(
+        &[
+            "dns",
+            "h1.bulk.test",
+            "A",
+            &at,
+            "--timeout",
+            "0.2",
+            "--tries",
+            "1",
+        ],
+        b"",
+    )
+    .status
+    .success()
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "dnsmasq did not come up"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let o = ipkit_in(&["--json", "dns", "--bulk", "-", &at], names.as_bytes());
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let records = ndjson(&o);
+    let summary = &records.last().expect("summary")["data"];
+    assert_eq!(summary["answered"], 2000, "{summary}");
+    assert_eq!(summary["timeout"], 0, "{summary}");
+    let sent = summary["queries_sent"].as_u64().unwrap_or(u64::MAX);
+    assert!(
+        sent <= 2000 + 50,
+        "queries were lost and re-sent: {summary}"
+    );
+    for r in records.iter().filter(|r| r["type"] == "result") {
+        let name = r["data"]["name"].as_str().unwrap();
+        let i: u32 = name[1..name.find('.').unwrap()].parse().unwrap();
+        assert_eq!(
+            r["data"]["answers"][0]["data"],
+            format!("10.9.{}.{}", i >> 8, i & 255),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn edns_options_reach_the_server() {
+    let (addr, server) = answer_once(a_reply);
+    let o = ipkit_in(
+        &[
+            "dns",
+            "www.lab.test",
+            "A",
+            &format!("@{addr}"),
+            "--subnet",
+            "192.0.2.0/24",
+            "--cookie",
+            "--short",
+        ],
+        b"",
+    );
+    let query = server.join().expect("server");
+    assert_eq!(stdout(&o), "192.0.2.7\n", "{}", stderr(&o));
+    let edns = query.edns.as_ref().expect("an OPT record");
+    match edns.options().get(EdnsCode::Subnet) {
+        Some(EdnsOption::Subnet(s)) => {
+            assert_eq!(s.addr(), "192.0.2.0".parse::<std::net::IpAddr>().unwrap());
+            assert_eq!(s.source_prefix(), 24);
+        }
+        other => panic!("no client subnet option: {other:?}"),
+    }
+    match edns.options().get(EdnsCode::Cookie) {
+        // RFC 7873 §4: a client cookie alone is 8 bytes.
+        Some(EdnsOption::Unknown(10, c)) => assert_eq!(c.len(), 8, "{c:?}"),
+        other => panic!("no cookie option: {other:?}"),
+    }
+}
+
+/// dig's answer section for NAME TYPE: (name, ttl, class, type, rdata).
+fn dig_answer(port: u16, name: &str, rtype: &str) -> Vec<[String; 5]> {
+    crate::lab::ensure_installed("dig", "bind9-dnsutils");
+    let o = run_with_deadline(
+        Command::new("dig").args([
+            "+noall",
+            "+answer",
+            "+tries=1",
+            "+time=5",
+            "@127.0.0.1",
+            "-p",
+            &port.to_string(),
+            name,
+            rtype,
+        ]),
+        b"",
+        Duration::from_secs(30),
+    );
+    assert!(o.status.success(), "dig: {}", stderr(&o));
+    stdout(&o)
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with(';'))
+        .map(|l| {
+            let mut f = l.split_whitespace();
+            let mut next = || f.next().unwrap_or("").to_string();
+            let head = [next(), next(), next(), next()];
+            let rest = f.collect::<Vec<_>>().join(" ");
+            [
+                head[0].clone(),
+                head[1].clone(),
+                head[2].clone(),
+                head[3].clone(),
+                rest,
+            ]
+        })
+        .collect()
+}
+
+#[test]
+fn answers_match_dig_side_by_side() {
+    let nsd = server();
+    let at = format!("@127.0.0.1:{}", nsd.port);
+    for (name, rtype) in [
+        ("www.lab.test", "A"),
+        ("www.lab.test", "AAAA"),
+        ("many.lab.test", "AAAA"),
+        ("mail.lab.test", "MX"),
+        ("longtxt.lab.test", "TXT"),
+        ("a1.lab.test", "A"),
+        ("a1.lab.test", "CNAME"),
+        ("lab.test", "SOA"),
+    ] {
+        let want = dig_answer(nsd.port, name, rtype);
+        assert!(!want.is_empty(), "dig found {name} {rtype}");
+        let o = ipkit_in(&["--json", "dns", name, rtype, &at], b"");
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+        let got: Vec<[String; 5]> = v["results"][0]["answer"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|r| {
+                let s = |k: &str| {
+                    r[k].as_str()
+                        .map_or_else(|| r[k].to_string(), str::to_string)
+                };
+                [s("name"), s("ttl"), s("class"), s("type"), s("data")]
+            })
+            .collect();
+        let (mut got, mut want) = (got, want);
+        got.sort();
+        want.sort();
+        assert_eq!(
+            got, want,
+            "{name} {rtype}: ipkit --json vs dig +noall +answer"
+        );
+
+        // --short vs dig +short, CNAME targets included, in the same order.
+        let dig = run_with_deadline(
+            Command::new("dig").args([
+                "+short",
+                "+tries=1",
+                "+time=5",
+                "@127.0.0.1",
+                "-p",
+                &nsd.port.to_string(),
+                name,
+                rtype,
+            ]),
+            b"",
+            Duration::from_secs(30),
+        );
+        let o = ipkit_in(&["dns", name, rtype, &at, "--short"], b"");
+        assert_eq!(
+            stdout(&o),
+            stdout(&dig),
+            "{name} {rtype}: --short vs dig +short"
+        );
+    }
+}
+
+#[test]
+fn errors_are_one_line_and_name_the_os_error_once() {
+    // A closed loopback port: UDP gets ICMP port unreachable, TCP a RST.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let at = format!("@127.0.0.1:{port}");
+    for extra in [&[][..], &["--tcp"][..]] {
+        let mut args = vec!["dns", "www.lab.test", "A", at.as_str(), "--timeout", "2"];
+        args.extend_from_slice(extra);
+        let o = ipkit_in(&args, b"");
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert_eq!(err.matches("Connection refused").count(), 1, "{err}");
+    }
+    // Usage errors: one line, exit 2, never a panic.
+    let multibyte = format!("a{}.test", "é".repeat(40));
+    for args in [
+        vec!["dns", multibyte.as_str(), "@127.0.0.1"],
+        vec!["dns", "--timeout", "-1", "www.test", "@127.0.0.1"],
+        vec!["dns", "www.test", "--timeout=0", "@127.0.0.1"],
+        vec!["dns", "--bulk", "/tmp", "@127.0.0.1"],
+        vec!["dns", "--bulk", "-", "--concurrency", "0", "@127.0.0.1"],
+    ] {
+        let o = ipkit_in(&args, b"");
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("tip:"),
+            "{args:?}: {err}"
+        );
+    }
+    let o = ipkit_in(&["dns", "--timeout", "-1", "www.test", "@127.0.0.1"], b"");
+    assert!(stderr(&o).contains("must be more than 0"), "{}", stderr(&o));
 }

@@ -138,8 +138,9 @@ pub enum DnsError {
         /// Answers rejected meanwhile.
         rejected: u32,
     },
-    /// A socket operation failed.
-    #[error("{op} {server}: {source}")]
+    /// A socket operation failed. The OS error is the source, not part of
+    /// this message, so a chain printer (`{:#}`) shows it once.
+    #[error("{op} {server}")]
     Io {
         /// What we were doing.
         op: &'static str,
@@ -253,10 +254,17 @@ pub fn answers(query: &Message, reply: &Message) -> bool {
                 && reply.queries.iter().zip(&query.queries).all(|(a, b)| {
                     a.query_type() == b.query_type()
                         && a.query_class() == b.query_class()
-                        && a.name()
-                            .to_ascii()
-                            .eq_ignore_ascii_case(&b.name().to_ascii())
+                        && same_name(a.name(), b.name())
                 }))
+}
+
+/// Whether two names are the same, ASCII case ignored (RFC 4343), whether
+/// or not either is marked fully qualified; allocates nothing.
+fn same_name(a: &Name, b: &Name) -> bool {
+    a.num_labels() == b.num_labels()
+        && a.iter()
+            .zip(b.iter())
+            .all(|(x, y)| x.eq_ignore_ascii_case(y))
 }
 
 /// Ask one server one question.
@@ -694,7 +702,7 @@ pub const ROOT_HINTS: [Ipv4Addr; 13] = [
 #[non_exhaustive]
 pub enum TraceError {
     /// No server of a zone answered.
-    #[error("no server for zone {zone} answered: {source}")]
+    #[error("no server for zone {zone} answered")]
     NoAnswer {
         /// The zone.
         zone: String,
@@ -809,4 +817,19 @@ pub fn trace(
         zone = next;
     }
     Err(TraceError::TooDeep(32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Name, same_name};
+
+    #[test]
+    fn names_compare_without_case_or_the_final_dot() {
+        let n = |s: &str| Name::from_ascii(s).unwrap();
+        assert!(same_name(&n("WWW.Lab.test."), &n("www.lab.test")));
+        assert!(same_name(&n("."), &n(".")));
+        assert!(!same_name(&n("www.lab.test."), &n("www.lab.tes.")));
+        assert!(!same_name(&n("a.b."), &n("a.b.c.")));
+        assert!(!same_name(&n("ab.c."), &n("a.bc.")));
+    }
 }

@@ -11,12 +11,34 @@
 //! truncated answers finished over TCP at the end. Answers are matched by
 //! id *and* question, so a late answer to a recycled id is rejected.
 //!
-//! Results come out through a callback in completion order, each with the
-//! caller's tag (a line number), so memory stays bounded by the window.
+//! The window is adaptive, as TCP's congestion window is ([`Window`], a pure
+//! state machine): it starts at 32, grows by one per answer (slow start)
+//! until answers come back late — the server is queueing: a round trip over
+//! twice the best seen plus 250 µs, as HyStart leaves slow start on delay —
+//! or a query times out; then it grows by one per window of answers, gives
+//! one back per window of answers later than twice the best plus 1 ms (as
+//! TCP Vegas keeps the queue short), and halves on a time-out, at most once
+//! per window of queries. A slow server (dnsmasq) so never sees more than
+//! its socket buffer holds, and a fast one (NSD) still gets hundreds in
+//! flight. `window` is the ceiling (or, with `fixed_window`, the constant
+//! size).
+//!
+//! Results come out through a callback as each completes, each with the
+//! caller's tag, so memory stays bounded by the window. Every item gets
+//! exactly one result, also when the run is stopped: the caller's stop flag
+//! (a token, polled at least every 5 ms) ends sending, answers in flight are
+//! awaited for at most the first try's timeout, and whatever is left is
+//! reported as [`BulkOutcome::Interrupted`] (sent, unanswered) or
+//! [`BulkOutcome::NotSent`] (the rest of the input, read to its end). The
+//! callback can also end the run at once (`ControlFlow::Break`, e.g. a
+//! closed output pipe): then nothing more is reported.
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 use std::io;
 use std::net::{SocketAddr, UdpSocket};
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::{Message, ResponseCode};
@@ -51,6 +73,10 @@ pub enum BulkOutcome {
     TimedOut,
     /// The question could not be sent (e.g. a local socket error).
     Failed(String),
+    /// Sent, but the run was stopped before an answer came.
+    Interrupted,
+    /// Never sent: the run was stopped first.
+    NotSent,
 }
 
 /// One finished name.
@@ -75,8 +101,10 @@ pub struct BulkResult {
 pub struct BulkOptions {
     /// The server.
     pub server: SocketAddr,
-    /// Names in flight at most (1 to 65,536).
+    /// Names in flight at most (1 to 65,536): the adaptive window's ceiling.
     pub window: usize,
+    /// Keep exactly `window` names in flight (no adaptation).
+    pub fixed_window: bool,
     /// Queries per second at most; 0 for no limit.
     pub rate: u32,
     /// Timeout of the first try; each retry doubles it.
@@ -98,6 +126,130 @@ pub struct BulkStats {
     pub rejected: u64,
     /// Names finished over TCP after truncation.
     pub tcp_fallbacks: u64,
+    /// The largest the window grew.
+    pub window_peak: u64,
+    /// The window when the run ended.
+    pub window_end: u64,
+}
+
+/// What the engine reports.
+#[derive(Debug)]
+pub enum BulkEvent {
+    /// One item finished.
+    Result(BulkResult),
+    /// The engine is about to wait for answers: a good moment to flush.
+    Idle,
+}
+
+/// The in-flight window's decisions, as congestion control makes them:
+/// events in (an answer and its round trip, a time-out), a size out.
+///
+/// # Examples
+/// ```
+/// use std::time::Duration;
+/// use ipkit::dns_bulk::Window;
+/// let mut w = Window::new(2000, false);
+/// let start = w.size();
+/// w.on_answer(Some(Duration::from_micros(100)));
+/// assert_eq!(w.size(), start + 1);
+/// w.on_timeout(0, 100);
+/// assert_eq!(w.size(), (start + 1) / 2);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Window {
+    cwnd: f64,
+    ssthresh: f64,
+    max: f64,
+    fixed: bool,
+    min_rtt: Option<Duration>,
+    /// Time-outs of queries sent before this send number belong to the
+    /// last reduction and do not shrink the window again.
+    recover: u64,
+    peak: f64,
+}
+
+impl Window {
+    /// The size a window starts at (or `max` when smaller).
+    pub const INITIAL: usize = 32;
+    /// The smallest it shrinks to.
+    pub const MIN: usize = 2;
+    /// Queueing delay (above twice the best round trip) that ends slow start.
+    const SLOW_START_MARGIN: Duration = Duration::from_micros(250);
+    /// Queueing delay past which the window shrinks instead of growing.
+    const DELAY_MARGIN: Duration = Duration::from_millis(1);
+
+    /// A window of at most `max` (clamped to 1..=65,536); `fixed` keeps it at `max`.
+    pub fn new(max: usize, fixed: bool) -> Window {
+        let max = max.clamp(1, 65_536) as f64;
+        let start = if fixed {
+            max
+        } else {
+            max.min(Window::INITIAL as f64)
+        };
+        Window {
+            cwnd: start,
+            ssthresh: max,
+            max,
+            fixed,
+            min_rtt: None,
+            recover: 0,
+            peak: start,
+        }
+    }
+
+    /// Names that may be in flight now.
+    pub fn size(&self) -> usize {
+        self.cwnd as usize
+    }
+
+    /// The largest size reached.
+    pub fn peak(&self) -> usize {
+        self.peak as usize
+    }
+
+    /// Whether the window is still in slow start.
+    pub fn slow_start(&self) -> bool {
+        self.cwnd < self.ssthresh
+    }
+
+    /// An answer came; `rtt` is its round trip when it answered a first
+    /// try (Karn: a retried query's round trip is ambiguous).
+    pub fn on_answer(&mut self, rtt: Option<Duration>) {
+        if self.fixed {
+            return;
+        }
+        if let Some(rtt) = rtt {
+            let best = *self.min_rtt.get_or_insert(rtt);
+            self.min_rtt = Some(best.min(rtt));
+            if self.slow_start() && rtt > best * 2 + Window::SLOW_START_MARGIN {
+                // The server starts queueing: slow start would overshoot.
+                self.ssthresh = self.cwnd;
+            } else if rtt > best * 2 + Window::DELAY_MARGIN {
+                // It queues more than we allow: give back one name per
+                // window of late answers (as Vegas does).
+                self.cwnd = (self.cwnd - 1.0 / self.cwnd).max(Window::MIN as f64);
+                return;
+            }
+        }
+        if self.slow_start() {
+            self.cwnd += 1.0;
+        } else {
+            self.cwnd += 1.0 / self.cwnd;
+        }
+        self.cwnd = self.cwnd.min(self.max);
+        self.peak = self.peak.max(self.cwnd);
+    }
+
+    /// The query with send number `sent` timed out; `next` is the number the
+    /// next query will get. Halves the window once per window of queries.
+    pub fn on_timeout(&mut self, sent: u64, next: u64) {
+        if self.fixed || sent < self.recover {
+            return;
+        }
+        self.cwnd = (self.cwnd / 2.0).max(Window::MIN as f64).min(self.max);
+        self.ssthresh = self.cwnd;
+        self.recover = next;
+    }
 }
 
 struct Slot {
@@ -105,6 +257,8 @@ struct Slot {
     sent_at: Instant,
     deadline: Instant,
     tries: u8,
+    /// The send number of the latest try.
+    seq: u64,
     query: Message,
 }
 
@@ -115,11 +269,25 @@ fn is_would_block(e: &io::Error) -> bool {
     )
 }
 
-/// Resolve every item, calling `on_result` once per item.
+fn result(item: BulkItem, outcome: BulkOutcome, tries: u8, rtt: Duration) -> BulkEvent {
+    BulkEvent::Result(BulkResult {
+        tag: item.tag,
+        name: item.name,
+        rtype: item.rtype,
+        outcome,
+        tries,
+        rtt,
+    })
+}
+
+/// Resolve every item, reporting each through `on_event` once (unless the
+/// callback breaks). `stop` is polled: once set, the run winds down as the
+/// module doc says.
 pub fn run(
     items: impl Iterator<Item = BulkItem>,
     o: &BulkOptions,
-    mut on_result: impl FnMut(BulkResult),
+    stop: &AtomicBool,
+    mut on_event: impl FnMut(BulkEvent) -> ControlFlow<()>,
 ) -> Result<BulkStats, DnsError> {
     let server = o.server;
     let io_err = |op| move |source| DnsError::Io { op, server, source };
@@ -132,14 +300,14 @@ pub fn run(
         .map_err(io_err("connecting to"))?;
     let sock: UdpSocket = sock.into();
 
-    let window = o.window.clamp(1, 65_536);
+    let mut window = Window::new(o.window, o.fixed_window);
     let mut slots: Vec<Option<Slot>> = (0..65_536).map(|_| None).collect();
     let mut free_ids: VecDeque<u16> = {
         let start = crate::dns::random_id();
         (0..=u16::MAX).map(|i| i.wrapping_add(start)).collect()
     };
-    // (deadline, id) in send order; a retry pushes a new entry, stale ones are skipped.
-    let mut timers: VecDeque<(Instant, u16, u8)> = VecDeque::new();
+    // (deadline, id, send number); stale entries (answered, retried) are skipped.
+    let mut timers: BinaryHeap<Reverse<(Instant, u16, u64)>> = BinaryHeap::new();
     let mut retry_queue: VecDeque<(BulkItem, u8)> = VecDeque::new();
     let mut truncated: Vec<(BulkItem, u8)> = Vec::new();
     let mut stats = BulkStats::default();
@@ -147,12 +315,25 @@ pub fn run(
     let mut items = items.peekable();
     let start = Instant::now();
     let mut buf = vec![0u8; 65_535];
-    let mut wire = Vec::with_capacity(512);
+    let mut stopped_at: Option<Instant> = None;
+    let (mut nonblocking, mut read_timeout) = (false, None);
+    macro_rules! report {
+        ($event:expr) => {
+            if on_event($event).is_break() {
+                stats.window_end = window.size() as u64;
+                stats.window_peak = window.peak() as u64;
+                return Ok(stats);
+            }
+        };
+    }
 
     loop {
+        if stopped_at.is_none() && stop.load(Ordering::Relaxed) {
+            stopped_at = Some(Instant::now());
+        }
         // Send while the window and the rate allow.
         let mut sent_now = 0;
-        while in_flight < window {
+        while stopped_at.is_none() && in_flight < window.size() {
             if o.rate > 0 {
                 let allowed = (start.elapsed().as_secs_f64() * f64::from(o.rate)) as u64 + 1;
                 if stats.sent >= allowed {
@@ -179,22 +360,19 @@ pub fn run(
                 class: DNSClass::IN,
             };
             let query = build_query(id, &q, &o.query);
-            wire.clear();
-            match query.to_vec() {
-                Ok(v) => wire.extend_from_slice(&v),
+            let wire = match query.to_vec() {
+                Ok(v) => v,
                 Err(e) => {
                     free_ids.push_back(id);
-                    on_result(BulkResult {
-                        tag: item.tag,
-                        name: item.name,
-                        rtype: item.rtype,
-                        outcome: BulkOutcome::Failed(e.to_string()),
+                    report!(result(
+                        item,
+                        BulkOutcome::Failed(e.to_string()),
                         tries,
-                        rtt: Duration::ZERO,
-                    });
+                        Duration::ZERO
+                    ));
                     continue;
                 }
-            }
+            };
             match sock.send(&wire) {
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
@@ -216,12 +394,14 @@ pub fn run(
             }
             let now = Instant::now();
             let timeout = o.timeout * 2u32.pow(u32::from(tries.min(6)));
-            timers.push_back((now + timeout, id, tries + 1));
+            let seq = stats.sent;
+            timers.push(Reverse((now + timeout, id, seq)));
             slots[usize::from(id)] = Some(Slot {
                 item,
                 sent_at: now,
                 deadline: now + timeout,
                 tries: tries + 1,
+                seq,
                 query,
             });
             in_flight += 1;
@@ -230,32 +410,45 @@ pub fn run(
         }
 
         let finished_input = items.peek().is_none() && retry_queue.is_empty();
-        if in_flight == 0 && finished_input {
+        if in_flight == 0 && (finished_input || stopped_at.is_some()) {
+            break;
+        }
+        if stopped_at.is_some_and(|t| t.elapsed() >= o.timeout) {
             break;
         }
 
         // Receive: wait a little only when nothing was sent this round.
-        let wait = if sent_now > 0 && in_flight < window {
+        let wait = if sent_now > 0 && in_flight < window.size() {
             None
         } else {
+            report!(BulkEvent::Idle);
             let next_timer = timers
-                .front()
-                .map_or(Duration::from_millis(5), |(d, _, _)| {
+                .peek()
+                .map_or(Duration::from_millis(5), |Reverse((d, _, _))| {
                     d.saturating_duration_since(Instant::now())
                 });
             Some(next_timer.clamp(Duration::from_micros(200), Duration::from_millis(5)))
         };
-        sock.set_nonblocking(wait.is_none())
-            .map_err(io_err("configuring"))?;
-        if let Some(w) = wait {
-            sock.set_read_timeout(Some(w))
+        // Socket settings change only when they must (one syscall each).
+        if nonblocking != wait.is_none() {
+            nonblocking = wait.is_none();
+            sock.set_nonblocking(nonblocking)
                 .map_err(io_err("configuring"))?;
+        }
+        if wait.is_some() && wait != read_timeout {
+            read_timeout = wait;
+            sock.set_read_timeout(wait).map_err(io_err("configuring"))?;
         }
         let mut received = 0;
         loop {
             match sock.recv(&mut buf) {
                 Ok(n) => {
                     received += 1;
+                    // After the first (possibly waiting) receive, drain without waiting.
+                    if !nonblocking {
+                        nonblocking = true;
+                        sock.set_nonblocking(true).map_err(io_err("configuring"))?;
+                    }
                     let Ok(reply) = Message::from_vec(&buf[..n]) else {
                         stats.rejected += 1;
                         continue;
@@ -273,23 +466,21 @@ pub fn run(
                     };
                     free_ids.push_back(reply.metadata.id);
                     in_flight -= 1;
+                    let rtt = slot.sent_at.elapsed();
+                    window.on_answer((slot.tries == 1).then_some(rtt));
                     if reply.metadata.truncation {
                         truncated.push((slot.item, slot.tries));
                         continue;
                     }
-                    on_result(BulkResult {
-                        tag: slot.item.tag,
-                        name: slot.item.name,
-                        rtype: slot.item.rtype,
-                        outcome: outcome_of(&reply, false),
-                        tries: slot.tries,
-                        rtt: slot.sent_at.elapsed(),
-                    });
+                    report!(result(
+                        slot.item,
+                        outcome_of(&reply, false),
+                        slot.tries,
+                        rtt
+                    ));
                     if received >= 256 {
                         break;
                     }
-                    // After the first (possibly waiting) receive, drain without waiting.
-                    sock.set_nonblocking(true).map_err(io_err("configuring"))?;
                 }
                 Err(e) if is_would_block(&e) => break,
                 Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => break,
@@ -305,14 +496,14 @@ pub fn run(
 
         // Expire: retry or give up.
         let now = Instant::now();
-        while let Some(&(deadline, id, tries)) = timers.front() {
+        while let Some(&Reverse((deadline, id, seq))) = timers.peek() {
             if deadline > now {
                 break;
             }
-            timers.pop_front();
+            timers.pop();
             let live = slots[usize::from(id)]
                 .as_ref()
-                .is_some_and(|s| s.tries == tries && s.deadline == deadline);
+                .is_some_and(|s| s.seq == seq && s.deadline == deadline);
             if !live {
                 continue;
             }
@@ -323,23 +514,66 @@ pub fn run(
             // meet a new question under it. It returns at the back of the queue.
             free_ids.push_back(id);
             in_flight -= 1;
+            window.on_timeout(seq, stats.sent);
             if slot.tries <= o.retries {
                 retry_queue.push_back((slot.item, slot.tries));
             } else {
-                on_result(BulkResult {
-                    tag: slot.item.tag,
-                    name: slot.item.name,
-                    rtype: slot.item.rtype,
-                    outcome: BulkOutcome::TimedOut,
-                    tries: slot.tries,
-                    rtt: slot.sent_at.elapsed(),
-                });
+                report!(result(
+                    slot.item,
+                    BulkOutcome::TimedOut,
+                    slot.tries,
+                    slot.sent_at.elapsed()
+                ));
             }
         }
     }
 
+    if stopped_at.is_some() {
+        // Stopped: account for everything that is left, in input order.
+        let mut left: Vec<Slot> = slots.iter_mut().filter_map(Option::take).collect();
+        left.sort_by_key(|s| s.item.tag);
+        for s in left {
+            report!(result(
+                s.item,
+                BulkOutcome::Interrupted,
+                s.tries,
+                s.sent_at.elapsed()
+            ));
+        }
+        for (item, tries) in retry_queue.drain(..).chain(truncated.drain(..)) {
+            report!(result(
+                item,
+                BulkOutcome::Interrupted,
+                tries,
+                Duration::ZERO
+            ));
+        }
+        for item in items {
+            stats.names += 1;
+            report!(result(item, BulkOutcome::NotSent, 0, Duration::ZERO));
+        }
+    }
+
     // Truncated answers: finish over TCP, one by one.
-    for (item, tries) in truncated {
+    let mut truncated = truncated.into_iter();
+    while let Some((item, tries)) = truncated.next() {
+        if stop.load(Ordering::Relaxed) {
+            report!(result(
+                item,
+                BulkOutcome::Interrupted,
+                tries,
+                Duration::ZERO
+            ));
+            for (item, tries) in truncated.by_ref() {
+                report!(result(
+                    item,
+                    BulkOutcome::Interrupted,
+                    tries,
+                    Duration::ZERO
+                ));
+            }
+            break;
+        }
         stats.tcp_fallbacks += 1;
         let q = Question {
             name: item.name.clone(),
@@ -352,17 +586,12 @@ pub fn run(
         let outcome = match exchange(server, &q, &tcp) {
             Ok(a) => outcome_of(&a.message, true),
             Err(DnsError::Timeout { .. }) => BulkOutcome::TimedOut,
-            Err(e) => BulkOutcome::Failed(e.to_string()),
+            Err(e) => BulkOutcome::Failed(crate::error_chain(&e)),
         };
-        on_result(BulkResult {
-            tag: item.tag,
-            name: item.name,
-            rtype: item.rtype,
-            outcome,
-            tries: tries + 1,
-            rtt: started.elapsed(),
-        });
+        report!(result(item, outcome, tries + 1, started.elapsed()));
     }
+    stats.window_end = window.size() as u64;
+    stats.window_peak = window.peak() as u64;
     Ok(stats)
 }
 
@@ -375,5 +604,100 @@ fn outcome_of(m: &Message, tcp: bool) -> BulkOutcome {
             .map(|r| (r.record_type(), r.data.to_string()))
             .collect(),
         tcp,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Window;
+    use std::time::Duration;
+
+    const FAST: Option<Duration> = Some(Duration::from_micros(100));
+
+    #[test]
+    fn slow_start_doubles_per_round_trip_up_to_the_ceiling() {
+        let mut w = Window::new(2000, false);
+        assert_eq!(w.size(), Window::INITIAL);
+        // One round trip: every name in flight answers, the window doubles.
+        for _ in 0..Window::INITIAL {
+            w.on_answer(FAST);
+        }
+        assert_eq!(w.size(), 2 * Window::INITIAL);
+        for _ in 0..10_000 {
+            w.on_answer(FAST);
+        }
+        assert_eq!((w.size(), w.peak()), (2000, 2000));
+        assert_eq!(
+            Window::new(10, false).size(),
+            10,
+            "small ceilings start there"
+        );
+    }
+
+    #[test]
+    fn late_answers_end_slow_start() {
+        let mut w = Window::new(2000, false);
+        w.on_answer(FAST);
+        assert!(w.slow_start());
+        // Twice the best plus under 250 µs: still slow start.
+        w.on_answer(Some(Duration::from_micros(400)));
+        assert!(w.slow_start());
+        // Queueing begins: the round trip grew past 2 × best + 250 µs.
+        w.on_answer(Some(Duration::from_micros(500)));
+        assert!(!w.slow_start());
+        let at = w.size();
+        // Congestion avoidance: one more per window of answers, also when
+        // they queue a little (under 2 × best + 1 ms)…
+        for _ in 0..at {
+            w.on_answer(Some(Duration::from_micros(1100)));
+        }
+        assert_eq!(w.size(), at + 1);
+        // …and one fewer per window of answers that queue more.
+        for _ in 0..=at {
+            w.on_answer(Some(Duration::from_micros(1300)));
+        }
+        assert_eq!(w.size(), at);
+        // A retried query's round trip (None) is not a delay sample.
+        let mut w = Window::new(2000, false);
+        w.on_answer(FAST);
+        w.on_answer(None);
+        assert!(w.slow_start());
+    }
+
+    #[test]
+    fn time_outs_halve_once_per_window() {
+        let mut w = Window::new(2000, false);
+        for _ in 0..200 {
+            w.on_answer(FAST);
+        }
+        assert_eq!(w.size(), 232);
+        // Queries 0..300 were sent; the first loss halves, the others of the
+        // same flight do not.
+        w.on_timeout(10, 300);
+        assert_eq!(w.size(), 116);
+        w.on_timeout(11, 301);
+        w.on_timeout(299, 301);
+        assert_eq!(w.size(), 116);
+        assert!(!w.slow_start(), "a loss ends slow start");
+        // A loss among queries sent after the reduction halves again.
+        w.on_timeout(300, 400);
+        assert_eq!(w.size(), 58);
+        for i in 0..20 {
+            w.on_timeout(400 + i * 100, 500 + i * 100);
+        }
+        assert_eq!(w.size(), Window::MIN, "never below the floor");
+        assert_eq!(w.peak(), 232);
+    }
+
+    #[test]
+    fn a_fixed_window_never_moves() {
+        let mut w = Window::new(50, true);
+        assert_eq!(w.size(), 50);
+        w.on_answer(FAST);
+        w.on_timeout(0, 10);
+        w.on_answer(Some(Duration::from_secs(1)));
+        assert_eq!(w.size(), 50);
+        assert_eq!(Window::new(0, true).size(), 1);
+        assert_eq!(Window::new(1 << 20, true).size(), 65_536);
     }
 }

@@ -7,10 +7,33 @@
 
 pub mod dns;
 pub mod dns_bulk;
-mod dns_tls;
+pub mod dns_tls;
 pub mod host;
 pub mod iface;
 pub mod ping;
 pub mod resolve;
 pub mod services;
 pub mod sys;
+
+/// An error followed by its sources, joined by `": "`, as `anyhow`'s `{:#}`
+/// prints a chain: each error's message says what failed, its source why.
+///
+/// # Examples
+/// ```
+/// let e = ipkit::dns::DnsError::Io {
+///     op: "sending to",
+///     server: "127.0.0.1:53".parse().unwrap(),
+///     source: std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
+/// };
+/// assert_eq!(ipkit::error_chain(&e), "sending to 127.0.0.1:53: connection refused");
+/// ```
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

@@ -92,8 +92,9 @@ pub struct Args {
     /// EDNS UDP payload size to advertise; 0 sends no EDNS.
     #[arg(long, value_name = "BYTES", default_value_t = 1232)]
     pub bufsize: u16,
-    /// Seconds to wait for each answer (default: resolv.conf's timeout, else 5).
-    #[arg(long, value_name = "SECONDS")]
+    /// Seconds to wait for each answer (default: resolv.conf's timeout, else
+    /// 5; with --bulk, 1), more than 0 and at most 300.
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub timeout: Option<f64>,
     /// Rounds over the server list (default: resolv.conf's attempts, else 2).
     #[arg(long, value_name = "N")]
@@ -124,9 +125,28 @@ pub struct Args {
     /// are the default (A). Names are taken as absolute (no search list).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["reverse", "dig", "short"])]
     pub bulk: Option<std::path::PathBuf>,
-    /// Bulk: names in flight at most.
-    #[arg(long, value_name = "N", default_value_t = 2000, requires = "bulk")]
+    /// Bulk: names in flight at most (the adaptive window's ceiling).
+    #[arg(
+        long,
+        visible_alias = "window",
+        value_name = "N",
+        default_value_t = 2000,
+        requires = "bulk",
+        long_help = "Bulk: names in flight at most, 1 to 65536. The window adapts \
+as TCP's congestion window does: it starts at 32 (or N when smaller), grows \
+by one per answer until answers slow down (the server is queueing) or a \
+query times out, then by one per round trip; it shrinks while answers keep \
+coming late and halves on a time-out. N is its ceiling; with --fixed-window \
+it is kept at exactly N."
+    )]
     pub concurrency: usize,
+    /// Bulk: keep exactly --concurrency names in flight (no adaptation).
+    #[arg(long, requires = "bulk")]
+    pub fixed_window: bool,
+    /// Bulk: write results in input order (held back only until the names
+    /// before them finish), not as they complete.
+    #[arg(long, requires = "bulk")]
+    pub ordered: bool,
     /// Bulk: queries per second at most; 0 for no limit.
     #[arg(long, value_name = "QPS", default_value_t = 0, requires = "bulk")]
     pub rate: u32,
@@ -196,6 +216,17 @@ fn sort_words(words: &[String]) -> anyhow::Result<Words> {
     Ok(w)
 }
 
+/// `--timeout`, checked: more than 0 and at most 300 seconds.
+pub(crate) fn timeout_of(args: &Args) -> anyhow::Result<Option<Duration>> {
+    match args.timeout {
+        Some(t) if t > 0.0 && t <= 300.0 => Ok(Some(Duration::from_secs_f64(t))),
+        Some(t) => Err(usage(format!(
+            "--timeout {t}: must be more than 0 and at most 300 seconds"
+        ))),
+        None => Ok(None),
+    }
+}
+
 fn check_name(name: &str) -> anyhow::Result<()> {
     let bare = name.strip_suffix('.').unwrap_or(name);
     if name.is_empty() || name.len() > 254 || bare.len() > 253 {
@@ -210,9 +241,9 @@ fn check_name(name: &str) -> anyhow::Result<()> {
             )));
         }
         if label.len() > 63 {
+            let start: String = label.chars().take(20).collect();
             return Err(usage(format!(
-                "'{name}': the label '{}…' is over 63 characters",
-                &label[..20]
+                "'{name}': the label '{start}…' is over 63 characters"
             )));
         }
     }
@@ -274,15 +305,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         dnssec_ok: args.dnssec,
         checking_disabled: false,
         edns_payload: (args.bufsize > 0).then_some(args.bufsize),
-        timeout: match args.timeout {
-            Some(t) if t > 0.0 && t <= 300.0 => Duration::from_secs_f64(t),
-            Some(t) => {
-                return Err(usage(format!(
-                    "--timeout {t}: give seconds between 0 and 300"
-                )));
-            }
-            None => Duration::from_secs(u64::from(conf.timeout_secs)),
-        },
+        timeout: timeout_of(&args)?.unwrap_or(Duration::from_secs(u64::from(conf.timeout_secs))),
         tcp: args.tcp || conf.use_vc,
         source: args.source,
         interface: args.interface.clone(),
@@ -387,13 +410,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         print_json(&serde_json::json!({ "results": reports }))?;
     } else {
         let text = if args.short {
+            // Every answer record's data, as dig +short prints them: a
+            // CNAME chain's targets come before the address.
             reports
                 .iter()
-                .flat_map(|r| {
-                    r.answer
-                        .iter()
-                        .filter(|a| a.rtype == r.question.rtype || r.question.rtype == "ANY")
-                })
+                .flat_map(|r| &r.answer)
                 .map(|a| format!("{}\n", a.data))
                 .collect()
         } else if args.dig {
@@ -470,13 +491,13 @@ fn run_trace(
     };
     if out.json {
         print_json(
-            &serde_json::json!({ "trace": steps, "error": result.as_ref().err().map(|e| format!("{e:#}")) }),
+            &serde_json::json!({ "trace": steps, "error": result.as_ref().err().map(|e| ipkit::error_chain(e)) }),
         )?;
     } else {
         std::io::stdout().lock().write_all(text.as_bytes())?;
     }
     if let Err(e) = result {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", ipkit::error_chain(&e));
     }
     Ok(code)
 }

@@ -1,27 +1,43 @@
 //! `ipkit dns --bulk`: the CLI side of `ipkit::dns_bulk` — reading names,
-//! reporting bad lines, streaming results (NDJSON with `--json`), a progress
-//! line on a terminal, and a summary.
+//! reporting bad lines, streaming results as they complete (in input order
+//! with `--ordered`; NDJSON with `--json`), a progress line on a terminal,
+//! and a summary that accounts for every name.
+//!
+//! Output is buffered for speed and flushed whenever the engine waits for
+//! answers (and at least every 50 ms), so a reader such as `head -1` gets its
+//! line at once; the first failed write ends the run (a closed pipe exits 0,
+//! silently, as ripgrep does). SIGINT or SIGTERM stops sending: answers in
+//! flight are awaited for up to the first try's timeout, the rest is
+//! accounted for as interrupted or not sent, the summary is printed, and the
+//! exit status is 130 or 143.
 //!
 //! NDJSON records: `{"type":"result","data":{"line","name","type","status",
 //! "answers","tries","rtt_ms","tcp"}}` per name (status: an RCODE mnemonic,
-//! `TIMEOUT` or `FAILED`), then `{"type":"summary","data":{...}}`.
+//! `TIMEOUT`, `FAILED`, `INTERRUPTED` or `NOT_SENT`), then
+//! `{"type":"summary","data":{...}}` (see [`Summary`], docs/json.md).
 
 use std::cell::RefCell;
-use std::io::{BufWriter, IsTerminal, Write};
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{BufWriter, IsTerminal, StdoutLock, Write};
 use std::net::SocketAddr;
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use hickory_proto::rr::{Name, RecordType};
 use ipkit::dns::{self, QueryOptions};
-use ipkit::dns_bulk::{BulkItem, BulkOptions, BulkOutcome, BulkResult};
+use ipkit::dns_bulk::{BulkEvent, BulkItem, BulkOptions, BulkOutcome, BulkResult};
 use serde::Serialize;
 
-use crate::cmd::dns::{Args, parse_type};
+use crate::cmd::dns::{Args, parse_type, timeout_of};
 use crate::exit::usage;
 use crate::input::{BadLines, Source};
+use crate::interrupt::Interrupt;
 use crate::output::{Output, write_record};
 use crate::report::dns::{rcode_name, type_name};
+
+/// How many never-sent names the human view lists.
+const NOT_SENT_SHOWN: usize = 10;
 
 /// One result record.
 #[derive(Serialize)]
@@ -33,7 +49,7 @@ struct ResultRecord<'a> {
     /// The record type.
     #[serde(rename = "type")]
     rtype: String,
-    /// NOERROR, NXDOMAIN, SERVFAIL … or TIMEOUT / FAILED.
+    /// NOERROR, NXDOMAIN, SERVFAIL … or TIMEOUT / FAILED / INTERRUPTED / NOT_SENT.
     status: String,
     /// Answer records (type and data), answer section order.
     answers: Vec<AnswerRecord>,
@@ -56,7 +72,9 @@ struct AnswerRecord {
     data: String,
 }
 
-/// The closing summary.
+/// The closing summary. `names` = `answered` + `nodata` + `nxdomain` +
+/// `servfail` + `other_rcode` + `timeout` + `failed` + `interrupted` +
+/// `not_sent`, always, and equals `results`.
 #[derive(Serialize, Default)]
 struct Summary {
     /// Names handed to the engine (bad lines excluded).
@@ -77,6 +95,12 @@ struct Summary {
     timeout: u64,
     /// Could not be sent.
     failed: u64,
+    /// Sent, but unanswered when a signal stopped the run.
+    interrupted: u64,
+    /// Never sent: a signal stopped the run first.
+    not_sent: u64,
+    /// The signal that stopped the run (SIGINT, SIGTERM), or null.
+    signal: Option<&'static str>,
     /// Input lines skipped as malformed.
     bad_lines: u64,
     /// Queries sent, retries included.
@@ -85,10 +109,72 @@ struct Summary {
     rejected: u64,
     /// Names finished over TCP.
     tcp_fallbacks: u64,
+    /// The largest the in-flight window grew.
+    window_peak: u64,
+    /// The in-flight window at the end.
+    window_end: u64,
     /// Wall time, seconds.
     elapsed_s: f64,
     /// Names per second.
     names_per_s: f64,
+}
+
+/// Writes results as they come (or in input order), flushing promptly.
+struct Printer<'a> {
+    w: BufWriter<StdoutLock<'static>>,
+    json: bool,
+    /// With --ordered: the tags handed to the engine, oldest unwritten first.
+    issued: Option<&'a RefCell<VecDeque<u64>>>,
+    /// With --ordered: finished results waiting for those before them.
+    waiting: BTreeMap<u64, BulkResult>,
+    summary: Summary,
+    not_sent_names: Vec<String>,
+    unflushed: bool,
+    last_flush: Instant,
+}
+
+impl Printer<'_> {
+    fn take(&mut self, r: BulkResult) -> std::io::Result<()> {
+        let Some(issued) = self.issued else {
+            return self.write(&r);
+        };
+        self.waiting.insert(r.tag, r);
+        loop {
+            let next = issued.borrow().front().copied();
+            let Some(r) = next.and_then(|tag| self.waiting.remove(&tag)) else {
+                return Ok(());
+            };
+            issued.borrow_mut().pop_front();
+            self.write(&r)?;
+        }
+    }
+
+    fn write(&mut self, r: &BulkResult) -> std::io::Result<()> {
+        self.summary.results += 1;
+        let record = record_of(r, &mut self.summary);
+        if r.outcome == BulkOutcome::NotSent && self.not_sent_names.len() < NOT_SENT_SHOWN {
+            self.not_sent_names.push(record.name.clone());
+        }
+        if self.json {
+            write_record(&mut self.w, "result", &record)?;
+        } else if r.outcome != BulkOutcome::NotSent {
+            write_line(&mut self.w, &record)?;
+        }
+        self.unflushed = true;
+        if self.last_flush.elapsed() >= Duration::from_millis(50) {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.unflushed {
+            self.w.flush()?;
+            self.unflushed = false;
+        }
+        self.last_flush = Instant::now();
+        Ok(())
+    }
 }
 
 /// Run a bulk resolution.
@@ -108,21 +194,17 @@ pub fn run(
     } else {
         default_types.to_vec()
     };
-    let timeout = match args.timeout {
-        Some(t) if t > 0.0 && t <= 300.0 => Duration::from_secs_f64(t),
-        Some(t) => {
-            return Err(usage(format!(
-                "--timeout {t}: give seconds between 0 and 300"
-            )));
-        }
-        None => Duration::from_secs(1),
-    };
+    let timeout = timeout_of(args)?.unwrap_or(Duration::from_secs(1));
     if args.concurrency == 0 || args.concurrency > 65_536 {
-        return Err(usage("--concurrency: give 1 to 65536"));
+        return Err(usage(format!(
+            "--concurrency {}: must be 1 to 65536",
+            args.concurrency
+        )));
     }
     let opts = BulkOptions {
         server,
         window: args.concurrency,
+        fixed_window: args.fixed_window,
         rate: args.rate,
         timeout,
         retries: args.retries,
@@ -142,38 +224,49 @@ pub fn run(
     )?;
     let source_name = source.name().to_string();
     let bad = RefCell::new(BadLines::default());
-    let items = source
-        .into_lines()
-        .flat_map(|(line, text)| parse_line(line, &text, &default_types, &source_name, &bad));
+    let issued = RefCell::new(VecDeque::new());
+    let items = source.into_lines().flat_map(|(line, text)| {
+        let items = parse_line(line, &text, &default_types, &source_name, &bad);
+        if args.ordered {
+            issued.borrow_mut().extend(items.iter().map(|i| i.tag));
+        }
+        items
+    });
 
-    let stdout = std::io::stdout();
-    let mut w = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut summary = Summary::default();
+    let interrupt = Interrupt::install();
+    let mut p = Printer {
+        w: BufWriter::with_capacity(1 << 16, std::io::stdout().lock()),
+        json: out.json,
+        issued: args.ordered.then_some(&issued),
+        waiting: BTreeMap::new(),
+        summary: Summary::default(),
+        not_sent_names: Vec::new(),
+        unflushed: false,
+        last_flush: Instant::now(),
+    };
     let mut write_error: Option<std::io::Error> = None;
     let progress = std::io::stderr().is_terminal() && !out.json;
     let start = Instant::now();
     let mut last_progress = start;
-    let stats = ipkit::dns_bulk::run(items, &opts, |r| {
-        summary.results += 1;
-        let record = record_of(&r, &mut summary);
-        if write_error.is_none() {
-            let res = if out.json {
-                write_record(&mut w, "result", &record)
-            } else {
-                write_line(&mut w, &record)
-            };
-            if let Err(e) = res {
-                write_error = Some(e);
-            }
+    let stats = ipkit::dns_bulk::run(items, &opts, interrupt.flag(), |event| {
+        let res = match event {
+            BulkEvent::Result(r) => p.take(r),
+            BulkEvent::Idle => p.flush(),
+        };
+        if let Err(e) = res {
+            write_error = Some(e);
+            return ControlFlow::Break(());
         }
         if progress && last_progress.elapsed() > Duration::from_millis(100) {
             last_progress = Instant::now();
-            let rate = summary.results as f64 / start.elapsed().as_secs_f64();
+            let s = &p.summary;
+            let rate = s.results as f64 / start.elapsed().as_secs_f64();
             eprint!(
                 "\r{} names, {rate:.0}/s, {} timeouts, {} failures   ",
-                summary.results, summary.timeout, summary.failed
+                s.results, s.timeout, s.failed
             );
         }
+        ControlFlow::Continue(())
     })?;
     if progress {
         eprint!("\r{}\r", " ".repeat(60));
@@ -181,21 +274,30 @@ pub fn run(
     if let Some(e) = write_error {
         return Err(e.into());
     }
+    let mut summary = std::mem::take(&mut p.summary);
     summary.names = stats.names;
     summary.queries_sent = stats.sent;
     summary.rejected = stats.rejected;
     summary.tcp_fallbacks = stats.tcp_fallbacks;
+    summary.window_peak = stats.window_peak;
+    summary.window_end = stats.window_end;
     summary.bad_lines = bad.borrow().count;
     summary.elapsed_s = start.elapsed().as_secs_f64();
     summary.names_per_s = summary.results as f64 / summary.elapsed_s.max(1e-9);
+    summary.signal = match interrupt.exit_code() {
+        Some(130) => Some("SIGINT"),
+        Some(143) => Some("SIGTERM"),
+        Some(_) => Some("signal"),
+        None => None,
+    };
     if out.json {
-        write_record(&mut w, "summary", &summary)?;
+        write_record(&mut p.w, "summary", &summary)?;
     }
-    w.flush()?;
-    drop(w);
+    p.w.flush()?;
+    drop(p.w);
     if !out.json {
         eprintln!(
-            "ipkit: {} names in {:.2} s ({:.0}/s): {} answered, {} nodata, {} nxdomain, {} servfail, {} other, {} timed out, {} failed; {} bad lines",
+            "ipkit: {} names in {:.2} s ({:.0}/s): {} answered, {} nodata, {} nxdomain, {} servfail, {} other, {} timed out, {} failed, {} interrupted, {} not sent; {} bad lines",
             summary.results,
             summary.elapsed_s,
             summary.names_per_s,
@@ -206,10 +308,25 @@ pub fn run(
             summary.other_rcode,
             summary.timeout,
             summary.failed,
+            summary.interrupted,
+            summary.not_sent,
             summary.bad_lines
         );
+        if summary.not_sent > 0 {
+            let more = summary.not_sent - p.not_sent_names.len() as u64;
+            eprintln!(
+                "ipkit: not sent: {}{}",
+                p.not_sent_names.join(" "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            );
+        }
     }
-    Ok(bad.borrow().finish())
+    let code = bad.borrow().finish();
+    Ok(interrupt.exit_code().unwrap_or(code))
 }
 
 fn parse_line(
@@ -251,10 +368,17 @@ fn parse_line(
     if types.is_empty() {
         types = default_types.to_vec();
     }
+    if types.len() > usize::from(u16::MAX) {
+        bad.borrow_mut()
+            .report(source, line, "more than 65535 types on one line");
+        return Vec::new();
+    }
+    // The tag is the line and the type's place on it: input order.
     types
         .into_iter()
-        .map(|rtype| BulkItem {
-            tag: line,
+        .zip(0u64..)
+        .map(|(rtype, k)| BulkItem {
+            tag: line << 16 | k,
             name: name.clone(),
             rtype,
         })
@@ -293,9 +417,17 @@ fn record_of<'a>(r: &'a BulkResult, s: &mut Summary) -> ResultRecord<'a> {
             s.failed += 1;
             ("FAILED".to_string(), Vec::new(), false, Some(e.as_str()))
         }
+        BulkOutcome::Interrupted => {
+            s.interrupted += 1;
+            ("INTERRUPTED".to_string(), Vec::new(), false, None)
+        }
+        BulkOutcome::NotSent => {
+            s.not_sent += 1;
+            ("NOT_SENT".to_string(), Vec::new(), false, None)
+        }
     };
     ResultRecord {
-        line: r.tag,
+        line: r.tag >> 16,
         name: r.name.to_ascii(),
         rtype: type_name(r.rtype),
         status,
