@@ -12,6 +12,7 @@
 //! own statistics. Memory is a few dozen bytes per target, nothing per probe.
 
 use std::net::IpAddr;
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -84,6 +85,12 @@ pub struct TargetStats {
 }
 
 impl TargetStats {
+    /// Was any probe sent to it? False only for a sweep stopped before
+    /// its turn.
+    pub fn probed(&self) -> bool {
+        self.sent > 0
+    }
+
     /// Did any probe get an answer?
     pub fn alive(&self) -> bool {
         self.received > 0
@@ -173,11 +180,15 @@ const BATCH: usize = 64;
 /// the progress. IPv4 and IPv6 targets may be mixed: each family is swept
 /// on its own socket, IPv4 first, and the results come back in the
 /// targets' order.
+///
+/// The sweep ends early when `stop` is set or `observe` answers
+/// [`ControlFlow::Break`]; targets never probed then keep `sent == 0`
+/// ([`TargetStats::probed`] is false).
 pub async fn sweep(
     targets: &[IpAddr],
     o: &SweepOptions,
     stop: &AtomicBool,
-    mut observe: impl FnMut(SweepEvent),
+    mut observe: impl FnMut(SweepEvent) -> ControlFlow<()>,
 ) -> Result<SweepResult, PingError> {
     let (v4, v6): (Vec<usize>, Vec<usize>) =
         (0..targets.len()).partition(|&i| targets[i].is_ipv4());
@@ -190,21 +201,29 @@ pub async fn sweep(
         alive: 0,
     };
     let planned_all = planned(targets.len(), o);
+    let mut halted = false;
     for (family, is_v4) in [(v4, true), (v6, false)] {
+        if halted {
+            break;
+        }
         let subset: Vec<IpAddr> = family.iter().map(|&i| targets[i]).collect();
         let (sent, alive) = (result.sent, result.alive);
-        let part = sweep_family(&subset, is_v4, o, stop, |e| match e {
-            SweepEvent::Progress(p) => observe(SweepEvent::Progress(Progress {
-                sent: sent + p.sent,
-                planned: planned_all,
-                alive: alive + p.alive,
-                targets: targets.len() as u64,
-            })),
-            SweepEvent::Reply { target, round, rtt } => observe(SweepEvent::Reply {
-                target: family[target],
-                round,
-                rtt,
-            }),
+        let part = sweep_family(&subset, is_v4, o, stop, |e| {
+            let flow = match e {
+                SweepEvent::Progress(p) => observe(SweepEvent::Progress(Progress {
+                    sent: sent + p.sent,
+                    planned: planned_all,
+                    alive: alive + p.alive,
+                    targets: targets.len() as u64,
+                })),
+                SweepEvent::Reply { target, round, rtt } => observe(SweepEvent::Reply {
+                    target: family[target],
+                    round,
+                    rtt,
+                }),
+            };
+            halted |= flow.is_break();
+            flow
         })
         .await?;
         for (k, stats) in family.iter().zip(part.targets) {
@@ -226,7 +245,7 @@ async fn sweep_family(
     is_v4: bool,
     o: &SweepOptions,
     stop: &AtomicBool,
-    mut observe: impl FnMut(SweepEvent),
+    mut observe: impl FnMut(SweepEvent) -> ControlFlow<()>,
 ) -> Result<SweepResult, PingError> {
     let v6 = !is_v4;
     let n = targets.len();
@@ -275,6 +294,8 @@ async fn sweep_family(
         start,
         replies: Vec::with_capacity(BATCH),
     };
+    // Set when the observer asks to stop (its reader went away).
+    let mut halted = false;
     // Shorthand: wait at most `wait`, read everything queued, report replies.
     macro_rules! drain {
         ($wait:expr) => {{
@@ -282,26 +303,46 @@ async fn sweep_family(
                 .drain($wait, &mut stats, &mut alive, &mut answered)
                 .await?;
             for (target, round, us) in inbox.replies.drain(..) {
-                observe(SweepEvent::Reply {
+                if halted {
+                    break;
+                }
+                halted |= observe(SweepEvent::Reply {
                     target: target as usize,
                     round,
                     rtt: Duration::from_micros(u64::from(us)),
-                });
+                })
+                .is_break();
             }
             n
         }};
+    }
+    macro_rules! stopped {
+        () => {
+            halted || stop.load(Ordering::Relaxed)
+        };
+    }
+    macro_rules! progress {
+        () => {
+            halted |= observe(SweepEvent::Progress(Progress {
+                sent,
+                planned,
+                alive,
+                targets: n as u64,
+            }))
+            .is_break();
+        };
     }
 
     let rounds = o.count.unwrap_or(u16::from(o.retries) + 1);
     let mut pending: Vec<u32> = Vec::with_capacity(n);
     for round in 0..rounds {
-        if stop.load(Ordering::Relaxed) {
+        if stopped!() {
             break;
         }
         let round_start = start + o.period * u32::from(round);
         if o.count.is_some() {
             // Rounds to the same target are `period` apart.
-            while Instant::now() < round_start && !stop.load(Ordering::Relaxed) {
+            while Instant::now() < round_start && !stopped!() {
                 let left = round_start.saturating_duration_since(Instant::now());
                 drain!(left.min(Duration::from_millis(20)));
             }
@@ -313,7 +354,7 @@ async fn sweep_family(
             break;
         }
         let mut next = 0;
-        while next < pending.len() && !stop.load(Ordering::Relaxed) {
+        while next < pending.len() && !stopped!() {
             // Rate limit: no more than rate × elapsed probes so far.
             let mut room = BATCH.min(pending.len() - next);
             if o.rate > 0 {
@@ -361,12 +402,7 @@ async fn sweep_family(
             if went == 0 {
                 drain!(Duration::from_micros(200));
             }
-            observe(SweepEvent::Progress(Progress {
-                sent,
-                planned,
-                alive,
-                targets: n as u64,
-            }));
+            progress!();
         }
         if o.count.is_some() && round + 1 < rounds {
             continue;
@@ -381,19 +417,14 @@ async fn sweep_family(
                 alive >= expected
             }
         };
-        while !done(alive, answered) && !stop.load(Ordering::Relaxed) {
+        while !done(alive, answered) && !stopped!() {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
             }
             drain!(left.min(Duration::from_millis(20)));
         }
-        observe(SweepEvent::Progress(Progress {
-            sent,
-            planned,
-            alive,
-            targets: n as u64,
-        }));
+        progress!();
     }
     Ok(SweepResult {
         targets: stats,
