@@ -738,7 +738,14 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
         .map(|t| t.to_string().len())
         .max()
         .unwrap_or(0);
+    // Without -c, each host is shown as it answers, as fping does (the
+    // silent ones at the end, in the order given): written in batches,
+    // flushed after each batch of probes and at most 20 ms after a reply.
+    let as_they_answer = count.is_none() && !out.json && !args.unreachable;
+    let mut shown = vec![false; if as_they_answer { targets.len() } else { 0 }];
+    let mut flushed = Instant::now();
     let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::new(stdout.lock());
     let mut live_err = None;
     let result = block_on(ipkit::ping::sweep::sweep(
         &targets,
@@ -747,7 +754,23 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
         |e| match e {
             ipkit::ping::sweep::SweepEvent::Progress(p) => {
                 bar.show(&p);
-                ControlFlow::Continue(())
+                flushed = Instant::now();
+                keep_going(w.flush(), &mut live_err)
+            }
+            ipkit::ping::sweep::SweepEvent::Reply { target, rtt, .. } if as_they_answer => {
+                if std::mem::replace(&mut shown[target], true) {
+                    return ControlFlow::Continue(());
+                }
+                let mut res = if args.alive {
+                    writeln!(w, "{}", targets[target])
+                } else {
+                    writeln!(w, "{} is alive ({})", targets[target], fmt_ms(rtt))
+                };
+                if res.is_ok() && flushed.elapsed() > Duration::from_millis(20) {
+                    flushed = Instant::now();
+                    res = w.flush();
+                }
+                keep_going(res, &mut live_err)
             }
             ipkit::ping::sweep::SweepEvent::Reply { target, round, rtt } if live => {
                 let (received, sum) = &mut running[target];
@@ -755,7 +778,6 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
                 *sum += ms(rtt);
                 let sent = u32::from(round) + 1;
                 let loss = 100 * sent.saturating_sub(*received) / sent;
-                let mut w = stdout.lock();
                 let res = if out.json {
                     write_record(
                         &mut w,
@@ -784,7 +806,6 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
     let interrupted = interrupt.fired();
     let not_probed = result.targets.iter().filter(|t| !t.probed()).count() as u64;
     let unreachable = targets.len() as u64 - result.alive - not_probed;
-    let mut w = std::io::BufWriter::new(stdout.lock());
     if live && !out.json {
         // fping -c leaves an empty line between the replies and the summaries.
         writeln!(w)?;
@@ -812,6 +833,8 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
         } else if !t.probed() {
             // Never probed (the sweep was interrupted first): neither alive
             // nor unreachable; the summary counts them.
+        } else if as_they_answer && alive {
+            // Shown when it answered.
         } else if args.alive {
             if alive {
                 writeln!(w, "{ip}")?;
