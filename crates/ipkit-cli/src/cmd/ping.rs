@@ -796,7 +796,33 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
                 };
                 keep_going(res.and_then(|()| w.flush()), &mut live_err)
             }
-            ipkit::ping::sweep::SweepEvent::Reply { .. } => ControlFlow::Continue(()),
+            ipkit::ping::sweep::SweepEvent::Timeout { target, round } if live => {
+                let (received, sum) = running[target];
+                let sent = u32::from(round) + 1;
+                let loss = 100 * sent.saturating_sub(received) / sent;
+                let res = if out.json {
+                    write_record(
+                        &mut w,
+                        "timeout",
+                        &serde_json::json!({ "addr": targets[target], "seq": round }),
+                    )
+                } else {
+                    // fping -c: `name : [0], timed out (NaN avg, 100% loss)`.
+                    let avg = if received == 0 {
+                        "NaN".to_string()
+                    } else {
+                        format!("{:.3}", sum / f64::from(received))
+                    };
+                    writeln!(
+                        w,
+                        "{:<width$} : [{round}], timed out ({avg} avg, {loss}% loss)",
+                        targets[target].to_string(),
+                    )
+                };
+                keep_going(res.and_then(|()| w.flush()), &mut live_err)
+            }
+            ipkit::ping::sweep::SweepEvent::Reply { .. }
+            | ipkit::ping::sweep::SweepEvent::Timeout { .. } => ControlFlow::Continue(()),
         },
     ))??;
     bar.clear();

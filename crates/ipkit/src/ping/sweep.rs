@@ -76,6 +76,8 @@ pub struct TargetStats {
     pub received: u16,
     /// Highest round answered, plus one (0: none yet).
     next_round: u16,
+    /// Rounds answered, bit `round % 64` (cleared when a round is sent).
+    answered: u64,
     /// Round-trip times in microseconds.
     min_us: u32,
     max_us: u32,
@@ -160,6 +162,14 @@ pub struct Progress {
 pub enum SweepEvent {
     /// After each batch.
     Progress(Progress),
+    /// With a count: a target's probe of this round got no answer within
+    /// the timeout (fping -c's `timed out`); a later answer is not counted.
+    Timeout {
+        /// Index into the targets.
+        target: usize,
+        /// The round (0-based).
+        round: u16,
+    },
     /// A target answered a round (the first answer to each round only).
     Reply {
         /// Index into the targets.
@@ -220,6 +230,10 @@ pub async fn sweep(
                     target: family[target],
                     round,
                     rtt,
+                }),
+                SweepEvent::Timeout { target, round } => observe(SweepEvent::Timeout {
+                    target: family[target],
+                    round,
                 }),
             };
             halted |= flow.is_break();
@@ -293,9 +307,39 @@ async fn sweep_family(
         targets,
         start,
         replies: Vec::with_capacity(BATCH),
+        expired_below: 0,
     };
+    // With a count: each round sent, and when its probes time out.
+    let mut expiring: std::collections::VecDeque<(u16, Instant)> =
+        std::collections::VecDeque::new();
     // Set when the observer asks to stop (its reader went away).
     let mut halted = false;
+    // With a count: report the probes of every round whose timeout has
+    // passed (all rounds left when `$all`) that got no answer.
+    macro_rules! expire {
+        ($all:expr) => {
+            while let Some(&(r, due)) = expiring.front() {
+                if halted || (!$all && Instant::now() < due) {
+                    break;
+                }
+                expiring.pop_front();
+                inbox.expired_below = r + 1;
+                let bit = 1u64 << (r % 64);
+                for (idx, s) in stats.iter().enumerate() {
+                    if halted {
+                        break;
+                    }
+                    if s.sent > r && s.answered & bit == 0 {
+                        halted |= observe(SweepEvent::Timeout {
+                            target: idx,
+                            round: r,
+                        })
+                        .is_break();
+                    }
+                }
+            }
+        };
+    }
     // Shorthand: wait at most `wait`, read everything queued, report replies.
     macro_rules! drain {
         ($wait:expr) => {{
@@ -313,6 +357,7 @@ async fn sweep_family(
                 })
                 .is_break();
             }
+            expire!(false);
             n
         }};
     }
@@ -393,7 +438,9 @@ async fn sweep_family(
                 })?
             };
             for &idx in &pending[next..next + went] {
-                stats[idx as usize].sent = round + 1;
+                let s = &mut stats[idx as usize];
+                s.sent = round + 1;
+                s.answered &= !(1u64 << (round % 64));
             }
             sent += went as u64;
             next += went;
@@ -403,6 +450,9 @@ async fn sweep_family(
                 drain!(Duration::from_micros(200));
             }
             progress!();
+        }
+        if o.count.is_some() {
+            expiring.push_back((round, Instant::now() + o.timeout));
         }
         if o.count.is_some() && round + 1 < rounds {
             continue;
@@ -423,6 +473,9 @@ async fn sweep_family(
                 break;
             }
             drain!(left.min(Duration::from_millis(20)));
+        }
+        if !stopped!() {
+            expire!(true);
         }
         progress!();
     }
@@ -448,6 +501,8 @@ struct Inbox<'a> {
     start: Instant,
     /// Replies counted since the last report: (target, round, µs).
     replies: Vec<(u32, u16, u32)>,
+    /// Rounds below this have timed out: a late answer to one is not counted.
+    expired_below: u16,
 }
 
 impl Inbox<'_> {
@@ -563,7 +618,11 @@ impl Inbox<'_> {
                 continue;
             };
             // Only from the target itself, once per round.
-            if self.froms[i] != Some(self.targets[idx]) || round < s.next_round || round >= s.sent {
+            if self.froms[i] != Some(self.targets[idx])
+                || round < s.next_round
+                || round >= s.sent
+                || round < self.expired_below
+            {
                 continue;
             }
             let rtt = now_us.saturating_sub(sent_us);
@@ -573,6 +632,7 @@ impl Inbox<'_> {
             }
             s.received += 1;
             s.next_round = round + 1;
+            s.answered |= 1u64 << (round % 64);
             s.min_us = s.min_us.min(rtt);
             s.max_us = s.max_us.max(rtt);
             s.sum_us += u64::from(rtt);
