@@ -641,7 +641,8 @@ impl ProgressBar {
             .checked_div(p.planned)
             .unwrap_or(WIDTH);
         let filled = usize::try_from(filled).unwrap_or(0);
-        eprint!(
+        let _ = write!(
+            std::io::stderr(),
             "\r[{}{}] {}/{} probes, {} of {} hosts alive ",
             "#".repeat(filled),
             " ".repeat(30 - filled.min(30)),
@@ -654,7 +655,7 @@ impl ProgressBar {
 
     fn clear(&self) {
         if self.enabled && self.last.is_some() {
-            eprint!("\r{}\r", " ".repeat(79));
+            let _ = write!(std::io::stderr(), "\r{}\r", " ".repeat(79));
         }
     }
 }
@@ -920,7 +921,8 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
         } else {
             String::new()
         };
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "ipkit: {} targets, {} alive, {unreachable} unreachable{skipped}, {} probes in {:.2} s",
             targets.len(),
             result.alive,
@@ -1218,7 +1220,8 @@ fn ping_and_render(
     }
     w.flush()?;
     if view.wanted.route.is_some() && s.received == 0 && !out.json {
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "ipkit: no reply to a source-routed probe: most routers and hosts drop source routes \
              (on Linux every host on the way there and back, this one and the target included, needs net.ipv4.conf.<if>.accept_source_route=1)"
         );
