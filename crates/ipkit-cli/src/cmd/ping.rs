@@ -1119,6 +1119,7 @@ fn ping_and_render(
     // Windows -a names the target only; iputils names every host that answers.
     let mut names = Names::new(view.resolve_name && !windows);
     let mut last_route = None;
+    // iputils shows round-trip times only when its send time fits.
     let timed = o.size >= TIMESTAMP_LEN;
     let tracker = block_on(session::run(target, o, interrupt.flag(), |e| {
         let res = if out.json {
@@ -1148,7 +1149,7 @@ fn ping_and_render(
     }
     let s = tracker.stats;
     let elapsed = started.elapsed();
-    let rtt = s.rtt().filter(|_| timed);
+    let rtt = s.rtt();
     if out.json {
         write_record(
             &mut w,
@@ -1205,7 +1206,9 @@ fn ping_and_render(
         );
         // iputils ends the statistics with a newline: after the rtt line
         // when there is one, on a line of its own when not.
-        if let Some((min, avg, max, mdev)) = rtt {
+        // Without a send time in the payload iputils has no round-trip
+        // time to show (ipkit knows it; --json keeps it).
+        if let Some((min, avg, max, mdev)) = rtt.filter(|_| timed) {
             let _ = write!(
                 t,
                 "rtt min/avg/max/mdev = {:.3}/{:.3}/{:.3}/{:.3} ms",
