@@ -50,9 +50,15 @@ fn sessions_and_a_sweep_share_one_thread() {
     };
     let (v4, v6, swept) = rt.block_on(async {
         tokio::join!(
-            session::run("127.0.0.1".parse().unwrap(), &o, &stop, |_| {}),
-            session::run("::1".parse().unwrap(), &o, &stop, |_| {}),
-            sweep::sweep(&targets, &sweep_options, &stop, |_| {}),
+            session::run("127.0.0.1".parse().unwrap(), &o, &stop, |_| {
+                std::ops::ControlFlow::Continue(())
+            }),
+            session::run("::1".parse().unwrap(), &o, &stop, |_| {
+                std::ops::ControlFlow::Continue(())
+            }),
+            sweep::sweep(&targets, &sweep_options, &stop, |_| {
+                std::ops::ControlFlow::Continue(())
+            }),
         )
     });
     let (v4, v6, swept) = (v4.unwrap(), v6.unwrap(), swept.unwrap());

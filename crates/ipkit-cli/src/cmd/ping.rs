@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 use std::io::Write;
 use std::net::IpAddr;
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use ipkit::ping::session::{self, PingEvent, PingOptions};
@@ -29,7 +30,12 @@ sendmmsg/recvmmsg batches): --rate probes/s (default 1000; 0 = no limit, for
 loopback and labs), --retries rounds for the silent (default 1), -W the wait
 after each round (default 1 s in a sweep).
 
-Exit codes: 0 a reply came, 1 none, 2 an error (as iputils).
+Exit codes, one target (as iputils): 0 a reply came, 1 none, also when
+Ctrl-C ends it (the statistics come first); 143 after SIGTERM.
+A sweep (as fping): 0 every target answered, 1 any did not or, after
+Ctrl-C, was never probed (the summary counts those apart); 143 after
+SIGTERM. 2 an error or bad usage. A closed pipe (`| head`) ends ipkit at
+once with 0.
 A raw ICMP socket needs CAP_NET_RAW; without it ipkit uses the unprivileged
 ICMP socket when net.ipv4.ping_group_range allows, and says how to fix it
 when neither is possible.";
@@ -49,39 +55,50 @@ pub struct Args {
     pub unreachable: bool,
     /// Sweep: probes per second at most (default 1000; 0: no limit, for loopback
     /// and labs only).
-    #[arg(long, value_name = "PPS", default_value_t = 1000)]
+    #[arg(long, value_name = "PPS", default_value_t = 1000, allow_negative_numbers = true, value_parser = whole::<u32>(0))]
     pub rate: u32,
     /// Sweep: extra rounds for hosts that stayed silent.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1, allow_negative_numbers = true, value_parser = whole::<u8>(0))]
     pub retries: u8,
     /// Sweep: refuse more targets than this.
-    #[arg(long, value_name = "N", default_value_t = 1 << 20)]
+    #[arg(long, value_name = "N", default_value_t = 1 << 20, allow_negative_numbers = true, value_parser = whole::<usize>(1))]
     pub limit: usize,
     /// Stop after COUNT probes (in a sweep: COUNT probes to every target,
     /// -i apart, and a summary line per target).
-    #[arg(short = 'c', long, value_name = "COUNT", conflicts_with = "forever")]
+    #[arg(short = 'c', long, value_name = "COUNT", conflicts_with = "forever", allow_negative_numbers = true, value_parser = whole::<u64>(1))]
     pub count: Option<u64>,
     /// Ping until stopped (the default for one target; Ctrl-C prints the statistics).
     #[arg(long)]
     pub forever: bool,
-    /// Seconds between probes (below 0.2 needs root, as in iputils).
-    #[arg(short = 'i', long, value_name = "SECONDS", default_value_t = 1.0)]
+    /// Seconds between probes (below 0.002 needs root, as in iputils).
+    #[arg(
+        short = 'i',
+        long,
+        value_name = "SECONDS",
+        default_value_t = 1.0,
+        allow_negative_numbers = true,
+        value_parser = seconds,
+        long_help = "Seconds between probes (default 1). As in iputils (20221126), only root may \
+                     go below 0.002 s (2 ms): other users are refused before anything is sent. \
+                     In a sweep with -c, the time between rounds to the same target."
+    )]
     pub interval: f64,
     /// Seconds to wait for each reply (default 10; in a sweep, 1 after the
     /// last round).
-    #[arg(short = 'W', long, value_name = "SECONDS")]
+    #[arg(short = 'W', long, value_name = "SECONDS", allow_negative_numbers = true, value_parser = seconds)]
     pub timeout: Option<f64>,
     /// Stop after this many seconds, whatever happened.
-    #[arg(short = 'w', long, value_name = "SECONDS")]
+    #[arg(short = 'w', long, value_name = "SECONDS", allow_negative_numbers = true, value_parser = seconds)]
     pub deadline: Option<f64>,
-    /// Payload bytes (default 56: 64 bytes of ICMP).
-    #[arg(short = 's', long, value_name = "BYTES", default_value_t = 56)]
+    /// Payload bytes (default 56: 64 bytes of ICMP; below 16 no time fits,
+    /// and, as in iputils, no round-trip time is shown).
+    #[arg(short = 's', long, value_name = "BYTES", default_value_t = 56, allow_negative_numbers = true, value_parser = between::<usize>(0, 65_507))]
     pub size: usize,
-    /// TTL (IPv4) or hop limit (IPv6) of the probes.
-    #[arg(short = 't', long, value_name = "TTL")]
+    /// TTL (IPv4) or hop limit (IPv6) of the probes, 1 to 255.
+    #[arg(short = 't', long, value_name = "TTL", allow_negative_numbers = true, value_parser = between::<u32>(1, 255))]
     pub ttl: Option<u32>,
-    /// Type of service / traffic class byte.
-    #[arg(short = 'Q', long, value_name = "TOS")]
+    /// Type of service / traffic class byte, 0 to 255.
+    #[arg(short = 'Q', long, value_name = "TOS", allow_negative_numbers = true, value_parser = between::<u32>(0, 255))]
     pub tos: Option<u32>,
     /// Path-MTU discovery: `do` forbids fragmentation.
     #[arg(short = 'M', value_name = "do")]
@@ -160,7 +177,7 @@ pub enum Style {
     name = "ipkit ping --windows",
     bin_name = "ipkit ping",
     about = "ICMP echo with Windows ping's options and view.",
-    after_help = "Examples:\n  ipkit ping --windows -n 4 -l 32 127.0.0.1\n  ipkit ping --windows -t -w 1000 ::1\n\nExit codes: 0 a reply came, 1 none, 2 an error."
+    after_help = "Examples:\n  ipkit ping --windows -n 4 -l 32 127.0.0.1\n  ipkit ping --windows -t -w 1000 ::1\n\nExit codes: 0 a reply came, 1 none (also after Ctrl-C), 143 after SIGTERM, 2 an error."
 )]
 pub struct WindowsArgs {
     /// Must be given first, to choose these letters.
@@ -176,19 +193,19 @@ pub struct WindowsArgs {
     #[arg(short = 'a')]
     resolve: bool,
     /// Number of echo requests to send.
-    #[arg(short = 'n', value_name = "COUNT", default_value_t = 4)]
+    #[arg(short = 'n', value_name = "COUNT", default_value_t = 4, allow_negative_numbers = true, value_parser = between::<u64>(1, 4_294_967_295))]
     count: u64,
-    /// Send buffer size.
-    #[arg(short = 'l', value_name = "SIZE", default_value_t = 32)]
+    /// Send buffer size, 0 to 65500 (Windows' own limit).
+    #[arg(short = 'l', value_name = "SIZE", default_value_t = 32, allow_negative_numbers = true, value_parser = between::<usize>(0, 65_500))]
     size: usize,
     /// Set the Don't Fragment flag.
     #[arg(short = 'f')]
     dont_fragment: bool,
-    /// Time to live.
-    #[arg(short = 'i', value_name = "TTL")]
+    /// Time to live, 1 to 255.
+    #[arg(short = 'i', value_name = "TTL", allow_negative_numbers = true, value_parser = between::<u32>(1, 255))]
     ttl: Option<u32>,
-    /// Type of service.
-    #[arg(short = 'v', value_name = "TOS")]
+    /// Type of service, 0 to 255.
+    #[arg(short = 'v', value_name = "TOS", allow_negative_numbers = true, value_parser = between::<u32>(0, 255))]
     tos: Option<u32>,
     /// Record route for COUNT hops (not available yet in ipkit).
     #[arg(short = 'r', value_name = "COUNT")]
@@ -203,7 +220,7 @@ pub struct WindowsArgs {
     #[arg(short = 'k', value_name = "HOSTS")]
     strict: Option<String>,
     /// Timeout in milliseconds to wait for each reply.
-    #[arg(short = 'w', value_name = "MS", default_value_t = 4000)]
+    #[arg(short = 'w', value_name = "MS", default_value_t = 4000, allow_negative_numbers = true, value_parser = whole::<u64>(0))]
     timeout_ms: u64,
     /// Print JSON (NDJSON records) instead of the view.
     #[arg(long)]
@@ -330,11 +347,34 @@ struct SummaryRecord {
     rtt_mdev_ms: Option<f64>,
 }
 
-fn secs(v: f64, what: &str) -> anyhow::Result<Duration> {
-    if (0.0..=86_400.0).contains(&v) {
-        Ok(Duration::from_secs_f64(v))
-    } else {
-        Err(usage(format!("{what} {v}: give seconds from 0 to 86400")))
+/// A clap value parser for a whole number of at least `min`: refuses
+/// negative numbers and words with one line that says what is allowed.
+fn whole<T>(min: T) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy + Send + Sync + 'static,
+{
+    move |text| match text.trim().parse::<T>() {
+        Ok(v) if v >= min => Ok(v),
+        _ => Err(format!("must be a whole number ≥ {min}")),
+    }
+}
+
+/// A clap value parser for a whole number from `min` to `max`.
+fn between<T>(min: T, max: T) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy + Send + Sync + 'static,
+{
+    move |text| match text.trim().parse::<T>() {
+        Ok(v) if v >= min && v <= max => Ok(v),
+        _ => Err(format!("must be a whole number between {min} and {max}")),
+    }
+}
+
+/// A clap value parser for seconds: a number from 0 to 86400 (a day).
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if (0.0..=86_400.0).contains(&v) => Ok(v),
+        _ => Err("must be seconds between 0 and 86400 (fractions allowed: 0.2)".into()),
     }
 }
 
@@ -414,12 +454,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     {
         return Err(usage("-M takes do, want or dont"));
     }
-    if args.size > 65_507 {
-        return Err(usage(format!(
-            "-s {}: the largest ICMP payload is 65507 bytes",
-            args.size
-        )));
-    }
+    check_interval(args.interval, ipkit::sys::real_uid() == 0)?;
     let timestamp = match args.timestamp_kind.as_deref() {
         None => args.timestamp.map(|n| (1, n)),
         Some("tsonly") => Some((0, 9)),
@@ -451,9 +486,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     };
     let o = PingOptions {
         count: args.count,
-        interval: secs(args.interval, "-i")?,
-        timeout: secs(args.timeout.unwrap_or(10.0), "-W")?,
-        deadline: args.deadline.map(|d| secs(d, "-w")).transpose()?,
+        interval: Duration::from_secs_f64(args.interval),
+        timeout: Duration::from_secs_f64(args.timeout.unwrap_or(10.0)),
+        deadline: args.deadline.map(Duration::from_secs_f64),
         size: args.size,
         ttl: args.ttl,
         tos: args.tos,
@@ -470,6 +505,19 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         wanted: requested,
     };
     ping_and_render(&shown, target, &o, &view, out)
+}
+
+/// iputils' rule (20221126): only root may send faster than one probe
+/// every 2 ms.
+fn check_interval(interval: f64, root: bool) -> anyhow::Result<()> {
+    let min = session::MIN_USER_INTERVAL.as_secs_f64();
+    if root || interval >= min {
+        return Ok(());
+    }
+    Err(usage(format!(
+        "-i {interval}: below {min} s ({} ms) only root may go, as in iputils; give -i {min} or more, or run as root",
+        session::MIN_USER_INTERVAL.as_millis()
+    )))
 }
 
 /// Expand targets (addresses, names, CIDR ranges without their network and
@@ -520,6 +568,8 @@ fn expand(args: &Args) -> anyhow::Result<Vec<IpAddr>> {
 #[derive(Serialize)]
 struct HostRecord {
     addr: IpAddr,
+    /// `alive`, `unreachable`, or `not_probed` (an interrupted sweep).
+    status: HostStatus,
     alive: bool,
     /// Average round-trip time (the only one, without -c).
     rtt_ms: Option<f64>,
@@ -530,6 +580,30 @@ struct HostRecord {
     rtt_max_ms: Option<f64>,
     /// The last ICMP error a probe to it drew.
     error: Option<SweepError>,
+}
+
+/// What a sweep learnt of one target.
+#[derive(Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum HostStatus {
+    /// At least one reply.
+    Alive,
+    /// Probed, and no reply.
+    Unreachable,
+    /// Never probed: the sweep was interrupted before its turn.
+    NotProbed,
+}
+
+impl HostStatus {
+    fn of(t: &ipkit::ping::sweep::TargetStats) -> HostStatus {
+        if t.alive() {
+            HostStatus::Alive
+        } else if t.probed() {
+            HostStatus::Unreachable
+        } else {
+            HostStatus::NotProbed
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -567,7 +641,8 @@ impl ProgressBar {
             .checked_div(p.planned)
             .unwrap_or(WIDTH);
         let filled = usize::try_from(filled).unwrap_or(0);
-        eprint!(
+        let _ = write!(
+            std::io::stderr(),
             "\r[{}{}] {}/{} probes, {} of {} hosts alive ",
             "#".repeat(filled),
             " ".repeat(30 - filled.min(30)),
@@ -580,7 +655,7 @@ impl ProgressBar {
 
     fn clear(&self) {
         if self.enabled && self.last.is_some() {
-            eprint!("\r{}\r", " ".repeat(79));
+            let _ = write!(std::io::stderr(), "\r{}\r", " ".repeat(79));
         }
     }
 }
@@ -643,9 +718,9 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
     let o = ipkit::ping::sweep::SweepOptions {
         rate: args.rate,
         retries: args.retries,
-        timeout: secs(args.timeout.unwrap_or(1.0), "-W")?,
+        timeout: Duration::from_secs_f64(args.timeout.unwrap_or(1.0)),
         count,
-        period: secs(args.interval, "-i")?,
+        period: Duration::from_secs_f64(args.interval),
         ttl: args.ttl,
         tos: args.tos,
         source,
@@ -658,21 +733,52 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
     // With -c, each reply is shown as it comes, as fping -c does.
     let live = count.is_some() && !args.quiet && !args.alive && !args.unreachable;
     let mut running: Vec<(u32, f64)> = vec![(0, 0.0); if live { targets.len() } else { 0 }];
+    // fping pads names to the longest target in its -c lines.
+    let width = targets
+        .iter()
+        .map(|t| t.to_string().len())
+        .max()
+        .unwrap_or(0);
+    // Without -c, each host is shown as it answers, as fping does (the
+    // silent ones at the end, in the order given): written in batches,
+    // flushed after each batch of probes and at most 20 ms after a reply.
+    let as_they_answer = count.is_none() && !out.json && !args.unreachable;
+    let mut shown = vec![false; if as_they_answer { targets.len() } else { 0 }];
+    let mut flushed = Instant::now();
     let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::new(stdout.lock());
     let mut live_err = None;
     let result = block_on(ipkit::ping::sweep::sweep(
         &targets,
         &o,
         interrupt.flag(),
         |e| match e {
-            ipkit::ping::sweep::SweepEvent::Progress(p) => bar.show(&p),
+            ipkit::ping::sweep::SweepEvent::Progress(p) => {
+                bar.show(&p);
+                flushed = Instant::now();
+                keep_going(w.flush(), &mut live_err)
+            }
+            ipkit::ping::sweep::SweepEvent::Reply { target, rtt, .. } if as_they_answer => {
+                if std::mem::replace(&mut shown[target], true) {
+                    return ControlFlow::Continue(());
+                }
+                let mut res = if args.alive {
+                    writeln!(w, "{}", targets[target])
+                } else {
+                    writeln!(w, "{} is alive ({})", targets[target], fmt_ms(rtt))
+                };
+                if res.is_ok() && flushed.elapsed() > Duration::from_millis(20) {
+                    flushed = Instant::now();
+                    res = w.flush();
+                }
+                keep_going(res, &mut live_err)
+            }
             ipkit::ping::sweep::SweepEvent::Reply { target, round, rtt } if live => {
                 let (received, sum) = &mut running[target];
                 *received += 1;
                 *sum += ms(rtt);
                 let sent = u32::from(round) + 1;
                 let loss = 100 * sent.saturating_sub(*received) / sent;
-                let mut w = stdout.lock();
                 let res = if out.json {
                     write_record(
                         &mut w,
@@ -682,25 +788,55 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
                 } else {
                     writeln!(
                         w,
-                        "{} : [{round}], {} bytes, {:.3} ms ({:.3} avg, {loss}% loss)",
-                        targets[target],
+                        "{:<width$} : [{round}], {} bytes, {:.3} ms ({:.3} avg, {loss}% loss)",
+                        targets[target].to_string(),
                         8 + args.size,
                         ms(rtt),
                         *sum / f64::from(*received)
                     )
                 };
-                if let Err(e) = res.and_then(|()| w.flush()) {
-                    live_err.get_or_insert(e);
-                }
+                keep_going(res.and_then(|()| w.flush()), &mut live_err)
             }
-            ipkit::ping::sweep::SweepEvent::Reply { .. } => {}
+            ipkit::ping::sweep::SweepEvent::Timeout { target, round } if live => {
+                let (received, sum) = running[target];
+                let sent = u32::from(round) + 1;
+                let loss = 100 * sent.saturating_sub(received) / sent;
+                let res = if out.json {
+                    write_record(
+                        &mut w,
+                        "timeout",
+                        &serde_json::json!({ "addr": targets[target], "seq": round }),
+                    )
+                } else {
+                    // fping -c: `name : [0], timed out (NaN avg, 100% loss)`.
+                    let avg = if received == 0 {
+                        "NaN".to_string()
+                    } else {
+                        format!("{:.3}", sum / f64::from(received))
+                    };
+                    writeln!(
+                        w,
+                        "{:<width$} : [{round}], timed out ({avg} avg, {loss}% loss)",
+                        targets[target].to_string(),
+                    )
+                };
+                keep_going(res.and_then(|()| w.flush()), &mut live_err)
+            }
+            ipkit::ping::sweep::SweepEvent::Reply { .. }
+            | ipkit::ping::sweep::SweepEvent::Timeout { .. } => ControlFlow::Continue(()),
         },
     ))??;
     bar.clear();
     if let Some(e) = live_err {
         return Err(e.into());
     }
-    let mut w = std::io::BufWriter::new(stdout.lock());
+    let interrupted = interrupt.fired();
+    let not_probed = result.targets.iter().filter(|t| !t.probed()).count() as u64;
+    let unreachable = targets.len() as u64 - result.alive - not_probed;
+    if live && !out.json {
+        // fping -c leaves an empty line between the replies and the summaries.
+        writeln!(w)?;
+    }
     for (ip, t) in targets.iter().zip(&result.targets) {
         let alive = t.alive();
         let rtt = t.rtt();
@@ -710,6 +846,7 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
                 "host",
                 &HostRecord {
                     addr: *ip,
+                    status: HostStatus::of(t),
                     alive,
                     rtt_ms: rtt.map(|r| ms(r.1)),
                     sent: t.sent,
@@ -720,6 +857,11 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
                     error: t.error().map(|(from, text)| SweepError { from, text }),
                 },
             )?;
+        } else if !t.probed() {
+            // Never probed (the sweep was interrupted first): neither alive
+            // nor unreachable; the summary counts them.
+        } else if as_they_answer && alive {
+            // Shown when it answered.
         } else if args.alive {
             if alive {
                 writeln!(w, "{ip}")?;
@@ -732,7 +874,8 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
             // fping -c's per-target summary.
             write!(
                 w,
-                "{ip} : xmt/rcv/%loss = {}/{}/{}%",
+                "{:<width$} : xmt/rcv/%loss = {}/{}/{}%",
+                ip.to_string(),
                 t.sent,
                 t.received,
                 fmt_loss(t.loss_percent())
@@ -760,25 +903,43 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
         write_record(
             &mut w,
             "summary",
-            &serde_json::json!({ "targets": targets.len(), "alive": result.alive, "unreachable": targets.len() as u64 - result.alive, "sent": result.sent, "elapsed_ms": elapsed.as_millis() }),
+            &serde_json::json!({
+                "targets": targets.len(),
+                "alive": result.alive,
+                "unreachable": unreachable,
+                "not_probed": not_probed,
+                "interrupted": interrupted,
+                "sent": result.sent,
+                "elapsed_ms": elapsed.as_millis(),
+            }),
         )?;
     }
     w.flush()?;
-    if !out.json && !args.quiet {
-        eprintln!(
-            "ipkit: {} targets, {} alive, {} unreachable, {} probes in {:.2} s",
+    if !out.json && (!args.quiet || interrupted) {
+        let skipped = if interrupted {
+            format!(", {not_probed} not probed (interrupted)")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            std::io::stderr(),
+            "ipkit: {} targets, {} alive, {unreachable} unreachable{skipped}, {} probes in {:.2} s",
             targets.len(),
             result.alive,
-            targets.len() as u64 - result.alive,
             result.sent,
             elapsed.as_secs_f64()
         );
     }
-    Ok(if result.alive > 0 {
-        crate::exit::OK
-    } else {
-        crate::exit::NEGATIVE
-    })
+    // fping's exit status: 0 when every target answered, 1 when any did
+    // not (or was never probed: fping counts those as unreachable after
+    // Ctrl-C too); SIGTERM ends it with 143.
+    Ok(
+        terminated(&interrupt).unwrap_or(if result.alive == targets.len() as u64 {
+            crate::exit::OK
+        } else {
+            crate::exit::NEGATIVE
+        }),
+    )
 }
 
 /// Presentation choices.
@@ -875,6 +1036,54 @@ impl IpOptionsWanted<'_> {
     }
 }
 
+/// Payload bytes iputils needs for the send time it carries (a `struct
+/// timeval`): below this no round-trip time is printed.
+const TIMESTAMP_LEN: usize = 16;
+
+/// The bytes an IPv4 header's option area holds; iputils counts all of it
+/// in the header line when an option is asked for.
+const IP_OPTIONS_ROOM: usize = 40;
+
+/// iputils' first line: `PING h (a) 56(84) bytes of data.` for IPv4,
+/// `PING h(a) 56 data bytes` for IPv6.
+fn iputils_header(shown: &str, target: IpAddr, o: &PingOptions) -> String {
+    match target {
+        IpAddr::V6(_) => format!("PING {shown}({target}) {} data bytes", o.size),
+        IpAddr::V4(_) => {
+            let options = if o.ip_options.is_empty() {
+                0
+            } else {
+                IP_OPTIONS_ROOM
+            };
+            format!(
+                "PING {shown} ({target}) {}({}) bytes of data.",
+                o.size,
+                o.size + 8 + 20 + options
+            )
+        }
+    }
+}
+
+/// The exit code a signal imposes: SIGTERM ends ping as it ends iputils
+/// (143, 128 + 15); SIGINT is ping's normal end and imposes none.
+fn terminated(interrupt: &crate::interrupt::Interrupt) -> Option<u8> {
+    (interrupt.signal() == Some(signal_hook::consts::SIGTERM))
+        .then(|| interrupt.exit_code())
+        .flatten()
+}
+
+/// Stop the engine at the first failed write (a reader that went away),
+/// keeping the error for the caller.
+fn keep_going(res: std::io::Result<()>, failed: &mut Option<std::io::Error>) -> ControlFlow<()> {
+    match res {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(e) => {
+            *failed = Some(e);
+            ControlFlow::Break(())
+        }
+    }
+}
+
 /// Ping and print, in the chosen view; returns the exit code.
 fn ping_and_render(
     shown: &str,
@@ -886,7 +1095,6 @@ fn ping_and_render(
     let interrupt = crate::interrupt::Interrupt::install();
     let stdout = std::io::stdout();
     let mut w = stdout.lock();
-    let ip_header = if target.is_ipv6() { 40 } else { 20 };
     let windows = view.style == Style::Windows;
     if !out.json {
         if windows {
@@ -902,12 +1110,7 @@ fn ping_and_render(
                 o.size
             )?;
         } else {
-            writeln!(
-                w,
-                "PING {shown} ({target}) {}({}) bytes of data.",
-                o.size,
-                o.size + 8 + ip_header
-            )?;
+            writeln!(w, "{}", iputils_header(shown, target, o))?;
         }
         w.flush()?;
     }
@@ -915,10 +1118,10 @@ fn ping_and_render(
     let mut write_err = None;
     // Windows -a names the target only; iputils names every host that answers.
     let mut names = Names::new(view.resolve_name && !windows);
+    let mut last_route = None;
+    // iputils shows round-trip times only when its send time fits.
+    let timed = o.size >= TIMESTAMP_LEN;
     let tracker = block_on(session::run(target, o, interrupt.flag(), |e| {
-        if write_err.is_some() {
-            return;
-        }
         let res = if out.json {
             json_event(&mut w, e, &mut names)
         } else if view.quiet {
@@ -927,16 +1130,19 @@ fn ping_and_render(
             let line = if windows {
                 windows_line(e, o.size)
             } else {
-                iputils_line(e, view.timestamps, &mut names, &view.wanted)
+                let mut state = IputilsState {
+                    names: &mut names,
+                    last_route: &mut last_route,
+                    timed,
+                };
+                iputils_line(e, view, &mut state)
             };
             match line {
                 Some(l) => writeln!(w, "{l}").and_then(|()| w.flush()),
                 None => Ok(()),
             }
         };
-        if let Err(err) = res {
-            write_err = Some(err);
-        }
+        keep_going(res, &mut write_err)
     }))??;
     if let Some(e) = write_err {
         return Err(e.into());
@@ -998,8 +1204,12 @@ fn ping_and_render(
             fmt_loss(s.loss_percent()),
             elapsed.as_millis()
         );
-        if let Some((min, avg, max, mdev)) = rtt {
-            let _ = writeln!(
+        // iputils ends the statistics with a newline: after the rtt line
+        // when there is one, on a line of its own when not.
+        // Without a send time in the payload iputils has no round-trip
+        // time to show (ipkit knows it; --json keeps it).
+        if let Some((min, avg, max, mdev)) = rtt.filter(|_| timed) {
+            let _ = write!(
                 t,
                 "rtt min/avg/max/mdev = {:.3}/{:.3}/{:.3}/{:.3} ms",
                 ms(min),
@@ -1008,20 +1218,22 @@ fn ping_and_render(
                 ms(mdev)
             );
         }
+        t.push('\n');
         w.write_all(t.as_bytes())?;
     }
     w.flush()?;
     if view.wanted.route.is_some() && s.received == 0 && !out.json {
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "ipkit: no reply to a source-routed probe: most routers and hosts drop source routes \
              (on Linux every host on the way there and back, this one and the target included, needs net.ipv4.conf.<if>.accept_source_route=1)"
         );
     }
-    Ok(if s.received > 0 {
+    Ok(terminated(&interrupt).unwrap_or(if s.received > 0 {
         crate::exit::OK
     } else {
         crate::exit::NEGATIVE
-    })
+    }))
 }
 
 fn reverse_name(ip: IpAddr) -> Option<String> {
@@ -1075,14 +1287,18 @@ fn json_event(w: &mut impl Write, e: &PingEvent, names: &mut Names) -> std::io::
     }
 }
 
-fn iputils_line(
-    e: &PingEvent,
-    timestamps: bool,
-    names: &mut Names,
-    wanted: &IpOptionsWanted<'_>,
-) -> Option<String> {
+/// What the iputils view remembers between lines.
+struct IputilsState<'a> {
+    names: &'a mut Names,
+    /// The last route printed: iputils prints `(same route)` for a repeat.
+    last_route: &'a mut Option<Vec<std::net::Ipv4Addr>>,
+    /// The payload holds a send time (≥ 16 bytes): replies show `time=`.
+    timed: bool,
+}
+
+fn iputils_line(e: &PingEvent, view: &View<'_>, state: &mut IputilsState<'_>) -> Option<String> {
     let mut line = String::new();
-    if timestamps {
+    if view.timestamps {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
@@ -1102,42 +1318,59 @@ fn iputils_line(
             let _ = write!(
                 line,
                 "{bytes} bytes from {}: icmp_seq={seq}",
-                names.show(*from)
+                state.names.show(*from)
             );
             if let Some(t) = ttl {
                 let _ = write!(line, " ttl={t}");
             }
-            let _ = write!(line, " time={}", fmt_ms(*rtt));
+            if state.timed {
+                let _ = write!(line, " time={}", fmt_ms(*rtt));
+            }
             if *duplicate {
                 line.push_str(" (DUP!)");
             }
             if *late {
                 line.push_str(" (late)");
             }
-            iputils_options(&mut line, options, wanted);
+            iputils_options(&mut line, options, &view.wanted, state.last_route);
         }
         PingEvent::Error { from, seq, text } => {
-            let _ = write!(line, "From {} icmp_seq={seq} {text}", names.show(*from));
+            let _ = write!(
+                line,
+                "From {} icmp_seq={seq} {text}",
+                state.names.show(*from)
+            );
         }
         PingEvent::Timeout { .. } => return None,
     }
     Some(line)
 }
 
-/// iputils' RR and TS lines under a reply; a line saying so when an option
-/// asked for did not come back.
-fn iputils_options(line: &mut String, options: &[Ipv4Option], wanted: &IpOptionsWanted<'_>) {
+/// iputils' RR and TS lists under a reply, each list ending with an empty
+/// line (`(same route)` on the reply line instead when the route did not
+/// change); a line saying so when an option asked for did not come back.
+fn iputils_options(
+    line: &mut String,
+    options: &[Ipv4Option],
+    wanted: &IpOptionsWanted<'_>,
+    last_route: &mut Option<Vec<std::net::Ipv4Addr>>,
+) {
     let (route, stamps) = options_of(options);
+    // A list (RR: or TS:) ends with an empty line, as in iputils.
+    let mut listed = stamps.is_some();
     match route {
+        Some(r) if !r.is_empty() && last_route.as_ref() == Some(&r) => {
+            line.push_str("\t(same route)");
+        }
         Some(r) => {
             line.push_str("\nRR: ");
-            for a in &r {
-                let _ = writeln!(line, "\t{a}");
-            }
+            listed = true;
+            let hops: Vec<String> = r.iter().map(|a| format!("\t{a}")).collect();
+            line.push_str(&hops.join("\n"));
             if r.is_empty() {
-                line.push_str("\t(no address recorded)\n");
+                line.push_str("\t(no address recorded)");
             }
-            line.pop();
+            *last_route = Some(r);
         }
         None if wanted.record_route.is_some() => {
             line.push_str("\nRR: not returned (the option was dropped on the way)");
@@ -1148,33 +1381,36 @@ fn iputils_options(line: &mut String, options: &[Ipv4Option], wanted: &IpOptions
         Some(t) => {
             line.push_str("\nTS: ");
             let mut previous: Option<u32> = None;
+            let mut rows = Vec::new();
             for e in &t {
-                match e.addr {
-                    Some(a) => {
-                        let _ = write!(line, "\t{a}");
-                    }
-                    None => line.push('\t'),
+                let mut row = String::new();
+                if let Some(a) = e.addr {
+                    let _ = write!(row, "\t{a}");
                 }
                 match previous {
                     None => {
-                        let _ = writeln!(line, "\t{} absolute", e.ms_since_midnight_utc);
+                        let _ = write!(row, "\t{} absolute", e.ms_since_midnight_utc);
                     }
                     Some(p) => {
                         let delta = i64::from(e.ms_since_midnight_utc) - i64::from(p);
-                        let _ = writeln!(line, "\t{delta}");
+                        let _ = write!(row, "\t{delta}");
                     }
                 }
                 previous = Some(e.ms_since_midnight_utc);
+                rows.push(row);
             }
+            line.push_str(&rows.join("\n"));
             if t.is_empty() {
-                line.push_str("\t(no timestamp recorded)\n");
+                line.push_str("\t(no timestamp recorded)");
             }
-            line.pop();
         }
         None if wanted.timestamp.is_some() => {
             line.push_str("\nTS: not returned (the option was dropped on the way)");
         }
         None => {}
+    }
+    if listed {
+        line.push('\n');
     }
 }
 
@@ -1211,8 +1447,8 @@ impl Names {
     }
 }
 
-/// Windows ping's lines: `Reply from A: bytes=32 time=39ms TTL=54`,
-/// `Request timed out.`, `Reply from R: TTL expired in transit.`
+/// Windows ping's lines: `Reply from A: bytes=32 time=39ms TTL=54`
+/// (IPv6: `Reply from ::1: time<1ms`), `Request timed out.`, `Reply from R: TTL expired in transit.`
 fn windows_line(e: &PingEvent, size: usize) -> Option<String> {
     Some(match e {
         PingEvent::Reply {
@@ -1229,8 +1465,14 @@ fn windows_line(e: &PingEvent, size: usize) -> Option<String> {
             } else {
                 format!("time={}ms", rtt.as_millis())
             };
-            let ttl = ttl.map_or(String::new(), |t| format!(" TTL={t}"));
-            let mut line = format!("Reply from {from}: bytes={size} {time}{ttl}");
+            // Windows prints neither size nor TTL for IPv6 replies:
+            // `Reply from ::1: time<1ms`.
+            let mut line = if from.is_ipv6() {
+                format!("Reply from {from}: {time}")
+            } else {
+                let ttl = ttl.map_or(String::new(), |t| format!(" TTL={t}"));
+                format!("Reply from {from}: bytes={size} {time}{ttl}")
+            };
             let (route, stamps) = options_of(options);
             if let Some(r) = route.filter(|r| !r.is_empty()) {
                 let hops: Vec<String> = r.iter().map(ToString::to_string).collect();

@@ -24,8 +24,10 @@ pub enum PingError {
         /// IPv6.
         v6: bool,
     },
-    /// A socket operation failed.
-    #[error("{op}: {source}")]
+    /// A socket operation failed. The message names the operation only:
+    /// the OS error is the source, printed once by whoever walks the chain
+    /// (`{:#}` in anyhow).
+    #[error("{op}")]
     Io {
         /// What was being done.
         op: &'static str,

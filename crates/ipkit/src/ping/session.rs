@@ -5,6 +5,7 @@
 //! the stop flag); it needs a tokio runtime with IO and time enabled.
 
 use std::net::IpAddr;
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,11 @@ use ipkit_core::wire::ipv4::{Ipv4Option, parse_options};
 use super::PingError;
 use super::track::{COOKIE_LEN, Tracker, Verdict};
 use crate::sys::{IcmpKind, IcmpSocket};
+
+/// The shortest interval between probes a user other than root may ask
+/// for: iputils' rule (20221126, `ping: cannot flood; minimal interval
+/// allowed for user is 2ms`).
+pub const MIN_USER_INTERVAL: Duration = Duration::from_millis(2);
 
 /// What to send and how long to wait.
 #[derive(Debug, Clone)]
@@ -100,14 +106,20 @@ pub enum PingEvent {
     },
 }
 
-/// Ping `target` until the count, the deadline, or `stop`.
+/// Ping `target` until the count, the deadline, `stop`, or `on_event`
+/// answers [`ControlFlow::Break`] (a reader that went away: the caller's
+/// first failed write ends the session at once).
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), ipkit::ping::PingError> {
 /// use std::sync::atomic::AtomicBool;
 /// use ipkit::ping::session::{run, PingOptions};
 /// let o = PingOptions { count: Some(3), ..PingOptions::default() };
-/// let tracker = run("127.0.0.1".parse().unwrap(), &o, &AtomicBool::new(false), |e| println!("{e:?}")).await?;
+/// let tracker = run("127.0.0.1".parse().unwrap(), &o, &AtomicBool::new(false), |e| {
+///     println!("{e:?}");
+///     std::ops::ControlFlow::Continue(())
+/// })
+/// .await?;
 /// println!("{} of {} answered", tracker.stats.received, tracker.stats.transmitted);
 /// # Ok(()) }
 /// ```
@@ -115,7 +127,7 @@ pub async fn run(
     target: IpAddr,
     o: &PingOptions,
     stop: &AtomicBool,
-    mut on_event: impl FnMut(&PingEvent),
+    mut on_event: impl FnMut(&PingEvent) -> ControlFlow<()>,
 ) -> Result<Tracker, PingError> {
     let io = |op| move |source| PingError::Io { op, source };
     let socket = super::register(IcmpSocket::open(target.is_ipv6())?)?;
@@ -135,9 +147,12 @@ pub async fn run(
     let cookie = crate::dns::random_id().to_be_bytes();
     let cookie: [u8; COOKIE_LEN] = [cookie[0], cookie[1], 0x69, 0x70, 0x6b, 0x69, 0x74, 0x21];
     let ident = sock.kernel_ident().unwrap_or_else(crate::dns::random_id);
-    let mut tracker = Tracker::new(ident, cookie);
-    let mut payload = vec![0u8; o.size.max(COOKIE_LEN)];
-    payload[..COOKIE_LEN].copy_from_slice(&cookie);
+    // The payload is exactly `size` bytes, as iputils sends: the cookie
+    // first (as much of it as fits), then a counting pattern.
+    let mut tracker = Tracker::new(ident, cookie).carrying(o.size);
+    let mut payload = vec![0u8; o.size];
+    let fits = o.size.min(COOKIE_LEN);
+    payload[..fits].copy_from_slice(&cookie[..fits]);
     for (i, b) in payload.iter_mut().enumerate().skip(COOKIE_LEN) {
         *b = u8::try_from(i & 0xff).unwrap_or(0);
     }
@@ -152,7 +167,7 @@ pub async fn run(
     let mut seq: u16 = 0;
     let mut sent = 0u64;
     let mut buf = vec![0u8; 8 + payload.len()];
-    loop {
+    'session: loop {
         let now = start.elapsed();
         if stop.load(Ordering::Relaxed) || o.deadline.is_some_and(|d| now >= d) {
             break;
@@ -167,7 +182,7 @@ pub async fn run(
                 let r = icmpv6::Repr::EchoRequest {
                     ident,
                     seq_no: seq,
-                    data: &payload[..o.size.max(COOKIE_LEN)],
+                    data: &payload,
                 };
                 // The kernel fills the ICMPv6 checksum (it knows the source).
                 r.emit(
@@ -180,7 +195,7 @@ pub async fn run(
                 let r = icmpv4::Repr::EchoRequest {
                     ident,
                     seq_no: seq,
-                    data: &payload[..o.size.max(COOKIE_LEN)],
+                    data: &payload,
                 };
                 r.emit(&mut buf).map(|()| r.buffer_len())
             }
@@ -199,18 +214,26 @@ pub async fn run(
                         Some(libc::ENETUNREACH | libc::EHOSTUNREACH)
                     ) =>
                 {
-                    on_event(&PingEvent::Error {
+                    if on_event(&PingEvent::Error {
                         from: target,
                         seq,
                         text: e.to_string(),
-                    });
+                    })
+                    .is_break()
+                    {
+                        break 'session;
+                    }
                 }
                 Err(e) if e.raw_os_error() == Some(libc::EMSGSIZE) => {
-                    on_event(&PingEvent::Error {
+                    if on_event(&PingEvent::Error {
                         from: target,
                         seq,
                         text: "local error: message too long for the outgoing link (DF set)".into(),
-                    });
+                    })
+                    .is_break()
+                    {
+                        break 'session;
+                    }
                 }
                 Err(e) => {
                     return Err(PingError::Io {
@@ -225,7 +248,9 @@ pub async fn run(
             continue;
         }
         for s in tracker.expire(now.saturating_sub(o.timeout)) {
-            on_event(&PingEvent::Timeout { seq: s });
+            if on_event(&PingEvent::Timeout { seq: s }).is_break() {
+                break 'session;
+            }
         }
         // Sleep in recv until the next send, or a little (to notice expiries and Ctrl-C).
         let until_send = if more {
@@ -332,8 +357,10 @@ pub async fn run(
                     _ => None,
                 }
             };
-            if let Some(e) = event {
-                on_event(&e);
+            if let Some(e) = event
+                && on_event(&e).is_break()
+            {
+                break 'session;
             }
         }
     }

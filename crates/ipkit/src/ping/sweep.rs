@@ -12,6 +12,7 @@
 //! own statistics. Memory is a few dozen bytes per target, nothing per probe.
 
 use std::net::IpAddr;
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -75,6 +76,8 @@ pub struct TargetStats {
     pub received: u16,
     /// Highest round answered, plus one (0: none yet).
     next_round: u16,
+    /// Rounds answered, bit `round % 64` (cleared when a round is sent).
+    answered: u64,
     /// Round-trip times in microseconds.
     min_us: u32,
     max_us: u32,
@@ -84,6 +87,12 @@ pub struct TargetStats {
 }
 
 impl TargetStats {
+    /// Was any probe sent to it? False only for a sweep stopped before
+    /// its turn.
+    pub fn probed(&self) -> bool {
+        self.sent > 0
+    }
+
     /// Did any probe get an answer?
     pub fn alive(&self) -> bool {
         self.received > 0
@@ -153,6 +162,14 @@ pub struct Progress {
 pub enum SweepEvent {
     /// After each batch.
     Progress(Progress),
+    /// With a count: a target's probe of this round got no answer within
+    /// the timeout (fping -c's `timed out`); a later answer is not counted.
+    Timeout {
+        /// Index into the targets.
+        target: usize,
+        /// The round (0-based).
+        round: u16,
+    },
     /// A target answered a round (the first answer to each round only).
     Reply {
         /// Index into the targets.
@@ -173,11 +190,15 @@ const BATCH: usize = 64;
 /// the progress. IPv4 and IPv6 targets may be mixed: each family is swept
 /// on its own socket, IPv4 first, and the results come back in the
 /// targets' order.
+///
+/// The sweep ends early when `stop` is set or `observe` answers
+/// [`ControlFlow::Break`]; targets never probed then keep `sent == 0`
+/// ([`TargetStats::probed`] is false).
 pub async fn sweep(
     targets: &[IpAddr],
     o: &SweepOptions,
     stop: &AtomicBool,
-    mut observe: impl FnMut(SweepEvent),
+    mut observe: impl FnMut(SweepEvent) -> ControlFlow<()>,
 ) -> Result<SweepResult, PingError> {
     let (v4, v6): (Vec<usize>, Vec<usize>) =
         (0..targets.len()).partition(|&i| targets[i].is_ipv4());
@@ -190,21 +211,33 @@ pub async fn sweep(
         alive: 0,
     };
     let planned_all = planned(targets.len(), o);
+    let mut halted = false;
     for (family, is_v4) in [(v4, true), (v6, false)] {
+        if halted {
+            break;
+        }
         let subset: Vec<IpAddr> = family.iter().map(|&i| targets[i]).collect();
         let (sent, alive) = (result.sent, result.alive);
-        let part = sweep_family(&subset, is_v4, o, stop, |e| match e {
-            SweepEvent::Progress(p) => observe(SweepEvent::Progress(Progress {
-                sent: sent + p.sent,
-                planned: planned_all,
-                alive: alive + p.alive,
-                targets: targets.len() as u64,
-            })),
-            SweepEvent::Reply { target, round, rtt } => observe(SweepEvent::Reply {
-                target: family[target],
-                round,
-                rtt,
-            }),
+        let part = sweep_family(&subset, is_v4, o, stop, |e| {
+            let flow = match e {
+                SweepEvent::Progress(p) => observe(SweepEvent::Progress(Progress {
+                    sent: sent + p.sent,
+                    planned: planned_all,
+                    alive: alive + p.alive,
+                    targets: targets.len() as u64,
+                })),
+                SweepEvent::Reply { target, round, rtt } => observe(SweepEvent::Reply {
+                    target: family[target],
+                    round,
+                    rtt,
+                }),
+                SweepEvent::Timeout { target, round } => observe(SweepEvent::Timeout {
+                    target: family[target],
+                    round,
+                }),
+            };
+            halted |= flow.is_break();
+            flow
         })
         .await?;
         for (k, stats) in family.iter().zip(part.targets) {
@@ -226,7 +259,7 @@ async fn sweep_family(
     is_v4: bool,
     o: &SweepOptions,
     stop: &AtomicBool,
-    mut observe: impl FnMut(SweepEvent),
+    mut observe: impl FnMut(SweepEvent) -> ControlFlow<()>,
 ) -> Result<SweepResult, PingError> {
     let v6 = !is_v4;
     let n = targets.len();
@@ -274,7 +307,39 @@ async fn sweep_family(
         targets,
         start,
         replies: Vec::with_capacity(BATCH),
+        expired_below: 0,
     };
+    // With a count: each round sent, and when its probes time out.
+    let mut expiring: std::collections::VecDeque<(u16, Instant)> =
+        std::collections::VecDeque::new();
+    // Set when the observer asks to stop (its reader went away).
+    let mut halted = false;
+    // With a count: report the probes of every round whose timeout has
+    // passed (all rounds left when `$all`) that got no answer.
+    macro_rules! expire {
+        ($all:expr) => {
+            while let Some(&(r, due)) = expiring.front() {
+                if halted || (!$all && Instant::now() < due) {
+                    break;
+                }
+                expiring.pop_front();
+                inbox.expired_below = r + 1;
+                let bit = 1u64 << (r % 64);
+                for (idx, s) in stats.iter().enumerate() {
+                    if halted {
+                        break;
+                    }
+                    if s.sent > r && s.answered & bit == 0 {
+                        halted |= observe(SweepEvent::Timeout {
+                            target: idx,
+                            round: r,
+                        })
+                        .is_break();
+                    }
+                }
+            }
+        };
+    }
     // Shorthand: wait at most `wait`, read everything queued, report replies.
     macro_rules! drain {
         ($wait:expr) => {{
@@ -282,26 +347,47 @@ async fn sweep_family(
                 .drain($wait, &mut stats, &mut alive, &mut answered)
                 .await?;
             for (target, round, us) in inbox.replies.drain(..) {
-                observe(SweepEvent::Reply {
+                if halted {
+                    break;
+                }
+                halted |= observe(SweepEvent::Reply {
                     target: target as usize,
                     round,
                     rtt: Duration::from_micros(u64::from(us)),
-                });
+                })
+                .is_break();
             }
+            expire!(false);
             n
         }};
+    }
+    macro_rules! stopped {
+        () => {
+            halted || stop.load(Ordering::Relaxed)
+        };
+    }
+    macro_rules! progress {
+        () => {
+            halted |= observe(SweepEvent::Progress(Progress {
+                sent,
+                planned,
+                alive,
+                targets: n as u64,
+            }))
+            .is_break();
+        };
     }
 
     let rounds = o.count.unwrap_or(u16::from(o.retries) + 1);
     let mut pending: Vec<u32> = Vec::with_capacity(n);
     for round in 0..rounds {
-        if stop.load(Ordering::Relaxed) {
+        if stopped!() {
             break;
         }
         let round_start = start + o.period * u32::from(round);
         if o.count.is_some() {
             // Rounds to the same target are `period` apart.
-            while Instant::now() < round_start && !stop.load(Ordering::Relaxed) {
+            while Instant::now() < round_start && !stopped!() {
                 let left = round_start.saturating_duration_since(Instant::now());
                 drain!(left.min(Duration::from_millis(20)));
             }
@@ -313,7 +399,7 @@ async fn sweep_family(
             break;
         }
         let mut next = 0;
-        while next < pending.len() && !stop.load(Ordering::Relaxed) {
+        while next < pending.len() && !stopped!() {
             // Rate limit: no more than rate × elapsed probes so far.
             let mut room = BATCH.min(pending.len() - next);
             if o.rate > 0 {
@@ -352,7 +438,9 @@ async fn sweep_family(
                 })?
             };
             for &idx in &pending[next..next + went] {
-                stats[idx as usize].sent = round + 1;
+                let s = &mut stats[idx as usize];
+                s.sent = round + 1;
+                s.answered &= !(1u64 << (round % 64));
             }
             sent += went as u64;
             next += went;
@@ -361,12 +449,10 @@ async fn sweep_family(
             if went == 0 {
                 drain!(Duration::from_micros(200));
             }
-            observe(SweepEvent::Progress(Progress {
-                sent,
-                planned,
-                alive,
-                targets: n as u64,
-            }));
+            progress!();
+        }
+        if o.count.is_some() {
+            expiring.push_back((round, Instant::now() + o.timeout));
         }
         if o.count.is_some() && round + 1 < rounds {
             continue;
@@ -381,19 +467,17 @@ async fn sweep_family(
                 alive >= expected
             }
         };
-        while !done(alive, answered) && !stop.load(Ordering::Relaxed) {
+        while !done(alive, answered) && !stopped!() {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
             }
             drain!(left.min(Duration::from_millis(20)));
         }
-        observe(SweepEvent::Progress(Progress {
-            sent,
-            planned,
-            alive,
-            targets: n as u64,
-        }));
+        if !stopped!() {
+            expire!(true);
+        }
+        progress!();
     }
     Ok(SweepResult {
         targets: stats,
@@ -417,6 +501,8 @@ struct Inbox<'a> {
     start: Instant,
     /// Replies counted since the last report: (target, round, µs).
     replies: Vec<(u32, u16, u32)>,
+    /// Rounds below this have timed out: a late answer to one is not counted.
+    expired_below: u16,
 }
 
 impl Inbox<'_> {
@@ -532,7 +618,11 @@ impl Inbox<'_> {
                 continue;
             };
             // Only from the target itself, once per round.
-            if self.froms[i] != Some(self.targets[idx]) || round < s.next_round || round >= s.sent {
+            if self.froms[i] != Some(self.targets[idx])
+                || round < s.next_round
+                || round >= s.sent
+                || round < self.expired_below
+            {
                 continue;
             }
             let rtt = now_us.saturating_sub(sent_us);
@@ -542,6 +632,7 @@ impl Inbox<'_> {
             }
             s.received += 1;
             s.next_round = round + 1;
+            s.answered |= 1u64 << (round % 64);
             s.min_us = s.min_us.min(rtt);
             s.max_us = s.max_us.max(rtt);
             s.sum_us += u64::from(rtt);

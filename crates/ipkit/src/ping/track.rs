@@ -47,6 +47,9 @@ struct Sent {
 pub struct Tracker {
     ident: u16,
     cookie: [u8; COOKIE_LEN],
+    /// How much of the cookie the probes carry (less than all of it when
+    /// the payload is shorter, as `ping -s 0..7` asks).
+    cookie_len: usize,
     sent: HashMap<u16, Sent>,
     /// Statistics so far.
     pub stats: Stats,
@@ -58,9 +61,28 @@ impl Tracker {
         Tracker {
             ident,
             cookie,
+            cookie_len: COOKIE_LEN,
             sent: HashMap::new(),
             stats: Stats::default(),
         }
+    }
+
+    /// Probes whose payload holds only the first `len` bytes of the cookie
+    /// (none with `ping -s 0`): replies are then matched on what fits, the
+    /// identifier and the sequence number, as iputils matches them.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ipkit::ping::track::{Tracker, Verdict};
+    /// let mut t = Tracker::new(7, *b"cookie!!").carrying(2);
+    /// t.sent(1, Duration::ZERO);
+    /// assert_eq!(t.reply(7, 1, b"cx", Duration::ZERO), Verdict::Foreign);
+    /// assert_eq!(t.reply(7, 1, b"co", Duration::ZERO), Verdict::Reply { rtt: Duration::ZERO });
+    /// ```
+    #[must_use]
+    pub fn carrying(mut self, len: usize) -> Self {
+        self.cookie_len = len.min(COOKIE_LEN);
+        self
     }
 
     /// Record a probe sent at `at` (time since the run started).
@@ -91,7 +113,8 @@ impl Tracker {
     /// assert_eq!(t.reply(7, 1, b"another!rest", ms(5)), Verdict::Foreign);
     /// ```
     pub fn reply(&mut self, ident: u16, seq: u16, payload: &[u8], at: Duration) -> Verdict {
-        if ident != self.ident || payload.get(..COOKIE_LEN) != Some(&self.cookie[..]) {
+        let cookie = &self.cookie[..self.cookie_len];
+        if ident != self.ident || payload.get(..self.cookie_len) != Some(cookie) {
             return Verdict::Foreign;
         }
         let Some(s) = self.sent.get_mut(&seq) else {

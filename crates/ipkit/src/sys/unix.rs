@@ -1,5 +1,5 @@
-//! POSIX calls shared by Linux and macOS: `if_nametoindex(3)` and
-//! `if_indextoname(3)`.
+//! POSIX calls shared by Linux and macOS: `if_nametoindex(3)`,
+//! `if_indextoname(3)` and `getuid(2)`.
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, CString};
@@ -23,6 +23,12 @@ pub fn index_to_name(index: u32) -> Option<String> {
     // SAFETY: on success the buffer holds a NUL-terminated name.
     let name = unsafe { CStr::from_ptr(buf.as_ptr()) };
     Some(name.to_string_lossy().into_owned())
+}
+
+/// The real user id of this process (`getuid(2)`).
+pub fn real_uid() -> u32 {
+    // SAFETY: getuid takes no arguments, cannot fail and touches no memory.
+    unsafe { libc::getuid() }
 }
 
 /// This OS's value of AF_INET.
