@@ -23,9 +23,6 @@ pub struct Interrupt {
     signal: Arc<AtomicUsize>,
 }
 
-// `fired`, `signal` and `exit_code` are for the streaming commands that are
-// being moved onto this token (dns --bulk, ping sweeps).
-#[allow(dead_code)]
 impl Interrupt {
     /// Install the handlers for SIGINT and SIGTERM. If they cannot be
     /// installed the token simply never fires (the signals keep their

@@ -44,16 +44,47 @@ fn netstat_protocol(value: &str) -> Option<&'static str> {
     }
 }
 
-/// The arguments with the Windows spellings of the alias in use rewritten.
+/// The arguments with the Windows spellings of the alias in use rewritten,
+/// and the anchor's view made the default under `ipkit dig` (`--dig`, unless
+/// another view is asked for). `ipkit nslookup` has the nslookup view,
+/// which is `ipkit dns`'s own default.
 pub fn rewrite(argv: Vec<OsString>) -> Vec<OsString> {
-    // The subcommand: the first argument that is not a global option.
-    let Some(at) = argv.iter().skip(1).position(|a| {
-        let a = a.to_string_lossy();
-        !a.starts_with('-') && !matches!(a.as_ref(), "always" | "never" | "auto")
-    }) else {
+    let argv = rewrite_windows(argv);
+    let Some(at) = subcommand_at(&argv) else {
         return argv;
     };
-    let at = at + 1;
+    if argv[at] != "dig" {
+        return argv;
+    }
+    let other_view = argv.iter().any(|a| {
+        matches!(
+            a.to_str(),
+            Some("--short" | "--json" | "--bulk" | "--trace" | "--dig")
+        )
+    });
+    let mut argv = argv;
+    if !other_view {
+        argv.insert(at + 1, "--dig".into());
+    }
+    argv
+}
+
+/// Where the subcommand stands: the first argument that is not a global
+/// option or its value.
+fn subcommand_at(argv: &[OsString]) -> Option<usize> {
+    argv.iter()
+        .skip(1)
+        .position(|a| {
+            let a = a.to_string_lossy();
+            !a.starts_with('-') && !matches!(a.as_ref(), "always" | "never" | "auto")
+        })
+        .map(|i| i + 1)
+}
+
+fn rewrite_windows(argv: Vec<OsString>) -> Vec<OsString> {
+    let Some(at) = subcommand_at(&argv) else {
+        return argv;
+    };
     let program = argv[at].to_string_lossy().to_ascii_lowercase();
     if !matches!(
         program.as_str(),
@@ -166,6 +197,22 @@ mod tests {
         assert_eq!(
             re(&["--json", "netstat", "/a"]),
             ["--json", "netstat", "-a", "--view", "windows"]
+        );
+    }
+
+    #[test]
+    fn dig_has_dig_s_view_unless_another_is_asked() {
+        assert_eq!(
+            re(&["dig", "example.test"]),
+            ["dig", "--dig", "example.test"]
+        );
+        assert_eq!(
+            re(&["dig", "--short", "example.test"]),
+            ["dig", "--short", "example.test"]
+        );
+        assert_eq!(
+            re(&["nslookup", "example.test"]),
+            ["nslookup", "example.test"]
         );
     }
 

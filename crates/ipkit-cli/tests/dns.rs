@@ -740,47 +740,7 @@ fn answers_from_another_port_are_never_accepted() {
 
 /// Run `cmd` with `input` on stdin, killed after `limit`; its output.
 fn run_with_deadline(cmd: &mut Command, input: &[u8], limit: Duration) -> Output {
-    let mut child = cmd
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let data = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&data);
-    });
-    let mut stdout = child.stdout.take().expect("stdout");
-    let mut stderr = child.stderr.take().expect("stderr");
-    let out = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = stdout.read_to_end(&mut v);
-        v
-    });
-    let err = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = stderr.read_to_end(&mut v);
-        v
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break s;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("{cmd:?} still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let _ = writer.join();
-    Output {
-        status,
-        stdout: out.join().expect("stdout reader"),
-        stderr: err.join().expect("stderr reader"),
-    }
+    crate::util::run_limited(cmd.env("NO_COLOR", "1"), input, limit)
 }
 
 /// `ipkit ARGS` with empty stdin, at most 60 s.
@@ -1381,4 +1341,212 @@ fn errors_are_one_line_and_name_the_os_error_once() {
     }
     let o = ipkit_in(&["dns", "--timeout", "-1", "www.test", "@127.0.0.1"], b"");
     assert!(stderr(&o).contains("must be more than 0"), "{}", stderr(&o));
+}
+
+/// A zone holding every type whose presentation dig and hickory disagree on,
+/// empty RDATA (RFC 3597), and names with `\DDD` escapes.
+const TYPES_ZONE: &str = r#"$ORIGIN types.test.
+$TTL 300
+@ IN SOA ns a 1 3600 600 86400 300
+@ IN NS ns
+ns IN A 127.0.0.1
+e IN TYPE65001 \# 0
+n IN NULL \# 0
+nn IN NULL \# 2 0102
+u IN TYPE65002 \# 3 abcdef
+h IN HINFO "PC-Intel-700mhz" "Linux 6.1"
+www IN A 192.0.2.1
+space\032name IN A 192.0.2.2
+s IN SSHFP 1 1 0123456789abcdef0123456789abcdef01234567
+tl IN TLSA 3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+ds IN DS 12345 8 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF
+dk IN DNSKEY 257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==
+c IN CAA 0 issue "letsencrypt.org"
+na IN NAPTR 100 10 "U" "E2U+sip" "!^.*$!sip:info@example.test!" .
+l IN LOC 52 22 23.000 N 4 53 32.000 E -2.00m 0.00m 10000m 10m
+l2 IN LOC 42 21 54 N 71 6 18 W -24m 30m
+l3 IN LOC 1 2 3.5 S 4 5 6.25 W 1.5m 10.25m 0.5m 3m
+sv IN SVCB 1 . alpn=h2,h3 port=8443
+sv2 IN SVCB 2 svc.example.test. mandatory=alpn,port alpn=h2 no-default-alpn port=53 ipv4hint=192.0.2.1,192.0.2.2 ipv6hint=2001:db8::1 key65000=abc
+hs IN HTTPS 1 . alpn=h2
+ce IN CERT 1 0 0 dGVzdA==
+op IN OPENPGPKEY dGVzdA==
+tx IN TXT "a \"q\"" "b\\c" "\195\169"
+ptr IN PTR odd\046label.types.test.
+"#;
+
+fn types_server() -> Nsd {
+    let nsd = Nsd::start(&[("types.test", TYPES_ZONE)]);
+    let at = format!("@127.0.0.1:{}", nsd.port);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !ipkit(&[
+        "dns",
+        "ns.types.test",
+        "A",
+        &at,
+        "--timeout",
+        "0.2",
+        "--tries",
+        "1",
+    ])
+    .status
+    .success()
+    {
+        assert!(Instant::now() < deadline, "nsd did not come up");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    nsd
+}
+
+/// The answer section's records as ipkit --json gives them.
+fn json_records(o: &Output) -> Vec<[String; 5]> {
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+    v["results"][0]["answer"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            let s = |k: &str| {
+                r[k].as_str()
+                    .map_or_else(|| r[k].to_string(), str::to_string)
+            };
+            [s("name"), s("ttl"), s("class"), s("type"), s("data")]
+        })
+        .collect()
+}
+
+/// Every type's presentation, empty RDATA and `\DDD` names: what dig prints
+/// (side by side, same server, same question), field for field.
+#[test]
+fn presentation_of_every_type_matches_dig() {
+    let nsd = types_server();
+    let at = format!("@127.0.0.1:{}", nsd.port);
+    for name in [
+        "e",
+        "n",
+        "nn",
+        "u",
+        "h",
+        "s",
+        "tl",
+        "ds",
+        "dk",
+        "c",
+        "na",
+        "l",
+        "l2",
+        "l3",
+        "sv",
+        "sv2",
+        "hs",
+        "ce",
+        "op",
+        "tx",
+        "ptr",
+        "space\\032name",
+    ] {
+        let fq = format!("{name}.types.test");
+        let want = dig_answer(nsd.port, &fq, "ANY");
+        assert!(!want.is_empty(), "dig found {fq}");
+        let o = ipkit_in(&["--json", "dns", &fq, "ANY", &at], b"");
+        assert_eq!(o.status.code(), Some(0), "{fq}: {}", stderr(&o));
+        assert_eq!(json_records(&o), want, "{fq}: ipkit vs dig");
+    }
+    // `\DDD` is decimal (RFC 1035 §5.1): ww\119 is www.
+    let o = ipkit_in(&["dns", "ww\\119.types.test", "A", &at, "--short"], b"");
+    assert_eq!(stdout(&o), "192.0.2.1\n", "{}", stderr(&o));
+}
+
+/// A zone with empty-RDATA records transfers whole, as dig transfers it;
+/// a refused transfer says why.
+#[test]
+fn zone_transfer_with_empty_rdata_and_a_refused_one() {
+    let nsd = types_server();
+    let at = format!("@127.0.0.1:{}", nsd.port);
+    let o = ipkit_in(&["--json", "dns", "types.test", "AXFR", &at], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let ours = json_records(&o);
+    let want = dig_answer(nsd.port, "types.test", "AXFR");
+    assert_eq!(ours.len(), want.len(), "records transferred");
+    let (mut ours, mut want) = (ours, want);
+    ours.sort();
+    want.sort();
+    assert_eq!(ours, want, "ipkit AXFR vs dig AXFR");
+    // A zone this server does not serve: dig says "Transfer failed."
+    let o = ipkit_in(&["dns", "other.test", "AXFR", &at], b"");
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("; Transfer failed: the server answered"),
+        "{}",
+        stdout(&o)
+    );
+    let dig = run_with_deadline(
+        Command::new("dig").args([
+            "@127.0.0.1",
+            "-p",
+            &nsd.port.to_string(),
+            "other.test",
+            "AXFR",
+        ]),
+        b"",
+        Duration::from_secs(30),
+    );
+    assert!(
+        stdout(&dig).contains("; Transfer failed."),
+        "{}",
+        stdout(&dig)
+    );
+}
+
+/// dig's habits: -t, -p, -4/-6, -x; `+short` answered with ipkit's flag;
+/// `ipkit dig` has dig's view, `ipkit nslookup` nslookup's.
+#[test]
+fn digs_letters_and_aliases() {
+    let nsd = types_server();
+    let port = nsd.port.to_string();
+    let o = ipkit_in(
+        &[
+            "dns",
+            "-t",
+            "A",
+            "-p",
+            &port,
+            "-4",
+            "www.types.test",
+            "@127.0.0.1",
+            "--short",
+        ],
+        b"",
+    );
+    assert_eq!(stdout(&o), "192.0.2.1\n", "{}", stderr(&o));
+    let o = ipkit_in(
+        &["dns", "-6", "www.types.test", "@127.0.0.1", "-p", &port],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no IPv6 name server"), "{}", stderr(&o));
+    for (word, flag) in [
+        ("+short", "--short"),
+        ("+tcp", "--tcp"),
+        ("+time=2", "--timeout 2"),
+    ] {
+        let o = ipkit_in(&["dns", word, "www.types.test"], b"");
+        assert_eq!(o.status.code(), Some(2), "{word}");
+        assert!(stderr(&o).contains(flag), "{word}: {}", stderr(&o));
+        assert_eq!(stderr(&o).lines().count(), 1, "{word}");
+    }
+    let o = ipkit_in(&["dig", "www.types.test", "@127.0.0.1", "-p", &port], b"");
+    let text = stdout(&o);
+    assert!(text.contains(";; ANSWER SECTION:"), "{text}");
+    assert!(text.contains("->>HEADER<<-"), "{text}");
+    let o = ipkit_in(
+        &["nslookup", "www.types.test", "@127.0.0.1", "-p", &port],
+        b"",
+    );
+    let text = stdout(&o);
+    assert!(
+        text.contains("Name:") && text.contains("Address:  192.0.2.1"),
+        "{text}"
+    );
 }

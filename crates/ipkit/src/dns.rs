@@ -267,6 +267,132 @@ fn same_name(a: &Name, b: &Name) -> bool {
             .all(|(x, y)| x.eq_ignore_ascii_case(y))
 }
 
+/// A domain name in presentation form (RFC 1035 §5.1): labels split at
+/// unescaped dots, `\X` a literal X, and `\DDD` the byte with *decimal*
+/// value DDD (`ww\119.example.test.` is www.example.test.,
+/// `space\032name` a label holding a space). hickory-proto reads `\DDD` as
+/// octal, so names are decoded here and built from raw labels. A final dot
+/// makes the name fully qualified.
+///
+/// # Examples
+/// ```
+/// use ipkit::dns::name_from_text;
+/// assert_eq!(name_from_text("ww\\119.example.test.").unwrap().to_string(), "www.example.test.");
+/// let n = name_from_text("space\\032name.test").unwrap();
+/// assert_eq!(n.iter().next().unwrap(), b"space name");
+/// assert!(!n.is_fqdn());
+/// assert!(name_from_text("a\\256.test").is_err());
+/// ```
+pub fn name_from_text(text: &str) -> Result<Name, NameError> {
+    let bad = |why: &'static str| NameError {
+        name: text.to_string(),
+        why,
+    };
+    if text == "." {
+        return Ok(Name::root());
+    }
+    let bytes = text.as_bytes();
+    let mut labels: Vec<Vec<u8>> = Vec::new();
+    let mut label = Vec::new();
+    let mut i = 0;
+    let mut fqdn = false;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => {
+                let rest = &bytes[i + 1..];
+                if rest.len() >= 3 && rest[..3].iter().all(u8::is_ascii_digit) {
+                    let v = rest[..3]
+                        .iter()
+                        .fold(0u32, |a, d| a * 10 + u32::from(d - b'0'));
+                    label.push(u8::try_from(v).map_err(|_| bad("\\DDD is a byte, 000 to 255"))?);
+                    i += 4;
+                } else if let Some(&c) = rest.first() {
+                    label.push(c);
+                    i += 2;
+                } else {
+                    return Err(bad("it ends with a lone backslash"));
+                }
+            }
+            b'.' => {
+                if label.is_empty() {
+                    return Err(bad("it has an empty label"));
+                }
+                labels.push(std::mem::take(&mut label));
+                i += 1;
+                if i == bytes.len() {
+                    fqdn = true;
+                }
+            }
+            c => {
+                label.push(c);
+                i += 1;
+            }
+        }
+    }
+    if !label.is_empty() {
+        labels.push(label);
+    }
+    if labels.iter().any(|l| l.len() > 63) {
+        return Err(bad("a label is longer than 63 bytes"));
+    }
+    let mut name = Name::from_labels(labels).map_err(|_| bad("it is longer than 255 bytes"))?;
+    name.set_fqdn(fqdn);
+    Ok(name)
+}
+
+/// Why a name could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{name}' is not a domain name: {why}")]
+pub struct NameError {
+    /// The text.
+    pub name: String,
+    /// What is wrong.
+    pub why: &'static str,
+}
+
+/// Decode a DNS message, accepting records with empty RDATA.
+///
+/// RFC 1035 and RFC 3597 allow an RDLENGTH of 0 for any type (`NULL`,
+/// `TYPE65001 \# 0`); hickory-proto reads such a record as an UPDATE
+/// placeholder and refuses it outside UPDATE messages, which would turn a
+/// valid answer (or a whole zone transfer) into a "bogus" one. So a message
+/// that fails only for that is read again with its opcode shown to the
+/// decoder as UPDATE — the sections have the same wire form — and the real
+/// opcode is put back. The empty records come out as `RData::Update0(type)`,
+/// which the views print as `\# 0`, as dig does.
+///
+/// # Examples
+/// ```
+/// // A response with one answer, `e. 0 IN TYPE65001`, RDLENGTH 0.
+/// let wire = [
+///     0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, // header
+///     1, b'e', 0, 0xfd, 0xe9, 0, 1, // question e. TYPE65001 IN
+///     0xc0, 12, 0xfd, 0xe9, 0, 1, 0, 0, 0, 0, 0, 0, // answer, empty RDATA
+/// ];
+/// let m = ipkit::dns::decode(&wire).unwrap();
+/// assert_eq!(m.answers.len(), 1);
+/// assert_eq!(m.metadata.op_code, hickory_proto::op::OpCode::Query);
+/// ```
+pub fn decode(wire: &[u8]) -> Result<Message, hickory_proto::serialize::binary::DecodeError> {
+    match Message::from_vec(wire) {
+        Ok(m) => Ok(m),
+        Err(first) => {
+            let Some(&flags) = wire.get(2) else {
+                return Err(first);
+            };
+            let op = (flags >> 3) & 0x0f;
+            if op == 5 {
+                return Err(first);
+            }
+            let mut patched = wire.to_vec();
+            patched[2] = (flags & 0x87) | (5 << 3);
+            let mut m = Message::from_vec(&patched).map_err(|_| first)?;
+            m.metadata.op_code = hickory_proto::op::OpCode::from_u8(op);
+            Ok(m)
+        }
+    }
+}
+
 /// Ask one server one question.
 ///
 /// # Examples
@@ -343,7 +469,7 @@ fn exchange_udp(
         sock.set_read_timeout(Some(left))
             .map_err(io("waiting for"))?;
         match sock.recv(&mut buf) {
-            Ok(n) => match Message::from_vec(&buf[..n]) {
+            Ok(n) => match decode(&buf[..n]) {
                 Ok(reply) if answers(query, &reply) => return Ok((reply, n, rejected)),
                 _ => rejected += 1,
             },
@@ -389,7 +515,7 @@ fn exchange_tcp(
     let mut rejected = rejected;
     loop {
         let buf = read_framed(&mut s).map_err(err)?;
-        match Message::from_vec(&buf) {
+        match decode(&buf) {
             Ok(reply) if answers(query, &reply) => {
                 return Ok(Answer {
                     server,
@@ -569,7 +695,7 @@ pub fn search(
     let mut nodata: Option<(Question, Answer)> = None;
     let mut last: Option<(Question, Answer)> = None;
     for candidate in conf.candidates(name) {
-        let qname = Name::from_ascii(&candidate).map_err(|e| DnsError::Encode {
+        let qname = name_from_text(&candidate).map_err(|e| DnsError::Encode {
             name: candidate.clone(),
             reason: e.to_string(),
         })?;
@@ -629,7 +755,7 @@ pub fn axfr(
     while soas < 2 && records.len() < max_records {
         let buf = read_framed(&mut s).map_err(err)?;
         size += buf.len();
-        let Ok(msg) = Message::from_vec(&buf) else {
+        let Ok(msg) = decode(&buf) else {
             rejected += 1;
             continue;
         };

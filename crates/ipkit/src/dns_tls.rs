@@ -157,7 +157,7 @@ pub(crate) fn exchange_secure(
         }
     };
     let size = body.len();
-    match Message::from_vec(&body) {
+    match crate::dns::decode(&body) {
         Ok(reply) if answers(query, &reply) => Ok(Answer {
             server,
             message: reply,

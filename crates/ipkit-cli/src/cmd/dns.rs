@@ -7,7 +7,7 @@ use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use hickory_proto::rr::{DNSClass, Name, RecordType};
+use hickory_proto::rr::{DNSClass, RecordType};
 use ipkit::dns::{self, DnsError, QueryOptions};
 
 use crate::exit::usage;
@@ -46,6 +46,18 @@ pub struct Args {
     /// NAME, record TYPEs (A, MX, TYPE65 …) and @SERVER[:PORT]s, in any order, as dig takes them.
     #[arg(value_name = "NAME|TYPE|@SERVER", required_unless_present_any = ["reverse", "bulk"])]
     pub words: Vec<String>,
+    /// A record type to ask for, as dig's -t (repeatable; the same as a TYPE word).
+    #[arg(short = 't', long = "type", value_name = "TYPE")]
+    pub rtype: Vec<String>,
+    /// The server port, as dig's -p (for every server without its own :PORT).
+    #[arg(short = 'p', long, value_name = "PORT")]
+    pub port: Option<u16>,
+    /// Ask IPv4 servers only, as dig -4.
+    #[arg(short = '4', conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// Ask IPv6 servers only, as dig -6.
+    #[arg(short = '6')]
+    pub ipv6: bool,
     /// Reverse lookup of this address (PTR in in-addr.arpa / ip6.arpa).
     #[arg(short = 'x', value_name = "ADDRESS")]
     pub reverse: Option<IpAddr>,
@@ -178,7 +190,9 @@ pub(crate) fn parse_type(word: &str) -> Option<RecordType> {
     if let Some(n) = up.strip_prefix("TYPE") {
         return n.parse::<u16>().ok().map(RecordType::from);
     }
-    up.parse::<RecordType>().ok()
+    up.parse::<RecordType>()
+        .ok()
+        .or_else(|| crate::report::presentation::extra_type_code(&up).map(RecordType::from))
 }
 
 fn parse_server(text: &str) -> anyhow::Result<(IpAddr, Option<u16>)> {
@@ -200,6 +214,9 @@ fn sort_words(words: &[String]) -> anyhow::Result<Words> {
         servers: Vec::new(),
     };
     for word in words {
+        if let Some(option) = word.strip_prefix('+') {
+            return Err(usage(dig_option(option)));
+        }
         if let Some(server) = word.strip_prefix('@') {
             w.servers.push(parse_server(server)?);
         } else if w.name.is_some() || (parse_type(word).is_some() && !word.contains('.')) {
@@ -214,6 +231,41 @@ fn sort_words(words: &[String]) -> anyhow::Result<Words> {
         }
     }
     Ok(w)
+}
+
+/// The line for a dig `+option` word: ipkit's flag for it, when there is one.
+fn dig_option(option: &str) -> String {
+    let (key, value) = option.split_once('=').unwrap_or((option, ""));
+    let key = key.to_ascii_lowercase();
+    let flag = match key.as_str() {
+        "short" => "--short".to_string(),
+        "tcp" | "vc" => "--tcp".to_string(),
+        "tls" => "--tls".to_string(),
+        "https" => "--https".to_string(),
+        "dnssec" => "--dnssec".to_string(),
+        "norecurse" | "norec" => "--norecurse".to_string(),
+        "trace" => "--trace".to_string(),
+        "nsid" => "--nsid".to_string(),
+        "cookie" => "--cookie".to_string(),
+        "authority" => "--authority".to_string(),
+        "additional" => "--additional".to_string(),
+        "subnet" | "client" => format!("--subnet {value}"),
+        "bufsize" => format!("--bufsize {value}"),
+        "time" => format!("--timeout {value}"),
+        "tries" | "retry" => format!("--tries {value}"),
+        "nosearch" => "--no-search".to_string(),
+        _ => {
+            return format!(
+                "'+{}' is a dig option ipkit does not take; see `ipkit dns --help`",
+                crate::message::excerpt(option)
+            );
+        }
+    };
+    format!(
+        "'+{}' is dig's spelling: ipkit takes {}",
+        crate::message::excerpt(option),
+        flag.trim_end()
+    )
 }
 
 /// `--timeout`, checked: more than 0 and at most 300 seconds.
@@ -247,13 +299,21 @@ fn check_name(name: &str) -> anyhow::Result<()> {
             )));
         }
     }
-    Name::from_ascii(name).map_err(|e| usage(format!("'{name}' is not a domain name: {e}")))?;
+    dns::name_from_text(name).map_err(|e| usage(e.to_string()))?;
     Ok(())
 }
 
 /// Run `ipkit dns`.
 pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
-    let words = sort_words(&args.words)?;
+    let mut words = sort_words(&args.words)?;
+    for t in &args.rtype {
+        words.types.push(parse_type(t).ok_or_else(|| {
+            usage(format!(
+                "-t '{}': not a record type (A, AAAA, MX, TXT, TYPE65 …)",
+                crate::message::excerpt(t)
+            ))
+        })?);
+    }
     if let Some(path) = &args.bulk {
         return crate::cmd::dns_bulk::run(path, &words.types, &words.servers(53), &args, out);
     }
@@ -299,7 +359,30 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     } else {
         53
     };
-    let servers = dns::servers(&words.servers(default_port), &conf);
+    let mut servers = dns::servers(&words.servers(args.port.unwrap_or(default_port)), &conf);
+    if let Some(port) = args.port {
+        // resolv.conf's servers too, as dig -p does; a written :PORT stays.
+        let written: Vec<IpAddr> = words
+            .servers
+            .iter()
+            .filter(|(_, p)| p.is_some())
+            .map(|(ip, _)| *ip)
+            .collect();
+        for s in &mut servers {
+            if !written.contains(&s.ip()) {
+                s.set_port(port);
+            }
+        }
+    }
+    if args.ipv4 || args.ipv6 {
+        servers.retain(|s| s.is_ipv4() == args.ipv4);
+        if servers.is_empty() {
+            return Err(usage(format!(
+                "no IPv{} name server to ask: give one as @SERVER",
+                if args.ipv4 { 4 } else { 6 }
+            )));
+        }
+    }
     let opts = QueryOptions {
         recursion_desired: !args.norecurse,
         dnssec_ok: args.dnssec,
@@ -330,7 +413,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     let tries = args.tries.unwrap_or(conf.attempts);
     conf.attempts = tries;
     if types.contains(&RecordType::AXFR) {
-        let zone = Name::from_ascii(if name.ends_with('.') {
+        let zone = dns::name_from_text(&if name.ends_with('.') {
             name.clone()
         } else {
             format!("{name}.")
@@ -364,14 +447,24 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                     r.name, r.ttl, r.class, r.rtype, r.data
                 );
             }
-            let _ = writeln!(
-                s,
-                ";; XFR size: {} records, {} bytes, {:.0} ms from {}",
-                report.answer.len(),
-                report.size,
-                report.query_time_ms,
-                report.server
-            );
+            if report.status == "NOERROR" && !report.answer.is_empty() {
+                let _ = writeln!(
+                    s,
+                    ";; XFR size: {} records, {} bytes, {:.0} ms from {}",
+                    report.answer.len(),
+                    report.size,
+                    report.query_time_ms,
+                    report.server
+                );
+            } else {
+                // dig says "; Transfer failed."; say why as well.
+                let why = if report.status == "NOERROR" {
+                    "the server sent no records".to_string()
+                } else {
+                    format!("the server answered {}", report.status)
+                };
+                let _ = writeln!(s, "; Transfer failed: {why} (from {}).", report.server);
+            }
             std::io::stdout().lock().write_all(s.as_bytes())?;
         }
         return Ok(if report.status == "NOERROR" && !report.answer.is_empty() {
@@ -457,7 +550,7 @@ fn run_trace(
         format!("{name}.")
     };
     let q = dns::Question {
-        name: Name::from_ascii(&fq).map_err(|e| usage(format!("'{name}': {e}")))?,
+        name: dns::name_from_text(&fq).map_err(|e| usage(e.to_string()))?,
         rtype,
         class,
     };

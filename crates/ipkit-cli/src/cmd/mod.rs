@@ -33,7 +33,7 @@ pub enum Command {
     #[command(after_help = grep::EXAMPLES, disable_help_flag = true)]
     Grep(grep::Args),
     /// DNS queries, nslookup and dig style, speaking DNS itself.
-    #[command(after_help = dns::EXAMPLES)]
+    #[command(after_help = dns::EXAMPLES, visible_aliases = ["dig", "nslookup"])]
     Dns(dns::Args),
     /// ICMP echo to one host or sweeps of many: iputils, Windows and fping styles.
     #[command(after_help = ping::EXAMPLES)]

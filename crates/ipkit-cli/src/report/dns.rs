@@ -2,8 +2,6 @@
 //! data is in presentation (zone-file) form; unknown types in RFC 3597 form
 //! (`\# LEN HEX`).
 
-use std::fmt::Write as _;
-
 use hickory_proto::op::Message;
 use hickory_proto::rr::{RData, Record, RecordType};
 use ipkit::dns::{Answer, Question};
@@ -164,42 +162,64 @@ pub struct RecordView {
 /// A record type's name, `TYPEnnn` for types without one.
 pub fn type_name(t: RecordType) -> String {
     match t {
-        RecordType::Unknown(n) => format!("TYPE{n}"),
+        RecordType::Unknown(n) => super::presentation::extra_type_name(n)
+            .map_or_else(|| format!("TYPE{n}"), str::to_string),
         t => t.to_string(),
     }
 }
 
-/// Record data in presentation form.
+/// Record data in presentation form, as dig prints it (see
+/// [`super::presentation`]); every RDATA is shown, in RFC 3597's generic
+/// form where nothing better applies.
 pub fn rdata_text(d: &RData) -> String {
+    use super::presentation::{generic, name_text, quoted, text};
+    use hickory_proto::serialize::binary::BinEncodable;
     match d {
-        RData::TXT(txt) => txt
-            .txt_data
-            .iter()
-            .map(|s| {
-                let mut q = String::from("\"");
-                for &b in s.iter() {
-                    match b {
-                        b'"' | b'\\' => {
-                            q.push('\\');
-                            q.push(b as char);
-                        }
-                        0x20..=0x7e => q.push(b as char),
-                        _ => {
-                            let _ = write!(q, "\\{b:03}");
-                        }
-                    }
-                }
-                q.push('"');
-                q
-            })
-            .collect::<Vec<_>>()
-            .join(" "),
-        RData::Unknown { rdata, .. } => {
-            let hex: String = rdata.anything.iter().map(|b| format!("{b:02x}")).collect();
-            format!("\\# {} {hex}", rdata.anything.len())
-                .trim_end()
-                .to_string()
+        // Empty RDATA (RFC 3597 §5), which hickory reads as an UPDATE marker.
+        RData::Update0(_) => return generic(&[]),
+        // Names in dig's escapes (decimal \DDD), not hickory's.
+        RData::CNAME(n) => return name_text(&n.0),
+        RData::NS(n) => return name_text(&n.0),
+        RData::PTR(n) => return name_text(&n.0),
+        RData::MX(mx) => return format!("{} {}", mx.preference, name_text(&mx.exchange)),
+        RData::SRV(srv) => {
+            return format!(
+                "{} {} {} {}",
+                srv.priority,
+                srv.weight,
+                srv.port,
+                name_text(&srv.target)
+            );
         }
+        RData::SOA(soa) => {
+            return format!(
+                "{} {} {} {} {} {} {}",
+                name_text(&soa.mname),
+                name_text(&soa.rname),
+                soa.serial,
+                soa.refresh,
+                soa.retry,
+                soa.expire,
+                soa.minimum
+            );
+        }
+        RData::TXT(txt) => {
+            return txt
+                .txt_data
+                .iter()
+                .map(|s| quoted(s))
+                .collect::<Vec<_>>()
+                .join(" ");
+        }
+        _ => {}
+    }
+    let code = u16::from(d.record_type());
+    let wire = d.to_bytes().unwrap_or_default();
+    if let Some(s) = text(code, &wire) {
+        return s;
+    }
+    match d {
+        RData::Unknown { .. } => generic(&wire),
         other => other.to_string(),
     }
 }
@@ -229,7 +249,7 @@ pub fn rcode_name(code: hickory_proto::op::ResponseCode) -> String {
 /// One record as a view.
 pub fn record_view(r: &Record) -> RecordView {
     RecordView {
-        name: r.name.to_ascii(),
+        name: super::presentation::name_text(&r.name),
         ttl: r.ttl,
         class: r.dns_class.to_string(),
         rtype: type_name(r.record_type()),
@@ -273,7 +293,7 @@ pub fn build_via(q: &Question, a: &Answer, transport: &'static str) -> DnsReport
     DnsReport {
         server: format!("{}#{}", a.server.ip(), a.server.port()),
         question: QuestionView {
-            name: q.name.to_ascii(),
+            name: super::presentation::name_text(&q.name),
             rtype: type_name(q.rtype),
             class: q.class.to_string(),
         },

@@ -4,4 +4,5 @@
 
 pub mod addr;
 pub mod dns;
+pub mod presentation;
 pub mod resolve;
