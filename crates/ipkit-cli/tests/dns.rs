@@ -44,23 +44,18 @@ fn zone() -> String {
 }
 
 fn server() -> Nsd {
-    let nsd = Nsd::start(&[("lab.test", &zone())]);
+    started(Nsd::start(&[("lab.test", &zone())]), "ns.lab.test")
+}
+
+/// Wait (at most 10 s) until `nsd` answers for `probe`.
+fn started(nsd: Nsd, probe: &str) -> Nsd {
     let at = format!("@127.0.0.1:{}", nsd.port);
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while !ipkit(&[
-        "dns",
-        "ns.lab.test",
-        "A",
-        &at,
-        "--timeout",
-        "0.2",
-        "--tries",
-        "1",
-    ])
-    .status
-    .success()
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !ipkit(&["dns", probe, "A", &at, "--timeout", "0.2", "--tries", "1"])
+        .status
+        .success()
     {
-        assert!(std::time::Instant::now() < deadline, "nsd did not come up");
+        assert!(Instant::now() < deadline, "nsd did not come up");
         std::thread::sleep(Duration::from_millis(20));
     }
     nsd
@@ -1376,26 +1371,7 @@ ptr IN PTR odd\046label.types.test.
 "#;
 
 fn types_server() -> Nsd {
-    let nsd = Nsd::start(&[("types.test", TYPES_ZONE)]);
-    let at = format!("@127.0.0.1:{}", nsd.port);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !ipkit(&[
-        "dns",
-        "ns.types.test",
-        "A",
-        &at,
-        "--timeout",
-        "0.2",
-        "--tries",
-        "1",
-    ])
-    .status
-    .success()
-    {
-        assert!(Instant::now() < deadline, "nsd did not come up");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    nsd
+    started(Nsd::start(&[("types.test", TYPES_ZONE)]), "ns.types.test")
 }
 
 /// The answer section's records as ipkit --json gives them.

@@ -339,6 +339,21 @@ fn loc(w: &mut Wire<'_>) -> Option<String> {
     ))
 }
 
+/// An SvcParamKey's name (RFC 9460 §14.3.2), `keyNNNNN` otherwise.
+fn svc_key(key: u16) -> String {
+    match key {
+        0 => "mandatory".to_string(),
+        1 => "alpn".to_string(),
+        2 => "no-default-alpn".to_string(),
+        3 => "port".to_string(),
+        4 => "ipv4hint".to_string(),
+        5 => "ech".to_string(),
+        6 => "ipv6hint".to_string(),
+        7 => "dohpath".to_string(),
+        n => format!("key{n}"),
+    }
+}
+
 /// SVCB/HTTPS: priority, target, then each SvcParam as `key=value`.
 fn svcb(w: &mut Wire<'_>) -> Option<String> {
     let priority = w.u16()?;
@@ -348,31 +363,12 @@ fn svcb(w: &mut Wire<'_>) -> Option<String> {
         let key = w.u16()?;
         let len = usize::from(w.u16()?);
         let mut v = Wire(w.take(len)?);
-        let name = match key {
-            0 => "mandatory".to_string(),
-            1 => "alpn".to_string(),
-            2 => "no-default-alpn".to_string(),
-            3 => "port".to_string(),
-            4 => "ipv4hint".to_string(),
-            5 => "ech".to_string(),
-            6 => "ipv6hint".to_string(),
-            7 => "dohpath".to_string(),
-            n => format!("key{n}"),
-        };
+        let name = svc_key(key);
         let value = match key {
             0 => {
                 let mut keys = Vec::new();
                 while !v.done() {
-                    keys.push(match v.u16()? {
-                        1 => "alpn".to_string(),
-                        2 => "no-default-alpn".to_string(),
-                        3 => "port".to_string(),
-                        4 => "ipv4hint".to_string(),
-                        5 => "ech".to_string(),
-                        6 => "ipv6hint".to_string(),
-                        7 => "dohpath".to_string(),
-                        n => format!("key{n}"),
-                    });
+                    keys.push(svc_key(v.u16()?));
                 }
                 Some(keys.join(","))
             }
