@@ -82,6 +82,14 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // --color is accepted only where it changes something.
+    if cli.color == output::ColorChoice::Always && !cmd::uses_colour(&cli.command) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: this command prints no colour; --color applies to addr, grep, dns, ping, sockets, if and neigh"
+        );
+        return ExitCode::from(exit::USAGE);
+    }
     let out = Output::new(cli.json, cli.color);
     match cmd::run(cli.command, &out) {
         Ok(code) => ExitCode::from(code),

@@ -286,3 +286,38 @@ fn coming_commands_are_named_as_coming() {
         assert_eq!(stderr(&o).lines().count(), 1, "{sub}");
     }
 }
+
+/// `--color always` changes what it is accepted for (the status words of
+/// ping and dns, grep's matches: see their tests) and is refused where a
+/// command has no colour; NO_COLOR still wins.
+#[test]
+fn color_is_refused_where_it_would_change_nothing() {
+    for args in [
+        &["--color", "always", "cidr", "merge", "10.0.0.0/8"][..],
+        &["--color", "always", "service", "ftp"],
+        &["--color", "always", "man"],
+    ] {
+        let o = ipkit(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&o).contains("prints no colour"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    let coloured = |args: &[&str]| {
+        crate::util::run(
+            std::process::Command::new(env!("CARGO_BIN_EXE_ipkit"))
+                .args(args)
+                .env_remove("NO_COLOR"),
+        )
+    };
+    let o = coloured(&["--color", "always", "ping", "-c", "1", "127.0.0.1"]);
+    assert!(
+        stdout(&o).contains("\x1b[32m0% packet loss\x1b[0m"),
+        "{}",
+        stdout(&o)
+    );
+    let o = coloured(&["--color", "never", "ping", "-c", "1", "127.0.0.1"]);
+    assert!(!stdout(&o).contains('\x1b'));
+}

@@ -1526,3 +1526,24 @@ fn digs_letters_and_aliases() {
         "{text}"
     );
 }
+
+/// dig's status word is coloured with `--color always` (green NOERROR, red
+/// otherwise), never with NO_COLOR.
+#[test]
+fn status_words_are_coloured_on_request() {
+    let nsd = types_server();
+    let at = format!("@127.0.0.1:{}", nsd.port);
+    let run = |name: &str, no_color: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ipkit"));
+        c.args(["--color", "always", "dns", "--dig", name, &at]);
+        if no_color {
+            c.env("NO_COLOR", "1");
+        } else {
+            c.env_remove("NO_COLOR");
+        }
+        crate::util::run(&mut c)
+    };
+    assert!(stdout(&run("www.types.test", false)).contains("status: \x1b[32mNOERROR\x1b[0m"));
+    assert!(stdout(&run("none.types.test", false)).contains("status: \x1b[31mNXDOMAIN\x1b[0m"));
+    assert!(!stdout(&run("www.types.test", true)).contains('\x1b'));
+}

@@ -513,11 +513,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         } else if args.dig {
             reports
                 .iter()
-                .map(|r| dig_view(r, &args))
+                .map(|r| dig_view(r, out))
                 .collect::<Vec<_>>()
                 .join("\n")
         } else {
-            nslookup_view(&reports, &args)
+            nslookup_view(&reports, &args, out)
         };
         std::io::stdout().lock().write_all(text.as_bytes())?;
     }
@@ -610,7 +610,7 @@ fn exit_code(reports: &[DnsReport]) -> u8 {
 }
 
 /// The nslookup view, as the chapter shows it (Windows nslookup).
-fn nslookup_view(reports: &[DnsReport], args: &Args) -> String {
+fn nslookup_view(reports: &[DnsReport], args: &Args, out: &Output) -> String {
     let mut s = String::new();
     let Some(first) = reports.first() else {
         return s;
@@ -644,11 +644,11 @@ fn nslookup_view(reports: &[DnsReport], args: &Args) -> String {
             ),
             other => format!("Server failed ({other})"),
         };
-        let _ = writeln!(
-            s,
+        let line = format!(
             "*** {ip} can't find {}: {why}",
             r.question.name.trim_end_matches('.')
         );
+        let _ = writeln!(s, "{}", out.paint(RED, &line));
         return s;
     }
     if !answered.iter().any(|r| r.flags.contains(&"aa")) {
@@ -733,7 +733,16 @@ fn nslookup_view(reports: &[DnsReport], args: &Args) -> String {
 }
 
 /// dig's full view.
-fn dig_view(r: &DnsReport, _args: &Args) -> String {
+/// The status word's colour: green for NOERROR, red for any failure.
+fn status_colour(status: &str) -> &'static str {
+    if status == "NOERROR" { GREEN } else { RED }
+}
+
+/// SGR codes for the status words.
+const GREEN: &str = "32";
+const RED: &str = "31";
+
+fn dig_view(r: &DnsReport, out: &Output) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -743,7 +752,7 @@ fn dig_view(r: &DnsReport, _args: &Args) -> String {
     let _ = writeln!(
         s,
         ";; ->>HEADER<<- opcode: QUERY, status: {}, id: {}",
-        r.status.clone(),
+        out.paint(status_colour(&r.status), &r.status),
         r.id
     );
     let _ = writeln!(

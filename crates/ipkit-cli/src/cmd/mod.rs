@@ -69,6 +69,20 @@ pub enum Command {
     Man,
 }
 
+/// Whether a command's human view has colour (`--color always` is refused
+/// for the others, where it would change nothing).
+pub fn uses_colour(c: &Command) -> bool {
+    !matches!(
+        c,
+        Command::Cidr(_)
+            | Command::Service(_)
+            | Command::Resolve(_)
+            | Command::Kill(_)
+            | Command::Completions { .. }
+            | Command::Man
+    )
+}
+
 /// The exit code for an error that ended a command: usage errors 2, resolver
 /// failures by their EAI code (see `ipkit resolve --help`), anything else 2.
 pub fn exit_code_for(e: &anyhow::Error) -> u8 {

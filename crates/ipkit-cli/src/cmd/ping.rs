@@ -891,11 +891,15 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
             }
             writeln!(w)?;
         } else if let Some((_, avg, _)) = rtt {
-            writeln!(w, "{ip} is alive ({})", fmt_ms(avg))?;
+            writeln!(w, "{ip} is {} ({})", out.paint("32", "alive"), fmt_ms(avg))?;
         } else if let Some((from, text)) = t.error() {
-            writeln!(w, "{ip} is unreachable ({text} from {from})")?;
+            writeln!(
+                w,
+                "{ip} is {} ({text} from {from})",
+                out.paint("31", "unreachable")
+            )?;
         } else {
-            writeln!(w, "{ip} is unreachable")?;
+            writeln!(w, "{ip} is {}", out.paint("31", "unreachable"))?;
         }
     }
     let elapsed = started.elapsed();
@@ -1198,10 +1202,21 @@ fn ping_and_render(
         if s.errors > 0 {
             let _ = write!(t, ", +{} errors", s.errors);
         }
+        // On a terminal with colour: the loss in green when none was lost,
+        // red when everything was, yellow between.
+        let loss = s.loss_percent();
+        let shown_loss = format!("{}% packet loss", fmt_loss(loss));
+        let colour = if s.received == s.transmitted {
+            "32"
+        } else if s.received == 0 {
+            "31"
+        } else {
+            "33"
+        };
         let _ = writeln!(
             t,
-            ", {}% packet loss, time {}ms",
-            fmt_loss(s.loss_percent()),
+            ", {}, time {}ms",
+            out.paint(colour, &shown_loss),
             elapsed.as_millis()
         );
         // iputils ends the statistics with a newline: after the rtt line
