@@ -13,7 +13,7 @@ use ipkit_core::wire::ipv4::Ipv4Option;
 use serde::Serialize;
 
 use crate::exit::usage;
-use crate::output::{Output, write_record};
+use crate::output::{Output, ms, write_record};
 
 /// Examples shown under `--help`.
 pub const EXAMPLES: &str = "Examples:
@@ -340,7 +340,7 @@ struct SummaryRecord {
     duplicates: u64,
     errors: u64,
     loss_percent: f64,
-    time_ms: u128,
+    elapsed_ms: f64,
     rtt_min_ms: Option<f64>,
     rtt_avg_ms: Option<f64>,
     rtt_max_ms: Option<f64>,
@@ -429,10 +429,6 @@ fn block_on<F: std::future::Future>(f: F) -> anyhow::Result<F::Output> {
         .build()
         .map_err(|e| anyhow::anyhow!("starting the async runtime: {e}"))?;
     Ok(rt.block_on(f))
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 /// Run `ipkit ping`.
@@ -914,7 +910,7 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
                 "not_probed": not_probed,
                 "interrupted": interrupted,
                 "sent": result.sent,
-                "elapsed_ms": elapsed.as_millis(),
+                "elapsed_ms": ms(elapsed),
             }),
         )?;
     }
@@ -1165,7 +1161,7 @@ fn ping_and_render(
                 duplicates: s.duplicates,
                 errors: s.errors,
                 loss_percent: s.loss_percent(),
-                time_ms: elapsed.as_millis(),
+                elapsed_ms: ms(elapsed),
                 rtt_min_ms: rtt.map(|r| ms(r.0)),
                 rtt_avg_ms: rtt.map(|r| ms(r.1)),
                 rtt_max_ms: rtt.map(|r| ms(r.2)),

@@ -303,7 +303,7 @@ pub fn build_via(q: &Question, a: &Answer, transport: &'static str) -> DnsReport
         answer: views(&m.answers),
         authority: views(&m.authorities),
         additional: views(&m.additionals),
-        query_time_ms: a.elapsed.as_secs_f64() * 1000.0,
+        query_time_ms: crate::output::ms(a.elapsed),
         size: a.size,
         transport,
         retried_over_tcp: a.retried_over_tcp,

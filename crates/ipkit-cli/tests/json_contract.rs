@@ -1,0 +1,211 @@
+//! docs/json.md is the JSON contract: every path a command prints is
+//! listed in its section, and every path listed is printed by the inputs
+//! below (so a renamed, added or dropped field fails here, as a
+//! `deny_unknown_fields` struct would). Commands whose sections list fields
+//! by record (ping, sockets, kill, neigh, if, dns --bulk) are checked by
+//! their own tests.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::util::{ipkit, ipkit_with_input, stderr, stdout};
+
+/// The paths listed in the tables of the section whose heading starts with
+/// `## \`ipkit NAME\``.
+fn documented(name: &str) -> BTreeSet<String> {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/json.md"))
+        .expect("docs/json.md");
+    let head = format!("## `ipkit {name}`");
+    let at = doc
+        .find(&head)
+        .unwrap_or_else(|| panic!("docs/json.md has no {head}"));
+    let section = &doc[at + head.len()..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split_once('`'))
+        .map(|(path, _)| path.to_string())
+        .collect()
+}
+
+/// Every path in one JSON value (`a.b`, `a[].c`), prefixed by `prefix`.
+fn paths(v: &Value, prefix: &str, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                out.insert(p.clone());
+                paths(x, &p, out);
+            }
+        }
+        Value::Array(a) => {
+            for x in a {
+                paths(x, &format!("{prefix}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The paths of a one-document output.
+fn document_paths(o: &std::process::Output, out: &mut BTreeSet<String>) {
+    assert!(o.status.success(), "{}", stderr(o));
+    let v: Value = serde_json::from_slice(&o.stdout).expect("one JSON document");
+    paths(&v, "", out);
+}
+
+/// The paths of an NDJSON output, each under its record type.
+fn record_paths(o: &std::process::Output, out: &mut BTreeSet<String>) {
+    for line in stdout(o).lines() {
+        let r: Value = serde_json::from_str(line).expect("an NDJSON record");
+        let kind = r["type"].as_str().expect("a record type").to_string();
+        out.insert(kind.clone());
+        paths(&r["data"], &kind, out);
+    }
+}
+
+fn agree(name: &str, seen: &BTreeSet<String>) {
+    let listed = documented(name);
+    let unlisted: Vec<_> = seen.difference(&listed).collect();
+    let unseen: Vec<_> = listed.difference(seen).collect();
+    assert!(
+        unlisted.is_empty(),
+        "ipkit {name} prints paths docs/json.md does not list: {unlisted:?}"
+    );
+    assert!(
+        unseen.is_empty(),
+        "docs/json.md lists paths ipkit {name} did not print: {unseen:?}"
+    );
+}
+
+#[test]
+fn addr_output_is_the_documented_contract() {
+    let mut seen = BTreeSet::new();
+    document_paths(
+        &ipkit(&[
+            "addr",
+            "--json",
+            "172.31.28.120/16",
+            "[fe80::1%lo]:80",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "::ffff:10.0.0.1",
+            "ff02::1",
+            "fe80::200:5eff:fe00:5301",
+        ]),
+        &mut seen,
+    );
+    document_paths(&ipkit(&["addr", "--json", "--legacy", "127.1"]), &mut seen);
+    agree("addr", &seen);
+}
+
+#[test]
+fn cidr_output_is_the_documented_contract() {
+    let mut seen = BTreeSet::new();
+    for args in [
+        &["cidr", "merge", "10.0.0.0/24", "10.0.1.0/24"][..],
+        &["cidr", "exclude", "10.0.0.0/8", "--remove", "10.0.0.0/9"],
+        &["cidr", "split", "10.0.0.0/8", "--into", "/9"],
+        &["cidr", "range2cidr", "10.0.0.1-10.0.0.6"],
+        &["cidr", "cidr2range", "10.0.0.0/8"],
+        &["cidr", "count", "10.0.0.0/8", "::/0"],
+    ] {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        document_paths(&ipkit(&all), &mut seen);
+    }
+    record_paths(
+        &ipkit(&["--json", "cidr", "hosts", "192.0.2.0/30"]),
+        &mut seen,
+    );
+    record_paths(
+        &ipkit_with_input(
+            &["--json", "cidr", "match", "--set", "10.0.0.0/8"],
+            b"a 10.1.1.1 b\n",
+        ),
+        &mut seen,
+    );
+    agree("cidr", &seen);
+}
+
+#[test]
+fn grep_output_is_the_documented_contract() {
+    let mut seen = BTreeSet::new();
+    record_paths(
+        &ipkit_with_input(
+            &["--json", "grep", "-u"],
+            b"a 10.0.0.1:80 b 2001:db8::/32\n",
+        ),
+        &mut seen,
+    );
+    agree("grep", &seen);
+}
+
+#[test]
+fn service_output_is_the_documented_contract() {
+    let mut seen = BTreeSet::new();
+    document_paths(&ipkit(&["--json", "service", "http", "ftp"]), &mut seen);
+    document_paths(
+        &ipkit(&["--json", "service", "--protocol", "icmp"]),
+        &mut seen,
+    );
+    agree("service", &seen);
+}
+
+#[test]
+fn resolve_output_is_the_documented_contract() {
+    if !crate::lab::can_use_namespaces("resolve_output_is_the_documented_contract") {
+        return;
+    }
+    // In a namespace of its own: getnameinfo of 0.0.0.0 fails there at once
+    // (no server), which fills `error` without leaving the machine.
+    let ns = crate::lab::Netns::new(
+        "127.0.0.1 localhost\n",
+        "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
+    );
+    let mut seen = BTreeSet::new();
+    document_paths(
+        &ns.ipkit(&[
+            "--json",
+            "resolve",
+            "-n",
+            "localhost",
+            "-s",
+            "80",
+            "-a",
+            "4",
+            "-f",
+            "namereqd",
+        ]),
+        &mut seen,
+    );
+    document_paths(
+        &ns.ipkit(&[
+            "--json",
+            "resolve",
+            "-n",
+            "fe80::1%lo",
+            "-s",
+            "80",
+            "--ai",
+            "numerichost",
+        ]),
+        &mut seen,
+    );
+    document_paths(
+        &ns.ipkit(&[
+            "--json", "resolve", "-s", "5150", "-b", "-a", "4", "-t", "stream", "-f", "namereqd",
+        ]),
+        &mut seen,
+    );
+    document_paths(
+        &ns.ipkit(&["--json", "resolve", "--legacy", "-n", "127.1"]),
+        &mut seen,
+    );
+    agree("resolve", &seen);
+}
