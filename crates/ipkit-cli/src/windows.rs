@@ -8,7 +8,8 @@
 //! that are Windows switches of that program; everything else reaches clap
 //! as typed (so `ipkit netstat -tulpn` keeps its Linux letters). Under
 //! `netstat` and `arp` the Windows table is the default view; `--view`
-//! overrides it. A `/` switch the program does not have is left alone, and
+//! overrides it (`ipconfig` too: its view without switches; `/all` is its
+//! own). A `/` switch the program does not have is left alone, and
 //! clap names it.
 
 use std::ffi::OsString;
@@ -135,7 +136,7 @@ fn rewrite_windows(argv: Vec<OsString>) -> Vec<OsString> {
             _ => out.push(arg.clone()),
         }
     }
-    if !view_given && matches!(program.as_str(), "netstat" | "arp") {
+    if !view_given && matches!(program.as_str(), "netstat" | "arp" | "ipconfig") {
         out.push("--view".into());
         out.push("windows".into());
     }
@@ -160,12 +161,18 @@ mod tests {
 
     #[test]
     fn windows_switches_any_case_slash_or_dash() {
-        assert_eq!(re(&["ipconfig", "/ALL"]), ["ipconfig", "--all"]);
+        assert_eq!(
+            re(&["ipconfig", "/ALL"]),
+            ["ipconfig", "--all", "--view", "windows"]
+        );
         assert_eq!(
             re(&["ipconfig", "-all", "eth0"]),
-            ["ipconfig", "--all", "eth0"]
+            ["ipconfig", "--all", "eth0", "--view", "windows"]
         );
-        assert_eq!(re(&["ipconfig", "/?"]), ["ipconfig", "--help"]);
+        assert_eq!(
+            re(&["ipconfig", "/?"]),
+            ["ipconfig", "--help", "--view", "windows"]
+        );
         assert_eq!(
             re(&["netstat", "/a", "/O"]),
             ["netstat", "-a", "-o", "--view", "windows"]

@@ -404,3 +404,66 @@ fn resolve_matches_the_winsock_sample() {
         ],
     );
 }
+
+/// `ipkit ipconfig` without switches is Windows' `ipconfig`, compared with
+/// Microsoft's capture: an up adapter with the capture's link-local and
+/// IPv4 addresses and no gateway, and a disconnected one. Masked: the
+/// adapter names and kinds (Linux names hold no blanks; Wi-Fi is not
+/// simulated) and the `%index` of the link-local zone.
+#[test]
+fn ipconfig_matches_windows() {
+    if !can_use_namespaces("ipconfig_matches_windows") {
+        return;
+    }
+    let _serial = lab_lock();
+    let a = Netns::new("", "nameserver 127.0.0.1\n");
+    let b = Netns::new("", "");
+    a.veth_to(&b);
+    let n = a.name.as_str();
+    a.ip(&["-n", n, "link", "set", "va", "addrgenmode", "none"]);
+    a.ip(&[
+        "-n",
+        n,
+        "addr",
+        "add",
+        "fe80::b52f:36dc:be07:9d6d/64",
+        "dev",
+        "va",
+        "nodad",
+    ]);
+    a.ip(&["-n", n, "addr", "add", "131.107.0.101/24", "dev", "va"]);
+    a.ip(&["-n", n, "link", "set", "va", "up"]);
+    a.ip(&["-n", &b.name, "link", "set", "vb", "up"]);
+    a.ip(&[
+        "-n", n, "link", "add", "wl0", "type", "veth", "peer", "name", "wl1",
+    ]);
+    let mask = |l: &str| {
+        let l = if l.ends_with(':') && !l.starts_with(' ') {
+            "ADAPTER:".to_string()
+        } else {
+            l.to_string()
+        };
+        match l.rfind('%') {
+            Some(i) => format!("{}%#", &l[..i]),
+            None => l,
+        }
+    };
+    let want: Vec<String> = capture("ipconfig.txt").iter().map(|l| mask(l)).collect();
+    let mut got = Vec::new();
+    for dev in ["va", "wl0"] {
+        let o = a.ipkit(&["ipconfig", dev]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let lines = lines(&stdout(&o));
+        // The title once, then each adapter's block.
+        let skip = if got.is_empty() { 0 } else { 3 };
+        got.extend(lines.into_iter().skip(skip).map(|l| mask(&l)));
+    }
+    while got.last().is_some_and(String::is_empty) {
+        got.pop();
+    }
+    let mut want = want;
+    while want.last().is_some_and(String::is_empty) {
+        want.pop();
+    }
+    assert_eq!(got, want, "ipkit ipconfig vs Windows");
+}

@@ -36,6 +36,19 @@ pub struct Args {
     /// The IPv6 interface table (netsh interface ipv6 show interface).
     #[arg(long)]
     pub ipv6: bool,
+    /// The brief table's layout: brief (default) or windows (ipconfig
+    /// without switches; the default under the `ipconfig` alias).
+    #[arg(long, value_enum, default_value = "brief")]
+    pub view: View,
+}
+
+/// The layouts of the table without --all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum View {
+    /// One line per interface, as `ip -br addr`.
+    Brief,
+    /// Windows' `ipconfig`.
+    Windows,
 }
 
 /// Everything `ipkit if --json` prints.
@@ -113,6 +126,8 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         netsh_view(&tables.host_name(), &routes, &reports)
     } else if args.all {
         ipconfig_view(&tables.host_name(), host_dns.as_ref(), &reports)
+    } else if args.view == View::Windows {
+        ipconfig_brief_view(&reports)
     } else {
         brief_view(out, &reports)
     };
@@ -233,6 +248,70 @@ fn mask(len: u8) -> String {
 /// from NetBIOS or settings with no counterpart here (Node Type, IP Routing
 /// Enabled, WINS Proxy Enabled, NetBIOS over Tcpip) are left out; what only
 /// Linux has (MTU, flags, lifetimes) is in `--json` and the other views.
+/// Windows' `ipconfig` without switches: per adapter its DNS suffix, IPv6
+/// and IPv4 addresses (no status), mask and gateways; a disconnected one
+/// only says so (layout from Microsoft's capture, see
+/// tests/data/windows/ipconfig.txt).
+fn ipconfig_brief_view(reports: &[InterfaceReport<'_>]) -> String {
+    let mut t = String::from("\nWindows IP Configuration\n\n");
+    for r in reports {
+        let i = r.interface;
+        let _ = writeln!(t, "\n{} {}:\n", adapter_kind(i), i.name);
+        let suffix = r.dns.as_ref().and_then(|d| d.search.first());
+        if i.oper_state != "UP" && i.oper_state != "UNKNOWN" {
+            line(&mut t, "Media State", ["Media disconnected"]);
+            line(&mut t, "Connection-specific DNS Suffix ", suffix);
+            continue;
+        }
+        line(&mut t, "Connection-specific DNS Suffix ", suffix);
+        // Windows' order: global, temporary, link-local.
+        let label = |a: &ipkit::host::Address| {
+            if a.scope == "link" {
+                "Link-local IPv6 Address"
+            } else if a.flags.iter().any(|f| f == "temporary") {
+                "Temporary IPv6 Address"
+            } else {
+                "IPv6 Address"
+            }
+        };
+        for kind in [
+            "IPv6 Address",
+            "Temporary IPv6 Address",
+            "Link-local IPv6 Address",
+        ] {
+            for a in i
+                .addresses
+                .iter()
+                .filter(|a| a.addr.is_ipv6() && label(a) == kind)
+            {
+                let zone = if a.scope == "link" {
+                    format!("%{}", i.index)
+                } else {
+                    String::new()
+                };
+                line(&mut t, kind, [format!("{}{zone}", a.addr)]);
+            }
+        }
+        for a in i.addresses.iter().filter(|a| a.addr.is_ipv4()) {
+            line(&mut t, "IPv4 Address", [a.addr]);
+            line(&mut t, "Subnet Mask", [mask(a.prefix_len)]);
+        }
+        let mut gateways: Vec<&IpAddr> = r.gateways.iter().collect();
+        gateways.sort_by_key(|g| g.is_ipv4());
+        line(&mut t, "Default Gateway", gateways);
+    }
+    t
+}
+
+/// Windows' name for the kind of adapter.
+fn adapter_kind(i: &ipkit::host::Interface) -> &'static str {
+    if i.flags.iter().any(|f| f == "LOOPBACK") {
+        "Loopback interface"
+    } else {
+        "Ethernet adapter"
+    }
+}
+
 fn ipconfig_view(host: &str, dns: Option<&DnsConfig>, reports: &[InterfaceReport<'_>]) -> String {
     let mut t = String::from("\nWindows IP Configuration\n\n");
     line(&mut t, "Host Name", [host]);
@@ -247,12 +326,7 @@ fn ipconfig_view(host: &str, dns: Option<&DnsConfig>, reports: &[InterfaceReport
     }
     for r in reports {
         let i = r.interface;
-        let kind = if i.flags.iter().any(|f| f == "LOOPBACK") {
-            "Loopback interface"
-        } else {
-            "Ethernet adapter"
-        };
-        let _ = writeln!(t, "\n{kind} {}:\n", i.name);
+        let _ = writeln!(t, "\n{} {}:\n", adapter_kind(i), i.name);
         if i.oper_state != "UP" && i.oper_state != "UNKNOWN" {
             line(&mut t, "Media State", ["Media disconnected"]);
         }
