@@ -244,6 +244,22 @@ fn negative_numbers_say_the_range() {
 /// and `arp` the Windows table is the default (`--view` overrides).
 #[test]
 fn windows_switches_any_case_and_windows_views_by_default() {
+    if !crate::lab::can_use_namespaces("windows_switches_any_case_and_windows_views_by_default") {
+        return;
+    }
+    // In a namespace of our own: only loopback, nothing that changes while
+    // the spellings are compared.
+    let mut ns = crate::lab::Netns::new("", "nameserver 127.0.0.1\n");
+    // A listener inside it, so the socket table is not empty.
+    ns.spawn(
+        "perl",
+        &["-MIO::Socket::INET", "-e", "$s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 5) or die; sleep 120;"],
+    );
+    let ns = ns;
+    ns.wait_until("the listener", std::time::Duration::from_secs(10), || {
+        ns.ipkit(&["sockets", "--listen", "--tcp"]).status.success()
+    });
+    let ipkit = |args: &[&str]| ns.ipkit(args);
     let all = ipkit(&["if", "--all"]);
     for spelling in [
         &["ipconfig", "/all"][..],
@@ -260,8 +276,6 @@ fn windows_switches_any_case_and_windows_views_by_default() {
         "{}",
         stderr(&o)
     );
-    // A socket of our own, so the table is not empty wherever this runs.
-    let _listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
     let o = ipkit(&["netstat", "/a", "/O"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("Active Connections"), "{}", stdout(&o));
