@@ -67,7 +67,7 @@ fn main() -> ExitCode {
             }
         };
     }
-    let parsed = command()
+    let parsed = command_for(&argv)
         .try_get_matches_from(&argv)
         .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
     let cli = match parsed {
@@ -185,6 +185,34 @@ fn negative_value_error(e: &clap::Error) -> Option<String> {
 /// `-- -1`.
 pub fn command() -> clap::Command {
     allow_negative_values(Cli::command())
+}
+
+/// The command for parsing `argv`: negative numbers allowed only in the
+/// subcommand being run (going over every subcommand costs a third of a
+/// millisecond at start-up, which `ipkit addr` measures: bench/addr.sh).
+fn command_for(argv: &[std::ffi::OsString]) -> clap::Command {
+    let mut top = Cli::command();
+    let typed = argv
+        .iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy())
+        .find(|a| !a.starts_with('-') && !matches!(a.as_ref(), "always" | "never" | "auto"));
+    let name = typed.and_then(|t| {
+        top.get_subcommands()
+            .find(|s| s.get_name() == t || s.get_all_aliases().any(|a| a == t))
+            .map(|s| s.get_name().to_string())
+    });
+    top = top.mut_args(|a| {
+        if !a.is_positional() && a.get_action().takes_values() {
+            a.allow_negative_numbers(true)
+        } else {
+            a
+        }
+    });
+    match name {
+        Some(n) => top.mut_subcommand(n, allow_negative_values),
+        None => top,
+    }
 }
 
 fn allow_negative_values(cmd: clap::Command) -> clap::Command {
