@@ -11,6 +11,16 @@
 //! truncated answers finished over TCP at the end. Answers are matched by
 //! id *and* question, so a late answer to a recycled id is rejected.
 //!
+//! The socket calls are batched by hand because they were the measured hot
+//! path: with one `send` and one `recv` per name, 100,000 names against NSD
+//! on loopback took 0.82–0.96 s (104,000–122,000 names/s; `bench/dns.sh`,
+//! 2026-12-01, 2 vCPUs) and about 0.85 s of CPU, 0.5 s of it in the kernel.
+//! Queries now go out in `sendmmsg(2)` batches of up to 64 and
+//! answers are drained in `recvmmsg(2)` batches ([`crate::sys::BatchSocket`];
+//! one call per datagram where the OS lacks them), the first receive of a
+//! round waiting on the socket's read timeout rather than on mode switches.
+//! Figures after the change: bench/RESULTS.md.
+//!
 //! The window is adaptive, as TCP's congestion window is ([`Window`], a pure
 //! state machine): it starts at 32, grows by one per answer (slow start)
 //! until answers come back late — the server is queueing: a round trip over
@@ -36,7 +46,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::io;
-use std::net::{SocketAddr, UdpSocket};
+use std::net::SocketAddr;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -45,6 +55,7 @@ use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RecordType};
 
 use crate::dns::{DnsError, QueryOptions, Question, answers, build_query, exchange};
+use crate::sys::{BatchDatagrams, BatchSocket};
 
 /// One name to resolve.
 #[derive(Debug, Clone)]
@@ -262,11 +273,36 @@ struct Slot {
     query: Message,
 }
 
-fn is_would_block(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
-    )
+/// A query built and waiting for its batch to be sent.
+struct Staged {
+    id: u16,
+    item: BulkItem,
+    tries: u8,
+    query: Message,
+    wire: Vec<u8>,
+}
+
+/// Queries per `sendmmsg`, answers per `recvmmsg`.
+const BATCH: usize = 64;
+/// Answers read per round at most before sending again.
+const DRAIN_MAX: usize = 256;
+
+/// How many queries the next batch may carry: what the window leaves room
+/// for and what the rate allows so far (`rate` queries/s, 0 for no limit;
+/// one is allowed at once), at most [`BATCH`].
+fn batch_room(window: usize, in_flight: usize, rate: u32, elapsed: Duration, sent: u64) -> usize {
+    let mut room = window.saturating_sub(in_flight).min(BATCH);
+    if rate > 0 {
+        let allowed = (elapsed.as_secs_f64() * f64::from(rate)) as u64 + 1;
+        room = room.min(usize::try_from(allowed.saturating_sub(sent)).unwrap_or(usize::MAX));
+    }
+    room
+}
+
+/// Whether to read another batch after one of `got` answers, `received` in
+/// this round so far: while batches come full, up to [`DRAIN_MAX`].
+fn keep_draining(got: usize, received: usize) -> bool {
+    got == BATCH && received < DRAIN_MAX
 }
 
 fn result(item: BulkItem, outcome: BulkOutcome, tries: u8, rtt: Duration) -> BulkEvent {
@@ -298,7 +334,7 @@ pub fn run(
     let _ = sock.set_send_buffer_size(4 << 20);
     sock.connect(&server.into())
         .map_err(io_err("connecting to"))?;
-    let sock: UdpSocket = sock.into();
+    let mut sock = BatchSocket::new(sock.into()).map_err(io_err("configuring"))?;
 
     let mut window = Window::new(o.window, o.fixed_window);
     let mut slots: Vec<Option<Slot>> = (0..65_536).map(|_| None).collect();
@@ -314,9 +350,10 @@ pub fn run(
     let mut in_flight = 0usize;
     let mut items = items.peekable();
     let start = Instant::now();
-    let mut buf = vec![0u8; 65_535];
+    let mut bufs = vec![vec![0u8; 65_535]; BATCH];
+    let mut lens = vec![0usize; BATCH];
+    let mut staged: Vec<Staged> = Vec::with_capacity(BATCH);
     let mut stopped_at: Option<Instant> = None;
-    let (mut nonblocking, mut read_timeout) = (false, None);
     macro_rules! report {
         ($event:expr) => {
             if on_event($event).is_break() {
@@ -331,82 +368,108 @@ pub fn run(
         if stopped_at.is_none() && stop.load(Ordering::Relaxed) {
             stopped_at = Some(Instant::now());
         }
-        // Send while the window and the rate allow.
+        // Send in batches while the window and the rate allow.
         let mut sent_now = 0;
-        while stopped_at.is_none() && in_flight < window.size() {
-            if o.rate > 0 {
-                let allowed = (start.elapsed().as_secs_f64() * f64::from(o.rate)) as u64 + 1;
-                if stats.sent >= allowed {
-                    break;
-                }
-            }
-            let (item, tries) = match retry_queue.pop_front() {
-                Some(r) => r,
-                None => match items.next() {
-                    Some(item) => {
-                        stats.names += 1;
-                        (item, 0)
-                    }
-                    None => break,
-                },
-            };
-            let Some(id) = free_ids.pop_front() else {
-                retry_queue.push_front((item, tries));
-                break;
-            };
-            let q = Question {
-                name: item.name.clone(),
-                rtype: item.rtype,
-                class: DNSClass::IN,
-            };
-            let query = build_query(id, &q, &o.query);
-            let wire = match query.to_vec() {
-                Ok(v) => v,
-                Err(e) => {
-                    free_ids.push_back(id);
-                    report!(result(
-                        item,
-                        BulkOutcome::Failed(e.to_string()),
-                        tries,
-                        Duration::ZERO
-                    ));
-                    continue;
-                }
-            };
-            match sock.send(&wire) {
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
-                    // An ICMP error from an earlier send: the query itself may still go out.
-                    let _ = sock.send(&wire);
-                }
-                Err(e) if is_would_block(&e) => {
-                    free_ids.push_front(id);
+        while stopped_at.is_none() {
+            let room = batch_room(
+                window.size(),
+                in_flight,
+                o.rate,
+                start.elapsed(),
+                stats.sent,
+            );
+            while staged.len() < room {
+                let (item, tries) = match retry_queue.pop_front() {
+                    Some(r) => r,
+                    None => match items.next() {
+                        Some(item) => {
+                            stats.names += 1;
+                            (item, 0)
+                        }
+                        None => break,
+                    },
+                };
+                let Some(id) = free_ids.pop_front() else {
                     retry_queue.push_front((item, tries));
                     break;
-                }
-                Err(e) => {
-                    return Err(DnsError::Io {
-                        op: "sending to",
-                        server,
-                        source: e,
-                    });
+                };
+                let q = Question {
+                    name: item.name.clone(),
+                    rtype: item.rtype,
+                    class: DNSClass::IN,
+                };
+                let query = build_query(id, &q, &o.query);
+                match query.to_vec() {
+                    Ok(wire) => staged.push(Staged {
+                        id,
+                        item,
+                        tries,
+                        query,
+                        wire,
+                    }),
+                    Err(e) => {
+                        free_ids.push_back(id);
+                        report!(result(
+                            item,
+                            BulkOutcome::Failed(e.to_string()),
+                            tries,
+                            Duration::ZERO
+                        ));
+                    }
                 }
             }
+            if staged.is_empty() {
+                break;
+            }
+            let went = {
+                let datagrams: Vec<&[u8]> = staged.iter().map(|s| &s.wire[..]).collect();
+                match sock.send(&datagrams) {
+                    // An ICMP error from an earlier send: these may still go out.
+                    Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                        match sock.send(&datagrams) {
+                            // Again: count the first as sent; its timer retries it.
+                            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => Ok(1),
+                            other => other,
+                        }
+                    }
+                    other => other,
+                }
+                .map_err(io_err("sending to"))?
+            };
             let now = Instant::now();
-            let timeout = o.timeout * 2u32.pow(u32::from(tries.min(6)));
-            let seq = stats.sent;
-            timers.push(Reverse((now + timeout, id, seq)));
-            slots[usize::from(id)] = Some(Slot {
+            let unsent = staged.split_off(went.min(staged.len()));
+            for Staged {
+                id,
                 item,
-                sent_at: now,
-                deadline: now + timeout,
-                tries: tries + 1,
-                seq,
+                tries,
                 query,
-            });
-            in_flight += 1;
-            stats.sent += 1;
-            sent_now += 1;
+                ..
+            } in staged.drain(..)
+            {
+                let timeout = o.timeout * 2u32.pow(u32::from(tries.min(6)));
+                let seq = stats.sent;
+                timers.push(Reverse((now + timeout, id, seq)));
+                slots[usize::from(id)] = Some(Slot {
+                    item,
+                    sent_at: now,
+                    deadline: now + timeout,
+                    tries: tries + 1,
+                    seq,
+                    query,
+                });
+                in_flight += 1;
+                stats.sent += 1;
+                sent_now += 1;
+            }
+            if !unsent.is_empty() {
+                // The send buffer is full: these go first next time, under
+                // the same ids.
+                for s in unsent.into_iter().rev() {
+                    free_ids.push_front(s.id);
+                    retry_queue.push_front((s.item, s.tries));
+                }
+                break;
+            }
         }
 
         let finished_input = items.peek().is_none() && retry_queue.is_empty();
@@ -418,7 +481,7 @@ pub fn run(
         }
 
         // Receive: wait a little only when nothing was sent this round.
-        let wait = if sent_now > 0 && in_flight < window.size() {
+        let mut wait = if sent_now > 0 && in_flight < window.size() {
             None
         } else {
             report!(BulkEvent::Idle);
@@ -429,68 +492,47 @@ pub fn run(
                 });
             Some(next_timer.clamp(Duration::from_micros(200), Duration::from_millis(5)))
         };
-        // Socket settings change only when they must (one syscall each).
-        if nonblocking != wait.is_none() {
-            nonblocking = wait.is_none();
-            sock.set_nonblocking(nonblocking)
-                .map_err(io_err("configuring"))?;
-        }
-        if wait.is_some() && wait != read_timeout {
-            read_timeout = wait;
-            sock.set_read_timeout(wait).map_err(io_err("configuring"))?;
-        }
         let mut received = 0;
         loop {
-            match sock.recv(&mut buf) {
-                Ok(n) => {
-                    received += 1;
-                    // After the first (possibly waiting) receive, drain without waiting.
-                    if !nonblocking {
-                        nonblocking = true;
-                        sock.set_nonblocking(true).map_err(io_err("configuring"))?;
-                    }
-                    let Ok(reply) = Message::from_vec(&buf[..n]) else {
-                        stats.rejected += 1;
-                        continue;
-                    };
-                    let id = usize::from(reply.metadata.id);
-                    let matches = slots[id]
-                        .as_ref()
-                        .is_some_and(|s| answers(&s.query, &reply));
-                    if !matches {
-                        stats.rejected += 1;
-                        continue;
-                    }
-                    let Some(slot) = slots[id].take() else {
-                        continue;
-                    };
-                    free_ids.push_back(reply.metadata.id);
-                    in_flight -= 1;
-                    let rtt = slot.sent_at.elapsed();
-                    window.on_answer((slot.tries == 1).then_some(rtt));
-                    if reply.metadata.truncation {
-                        truncated.push((slot.item, slot.tries));
-                        continue;
-                    }
-                    report!(result(
-                        slot.item,
-                        outcome_of(&reply, false),
-                        slot.tries,
-                        rtt
-                    ));
-                    if received >= 256 {
-                        break;
-                    }
-                }
-                Err(e) if is_would_block(&e) => break,
+            let got = match sock.recv(&mut bufs, &mut lens, wait.take()) {
+                Ok(got) => got,
                 Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => break,
-                Err(e) => {
-                    return Err(DnsError::Io {
-                        op: "receiving from",
-                        server,
-                        source: e,
-                    });
+                Err(e) => return Err(io_err("receiving from")(e)),
+            };
+            received += got;
+            for (buf, &n) in bufs.iter().zip(&lens).take(got) {
+                let Ok(reply) = Message::from_vec(&buf[..n.min(buf.len())]) else {
+                    stats.rejected += 1;
+                    continue;
+                };
+                let id = usize::from(reply.metadata.id);
+                let matches = slots[id]
+                    .as_ref()
+                    .is_some_and(|s| answers(&s.query, &reply));
+                if !matches {
+                    stats.rejected += 1;
+                    continue;
                 }
+                let Some(slot) = slots[id].take() else {
+                    continue;
+                };
+                free_ids.push_back(reply.metadata.id);
+                in_flight -= 1;
+                let rtt = slot.sent_at.elapsed();
+                window.on_answer((slot.tries == 1).then_some(rtt));
+                if reply.metadata.truncation {
+                    truncated.push((slot.item, slot.tries));
+                    continue;
+                }
+                report!(result(
+                    slot.item,
+                    outcome_of(&reply, false),
+                    slot.tries,
+                    rtt
+                ));
+            }
+            if !keep_draining(got, received) {
+                break;
             }
         }
 
@@ -541,12 +583,13 @@ pub fn run(
             ));
         }
         for (item, tries) in retry_queue.drain(..).chain(truncated.drain(..)) {
-            report!(result(
-                item,
-                BulkOutcome::Interrupted,
-                tries,
-                Duration::ZERO
-            ));
+            // A name handed back by a full send buffer was never sent.
+            let outcome = if tries == 0 {
+                BulkOutcome::NotSent
+            } else {
+                BulkOutcome::Interrupted
+            };
+            report!(result(item, outcome, tries, Duration::ZERO));
         }
         for item in items {
             stats.names += 1;
@@ -609,7 +652,7 @@ fn outcome_of(m: &Message, tcp: bool) -> BulkOutcome {
 
 #[cfg(test)]
 mod tests {
-    use super::Window;
+    use super::{BATCH, DRAIN_MAX, Window, batch_room, keep_draining};
     use std::time::Duration;
 
     const FAST: Option<Duration> = Some(Duration::from_micros(100));
@@ -699,5 +742,32 @@ mod tests {
         assert_eq!(w.size(), 50);
         assert_eq!(Window::new(0, true).size(), 1);
         assert_eq!(Window::new(1 << 20, true).size(), 65_536);
+    }
+
+    #[test]
+    fn a_batch_fills_the_window_and_the_rate_at_most_batch_at_a_time() {
+        let t0 = Duration::ZERO;
+        // The window's room, capped at one batch.
+        assert_eq!(batch_room(2000, 0, 0, t0, 0), BATCH);
+        assert_eq!(batch_room(32, 10, 0, t0, 0), 22);
+        assert_eq!(batch_room(32, 32, 0, t0, 0), 0);
+        // A window that shrank below the names in flight has no room.
+        assert_eq!(batch_room(16, 40, 0, t0, 0), 0);
+        // Rate: one at once, then rate × elapsed in all.
+        assert_eq!(batch_room(2000, 0, 1000, t0, 0), 1);
+        assert_eq!(batch_room(2000, 0, 1000, t0, 1), 0);
+        assert_eq!(batch_room(2000, 0, 1000, Duration::from_millis(10), 5), 6);
+        assert_eq!(batch_room(2000, 0, 1000, Duration::from_secs(1), 0), BATCH);
+    }
+
+    #[test]
+    fn draining_goes_on_while_batches_come_full() {
+        assert!(keep_draining(BATCH, BATCH));
+        assert!(!keep_draining(BATCH - 1, BATCH - 1), "the socket is empty");
+        assert!(!keep_draining(0, 0));
+        assert!(
+            !keep_draining(BATCH, DRAIN_MAX),
+            "enough for one round: send again"
+        );
     }
 }

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
+use super::is_quiet;
+
 /// Which kind of ICMP socket was opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IcmpKind {
@@ -349,14 +351,6 @@ impl IcmpSocket {
     }
 }
 
-/// Timeouts and interruptions: nothing arrived.
-fn is_quiet(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
-    )
-}
-
 /// The address in a `sockaddr_in`/`sockaddr_in6` given as bytes.
 fn sockaddr_ip(b: &[u8]) -> Option<IpAddr> {
     let family = i32::from(u16::from_ne_bytes([*b.first()?, *b.get(1)?]));
@@ -424,50 +418,12 @@ impl IcmpSocket {
     /// Send many ICMP messages with one `sendmmsg(2)`; returns how many went.
     /// Stops early (returns fewer) when the socket buffer is full.
     pub fn send_batch(&self, packets: &[(IpAddr, &[u8])]) -> io::Result<usize> {
-        if packets.is_empty() {
-            return Ok(0);
-        }
         let addrs: Vec<SockAddr> = packets
             .iter()
             .map(|(ip, _)| SockAddr::from(SocketAddr::new(*ip, 0)))
             .collect();
-        let mut iovs: Vec<libc::iovec> = packets
-            .iter()
-            .map(|(_, b)| libc::iovec {
-                iov_base: b.as_ptr().cast_mut().cast(),
-                iov_len: b.len(),
-            })
-            .collect();
-        // SAFETY: mmsghdr is plain data; every pointer set below refers to
-        // `addrs` or `iovs`, which outlive the call and are not moved.
-        let mut msgs: Vec<libc::mmsghdr> = (0..packets.len())
-            .map(|_| unsafe { std::mem::zeroed() })
-            .collect();
-        for (i, m) in msgs.iter_mut().enumerate() {
-            m.msg_hdr.msg_name = addrs[i].as_ptr().cast_mut().cast();
-            m.msg_hdr.msg_namelen = addrs[i].len();
-            m.msg_hdr.msg_iov = &raw mut iovs[i];
-            m.msg_hdr.msg_iovlen = 1;
-        }
-        let n = u32::try_from(msgs.len()).unwrap_or(u32::MAX);
-        // SAFETY: `msgs` holds `n` initialised headers as described above.
-        let rc = unsafe {
-            libc::sendmmsg(
-                self.sock.as_raw_fd(),
-                msgs.as_mut_ptr(),
-                n,
-                libc::MSG_DONTWAIT,
-            )
-        };
-        if rc < 0 {
-            let e = io::Error::last_os_error();
-            return if e.kind() == io::ErrorKind::WouldBlock {
-                Ok(0)
-            } else {
-                Err(e)
-            };
-        }
-        Ok(usize::try_from(rc).unwrap_or(0))
+        let datagrams: Vec<&[u8]> = packets.iter().map(|(_, b)| *b).collect();
+        super::mmsg_linux::send_mmsg(self.sock.as_raw_fd(), &addrs, &datagrams)
     }
 
     /// Receive up to `bufs.len()` waiting packets with one `recvmmsg(2)`,
@@ -483,50 +439,25 @@ impl IcmpSocket {
         if count == 0 {
             return Ok(0);
         }
-        // SAFETY: sockaddr_storage and mmsghdr are plain data.
+        // SAFETY: sockaddr_storage is plain data.
         let mut names: Vec<libc::sockaddr_storage> =
             (0..count).map(|_| unsafe { std::mem::zeroed() }).collect();
-        let mut iovs: Vec<libc::iovec> = bufs[..count]
-            .iter_mut()
-            .map(|b| libc::iovec {
-                iov_base: b.as_mut_ptr().cast(),
-                iov_len: b.len(),
-            })
-            .collect();
-        // SAFETY: as above.
-        let mut msgs: Vec<libc::mmsghdr> =
-            (0..count).map(|_| unsafe { std::mem::zeroed() }).collect();
-        for (i, m) in msgs.iter_mut().enumerate() {
-            m.msg_hdr.msg_name = (&raw mut names[i]).cast();
-            m.msg_hdr.msg_namelen =
-                std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-            m.msg_hdr.msg_iov = &raw mut iovs[i];
-            m.msg_hdr.msg_iovlen = 1;
-        }
-        // No timeout pointer: recvmmsg checks one only after each datagram, so
-        // a zero timeout would return after the first; MSG_DONTWAIT takes
-        // what is queued and returns.
-        let flags = libc::MSG_DONTWAIT;
-        let n = u32::try_from(count).unwrap_or(u32::MAX);
-        // SAFETY: `msgs` holds `n` headers pointing at live buffers of the stated sizes.
-        let rc = unsafe {
-            libc::recvmmsg(
-                self.sock.as_raw_fd(),
-                msgs.as_mut_ptr(),
-                n,
-                flags,
-                std::ptr::null_mut(),
-            )
-        };
+        // MSG_DONTWAIT takes what is queued and returns.
+        let rc = super::mmsg_linux::recv_mmsg(
+            self.sock.as_raw_fd(),
+            &mut bufs[..count],
+            &mut lens[..count],
+            Some(&mut names),
+            libc::MSG_DONTWAIT,
+        );
         let mut got = 0;
-        if rc < 0 {
-            let e = io::Error::last_os_error();
-            if !is_quiet(&e) && self.kind != IcmpKind::Datagram {
-                return Err(e);
+        match rc {
+            Err(e) if !is_quiet(&e) && self.kind != IcmpKind::Datagram => return Err(e),
+            Err(_) => {}
+            Ok(n) => {
+                got = n;
+                fill_froms(&names[..got], froms);
             }
-        } else {
-            got = usize::try_from(rc).unwrap_or(0);
-            self.fill_batch(got, &msgs, &names, froms, lens);
         }
         if self.kind == IcmpKind::Datagram && got < count {
             // A datagram socket's ICMP errors wait on its error queue (the
@@ -550,33 +481,25 @@ impl IcmpSocket {
         }
         Ok(got)
     }
+}
 
-    /// Lengths and senders of the first `got` messages of a batch.
-    fn fill_batch(
-        &self,
-        got: usize,
-        msgs: &[libc::mmsghdr],
-        names: &[libc::sockaddr_storage],
-        froms: &mut [Option<IpAddr>],
-        lens: &mut [usize],
-    ) {
-        for i in 0..got {
-            lens[i] = msgs[i].msg_len as usize;
-            froms[i] = match i32::from(names[i].ss_family) {
-                libc::AF_INET => {
-                    // SAFETY: the kernel wrote a sockaddr_in for an AF_INET peer.
-                    let sin = unsafe { *(&raw const names[i]).cast::<libc::sockaddr_in>() };
-                    Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(
-                        sin.sin_addr.s_addr,
-                    ))))
-                }
-                libc::AF_INET6 => {
-                    // SAFETY: the kernel wrote a sockaddr_in6 for an AF_INET6 peer.
-                    let sin6 = unsafe { *(&raw const names[i]).cast::<libc::sockaddr_in6>() };
-                    Some(IpAddr::V6(Ipv6Addr::from(sin6.sin6_addr.s6_addr)))
-                }
-                _ => None,
-            };
-        }
+/// The senders of a batch's messages, from the addresses the kernel wrote.
+fn fill_froms(names: &[libc::sockaddr_storage], froms: &mut [Option<IpAddr>]) {
+    for (from, name) in froms.iter_mut().zip(names) {
+        *from = match i32::from(name.ss_family) {
+            libc::AF_INET => {
+                // SAFETY: the kernel wrote a sockaddr_in for an AF_INET peer.
+                let sin = unsafe { *(&raw const *name).cast::<libc::sockaddr_in>() };
+                Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(
+                    sin.sin_addr.s_addr,
+                ))))
+            }
+            libc::AF_INET6 => {
+                // SAFETY: the kernel wrote a sockaddr_in6 for an AF_INET6 peer.
+                let sin6 = unsafe { *(&raw const *name).cast::<libc::sockaddr_in6>() };
+                Some(IpAddr::V6(Ipv6Addr::from(sin6.sin6_addr.s6_addr)))
+            }
+            _ => None,
+        };
     }
 }

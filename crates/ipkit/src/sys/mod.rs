@@ -31,7 +31,106 @@ mod sockdiag_linux;
 #[cfg(target_os = "linux")]
 pub use host_linux::HostTables;
 
+#[cfg(target_os = "linux")]
+mod mmsg_linux;
+#[cfg(target_os = "linux")]
+pub use mmsg_linux::BatchSocket;
+#[cfg(any(not(target_os = "linux"), test))]
+mod batch_portable;
+#[cfg(not(target_os = "linux"))]
+pub use batch_portable::BatchSocket;
+
 #[cfg(not(unix))]
 mod unsupported;
 #[cfg(not(unix))]
 pub use unsupported::*;
+
+/// A connected UDP socket that moves datagrams in batches ([`BatchSocket`]:
+/// one system call per batch on Linux, one per datagram elsewhere).
+pub trait BatchDatagrams {
+    /// Send `datagrams` in order without waiting; returns how many went
+    /// (fewer, 0 included, when the send buffer is full). Another error
+    /// means none of them went.
+    fn send(&mut self, datagrams: &[&[u8]]) -> std::io::Result<usize>;
+
+    /// Receive up to `bufs.len()` datagrams into `bufs`, their lengths into
+    /// `lens`. With `wait`, wait up to that long for the first (at least
+    /// 1 µs); without, take only what is queued. Returns how many came (0
+    /// when none did in time).
+    fn recv(
+        &mut self,
+        bufs: &mut [Vec<u8>],
+        lens: &mut [usize],
+        wait: Option<std::time::Duration>,
+    ) -> std::io::Result<usize>;
+}
+
+/// Timeouts and interruptions: nothing arrived (or could go) yet.
+fn is_quiet(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock
+            | std::io::ErrorKind::TimedOut
+            | std::io::ErrorKind::Interrupted
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::UdpSocket;
+    use std::time::{Duration, Instant};
+
+    use super::BatchDatagrams;
+
+    /// Both batch sockets against a real echo peer on loopback: every
+    /// datagram goes, comes back whole and in order, waits end in time.
+    macro_rules! batch_socket_echoes {
+        ($test:ident, $socket:path) => {
+            #[test]
+            fn $test() {
+                let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
+                peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                let local = UdpSocket::bind("127.0.0.1:0").unwrap();
+                local.connect(peer.local_addr().unwrap()).unwrap();
+                let mut sock = <$socket>::new(local).unwrap();
+                let mut bufs = vec![vec![0u8; 2048]; 64];
+                let mut lens = vec![0usize; 64];
+                // Nothing queued: no wait returns at once, a wait ends in time.
+                assert_eq!(sock.recv(&mut bufs, &mut lens, None).unwrap(), 0);
+                let t = Instant::now();
+                let got = sock.recv(&mut bufs, &mut lens, Some(Duration::from_millis(20)));
+                assert_eq!(got.unwrap(), 0);
+                assert!(t.elapsed() < Duration::from_secs(2));
+
+                let out: Vec<Vec<u8>> = (0..100u8).map(|i| vec![i; 1 + usize::from(i)]).collect();
+                let datagrams: Vec<&[u8]> = out.iter().map(|d| &d[..]).collect();
+                let mut went = 0;
+                while went < datagrams.len() {
+                    let end = (went + 64).min(datagrams.len());
+                    went += sock.send(&datagrams[went..end]).unwrap();
+                }
+                let mut buf = [0u8; 2048];
+                for _ in 0..100 {
+                    let (n, from) = peer.recv_from(&mut buf).unwrap();
+                    peer.send_to(&buf[..n], from).unwrap();
+                }
+                let mut back = Vec::new();
+                while back.len() < 100 {
+                    let n = sock
+                        .recv(&mut bufs, &mut lens, Some(Duration::from_secs(5)))
+                        .unwrap();
+                    assert!(n > 0, "an echo was lost");
+                    back.extend((0..n).map(|i| bufs[i][..lens[i]].to_vec()));
+                }
+                assert_eq!(back, out);
+            }
+        };
+    }
+
+    #[cfg(target_os = "linux")]
+    batch_socket_echoes!(mmsg_batch_socket_echoes, super::mmsg_linux::BatchSocket);
+    batch_socket_echoes!(
+        portable_batch_socket_echoes,
+        super::batch_portable::BatchSocket
+    );
+}
