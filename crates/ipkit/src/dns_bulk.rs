@@ -501,7 +501,7 @@ pub fn run(
             };
             received += got;
             for (buf, &n) in bufs.iter().zip(&lens).take(got) {
-                let Ok(reply) = Message::from_vec(&buf[..n.min(buf.len())]) else {
+                let Ok(reply) = crate::dns::decode(&buf[..n.min(buf.len())]) else {
                     stats.rejected += 1;
                     continue;
                 };

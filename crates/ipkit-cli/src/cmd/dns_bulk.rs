@@ -24,7 +24,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use hickory_proto::rr::{Name, RecordType};
+use hickory_proto::rr::RecordType;
 use ipkit::dns::{self, QueryOptions};
 use ipkit::dns_bulk::{BulkEvent, BulkItem, BulkOptions, BulkOutcome, BulkResult};
 use serde::Serialize;
@@ -113,8 +113,8 @@ struct Summary {
     window_peak: u64,
     /// The in-flight window at the end.
     window_end: u64,
-    /// Wall time, seconds.
-    elapsed_s: f64,
+    /// Wall time, ms.
+    elapsed_ms: f64,
     /// Names per second.
     names_per_s: f64,
 }
@@ -282,8 +282,9 @@ pub fn run(
     summary.window_peak = stats.window_peak;
     summary.window_end = stats.window_end;
     summary.bad_lines = bad.borrow().count;
-    summary.elapsed_s = start.elapsed().as_secs_f64();
-    summary.names_per_s = summary.results as f64 / summary.elapsed_s.max(1e-9);
+    let elapsed = start.elapsed();
+    summary.elapsed_ms = crate::output::ms(elapsed);
+    summary.names_per_s = (summary.results as f64 / elapsed.as_secs_f64().max(1e-9)).round();
     summary.signal = match interrupt.exit_code() {
         Some(130) => Some("SIGINT"),
         Some(143) => Some("SIGTERM"),
@@ -299,7 +300,7 @@ pub fn run(
         eprintln!(
             "ipkit: {} names in {:.2} s ({:.0}/s): {} answered, {} nodata, {} nxdomain, {} servfail, {} other, {} timed out, {} failed, {} interrupted, {} not sent; {} bad lines",
             summary.results,
-            summary.elapsed_s,
+            elapsed.as_secs_f64(),
             summary.names_per_s,
             summary.answered,
             summary.nodata,
@@ -346,7 +347,7 @@ fn parse_line(
     } else {
         format!("{raw}.")
     };
-    let name = match Name::from_ascii(&fq) {
+    let name = match ipkit::dns::name_from_text(&fq) {
         Ok(n) if fq.len() <= 254 && fq.split('.').all(|l| l.len() <= 63) && !fq.contains("..") => n,
         _ => {
             bad.borrow_mut()
@@ -433,7 +434,7 @@ fn record_of<'a>(r: &'a BulkResult, s: &mut Summary) -> ResultRecord<'a> {
         status,
         answers,
         tries: r.tries,
-        rtt_ms: r.rtt.as_secs_f64() * 1000.0,
+        rtt_ms: crate::output::ms(r.rtt),
         tcp,
         error,
     }
