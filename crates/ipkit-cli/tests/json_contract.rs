@@ -209,3 +209,104 @@ fn resolve_output_is_the_documented_contract() {
     );
     agree("resolve", &seen);
 }
+
+/// The backticked words of the section headed `## \`ipkit NAME\``.
+fn words_of(name: &str) -> BTreeSet<String> {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/json.md"))
+        .expect("docs/json.md");
+    let head = format!("## `ipkit {name}`");
+    let at = doc
+        .find(&head)
+        .unwrap_or_else(|| panic!("docs/json.md has no {head}"));
+    let section = &doc[at + head.len()..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    section
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .flat_map(|w| w.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The key names in `paths` (their last parts).
+fn key_names(paths: &BTreeSet<String>) -> BTreeSet<String> {
+    paths
+        .iter()
+        .filter_map(|p| p.rsplit('.').next())
+        .map(|k| k.trim_end_matches("[]").to_string())
+        .collect()
+}
+
+/// The sections that list fields by record (if, neigh, kill): every key the
+/// command prints is named there, so a renamed or new field fails.
+#[test]
+fn record_style_sections_name_every_key() {
+    if !crate::lab::can_use_namespaces("record_style_sections_name_every_key") {
+        return;
+    }
+    let ns = crate::lab::Netns::new("", "nameserver 127.0.0.1\nsearch lab.test\n");
+    ns.ip(&[
+        "-n",
+        &ns.name,
+        "neigh",
+        "add",
+        "127.0.0.9",
+        "lladdr",
+        "02:00:00:00:00:09",
+        "dev",
+        "lo",
+        "nud",
+        "permanent",
+    ]);
+    for (name, args, stream) in [
+        ("if", &["--json", "if"][..], false),
+        ("neigh", &["--json", "neigh"], true),
+        ("kill", &["--json", "kill", "--pid", "1", "--yes"], true),
+    ] {
+        // kill's refusal of PID 1 is asked inside a fresh PID namespace, whose
+        // PID 1 is the shell: harmless even if the refusal broke.
+        let o = if name == "kill" {
+            crate::util::run(
+                std::process::Command::new("unshare")
+                    .args([
+                        "--pid",
+                        "--fork",
+                        "--mount-proc",
+                        "sh",
+                        "-c",
+                        "\"$0\" \"$@\"; true",
+                    ])
+                    .arg(env!("CARGO_BIN_EXE_ipkit"))
+                    .args(args),
+            )
+        } else {
+            ns.ipkit(args)
+        };
+        let mut seen = BTreeSet::new();
+        if stream {
+            for line in stdout(&o).lines() {
+                let r: Value = serde_json::from_str(line).expect("NDJSON");
+                paths(&r["data"], "", &mut seen);
+            }
+        } else {
+            let v: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+            paths(&v, "", &mut seen);
+        }
+        assert!(
+            !seen.is_empty(),
+            "ipkit {name} printed no JSON: {}",
+            stderr(&o)
+        );
+        let named = words_of(name);
+        let unnamed: Vec<_> = key_names(&seen)
+            .into_iter()
+            .filter(|k| !named.contains(k))
+            .collect();
+        assert!(
+            unnamed.is_empty(),
+            "ipkit {name} prints keys docs/json.md does not name: {unnamed:?}"
+        );
+    }
+}
