@@ -11,9 +11,8 @@ use serde_json::Value;
 
 use crate::util::{ipkit, ipkit_with_input, stderr, stdout};
 
-/// The paths listed in the tables of the section whose heading starts with
-/// `## \`ipkit NAME\``.
-fn documented(name: &str) -> BTreeSet<String> {
+/// The text of the section headed `## \`ipkit NAME\``, up to the next.
+fn section_of(name: &str) -> String {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/json.md"))
         .expect("docs/json.md");
     let head = format!("## `ipkit {name}`");
@@ -21,8 +20,13 @@ fn documented(name: &str) -> BTreeSet<String> {
         .find(&head)
         .unwrap_or_else(|| panic!("docs/json.md has no {head}"));
     let section = &doc[at + head.len()..];
-    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
-    section
+    section[..section.find("\n## ").unwrap_or(section.len())].to_string()
+}
+
+/// The paths listed in the tables of the section whose heading starts with
+/// `## \`ipkit NAME\``.
+fn documented(name: &str) -> BTreeSet<String> {
+    section_of(name)
         .lines()
         .filter_map(|l| l.strip_prefix("| `"))
         .filter_map(|l| l.split_once('`'))
@@ -212,15 +216,7 @@ fn resolve_output_is_the_documented_contract() {
 
 /// The backticked words of the section headed `## \`ipkit NAME\``.
 fn words_of(name: &str) -> BTreeSet<String> {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/json.md"))
-        .expect("docs/json.md");
-    let head = format!("## `ipkit {name}`");
-    let at = doc
-        .find(&head)
-        .unwrap_or_else(|| panic!("docs/json.md has no {head}"));
-    let section = &doc[at + head.len()..];
-    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
-    section
+    section_of(name)
         .split('`')
         .skip(1)
         .step_by(2)
