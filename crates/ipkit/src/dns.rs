@@ -598,32 +598,10 @@ pub(crate) fn open_socket(
 ) -> io::Result<socket2::Socket> {
     let sock = socket2::Socket::new(socket2::Domain::for_address(server), kind, None)?;
     if let Some(ifname) = &o.interface {
-        bind_device(&sock, ifname)?;
+        crate::sys::bind_device(&sock, ifname)?;
     }
     sock.bind(&bind_addr(server, o.source).into())?;
     Ok(sock)
-}
-
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn bind_device(sock: &socket2::Socket, ifname: &str) -> io::Result<()> {
-    sock.bind_device(Some(ifname.as_bytes())).map_err(|e| {
-        let hint = if e.raw_os_error() == Some(libc::EPERM) {
-            " (binding to an interface needs CAP_NET_RAW: run as root or `setcap cap_net_raw+ep ipkit`)"
-        } else if e.raw_os_error() == Some(libc::ENODEV) {
-            " (no such interface; see `ip link`)"
-        } else {
-            ""
-        };
-        io::Error::new(e.kind(), format!("interface {ifname}: {e}{hint}"))
-    })
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn bind_device(_sock: &socket2::Socket, ifname: &str) -> io::Result<()> {
-    Err(io::Error::new(
-        io::ErrorKind::Unsupported,
-        format!("--interface {ifname}: not supported on this OS; use --source"),
-    ))
 }
 
 /// Read `/etc/resolv.conf` (a missing file is an empty configuration, as in

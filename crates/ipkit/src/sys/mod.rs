@@ -45,6 +45,31 @@ mod unsupported;
 #[cfg(not(unix))]
 pub use unsupported::*;
 
+/// Bind `sock` to the interface `ifname` (SO_BINDTODEVICE on Linux), the
+/// error saying which interface and, for EPERM/ENODEV, what to do.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub fn bind_device(sock: &socket2::Socket, ifname: &str) -> std::io::Result<()> {
+    sock.bind_device(Some(ifname.as_bytes())).map_err(|e| {
+        let hint = if e.raw_os_error() == Some(libc::EPERM) {
+            " (binding to an interface needs CAP_NET_RAW: run as root or `setcap cap_net_raw+ep ipkit`)"
+        } else if e.raw_os_error() == Some(libc::ENODEV) {
+            " (no such interface; see `ip link`)"
+        } else {
+            ""
+        };
+        std::io::Error::new(e.kind(), format!("interface {ifname}: {e}{hint}"))
+    })
+}
+
+/// Binding to an interface is Linux's; elsewhere say so (use a source address).
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub fn bind_device(_sock: &socket2::Socket, ifname: &str) -> std::io::Result<()> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        format!("--interface {ifname}: not supported on this OS; use --source"),
+    ))
+}
+
 /// A connected UDP socket that moves datagrams in batches ([`BatchSocket`]:
 /// one system call per batch on Linux, one per datagram elsewhere).
 pub trait BatchDatagrams {
