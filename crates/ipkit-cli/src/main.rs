@@ -118,11 +118,7 @@ const COMING: &[(&[&str], &str)] = &[
 ];
 
 fn coming(argv: &[std::ffi::OsString]) -> Option<String> {
-    let sub = argv
-        .iter()
-        .skip(1)
-        .find(|a| !a.to_string_lossy().starts_with('-'))?;
-    let sub = sub.to_string_lossy();
+    let sub = argv[windows::subcommand_at(argv)?].to_string_lossy();
     let (_, what) = COMING
         .iter()
         .find(|(names, _)| names.contains(&sub.as_ref()))?;
@@ -191,23 +187,12 @@ pub fn command() -> clap::Command {
 /// subcommand being run (going over every subcommand costs a third of a
 /// millisecond at start-up, which `ipkit addr` measures: bench/addr.sh).
 fn command_for(argv: &[std::ffi::OsString]) -> clap::Command {
-    let mut top = Cli::command();
-    let typed = argv
-        .iter()
-        .skip(1)
-        .map(|a| a.to_string_lossy())
-        .find(|a| !a.starts_with('-') && !matches!(a.as_ref(), "always" | "never" | "auto"));
+    let top = Cli::command();
+    let typed = windows::subcommand_at(argv).map(|at| argv[at].to_string_lossy());
     let name = typed.and_then(|t| {
         top.get_subcommands()
             .find(|s| s.get_name() == t || s.get_all_aliases().any(|a| a == t))
             .map(|s| s.get_name().to_string())
-    });
-    top = top.mut_args(|a| {
-        if !a.is_positional() && a.get_action().takes_values() {
-            a.allow_negative_numbers(true)
-        } else {
-            a
-        }
     });
     match name {
         Some(n) => top.mut_subcommand(n, allow_negative_values),

@@ -71,8 +71,9 @@ pub fn rewrite(argv: Vec<OsString>) -> Vec<OsString> {
 }
 
 /// Where the subcommand stands: the first argument that is not a global
-/// option or its value.
-fn subcommand_at(argv: &[OsString]) -> Option<usize> {
+/// option or its value (`--color WHEN`). Shared by every look at argv
+/// before clap parses it.
+pub fn subcommand_at(argv: &[OsString]) -> Option<usize> {
     argv.iter()
         .skip(1)
         .position(|a| {
