@@ -4,7 +4,7 @@
 //! Every child runs under a deadline ([`finish`]); signals go only to the
 //! children these tests start.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -40,33 +40,7 @@ fn start(mut c: Command) -> Reaped {
 
 /// Wait for a started child, at most `limit`: its output and status.
 fn collect(mut child: Reaped, limit: Duration) -> Output {
-    let drain = |r: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut v = Vec::new();
-            if let Some(mut r) = r {
-                let _ = r.read_to_end(&mut v);
-            }
-            v
-        })
-    };
-    let out = drain(child.0.stdout.take().map(|s| Box::new(s) as _));
-    let err = drain(child.0.stderr.take().map(|s| Box::new(s) as _));
-    let begun = Instant::now();
-    let status = loop {
-        if let Some(s) = child.0.try_wait().expect("try_wait") {
-            break s;
-        }
-        assert!(
-            begun.elapsed() < limit,
-            "child still running after {limit:?}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    Output {
-        status,
-        stdout: out.join().expect("stdout reader"),
-        stderr: err.join().expect("stderr reader"),
-    }
+    crate::util::finish_limited(&mut child.0, b"", limit, "child")
 }
 
 /// Run `c` to its end, at most [`LIMIT`].
@@ -130,9 +104,7 @@ fn loopback_lab(test: &str, tools: &[(&str, &str)]) -> Option<Netns> {
 
 /// Send `signal` (INT, TERM) to a child this test started.
 fn signal(child: &Reaped, signal: &str) {
-    let mut c = Command::new("kill");
-    c.args([format!("-{signal}"), child.0.id().to_string()]);
-    assert!(finish(c).status.success(), "kill -{signal}");
+    crate::util::signal(&child.0, signal);
 }
 
 /// A started child's stdout, read line by line on a thread of its own so

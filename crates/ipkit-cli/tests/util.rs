@@ -27,7 +27,8 @@ pub fn run_limited(cmd: &mut Command, stdin: &[u8], limit: Duration) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("spawn {what}: {e}"));
-    finish_limited(child, stdin, limit, &what)
+    let mut child = child;
+    finish_limited(&mut child, stdin, limit, &what)
 }
 
 /// Run `cmd` with empty stdin and the default limit.
@@ -37,7 +38,7 @@ pub fn run(cmd: &mut Command) -> Output {
 
 /// Wait for a child that was spawned with piped stdin/stdout/stderr (any of
 /// them may be absent), feeding `stdin`; kill it and panic after `limit`.
-pub fn finish_limited(mut child: Child, stdin: &[u8], limit: Duration, what: &str) -> Output {
+pub fn finish_limited(child: &mut Child, stdin: &[u8], limit: Duration, what: &str) -> Output {
     let writer = child.stdin.take().map(|mut pipe| {
         let data = stdin.to_vec();
         std::thread::spawn(move || {
@@ -162,7 +163,12 @@ pub fn interrupt_after_first_line(
     }
     signal(&child, sig);
     child.stdout = Some(out);
-    let mut o = finish_limited(child, b"", Duration::from_secs(30), "interrupted ipkit");
+    let mut o = finish_limited(
+        &mut child,
+        b"",
+        Duration::from_secs(30),
+        "interrupted ipkit",
+    );
     first.append(&mut o.stdout);
     o.stdout = first;
     o
