@@ -185,7 +185,61 @@ pub struct IpSet {
     pub v6: Vec<(u128, u128)>,
 }
 
+/// One item of set input: a prefix or address (`10.0.0.0/8`, `::1`), or a
+/// range written `A-B` or `A B`.
+///
+/// # Examples
+/// ```
+/// use ipkit_core::set::SetItem;
+/// assert!(matches!("10.0.0.1-10.0.0.6".parse(), Ok(SetItem::Range(..))));
+/// assert!(matches!("192.0.2.0/24".parse(), Ok(SetItem::Net(_))));
+/// assert!("10.0.0.1-x".parse::<SetItem>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetItem {
+    /// A prefix or a single address.
+    Net(IpNet),
+    /// First and last address, inclusive.
+    Range(IpAddr, IpAddr),
+}
+
+impl std::str::FromStr for SetItem {
+    type Err = crate::prefix::PrefixError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        let range = text.split_once('-').or_else(|| {
+            let mut w = text.split_whitespace();
+            match (w.next(), w.next(), w.next()) {
+                (Some(a), Some(b), None) => Some((a, b)),
+                _ => None,
+            }
+        });
+        let Some((a, b)) = range else {
+            return text.parse::<IpNet>().map(SetItem::Net);
+        };
+        let addr = |t: &str| {
+            let t = t.trim();
+            t.parse::<IpAddr>()
+                .map_err(|_| crate::prefix::PrefixError::BadAddress {
+                    text: t.to_string(),
+                })
+        };
+        Ok(SetItem::Range(addr(a)?, addr(b)?))
+    }
+}
+
 impl IpSet {
+    /// Add one item of input.
+    pub fn add_item(&mut self, item: SetItem) -> Result<(), SetError> {
+        match item {
+            SetItem::Net(net) => {
+                self.add_net(net);
+                Ok(())
+            }
+            SetItem::Range(s, e) => self.add_range(s, e),
+        }
+    }
+
     /// An empty set.
     pub fn new() -> Self {
         Self::default()

@@ -15,7 +15,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use ipkit_core::IpNet;
-use ipkit_core::set::{IpSet, split, split_len_for_count};
+use ipkit_core::set::{IpSet, SetItem, split, split_len_for_count};
 use serde::Serialize;
 
 use crate::exit::usage;
@@ -155,36 +155,6 @@ enum Op {
     Count(Inputs),
 }
 
-/// One item of input: a prefix/address, or a range.
-enum Item {
-    Net(IpNet),
-    Range(IpAddr, IpAddr),
-}
-
-fn parse_item(text: &str) -> Result<Item, String> {
-    let text = text.trim();
-    let range = text.split_once('-').or_else(|| {
-        let mut w = text.split_whitespace();
-        match (w.next(), w.next(), w.next()) {
-            (Some(a), Some(b), None) => Some((a, b)),
-            _ => None,
-        }
-    });
-    if let Some((a, b)) = range {
-        let (a, b) = (a.trim(), b.trim());
-        let s: IpAddr = a
-            .parse()
-            .map_err(|_| format!("'{a}' is not an IP address"))?;
-        let e: IpAddr = b
-            .parse()
-            .map_err(|_| format!("'{b}' is not an IP address"))?;
-        return Ok(Item::Range(s, e));
-    }
-    text.parse::<IpNet>()
-        .map(Item::Net)
-        .map_err(|e| e.to_string())
-}
-
 /// Read every item of a source into a set, reporting bad lines.
 fn read_set(source: Source, bad: &mut BadLines) -> anyhow::Result<IpSet> {
     let mut set = IpSet::new();
@@ -194,10 +164,9 @@ fn read_set(source: Source, bad: &mut BadLines) -> anyhow::Result<IpSet> {
         if line.is_empty() {
             return Ok(());
         }
-        match parse_item(line) {
-            Ok(Item::Net(net)) => set.add_net(net),
-            Ok(Item::Range(s, e)) => {
-                if let Err(err) = set.add_range(s, e) {
+        match line.parse::<SetItem>() {
+            Ok(item) => {
+                if let Err(err) = set.add_item(item) {
                     bad.report(&name, n, err);
                 }
             }
