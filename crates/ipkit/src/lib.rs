@@ -14,6 +14,7 @@ pub mod ping;
 pub mod resolve;
 pub mod services;
 pub mod sys;
+pub mod text;
 
 /// An error followed by its sources, joined by `": "`, as `anyhow`'s `{:#}`
 /// prints a chain: each error's message says what failed, its source why.

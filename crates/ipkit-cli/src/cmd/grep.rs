@@ -1,10 +1,11 @@
 //! `ipkit grep`: IPv4 and IPv6 addresses in text, found with exact
-//! boundaries by `ipkit_core::scan`. Input is read in 1 MiB blocks (the last
-//! partial line carried over), never whole, so files of any size stream.
+//! boundaries by `ipkit_core::scan`. Input is read in blocks of whole lines
+//! (`ipkit::text`), never whole, so files of any size stream.
 
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
+use std::ops::ControlFlow;
 
 use crate::interrupt::Interrupt;
 use std::net::IpAddr;
@@ -12,9 +13,9 @@ use std::path::PathBuf;
 
 use ipkit_core::addr::{is_global, is_private, is_reserved, verdict_address};
 use ipkit_core::scan::{Match, find_all};
-use serde::Serialize;
 
 use crate::output::{Output, write_record};
+use crate::report::grep::{MatchRecord, Summary};
 
 /// Examples shown under `--help`.
 pub const EXAMPLES: &str = "Examples:
@@ -83,38 +84,6 @@ pub struct Args {
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
-}
-
-/// One NDJSON match record (`{"type":"match","data":…}`).
-#[derive(Serialize)]
-struct MatchRecord<'a> {
-    /// The file (`-` for stdin).
-    file: &'a str,
-    /// 1-based line number.
-    line: u64,
-    /// The address.
-    addr: IpAddr,
-    /// Prefix length, when written.
-    prefix_len: Option<u8>,
-    /// Port, when written.
-    port: Option<u16>,
-    /// The text as written.
-    text: &'a str,
-}
-
-/// The closing NDJSON record (`{"type":"summary","data":…}`).
-#[derive(Serialize)]
-struct Summary {
-    /// Addresses that passed the filters.
-    matches: u64,
-    /// Lines holding at least one.
-    lines: u64,
-    /// Distinct addresses (with -u).
-    unique: Option<usize>,
-    /// Files that could not be read.
-    errors: u64,
-    /// Ctrl-C or SIGTERM stopped the search before the input ended.
-    interrupted: bool,
 }
 
 /// What a scan of one chunk of whole lines produced.
@@ -393,80 +362,25 @@ impl<W: Write> Searcher<'_, W> {
 
     /// Search a stream: while one 4 MiB block of whole lines is searched,
     /// the next is read on another thread.
-    fn stream(&mut self, name: &str, mut r: impl Read + Send) -> io::Result<()> {
-        const BLOCK: usize = 4 << 20;
-        let mut current = Vec::with_capacity(BLOCK);
-        let mut carry = Vec::new();
-        let mut eof = fill(&mut r, &mut current, BLOCK)?;
+    fn stream(&mut self, name: &str, r: impl Read + Send) -> io::Result<()> {
         let mut line_no = 1u64;
-        loop {
-            // Keep whole lines; the tail goes to the front of the next block.
-            let cut = if eof {
-                current.len()
-            } else {
-                memchr::memrchr(b'\n', &current).map_or(0, |i| i + 1)
-            };
-            carry.clear();
-            carry.extend_from_slice(&current[cut..]);
-            current.truncate(cut);
-            let mut next = std::mem::take(&mut carry);
-            let (searched, read) = std::thread::scope(|scope| {
-                let reader = (!eof).then(|| {
-                    let r = &mut r;
-                    let next = &mut next;
-                    scope.spawn(move || {
-                        let want = BLOCK.max(next.len() * 2);
-                        fill(r, next, want)
-                    })
-                });
-                let searched = if current.is_empty() {
-                    Ok(line_no)
-                } else {
-                    self.block(name, &current, line_no)
-                };
-                self.offset += current.len() as u64;
-                let read = reader.map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err(io::Error::other("the reading thread failed")))
-                });
-                (searched, read)
-            });
-            line_no = searched?;
+        let mut stopped = false;
+        ipkit::text::for_each_line_block(r, |block| {
+            line_no = self.block(name, block, line_no)?;
+            self.offset += block.len() as u64;
             // Between blocks, so what was written ends with a whole line.
-            if self.interrupt.fired() {
-                return Err(io::Error::from(io::ErrorKind::Interrupted));
-            }
-            match read {
-                None => return Ok(()),
-                Some(read) => {
-                    eof = read?;
-                    carry = std::mem::replace(&mut current, next);
-                }
-            }
+            stopped = self.interrupt.fired();
+            Ok(if stopped {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            })
+        })?;
+        if stopped {
+            return Err(io::Error::from(io::ErrorKind::Interrupted));
         }
+        Ok(())
     }
-}
-
-/// Read into `buf` until it holds `want` bytes or the input ends; true at the end.
-fn fill(r: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
-    let start = buf.len();
-    buf.resize(want.max(start + 1), 0);
-    let mut filled = start;
-    while filled < buf.len() {
-        match r.read(&mut buf[filled..]) {
-            Ok(0) => {
-                buf.truncate(filled);
-                return Ok(true);
-            }
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                buf.truncate(filled);
-                return Err(e);
-            }
-        }
-    }
-    Ok(false)
 }
 
 /// Run `ipkit grep`.

@@ -4,5 +4,6 @@
 
 pub mod addr;
 pub mod dns;
+pub mod grep;
 pub mod presentation;
 pub mod resolve;
