@@ -214,13 +214,17 @@ pub fn rdata_text(d: &RData) -> String {
         _ => {}
     }
     let code = u16::from(d.record_type());
-    let wire = d.to_bytes().unwrap_or_default();
-    if let Some(s) = text(code, &wire) {
-        return s;
+    // Encode to wire bytes only for the types rendered from them (not for
+    // every A record of a bulk run).
+    let unknown = matches!(d, RData::Unknown { .. });
+    if !unknown && !super::presentation::from_wire(code) {
+        return d.to_string();
     }
-    match d {
-        RData::Unknown { .. } => generic(&wire),
-        other => other.to_string(),
+    let wire = d.to_bytes().unwrap_or_default();
+    match text(code, &wire) {
+        Some(s) => s,
+        None if unknown => generic(&wire),
+        None => d.to_string(),
     }
 }
 

@@ -231,6 +231,15 @@ impl<'a> Wire<'a> {
     }
 }
 
+/// Whether [`text`] renders type `code` (so its wire bytes are worth
+/// encoding).
+pub fn from_wire(code: u16) -> bool {
+    matches!(
+        code,
+        10 | 13 | 29 | 37 | 43 | 44 | 48 | 52 | 53 | 59 | 60 | 61 | 64 | 65 | 32769
+    )
+}
+
 /// The presentation of `rdata` of type `code`, dig's way; None where
 /// another renderer should speak (types not listed here) or the bytes do not
 /// fit the type (then the caller falls back to the generic form).
@@ -413,6 +422,17 @@ fn svcb(w: &mut Wire<'_>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_wire_lists_every_type_text_renders() {
+        for code in 0..=u16::MAX {
+            for bytes in [&[][..], &[0u8; 4], &[0u8; 20]] {
+                if text(code, bytes).is_some() {
+                    assert!(from_wire(code), "type {code}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn generic_and_split() {
