@@ -1,7 +1,7 @@
 //! Ctrl-C and SIGTERM as a cancellation token.
 //!
 //! Streaming commands install [`Interrupt`] once; the first SIGINT or SIGTERM
-//! sets a flag the engines poll (`&AtomicBool`), so the command flushes what it
+//! cancels the token the engines poll ([`ipkit::cancel::Cancel`]), so the command flushes what it
 //! has, prints its summary with what was not done, and exits with
 //! [`Interrupt::exit_code`]: 130 after SIGINT, 143 after SIGTERM (128 + the
 //! signal number, as shells report a process killed by it). A second signal
@@ -11,7 +11,9 @@
 //! async-signal-safe); no handler of our own.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ipkit::cancel::Cancel;
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::flag;
@@ -19,7 +21,7 @@ use signal_hook::flag;
 /// The cancellation token the first SIGINT/SIGTERM sets.
 #[derive(Debug, Clone)]
 pub struct Interrupt {
-    stop: Arc<AtomicBool>,
+    stop: Cancel,
     signal: Arc<AtomicUsize>,
 }
 
@@ -32,9 +34,9 @@ impl Interrupt {
         for sig in [SIGINT, SIGTERM] {
             // Order matters: the conditional default runs before the flag is
             // set by this same signal, so only a second signal kills.
-            let _ = flag::register_conditional_default(sig, Arc::clone(&it.stop));
+            let _ = flag::register_conditional_default(sig, it.stop.flag());
             let _ = flag::register_usize(sig, Arc::clone(&it.signal), sig as usize);
-            let _ = flag::register(sig, Arc::clone(&it.stop));
+            let _ = flag::register(sig, it.stop.flag());
         }
         it
     }
@@ -42,19 +44,19 @@ impl Interrupt {
     /// A token no signal sets (for tests and non-streaming paths).
     pub fn never() -> Interrupt {
         Interrupt {
-            stop: Arc::new(AtomicBool::new(false)),
+            stop: Cancel::new(),
             signal: Arc::new(AtomicUsize::new(0)),
         }
     }
 
-    /// The flag engines poll.
-    pub fn flag(&self) -> &AtomicBool {
+    /// The token engines poll.
+    pub fn token(&self) -> &Cancel {
         &self.stop
     }
 
     /// Whether a signal has arrived.
     pub fn fired(&self) -> bool {
-        self.stop.load(Ordering::SeqCst)
+        self.stop.is_cancelled()
     }
 
     /// The signal that arrived first, if any.

@@ -48,7 +48,6 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::io;
 use std::net::SocketAddr;
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::{Message, ResponseCode};
@@ -322,7 +321,7 @@ fn result(item: BulkItem, outcome: BulkOutcome, tries: u8, rtt: Duration) -> Bul
 pub fn run(
     items: impl Iterator<Item = BulkItem>,
     o: &BulkOptions,
-    stop: &AtomicBool,
+    stop: &crate::cancel::Cancel,
     mut on_event: impl FnMut(BulkEvent) -> ControlFlow<()>,
 ) -> Result<BulkStats, DnsError> {
     let server = o.server;
@@ -365,7 +364,7 @@ pub fn run(
     }
 
     loop {
-        if stopped_at.is_none() && stop.load(Ordering::Relaxed) {
+        if stopped_at.is_none() && stop.is_cancelled() {
             stopped_at = Some(Instant::now());
         }
         // Send in batches while the window and the rate allow.
@@ -600,7 +599,7 @@ pub fn run(
     // Truncated answers: finish over TCP, one by one.
     let mut truncated = truncated.into_iter();
     while let Some((item, tries)) = truncated.next() {
-        if stop.load(Ordering::Relaxed) {
+        if stop.is_cancelled() {
             report!(result(
                 item,
                 BulkOutcome::Interrupted,

@@ -5,6 +5,7 @@
 //! prints. Per-OS code lives in [`sys`] behind small functions so the engines
 //! never see `cfg`.
 
+pub mod cancel;
 pub mod dns;
 pub mod dns_bulk;
 pub mod dns_tls;

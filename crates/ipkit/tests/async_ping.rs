@@ -1,8 +1,8 @@
 //! The ping engines are async: several sessions and a sweep run at once on
 //! one current-thread runtime, each counting only its own replies.
 
+use ipkit::cancel::Cancel;
 use std::net::IpAddr;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use ipkit::ping::session::{self, PingOptions};
@@ -31,7 +31,7 @@ fn sessions_and_a_sweep_share_one_thread() {
         .enable_time()
         .build()
         .expect("runtime");
-    let stop = AtomicBool::new(false);
+    let stop = Cancel::new();
     let o = PingOptions {
         count: Some(4),
         interval: Duration::from_millis(50),

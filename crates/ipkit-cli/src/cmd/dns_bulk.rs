@@ -248,7 +248,7 @@ pub fn run(
     let progress = std::io::stderr().is_terminal() && !out.json;
     let start = Instant::now();
     let mut last_progress = start;
-    let stats = ipkit::dns_bulk::run(items, &opts, interrupt.flag(), |event| {
+    let stats = ipkit::dns_bulk::run(items, &opts, interrupt.token(), |event| {
         let res = match event {
             BulkEvent::Result(r) => p.take(r),
             BulkEvent::Idle => p.flush(),

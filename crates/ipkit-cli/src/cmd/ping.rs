@@ -747,7 +747,7 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
     let result = block_on(ipkit::ping::sweep::sweep(
         &targets,
         &o,
-        interrupt.flag(),
+        interrupt.token(),
         |e| match e {
             ipkit::ping::sweep::SweepEvent::Progress(p) => {
                 bar.show(&p);
@@ -1121,7 +1121,7 @@ fn ping_and_render(
     let mut last_route = None;
     // iputils shows round-trip times only when its send time fits.
     let timed = o.size >= TIMESTAMP_LEN;
-    let tracker = block_on(session::run(target, o, interrupt.flag(), |e| {
+    let tracker = block_on(session::run(target, o, interrupt.token(), |e| {
         let res = if out.json {
             json_event(&mut w, e, &mut names)
         } else if view.quiet {

@@ -6,7 +6,6 @@
 
 use std::net::IpAddr;
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use ipkit_core::wire::icmpv4::{self, QuotedTransport};
@@ -112,10 +111,9 @@ pub enum PingEvent {
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), ipkit::ping::PingError> {
-/// use std::sync::atomic::AtomicBool;
 /// use ipkit::ping::session::{run, PingOptions};
 /// let o = PingOptions { count: Some(3), ..PingOptions::default() };
-/// let tracker = run("127.0.0.1".parse().unwrap(), &o, &AtomicBool::new(false), |e| {
+/// let tracker = run("127.0.0.1".parse().unwrap(), &o, &ipkit::cancel::Cancel::new(), |e| {
 ///     println!("{e:?}");
 ///     std::ops::ControlFlow::Continue(())
 /// })
@@ -126,7 +124,7 @@ pub enum PingEvent {
 pub async fn run(
     target: IpAddr,
     o: &PingOptions,
-    stop: &AtomicBool,
+    stop: &crate::cancel::Cancel,
     mut on_event: impl FnMut(&PingEvent) -> ControlFlow<()>,
 ) -> Result<Tracker, PingError> {
     let io = |op| move |source| PingError::Io { op, source };
@@ -169,7 +167,7 @@ pub async fn run(
     let mut buf = vec![0u8; 8 + payload.len()];
     'session: loop {
         let now = start.elapsed();
-        if stop.load(Ordering::Relaxed) || o.deadline.is_some_and(|d| now >= d) {
+        if stop.is_cancelled() || o.deadline.is_some_and(|d| now >= d) {
             break;
         }
         let more = o.count.is_none_or(|c| sent < c);

@@ -13,7 +13,6 @@
 
 use std::net::IpAddr;
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use ipkit_core::wire::checksum;
@@ -197,7 +196,7 @@ const BATCH: usize = 64;
 pub async fn sweep(
     targets: &[IpAddr],
     o: &SweepOptions,
-    stop: &AtomicBool,
+    stop: &crate::cancel::Cancel,
     mut observe: impl FnMut(SweepEvent) -> ControlFlow<()>,
 ) -> Result<SweepResult, PingError> {
     let (v4, v6): (Vec<usize>, Vec<usize>) =
@@ -258,7 +257,7 @@ async fn sweep_family(
     targets: &[IpAddr],
     is_v4: bool,
     o: &SweepOptions,
-    stop: &AtomicBool,
+    stop: &crate::cancel::Cancel,
     mut observe: impl FnMut(SweepEvent) -> ControlFlow<()>,
 ) -> Result<SweepResult, PingError> {
     let v6 = !is_v4;
@@ -363,7 +362,7 @@ async fn sweep_family(
     }
     macro_rules! stopped {
         () => {
-            halted || stop.load(Ordering::Relaxed)
+            halted || stop.is_cancelled()
         };
     }
     macro_rules! progress {

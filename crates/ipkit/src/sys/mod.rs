@@ -3,38 +3,15 @@
 //! that answer "not available" rather than panicking.
 
 #[cfg(unix)]
-mod resolve_unix;
-#[cfg(unix)]
 mod unix;
-#[cfg(unix)]
-pub use resolve_unix::{
-    getaddrinfo, getnameinfo, legacy_gethostbyname, legacy_inet_addr, legacy_inet_aton,
-    legacy_inet_ntoa,
-};
 #[cfg(unix)]
 pub use unix::*;
 
 #[cfg(target_os = "linux")]
-mod icmp_linux;
+mod linux;
 #[cfg(target_os = "linux")]
-pub use icmp_linux::{IcmpKind, IcmpSocket, Received};
-#[cfg(target_os = "linux")]
-mod host_files;
-#[cfg(target_os = "linux")]
-mod host_linux;
-#[cfg(target_os = "linux")]
-mod netlink_linux;
-#[cfg(target_os = "linux")]
-mod procfs_linux;
-#[cfg(target_os = "linux")]
-mod sockdiag_linux;
-#[cfg(target_os = "linux")]
-pub use host_linux::HostTables;
+pub use linux::*;
 
-#[cfg(target_os = "linux")]
-mod mmsg_linux;
-#[cfg(target_os = "linux")]
-pub use mmsg_linux::BatchSocket;
 #[cfg(any(not(target_os = "linux"), test))]
 mod batch_portable;
 #[cfg(not(target_os = "linux"))]
@@ -153,7 +130,7 @@ mod tests {
     }
 
     #[cfg(target_os = "linux")]
-    batch_socket_echoes!(mmsg_batch_socket_echoes, super::mmsg_linux::BatchSocket);
+    batch_socket_echoes!(mmsg_batch_socket_echoes, super::linux::BatchSocket);
     batch_socket_echoes!(
         portable_batch_socket_echoes,
         super::batch_portable::BatchSocket

@@ -130,7 +130,7 @@ impl BatchSocket {
     }
 }
 
-impl super::BatchDatagrams for BatchSocket {
+impl crate::sys::BatchDatagrams for BatchSocket {
     fn send(&mut self, datagrams: &[&[u8]]) -> io::Result<usize> {
         send_mmsg(self.sock.as_raw_fd(), &[], datagrams)
     }
@@ -153,7 +153,7 @@ impl super::BatchDatagrams for BatchSocket {
             None => libc::MSG_DONTWAIT,
         };
         match recv_mmsg(self.sock.as_raw_fd(), bufs, lens, None, flags) {
-            Err(e) if super::is_quiet(&e) => Ok(0),
+            Err(e) if crate::sys::is_quiet(&e) => Ok(0),
             other => other,
         }
     }

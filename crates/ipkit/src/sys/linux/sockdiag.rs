@@ -14,7 +14,7 @@ use netlink_packet_sock_diag::inet::{
 };
 use netlink_sys::protocols::NETLINK_SOCK_DIAG;
 
-use super::netlink_linux::{DUMP, transact, transact_raw};
+use super::netlink::{DUMP, transact, transact_raw};
 use crate::host::sockets::PortFilter;
 use crate::host::{SocketEntry, Transport, UnixSocketEntry};
 

@@ -14,7 +14,7 @@ use netlink_packet_route::route::{RouteAddress, RouteAttribute, RouteMessage};
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::protocols::NETLINK_ROUTE;
 
-use super::netlink_linux::{ACK, DUMP, NLM_F_CREATE, NLM_F_REPLACE, transact};
+use super::netlink::{ACK, DUMP, NLM_F_CREATE, NLM_F_REPLACE, transact};
 use crate::host::HostError;
 use crate::host::interfaces::{Address, DhcpLease, DnsConfig, Interface, InterfaceTable, Route};
 use crate::host::neighbours::{Neighbour, NeighbourTable};
@@ -157,7 +157,7 @@ impl NeighbourTable for HostTables {
     }
 
     fn interface_index(&self, name: &str) -> Option<u32> {
-        super::name_to_index(name)
+        crate::sys::name_to_index(name)
     }
 }
 
@@ -170,7 +170,7 @@ impl SocketTable for HostTables {
         port: Option<crate::host::sockets::PortFilter>,
         each: &mut dyn FnMut(SocketEntry),
     ) -> Result<(), HostError> {
-        super::sockdiag_linux::dump_inet(transport, v6, states, port, each).map_err(|e| {
+        super::sockdiag::dump_inet(transport, v6, states, port, each).map_err(|e| {
             HostError::from_io("reading the socket table (sock_diag)", "CAP_NET_ADMIN", e)
         })
     }
@@ -179,7 +179,7 @@ impl SocketTable for HostTables {
         &self,
         each: &mut dyn FnMut(crate::host::UnixSocketEntry),
     ) -> Result<(), HostError> {
-        super::sockdiag_linux::dump_unix(each).map_err(|e| {
+        super::sockdiag::dump_unix(each).map_err(|e| {
             HostError::from_io(
                 "reading the Unix socket table (sock_diag)",
                 "CAP_NET_ADMIN",
@@ -191,7 +191,7 @@ impl SocketTable for HostTables {
 
 impl ProcessTable for HostTables {
     fn pids(&self) -> Result<Vec<u32>, HostError> {
-        super::procfs_linux::pids().map_err(|source| HostError::Io {
+        super::procfs::pids().map_err(|source| HostError::Io {
             op: "listing /proc".into(),
             source,
         })
@@ -203,7 +203,7 @@ impl ProcessTable for HostTables {
         wanted: &crate::host::processes::PendingInodes,
         stop_when_found: bool,
     ) -> (Vec<Holder>, usize) {
-        let (found, denied) = super::procfs_linux::socket_holders(pids, wanted, stop_when_found);
+        let (found, denied) = super::procfs::socket_holders(pids, wanted, stop_when_found);
         (
             found
                 .into_iter()
@@ -218,7 +218,7 @@ impl ProcessTable for HostTables {
     }
 
     fn info(&self, pid: u32) -> Option<ProcessInfo> {
-        super::procfs_linux::process_info(pid).map(|p| ProcessInfo {
+        super::procfs::process_info(pid).map(|p| ProcessInfo {
             name: p.name,
             uid: p.uid,
             kernel_thread: p.kernel_thread,
@@ -226,7 +226,7 @@ impl ProcessTable for HostTables {
     }
 
     fn user_name(&self, uid: u32) -> Option<String> {
-        super::procfs_linux::user_name(uid)
+        super::procfs::user_name(uid)
     }
 
     fn signal(&self, pid: u32, signal: Signal) -> std::io::Result<()> {
@@ -235,15 +235,15 @@ impl ProcessTable for HostTables {
             Signal::Terminate => libc::SIGTERM,
             Signal::Kill => libc::SIGKILL,
         };
-        super::procfs_linux::send_signal(pid, number)
+        super::procfs::send_signal(pid, number)
     }
 
     fn is_running(&self, pid: u32) -> bool {
-        super::procfs_linux::is_running(pid)
+        super::procfs::is_running(pid)
     }
 
     fn own_pid(&self) -> u32 {
-        super::procfs_linux::own_pid()
+        super::procfs::own_pid()
     }
 }
 

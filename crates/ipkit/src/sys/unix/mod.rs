@@ -2,6 +2,12 @@
 //! `if_indextoname(3)` and `getuid(2)`.
 #![allow(unsafe_code)]
 
+mod resolve;
+pub use resolve::{
+    getaddrinfo, getnameinfo, legacy_gethostbyname, legacy_inet_addr, legacy_inet_aton,
+    legacy_inet_ntoa,
+};
+
 use std::ffi::{CStr, CString};
 
 /// The index of the interface called `name`, if there is one.

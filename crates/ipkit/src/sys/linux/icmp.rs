@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
-use super::is_quiet;
+use crate::sys::is_quiet;
 
 /// Which kind of ICMP socket was opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -423,7 +423,7 @@ impl IcmpSocket {
             .map(|(ip, _)| SockAddr::from(SocketAddr::new(*ip, 0)))
             .collect();
         let datagrams: Vec<&[u8]> = packets.iter().map(|(_, b)| *b).collect();
-        super::mmsg_linux::send_mmsg(self.sock.as_raw_fd(), &addrs, &datagrams)
+        super::mmsg::send_mmsg(self.sock.as_raw_fd(), &addrs, &datagrams)
     }
 
     /// Receive up to `bufs.len()` waiting packets with one `recvmmsg(2)`,
@@ -443,7 +443,7 @@ impl IcmpSocket {
         let mut names: Vec<libc::sockaddr_storage> =
             (0..count).map(|_| unsafe { std::mem::zeroed() }).collect();
         // MSG_DONTWAIT takes what is queued and returns.
-        let rc = super::mmsg_linux::recv_mmsg(
+        let rc = super::mmsg::recv_mmsg(
             self.sock.as_raw_fd(),
             &mut bufs[..count],
             &mut lens[..count],

@@ -1,0 +1,15 @@
+//! Linux: ICMP sockets, netlink (interfaces, routes, neighbours, sock_diag),
+//! /proc (socket owners), batched datagrams (sendmmsg/recvmmsg) and the
+//! host's resolver files.
+
+mod host;
+mod host_files;
+mod icmp;
+pub(crate) mod mmsg;
+mod netlink;
+mod procfs;
+mod sockdiag;
+
+pub use host::HostTables;
+pub use icmp::{IcmpKind, IcmpSocket, Received};
+pub use mmsg::BatchSocket;
