@@ -13,8 +13,6 @@
 //!
 //! Not here yet: DoT/DoH, AXFR, `--trace`, and the bulk engine.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
@@ -189,11 +187,9 @@ fn rejected_note(n: u32) -> String {
     }
 }
 
-/// A random query id: std's RandomState is seeded from the OS's randomness.
+/// A random query id ([`crate::random`]).
 pub fn random_id() -> u16 {
-    let mut h = RandomState::new().build_hasher();
-    h.write_u64(Instant::now().elapsed().as_nanos() as u64);
-    (h.finish() & 0xffff) as u16
+    crate::random::u16()
 }
 
 /// Build the query message.
@@ -230,11 +226,7 @@ pub fn build_query(id: u16, q: &Question, o: &QueryOptions) -> Message {
                 .insert(EdnsOption::Subnet(ClientSubnet::new(ip, len, 0)));
         }
         if r.cookie {
-            let cookie = (u64::from(random_id()) << 48
-                | u64::from(random_id()) << 32
-                | u64::from(random_id()) << 16
-                | u64::from(random_id()))
-            .to_be_bytes();
+            let cookie = crate::random::u64().to_be_bytes();
             edns.options_mut().insert(EdnsOption::Unknown(
                 u16::from(EdnsCode::Cookie),
                 cookie.to_vec(),

@@ -338,7 +338,7 @@ pub fn run(
     let mut window = Window::new(o.window, o.fixed_window);
     let mut slots: Vec<Option<Slot>> = (0..65_536).map(|_| None).collect();
     let mut free_ids: VecDeque<u16> = {
-        let start = crate::dns::random_id();
+        let start = crate::random::u16();
         (0..=u16::MAX).map(|i| i.wrapping_add(start)).collect()
     };
     // (deadline, id, send number); stale entries (answered, retried) are skipped.

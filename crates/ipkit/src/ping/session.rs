@@ -142,9 +142,9 @@ pub async fn run(
     if matches!(target, IpAddr::V4(a) if a.is_broadcast() || a.octets()[3] == 255) {
         let _ = sock.set_broadcast();
     }
-    let cookie = crate::dns::random_id().to_be_bytes();
+    let cookie = crate::random::u16().to_be_bytes();
     let cookie: [u8; COOKIE_LEN] = [cookie[0], cookie[1], 0x69, 0x70, 0x6b, 0x69, 0x74, 0x21];
-    let ident = sock.kernel_ident().unwrap_or_else(crate::dns::random_id);
+    let ident = sock.kernel_ident().unwrap_or_else(crate::random::u16);
     // The payload is exactly `size` bytes, as iputils sends: the cookie
     // first (as much of it as fits), then a counting pattern.
     let mut tracker = Tracker::new(ident, cookie).carrying(o.size);

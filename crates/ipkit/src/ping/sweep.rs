@@ -278,7 +278,7 @@ async fn sweep_family(
     let sock = socket.get_ref();
     let source = o.source.filter(|s| s.is_ipv6() == v6);
     super::configure(sock, source, o.interface.as_deref(), o.ttl, o.tos)?;
-    let cookie_seed = crate::dns::random_id();
+    let cookie_seed = crate::random::u16();
     let ident = sock.kernel_ident().unwrap_or(cookie_seed);
     let [c0, c1] = cookie_seed.to_be_bytes();
     let cookie: [u8; COOKIE_LEN] = [0x69, 0x70, 0x6b, 0x73, 0x77, 0x70, c0, c1];
