@@ -2,29 +2,32 @@
 //! engines never see `cfg`. An OS without an implementation gets functions
 //! that answer "not available" rather than panicking.
 
-#[cfg(unix)]
+#[cfg(all(unix, not(ipkit_unsupported)))]
 mod unix;
-#[cfg(unix)]
+#[cfg(all(unix, not(ipkit_unsupported)))]
 pub use unix::*;
 
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", not(ipkit_unsupported)))]
 mod linux;
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", not(ipkit_unsupported)))]
 pub use linux::*;
 
-#[cfg(any(not(target_os = "linux"), test))]
+#[cfg(any(not(target_os = "linux"), ipkit_unsupported, test))]
 mod batch_portable;
-#[cfg(not(target_os = "linux"))]
+#[cfg(any(not(target_os = "linux"), ipkit_unsupported))]
 pub use batch_portable::BatchSocket;
 
-#[cfg(not(unix))]
+#[cfg(any(not(unix), ipkit_unsupported))]
 mod unsupported;
-#[cfg(not(unix))]
+#[cfg(any(not(unix), ipkit_unsupported))]
 pub use unsupported::*;
 
 /// Bind `sock` to the interface `ifname` (SO_BINDTODEVICE on Linux), the
 /// error saying which interface and, for EPERM/ENODEV, what to do.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    not(ipkit_unsupported)
+))]
 pub fn bind_device(sock: &socket2::Socket, ifname: &str) -> std::io::Result<()> {
     sock.bind_device(Some(ifname.as_bytes())).map_err(|e| {
         let hint = if e.raw_os_error() == Some(libc::EPERM) {
@@ -39,7 +42,10 @@ pub fn bind_device(sock: &socket2::Socket, ifname: &str) -> std::io::Result<()> 
 }
 
 /// Binding to an interface is Linux's; elsewhere say so (use a source address).
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[cfg(any(
+    not(any(target_os = "linux", target_os = "android")),
+    ipkit_unsupported
+))]
 pub fn bind_device(_sock: &socket2::Socket, ifname: &str) -> std::io::Result<()> {
     Err(std::io::Error::new(
         std::io::ErrorKind::Unsupported,
@@ -129,7 +135,7 @@ mod tests {
         };
     }
 
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_os = "linux", not(ipkit_unsupported)))]
     batch_socket_echoes!(mmsg_batch_socket_echoes, super::linux::BatchSocket);
     batch_socket_echoes!(
         portable_batch_socket_echoes,
