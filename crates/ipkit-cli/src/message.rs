@@ -116,6 +116,10 @@ pub fn error_line(e: &anyhow::Error) -> String {
         }
         line.push_str(&text);
     }
+    if let Some(fix) = crate::remedy::for_error(e) {
+        line.push_str(": ");
+        line.push_str(&fix);
+    }
     safe_line(&line)
 }
 

@@ -12,6 +12,7 @@ pub mod dns_tls;
 pub mod host;
 pub mod iface;
 pub mod ping;
+pub mod privilege;
 pub mod random;
 pub mod resolve;
 pub mod services;
