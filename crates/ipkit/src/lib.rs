@@ -5,6 +5,7 @@
 //! prints. Per-OS code lives in [`sys`] behind small functions so the engines
 //! never see `cfg`.
 
+pub mod addr;
 pub mod cancel;
 pub mod dns;
 pub mod dns_bulk;
@@ -14,6 +15,7 @@ pub mod iface;
 pub mod ping;
 pub mod privilege;
 pub mod random;
+pub mod report;
 pub mod resolve;
 pub mod services;
 pub mod sys;

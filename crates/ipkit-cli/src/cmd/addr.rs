@@ -1,18 +1,13 @@
 //! `ipkit addr`: everything about one address, prefix or socket address.
-//! Parsing and classification are in `ipkit_core`; zone ids are resolved on
-//! this host by `ipkit::iface`. This module only chooses and renders.
+//! The analysis is the library's (`ipkit::addr`, reports in
+//! `ipkit::report::addr`); this module maps arguments and renders.
 
 use std::fmt::Write as _;
 use std::io::Write;
-use std::net::IpAddr;
-
-use ipkit_core::legacy::parse_inet_aton;
-use ipkit_core::{IpNet, Ipv4Net, sockaddr};
-use serde::Serialize;
 
 use crate::exit::usage;
 use crate::output::{Output, print_json};
-use crate::report::addr::{AddrReport, common, network_report};
+use ipkit::report::addr::{AddrDocument, AddrReport};
 
 /// Examples shown under `--help`.
 pub const EXAMPLES: &str = "Examples:
@@ -45,20 +40,25 @@ around SSRF filters; with --legacy they are accepted and the report says what wa
     pub legacy: bool,
 }
 
-/// The JSON document of `ipkit addr --json`.
-#[derive(Serialize)]
-struct AddrDocument {
-    addresses: Vec<AddrReport>,
-}
-
 /// Run `ipkit addr`.
 pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
-    let mask = args.mask.as_deref().map(parse_mask).transpose()?;
-    let reports = args
-        .address
-        .iter()
-        .map(|a| analyse(a, mask, args.legacy))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mask = args
+        .mask
+        .as_deref()
+        .map(ipkit::addr::parse_mask)
+        .transpose()
+        .map_err(|e| usage(e.to_string()))?;
+    let mut reports = Vec::with_capacity(args.address.len());
+    for a in &args.address {
+        let analysis =
+            ipkit::addr::analyse(a, mask, args.legacy).map_err(|e| usage(e.to_string()))?;
+        if let Some(z) = &analysis.unresolved_zone {
+            eprintln!(
+                "ipkit: no interface '{z}' on this host; scope_id left unresolved (see `ip link`)"
+            );
+        }
+        reports.push(analysis.report);
+    }
     if out.json {
         print_json(&AddrDocument { addresses: reports })?;
     } else {
@@ -72,118 +72,6 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         std::io::stdout().lock().write_all(text.as_bytes())?;
     }
     Ok(crate::exit::OK)
-}
-
-fn parse_mask(m: &str) -> anyhow::Result<u8> {
-    let text = format!("0.0.0.0/{}", m.trim_start_matches('/'));
-    text.parse::<Ipv4Net>()
-        .map(|n| n.prefix_len())
-        .map_err(|e| usage(format!("--mask: {e}")))
-}
-
-/// Parse one argument and build its report.
-fn analyse(input: &str, mask: Option<u8>, legacy: bool) -> anyhow::Result<AddrReport> {
-    let text = input.trim();
-    if text.contains('/') {
-        let (net, zone) =
-            ipkit_core::prefix::parse_zoned(text).map_err(|e| usage(about(input, &e)))?;
-        if mask.is_some() {
-            return Err(usage(format!(
-                "'{input}' already has a prefix; drop --mask or the /length"
-            )));
-        }
-        let mut r = common(input, net.addr());
-        r.network = Some(network_report(net));
-        fill_socket(&mut r, net.addr(), None, zone);
-        return Ok(r);
-    }
-    match sockaddr::parse(text) {
-        Ok(s) => {
-            let mut r = common(input, s.ip);
-            if let Some(len) = mask {
-                let IpAddr::V4(a) = s.ip else {
-                    return Err(usage(format!(
-                        "--mask is for IPv4; write '{input}/LEN' for IPv6"
-                    )));
-                };
-                r.network = Ipv4Net::new(a, len).map(|n| network_report(IpNet::V4(n)));
-            }
-            fill_socket(&mut r, s.ip, s.port, s.zone);
-            Ok(r)
-        }
-        Err(e) => match parse_inet_aton(text) {
-            Some(form) if legacy => {
-                let mut r = common(input, IpAddr::V4(form.addr));
-                if let Some(len) = mask {
-                    r.network = Ipv4Net::new(form.addr, len).map(|n| network_report(IpNet::V4(n)));
-                }
-                fill_socket(&mut r, IpAddr::V4(form.addr), None, None);
-                r.legacy = Some(form);
-                Ok(r)
-            }
-            Some(form) => Err(usage(format!(
-                "'{input}' is a legacy inet_aton form meaning {} ({}); refused because parsers disagree on such forms — write {} or pass --legacy",
-                form.addr,
-                form.reasons.join("; "),
-                form.addr
-            ))),
-            None => Err(usage(about(input, &e))),
-        },
-    }
-}
-
-/// An error about `input`, naming it unless the error already does.
-fn about(input: &str, e: &dyn std::fmt::Display) -> String {
-    let text = e.to_string();
-    if text.contains(&format!("'{}'", input.trim())) {
-        text
-    } else {
-        format!("'{input}': {text}")
-    }
-}
-
-fn fill_socket(r: &mut AddrReport, ip: IpAddr, port: Option<u16>, zone: Option<String>) {
-    let iface = zone.as_deref().and_then(ipkit::iface::resolve_zone);
-    let numeric_zone = zone.as_deref().and_then(|z| z.parse::<u32>().ok());
-    if let (Some(z), None) = (&zone, &iface) {
-        eprintln!(
-            "ipkit: no interface '{z}' on this host; scope_id left unresolved (see `ip link`)"
-        );
-    }
-    let scope_id = iface.as_ref().map(|i| i.index).or(numeric_zone);
-    let v6 = ip.is_ipv6();
-    let (family, family_value) = if v6 {
-        ("AF_INET6", ipkit::sys::AF_INET6)
-    } else {
-        ("AF_INET", ipkit::sys::AF_INET)
-    };
-    let bytes = sockaddr::sockaddr_bytes(
-        family_value,
-        ip,
-        port.unwrap_or(0),
-        0,
-        scope_id.unwrap_or(0),
-    );
-    let text = sockaddr::format(&sockaddr::SockAddrText {
-        ip,
-        port,
-        zone: zone.clone(),
-    });
-    r.socket = crate::report::addr::SocketReport {
-        family,
-        family_value,
-        port,
-        flowinfo: v6.then_some(0),
-        scope_id: if v6 {
-            Some(scope_id.unwrap_or(0))
-        } else {
-            None
-        },
-        zone,
-        zone_interface: iface.map(|i| i.name),
-        text,
-        bytes: bytes.iter().map(|b| format!("{b:02x}")).collect(),
-    };
 }
 
 fn render(s: &mut String, r: &AddrReport, out: &Output) {

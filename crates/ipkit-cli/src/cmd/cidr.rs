@@ -14,9 +14,9 @@ use ipkit_core::set::AddrCount;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use ipkit::report::cidr::{CountDoc, LineRecord, PrefixDoc, RangeDoc, RangeView};
 use ipkit_core::IpNet;
 use ipkit_core::set::{IpSet, SetItem, split, split_len_for_count};
-use serde::Serialize;
 
 use crate::exit::usage;
 use crate::input::{BadLines, Source};
@@ -179,32 +179,6 @@ fn read_set(source: Source, bad: &mut BadLines) -> anyhow::Result<IpSet> {
 
 fn open(inputs: Inputs) -> anyhow::Result<Source> {
     Source::open(inputs.items, inputs.file)
-}
-
-#[derive(Serialize)]
-struct PrefixDoc {
-    /// The resulting prefixes, IPv4 first, ascending.
-    prefixes: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct RangeDoc {
-    /// The merged ranges, `{"first", "last"}`, IPv4 first.
-    ranges: Vec<RangeView>,
-}
-
-#[derive(Serialize)]
-struct RangeView {
-    first: String,
-    last: String,
-}
-
-#[derive(Serialize)]
-struct CountDoc {
-    /// IPv4 addresses covered.
-    ipv4: u64,
-    /// IPv6 addresses covered (a decimal string; saturates at 2^128-1).
-    ipv6: String,
 }
 
 fn print_prefixes(set: &mut IpSet, out: &Output) -> anyhow::Result<()> {
@@ -452,7 +426,10 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                         write_record(
                             &mut w,
                             "match",
-                            &serde_json::json!({ "line": n, "text": line }),
+                            &LineRecord {
+                                line: n,
+                                text: line,
+                            },
                         )?;
                     } else {
                         writeln!(w, "{line}")?;

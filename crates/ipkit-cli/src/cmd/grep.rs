@@ -15,7 +15,7 @@ use ipkit_core::addr::{is_global, is_private, is_reserved, verdict_address};
 use ipkit_core::scan::{Match, find_all};
 
 use crate::output::{Output, write_record};
-use crate::report::grep::{MatchRecord, Summary};
+use ipkit::report::grep::{MatchRecord, Summary};
 
 /// Examples shown under `--help`.
 pub const EXAMPLES: &str = "Examples:

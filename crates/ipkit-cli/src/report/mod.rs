@@ -2,8 +2,6 @@
 //! human view renders from the same values, so the two cannot disagree.
 //! Field names are snake_case and stable; new fields may be added.
 
-pub mod addr;
 pub mod dns;
-pub mod grep;
 pub mod presentation;
 pub mod resolve;

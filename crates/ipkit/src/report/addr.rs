@@ -8,6 +8,13 @@ use ipkit_core::legacy::LegacyForm;
 use ipkit_core::{IpNet, Ipv4Net, Ipv6Net};
 use serde::Serialize;
 
+/// The JSON document of `ipkit addr --json`.
+#[derive(Debug, Serialize)]
+pub struct AddrDocument {
+    /// One report per argument, in order.
+    pub addresses: Vec<AddrReport>,
+}
+
 /// Everything ipkit knows about one address.
 #[derive(Debug, Serialize)]
 pub struct AddrReport {
