@@ -6,7 +6,6 @@
 use ipkit::privilege::{Capability, Needs};
 
 /// The fix for `needs`, as one clause: "run as root, or …".
-#[allow(dead_code, reason = "the engines adopt `Needs` one by one")]
 pub fn grant(needs: Needs) -> String {
     match needs {
         Needs::Capability(c) => format!(
@@ -23,8 +22,21 @@ pub fn grant(needs: Needs) -> String {
 /// The remedy for the first error in `e`'s chain that names what it needed,
 /// if any. Each library error with a `needs` gets its arm here.
 pub fn for_error(e: &anyhow::Error) -> Option<String> {
-    e.chain().find_map(|_cause| -> Option<String> {
+    e.chain().find_map(|cause| -> Option<String> {
         // Arms are added as engines report `Needs` (ping, host tables).
+        // Binding to an interface (dns --interface): the error travels as
+        // an io::Error's payload.
+        let bind = cause
+            .downcast_ref::<ipkit::sockopt::BindInterfaceError>()
+            .or_else(|| {
+                cause
+                    .downcast_ref::<std::io::Error>()
+                    .and_then(|io| io.get_ref())
+                    .and_then(|inner| inner.downcast_ref())
+            });
+        if let Some(needs) = bind.and_then(ipkit::sockopt::BindInterfaceError::needs) {
+            return Some(grant(needs));
+        }
         None
     })
 }

@@ -8,7 +8,6 @@
 pub mod cancel;
 pub mod dns;
 pub mod dns_bulk;
-pub mod dns_tls;
 pub mod host;
 pub mod iface;
 pub mod ping;
@@ -16,6 +15,7 @@ pub mod privilege;
 pub mod random;
 pub mod resolve;
 pub mod services;
+pub mod sockopt;
 pub mod sys;
 pub mod text;
 

@@ -14,6 +14,9 @@
 //! returns one entry per address for each of stream, datagram and raw, and
 //! may order AAAA before A (RFC 6724): callers see exactly that.
 
+pub mod report;
+pub mod request;
+
 use std::fmt;
 use std::net::SocketAddr;
 

@@ -19,22 +19,19 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{BufWriter, IsTerminal, StdoutLock, Write};
-use std::net::SocketAddr;
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use hickory_proto::rr::RecordType;
-use ipkit::dns::{self, QueryOptions};
-use ipkit::dns_bulk::{BulkEvent, BulkItem, BulkOptions, BulkOutcome, BulkResult};
+use ipkit::dns::presentation::type_name;
+use ipkit::dns::report::rcode_name;
+use ipkit::dns_bulk::{BulkEvent, BulkItem, BulkOutcome, BulkRequest, BulkResult};
 use serde::Serialize;
 
-use crate::cmd::dns::{Args, parse_type, timeout_of};
-use crate::exit::usage;
 use crate::input::{BadLines, Source};
 use crate::interrupt::Interrupt;
 use crate::output::{Output, write_record};
-use crate::report::dns::{rcode_name, type_name};
 
 /// How many never-sent names the human view lists.
 const NOT_SENT_SHOWN: usize = 10;
@@ -177,47 +174,12 @@ impl Printer<'_> {
     }
 }
 
-/// Run a bulk resolution.
-pub fn run(
-    path: &Path,
-    default_types: &[RecordType],
-    given: &[SocketAddr],
-    args: &Args,
-    out: &Output,
-) -> anyhow::Result<u8> {
-    let conf = dns::system_config()?;
-    let server = *dns::servers(given, &conf)
-        .first()
-        .ok_or_else(|| usage("no server: give @SERVER"))?;
-    let default_types: Vec<RecordType> = if default_types.is_empty() {
-        vec![RecordType::A]
-    } else {
-        default_types.to_vec()
-    };
-    let timeout = timeout_of(args)?.unwrap_or(Duration::from_secs(1));
-    if args.concurrency == 0 || args.concurrency > 65_536 {
-        return Err(usage(format!(
-            "--concurrency {}: must be 1 to 65536",
-            args.concurrency
-        )));
-    }
-    let opts = BulkOptions {
-        server,
-        window: args.concurrency,
-        fixed_window: args.fixed_window,
-        rate: args.rate,
-        timeout,
-        retries: args.retries,
-        query: QueryOptions {
-            recursion_desired: !args.norecurse,
-            dnssec_ok: args.dnssec,
-            edns_payload: (args.bufsize > 0).then_some(args.bufsize),
-            timeout: timeout.max(Duration::from_secs(2)),
-            source: args.source,
-            interface: args.interface.clone(),
-            ..QueryOptions::default()
-        },
-    };
+/// Run a bulk resolution of the names in `path` (`-` for stdin); with
+/// `ordered`, results in input order.
+pub fn run(path: &Path, request: &BulkRequest, ordered: bool, out: &Output) -> anyhow::Result<u8> {
+    let conf = ipkit::dns::system_config()?;
+    let opts = request.options(&conf)?;
+    let default_types = request.default_types();
     let source = Source::open(
         Vec::new(),
         (path.as_os_str() != "-").then(|| path.to_path_buf()),
@@ -227,7 +189,7 @@ pub fn run(
     let issued = RefCell::new(VecDeque::new());
     let items = source.into_lines().flat_map(|(line, text)| {
         let items = parse_line(line, &text, &default_types, &source_name, &bad);
-        if args.ordered {
+        if ordered {
             issued.borrow_mut().extend(items.iter().map(|i| i.tag));
         }
         items
@@ -237,7 +199,7 @@ pub fn run(
     let mut p = Printer {
         w: BufWriter::with_capacity(1 << 16, std::io::stdout().lock()),
         json: out.json,
-        issued: args.ordered.then_some(&issued),
+        issued: ordered.then_some(&issued),
         waiting: BTreeMap::new(),
         summary: Summary::default(),
         not_sent_names: Vec::new(),
@@ -330,6 +292,7 @@ pub fn run(
     Ok(interrupt.exit_code().unwrap_or(code))
 }
 
+/// The items of one input line; a bad line is reported and skipped.
 fn parse_line(
     line: u64,
     text: &str,
@@ -337,53 +300,10 @@ fn parse_line(
     source: &str,
     bad: &RefCell<BadLines>,
 ) -> Vec<BulkItem> {
-    let text = text.split('#').next().unwrap_or("").trim();
-    let mut words = text.split_whitespace();
-    let Some(raw) = words.next() else {
-        return Vec::new();
-    };
-    let fq = if raw.ends_with('.') {
-        raw.to_string()
-    } else {
-        format!("{raw}.")
-    };
-    let name = match ipkit::dns::name_from_text(&fq) {
-        Ok(n) if fq.len() <= 254 && fq.split('.').all(|l| l.len() <= 63) && !fq.contains("..") => n,
-        _ => {
-            bad.borrow_mut()
-                .report(source, line, format!("'{raw}' is not a domain name"));
-            return Vec::new();
-        }
-    };
-    let mut types = Vec::new();
-    for w in words {
-        match parse_type(w) {
-            Some(t) => types.push(t),
-            None => {
-                bad.borrow_mut()
-                    .report(source, line, format!("'{w}' is not a record type"));
-                return Vec::new();
-            }
-        }
-    }
-    if types.is_empty() {
-        types = default_types.to_vec();
-    }
-    if types.len() > usize::from(u16::MAX) {
-        bad.borrow_mut()
-            .report(source, line, "more than 65535 types on one line");
-        return Vec::new();
-    }
-    // The tag is the line and the type's place on it: input order.
-    types
-        .into_iter()
-        .zip(0u64..)
-        .map(|(rtype, k)| BulkItem {
-            tag: line << 16 | k,
-            name: name.clone(),
-            rtype,
-        })
-        .collect()
+    ipkit::dns_bulk::parse_line(line, text, default_types).unwrap_or_else(|e| {
+        bad.borrow_mut().report(source, line, e.to_string());
+        Vec::new()
+    })
 }
 
 fn record_of<'a>(r: &'a BulkResult, s: &mut Summary) -> ResultRecord<'a> {
@@ -434,7 +354,7 @@ fn record_of<'a>(r: &'a BulkResult, s: &mut Summary) -> ResultRecord<'a> {
         status,
         answers,
         tries: r.tries,
-        rtt_ms: crate::output::ms(r.rtt),
+        rtt_ms: ipkit::dns::report::millis(r.rtt),
         tcp,
         error,
     }

@@ -5,5 +5,4 @@
 pub mod addr;
 pub mod dns;
 pub mod grep;
-pub mod presentation;
 pub mod resolve;

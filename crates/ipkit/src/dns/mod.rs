@@ -1,0 +1,34 @@
+//! ipkit's own DNS client: one question to one server over UDP (retried over
+//! TCP when the answer is truncated) or TCP, answers checked before they are
+//! believed, and resolv.conf's servers, attempts and search list applied the
+//! way the glibc stub resolver applies them.
+//!
+//! Wire format is hickory-proto's (we do not hand-write DNS parsing). The
+//! transport is ours, on plain blocking sockets: a single query pays no
+//! runtime start-up, which keeps `ipkit dns name @server` as quick as kdig.
+//! An answer is rejected (and counted) unless it comes from the server we
+//! asked (a connected UDP socket lets the kernel drop others), carries our
+//! random id, is a response, and repeats our question; a malformed answer is
+//! rejected the same way and never ends the wait early.
+//!
+
+pub mod axfr;
+pub mod exchange;
+pub mod message;
+pub mod presentation;
+pub mod report;
+pub mod request;
+pub mod run;
+pub mod search;
+pub mod stream;
+pub mod tls;
+pub mod trace;
+
+pub use axfr::axfr;
+pub use exchange::exchange;
+pub use message::{
+    Answer, DnsError, EdnsRequests, NameError, QueryOptions, Question, Secure, answers,
+    build_query, decode, name_from_text, random_id,
+};
+pub use search::{ask, search, servers, system_config};
+pub use trace::{ROOT_HINTS, TraceError, TraceStep, trace};
