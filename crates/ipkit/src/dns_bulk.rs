@@ -43,6 +43,8 @@
 //! callback can also end the run at once (`ControlFlow::Break`, e.g. a
 //! closed output pipe): then nothing more is reported.
 
+pub mod report;
+
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::io;

@@ -14,7 +14,7 @@
 //! NDJSON records: `{"type":"result","data":{"line","name","type","status",
 //! "answers","tries","rtt_ms","tcp"}}` per name (status: an RCODE mnemonic,
 //! `TIMEOUT`, `FAILED`, `INTERRUPTED` or `NOT_SENT`), then
-//! `{"type":"summary","data":{...}}` (see [`Summary`], docs/json.md).
+//! `{"type":"summary","data":{...}}` (see [`ipkit::dns_bulk::report`], docs/json.md).
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
@@ -24,10 +24,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use hickory_proto::rr::RecordType;
-use ipkit::dns::presentation::type_name;
-use ipkit::dns::report::rcode_name;
+use ipkit::dns_bulk::report::{ResultRecord, Summary};
 use ipkit::dns_bulk::{BulkEvent, BulkItem, BulkOutcome, BulkRequest, BulkResult};
-use serde::Serialize;
 
 use crate::input::{BadLines, Source};
 use crate::interrupt::Interrupt;
@@ -35,86 +33,6 @@ use crate::output::{Output, write_record};
 
 /// How many never-sent names the human view lists.
 const NOT_SENT_SHOWN: usize = 10;
-
-/// One result record.
-#[derive(Serialize)]
-struct ResultRecord<'a> {
-    /// Input line number.
-    line: u64,
-    /// The name, fully qualified.
-    name: String,
-    /// The record type.
-    #[serde(rename = "type")]
-    rtype: String,
-    /// NOERROR, NXDOMAIN, SERVFAIL … or TIMEOUT / FAILED / INTERRUPTED / NOT_SENT.
-    status: String,
-    /// Answer records (type and data), answer section order.
-    answers: Vec<AnswerRecord>,
-    /// Queries sent for this name.
-    tries: u8,
-    /// Round-trip time of the accepted answer, ms.
-    rtt_ms: f64,
-    /// Answered over TCP after truncation.
-    tcp: bool,
-    /// Why it failed, for FAILED.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a str>,
-}
-
-/// One answer record in a result.
-#[derive(Serialize)]
-struct AnswerRecord {
-    #[serde(rename = "type")]
-    rtype: String,
-    data: String,
-}
-
-/// The closing summary. `names` = `answered` + `nodata` + `nxdomain` +
-/// `servfail` + `other_rcode` + `timeout` + `failed` + `interrupted` +
-/// `not_sent`, always, and equals `results`.
-#[derive(Serialize, Default)]
-struct Summary {
-    /// Names handed to the engine (bad lines excluded).
-    names: u64,
-    /// Results written; always equals `names`.
-    results: u64,
-    /// NOERROR with at least one answer record.
-    answered: u64,
-    /// NOERROR without records.
-    nodata: u64,
-    /// NXDOMAIN.
-    nxdomain: u64,
-    /// SERVFAIL.
-    servfail: u64,
-    /// Other RCODEs (REFUSED …).
-    other_rcode: u64,
-    /// No answer after every try.
-    timeout: u64,
-    /// Could not be sent.
-    failed: u64,
-    /// Sent, but unanswered when a signal stopped the run.
-    interrupted: u64,
-    /// Never sent: a signal stopped the run first.
-    not_sent: u64,
-    /// The signal that stopped the run (SIGINT, SIGTERM), or null.
-    signal: Option<&'static str>,
-    /// Input lines skipped as malformed.
-    bad_lines: u64,
-    /// Queries sent, retries included.
-    queries_sent: u64,
-    /// Bogus answers rejected.
-    rejected: u64,
-    /// Names finished over TCP.
-    tcp_fallbacks: u64,
-    /// The largest the in-flight window grew.
-    window_peak: u64,
-    /// The in-flight window at the end.
-    window_end: u64,
-    /// Wall time, ms.
-    elapsed_ms: f64,
-    /// Names per second.
-    names_per_s: f64,
-}
 
 /// Writes results as they come (or in input order), flushing promptly.
 struct Printer<'a> {
@@ -148,7 +66,7 @@ impl Printer<'_> {
 
     fn write(&mut self, r: &BulkResult) -> std::io::Result<()> {
         self.summary.results += 1;
-        let record = record_of(r, &mut self.summary);
+        let record = ResultRecord::of(r, &mut self.summary);
         if r.outcome == BulkOutcome::NotSent && self.not_sent_names.len() < NOT_SENT_SHOWN {
             self.not_sent_names.push(record.name.clone());
         }
@@ -245,7 +163,7 @@ pub fn run(path: &Path, request: &BulkRequest, ordered: bool, out: &Output) -> a
     summary.window_end = stats.window_end;
     summary.bad_lines = bad.borrow().count;
     let elapsed = start.elapsed();
-    summary.elapsed_ms = crate::output::ms(elapsed);
+    summary.elapsed_ms = ipkit::dns::report::millis(elapsed);
     summary.names_per_s = (summary.results as f64 / elapsed.as_secs_f64().max(1e-9)).round();
     summary.signal = match interrupt.exit_code() {
         Some(130) => Some("SIGINT"),
@@ -304,60 +222,6 @@ fn parse_line(
         bad.borrow_mut().report(source, line, e.to_string());
         Vec::new()
     })
-}
-
-fn record_of<'a>(r: &'a BulkResult, s: &mut Summary) -> ResultRecord<'a> {
-    let (status, answers, tcp, error) = match &r.outcome {
-        BulkOutcome::Answered {
-            rcode,
-            answers,
-            tcp,
-        } => {
-            let status = rcode_name(*rcode);
-            match status.as_str() {
-                "NOERROR" if answers.is_empty() => s.nodata += 1,
-                "NOERROR" => s.answered += 1,
-                "NXDOMAIN" => s.nxdomain += 1,
-                "SERVFAIL" => s.servfail += 1,
-                _ => s.other_rcode += 1,
-            }
-            let answers = answers
-                .iter()
-                .map(|(t, d)| AnswerRecord {
-                    rtype: type_name(*t),
-                    data: d.clone(),
-                })
-                .collect();
-            (status, answers, *tcp, None)
-        }
-        BulkOutcome::TimedOut => {
-            s.timeout += 1;
-            ("TIMEOUT".to_string(), Vec::new(), false, None)
-        }
-        BulkOutcome::Failed(e) => {
-            s.failed += 1;
-            ("FAILED".to_string(), Vec::new(), false, Some(e.as_str()))
-        }
-        BulkOutcome::Interrupted => {
-            s.interrupted += 1;
-            ("INTERRUPTED".to_string(), Vec::new(), false, None)
-        }
-        BulkOutcome::NotSent => {
-            s.not_sent += 1;
-            ("NOT_SENT".to_string(), Vec::new(), false, None)
-        }
-    };
-    ResultRecord {
-        line: r.tag >> 16,
-        name: r.name.to_ascii(),
-        rtype: type_name(r.rtype),
-        status,
-        answers,
-        tries: r.tries,
-        rtt_ms: ipkit::dns::report::millis(r.rtt),
-        tcp,
-        error,
-    }
 }
 
 fn write_line(w: &mut impl Write, r: &ResultRecord) -> std::io::Result<()> {

@@ -187,7 +187,7 @@ pub const MAX_BODY: usize = 65_535;
 ///
 /// # Examples
 /// ```
-/// use ipkit::dns_tls::http_body;
+/// use ipkit::dns::tls::http_body;
 /// let r = b"HTTP/1.1 200 OK\r\nContent-Type: application/dns-message\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n";
 /// assert_eq!(http_body(r).unwrap(), b"ab");
 /// assert!(http_body(b"HTTP/1.1 200 OK\r\nContent-Type: application/dns-message\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n").is_err());
