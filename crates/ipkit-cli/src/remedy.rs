@@ -40,3 +40,30 @@ pub fn for_error(e: &anyhow::Error) -> Option<String> {
         None
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use ipkit::sockopt::BindInterfaceError;
+
+    /// `dns --interface` refused for want of CAP_NET_RAW: the line names
+    /// what was missing (the library's words) and how to grant it (ours).
+    #[test]
+    fn a_refused_interface_bind_names_cap_net_raw_and_the_fix() {
+        let refused = BindInterfaceError::not_permitted(
+            "eth0",
+            std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        );
+        let e = anyhow::Error::new(ipkit::dns::DnsError::Io {
+            op: "binding a socket for",
+            server: "127.0.0.1:53".parse().unwrap(),
+            source: refused.into(),
+        });
+        let line = crate::message::error_line(&e);
+        assert!(line.contains("interface eth0"), "{line}");
+        assert!(line.contains("needs CAP_NET_RAW"), "{line}");
+        assert!(
+            line.ends_with("`sudo setcap cap_net_raw+ep $(command -v ipkit)`"),
+            "{line}"
+        );
+    }
+}

@@ -363,64 +363,52 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     }
     let request = request(&args, words)?;
     let plan = request.plan(ipkit::dns::system_config()?)?;
-    let text = match ipkit::dns::run::run(&plan)? {
-        Outcome::Transfer(report) => {
-            let code = crate::exit::for_transfer(&report);
-            if out.json {
-                print_json(&Results {
-                    results: vec![report],
-                })?;
-            } else {
-                std::io::stdout()
-                    .lock()
-                    .write_all(transfer_view(&report).as_bytes())?;
-            }
-            return Ok(code);
+    let outcome = ipkit::dns::run::run(&plan)?;
+    if out.json {
+        match &outcome {
+            Outcome::Lookups(reports) => print_json(&Results { results: reports })?,
+            Outcome::Transfer(report) => print_json(&Results {
+                results: std::slice::from_ref(report),
+            })?,
+            Outcome::Trace(trace, _) => print_json(trace)?,
         }
-        Outcome::Trace(report, error) => {
-            if out.json {
-                print_json(&report)?;
-            } else {
-                std::io::stdout()
-                    .lock()
-                    .write_all(trace_view(&report).as_bytes())?;
-            }
-            // A trace stopped short is an error (exit::for_error words it).
-            return match error {
-                Some(e) => Err(e.into()),
-                None => Ok(crate::exit::for_dns(
-                    report
-                        .trace
-                        .last()
-                        .map(std::slice::from_ref)
-                        .unwrap_or_default(),
-                )),
-            };
-        }
-        Outcome::Lookups(reports) if out.json => {
-            let code = crate::exit::for_dns(&reports);
-            print_json(&Results { results: reports })?;
-            return Ok(code);
-        }
+    } else {
+        std::io::stdout()
+            .lock()
+            .write_all(human_view(&outcome, &args, out).as_bytes())?;
+    }
+    Ok(match outcome {
+        Outcome::Lookups(reports) => crate::exit::for_dns(&reports),
+        Outcome::Transfer(report) => crate::exit::for_transfer(&report),
+        // Stopped short: main prints the error, exit::for_error maps it.
+        Outcome::Trace(_, Some(e)) => return Err(e.into()),
+        Outcome::Trace(trace, None) => crate::exit::for_dns(
+            trace
+                .trace
+                .last()
+                .map(std::slice::from_ref)
+                .unwrap_or_default(),
+        ),
+    })
+}
+
+/// The human view the flags ask for.
+fn human_view(outcome: &Outcome, args: &Args, out: &Output) -> String {
+    match outcome {
+        Outcome::Transfer(report) => transfer_view(report),
+        Outcome::Trace(trace, _) => trace_view(trace),
+        Outcome::Lookups(reports) if args.short => short_view(reports),
+        Outcome::Lookups(reports) if args.dig => reports
+            .iter()
+            .map(|r| dig_view(r, out))
+            .collect::<Vec<_>>()
+            .join("\n"),
         Outcome::Lookups(reports) => {
-            let text = if args.short {
-                short_view(&reports)
-            } else if args.dig {
-                reports
-                    .iter()
-                    .map(|r| dig_view(r, out))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            } else {
-                let sections = Sections {
-                    authority: args.authority,
-                    additional: args.additional,
-                };
-                nslookup_view(&reports, sections, out)
+            let sections = Sections {
+                authority: args.authority,
+                additional: args.additional,
             };
-            (text, crate::exit::for_dns(&reports))
+            nslookup_view(reports, sections, out)
         }
-    };
-    std::io::stdout().lock().write_all(text.0.as_bytes())?;
-    Ok(text.1)
+    }
 }

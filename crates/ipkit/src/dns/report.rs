@@ -10,39 +10,41 @@ use hickory_proto::op::Message;
 use hickory_proto::rr::{RData, Record, RecordType};
 use serde::Serialize;
 
-/// One question and its answer.
+/// One question and its answer. The fields of this report and its parts
+/// are in alphabetical order, the order `ipkit dns --json` has always
+/// printed them in.
 #[derive(Debug, Serialize)]
 pub struct DnsReport {
-    /// The server that answered, `ADDRESS#PORT`.
-    pub server: String,
-    /// The question as sent (after the search list was applied).
-    pub question: QuestionView,
-    /// NOERROR, NXDOMAIN, SERVFAIL, REFUSED …
-    pub status: String,
-    /// Header flags that are set: qr aa tc rd ra ad cd.
-    pub flags: Vec<&'static str>,
-    /// The message id.
-    pub id: u16,
+    /// Additional section (the OPT pseudo-record is not listed).
+    pub additional: Vec<RecordView>,
     /// Answer section.
     pub answer: Vec<RecordView>,
     /// Authority section.
     pub authority: Vec<RecordView>,
-    /// Additional section (the OPT pseudo-record is not listed).
-    pub additional: Vec<RecordView>,
-    /// Time from question to accepted answer, milliseconds.
-    pub query_time_ms: f64,
-    /// Answer size in bytes.
-    pub size: usize,
-    /// "udp", "tcp", "tls" or "https".
-    pub transport: &'static str,
-    /// A truncated UDP answer was retried over TCP.
-    pub retried_over_tcp: bool,
-    /// Bogus answers rejected while waiting.
-    pub rejected: u32,
-    /// The EDNS UDP payload size the server advertised, if it sent OPT.
-    pub edns_payload: Option<u16>,
     /// EDNS options in the answer (NSID, client subnet, cookie …).
     pub edns_options: Vec<EdnsOptionView>,
+    /// The EDNS UDP payload size the server advertised, if it sent OPT.
+    pub edns_payload: Option<u16>,
+    /// Header flags that are set: qr aa tc rd ra ad cd.
+    pub flags: Vec<&'static str>,
+    /// The message id.
+    pub id: u16,
+    /// Time from question to accepted answer, milliseconds.
+    pub query_time_ms: f64,
+    /// The question as sent (after the search list was applied).
+    pub question: QuestionView,
+    /// Bogus answers rejected while waiting.
+    pub rejected: u32,
+    /// A truncated UDP answer was retried over TCP.
+    pub retried_over_tcp: bool,
+    /// The server that answered, `ADDRESS#PORT`.
+    pub server: String,
+    /// Answer size in bytes.
+    pub size: usize,
+    /// NOERROR, NXDOMAIN, SERVFAIL, REFUSED …
+    pub status: String,
+    /// "udp", "tcp", "tls" or "https".
+    pub transport: &'static str,
 }
 
 /// One EDNS option of the answer.
@@ -50,10 +52,10 @@ pub struct DnsReport {
 pub struct EdnsOptionView {
     /// The option code.
     pub code: u16,
-    /// NSID, CLIENT-SUBNET, COOKIE, or OPTnnn.
-    pub name: String,
     /// The data: hex, with NSID's printable text and the subnet in prefix form.
     pub data: String,
+    /// NSID, CLIENT-SUBNET, COOKIE, or OPTnnn.
+    pub name: String,
 }
 
 /// Extended DNS Error info codes (RFC 8914 §4).
@@ -137,29 +139,29 @@ fn edns_options(m: &Message) -> Vec<EdnsOptionView> {
 /// The question.
 #[derive(Debug, Serialize)]
 pub struct QuestionView {
+    /// Class.
+    pub class: String,
     /// Fully qualified name.
     pub name: String,
     /// Record type.
     #[serde(rename = "type")]
     pub rtype: String,
-    /// Class.
-    pub class: String,
 }
 
 /// One resource record.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordView {
+    /// Class.
+    pub class: String,
+    /// Data in presentation form.
+    pub data: String,
     /// Owner name.
     pub name: String,
     /// TTL in seconds.
     pub ttl: u32,
-    /// Class.
-    pub class: String,
     /// Type (TYPEnnn when unknown).
     #[serde(rename = "type")]
     pub rtype: String,
-    /// Data in presentation form.
-    pub data: String,
 }
 
 /// Record data in presentation form, as dig prints it (see
@@ -323,20 +325,70 @@ pub fn millis(d: std::time::Duration) -> f64 {
 
 /// The reports of one command, one per question: `{"results": [...]}`.
 #[derive(Debug, Serialize)]
-pub struct Results {
+pub struct Results<'a> {
     /// One report per question asked (one for a zone transfer).
-    pub results: Vec<DnsReport>,
+    pub results: &'a [DnsReport],
 }
 
 /// A delegation trace: every step's report, and why it stopped short.
+/// (Fields in the order the JSON has always had: `error`, then `trace`.)
 #[derive(Debug, Serialize)]
 pub struct TraceReport {
+    /// Why the trace ended without an answer (the whole error chain), or null.
+    pub error: Option<String>,
     /// Each step, the root's referral first, the final answer last.
     pub trace: Vec<DnsReport>,
     /// The zone whose servers each step asked ("." first); in the human
     /// view only.
     #[serde(skip)]
     pub zones: Vec<String>,
-    /// Why the trace ended without an answer (the whole error chain), or null.
-    pub error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use hickory_proto::op::{Edns, Message, MessageType, OpCode};
+    use hickory_proto::rr::rdata::A;
+    use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
+
+    use super::{TraceReport, build};
+    use crate::dns::{Answer, Question};
+
+    /// The JSON has always been printed through `serde_json::Value`, whose
+    /// maps sort their keys: the typed reports print the same bytes.
+    #[test]
+    fn reports_print_their_fields_in_the_order_json_values_do() {
+        let name = Name::from_ascii("www.example.test.").unwrap();
+        let mut m = Message::new(7, MessageType::Response, OpCode::Query);
+        m.add_answer(Record::from_rdata(
+            name.clone(),
+            60,
+            RData::A(A::new(192, 0, 2, 1)),
+        ));
+        m.set_edns(Edns::new());
+        let q = Question {
+            name,
+            rtype: RecordType::A,
+            class: DNSClass::IN,
+        };
+        let a = Answer {
+            server: "127.0.0.1:53".parse().unwrap(),
+            message: m,
+            size: 60,
+            elapsed: Duration::from_micros(1500),
+            tcp: false,
+            retried_over_tcp: false,
+            rejected: 0,
+        };
+        let trace = TraceReport {
+            error: None,
+            trace: vec![build(&q, &a)],
+            zones: vec![".".into()],
+        };
+        let typed = serde_json::to_string_pretty(&trace).unwrap();
+        let value = serde_json::to_string_pretty(&serde_json::to_value(&trace).unwrap()).unwrap();
+        assert_eq!(typed, value);
+        assert!(typed.contains("\"data\": \"192.0.2.1\""), "{typed}");
+    }
 }
