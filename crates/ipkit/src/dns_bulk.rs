@@ -56,7 +56,7 @@ use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RecordType};
 
 use crate::dns::presentation::parse_type;
-use crate::dns::request::RequestError;
+use crate::dns::request::{RequestError, ServerWord, Transport};
 use crate::dns::{DnsError, QueryOptions, Question, answers, build_query, exchange};
 use crate::sys::{BatchDatagrams, BatchSocket};
 
@@ -133,8 +133,9 @@ pub struct BulkOptions {
 /// resolv.conf ([`BulkRequest::options`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BulkRequest {
-    /// Servers given; the first is asked (none: resolv.conf's first).
-    pub servers: Vec<SocketAddr>,
+    /// Servers given (port 53 where none is written); the first is asked
+    /// (none: resolv.conf's first).
+    pub servers: Vec<ServerWord>,
     /// Types for lines that name none; empty means A.
     pub default_types: Vec<RecordType>,
     /// Names in flight at most, 1 to 65,536.
@@ -175,7 +176,13 @@ impl BulkRequest {
         &self,
         conf: &ipkit_core::resolvconf::ResolvConf,
     ) -> Result<BulkOptions, RequestError> {
-        let server = *crate::dns::servers(&self.servers, conf)
+        let port = Transport::Udp.default_port();
+        let given: Vec<SocketAddr> = self
+            .servers
+            .iter()
+            .map(|s| SocketAddr::new(s.ip, s.port.unwrap_or(port)))
+            .collect();
+        let server = *crate::dns::servers(&given, conf)
             .first()
             .ok_or(RequestError::NoServer)?;
         let timeout = self.timeout.unwrap_or(Duration::from_secs(1));

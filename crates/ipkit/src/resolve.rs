@@ -17,6 +17,8 @@
 pub mod report;
 pub mod request;
 
+pub use request::{Request, run};
+
 use std::fmt;
 use std::net::SocketAddr;
 

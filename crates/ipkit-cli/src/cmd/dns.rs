@@ -4,13 +4,13 @@
 //! an [`ipkit::dns::request::Request`] and picks the view.
 
 use std::io::Write;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use hickory_proto::rr::{DNSClass, RecordType};
+use ipkit::dns::Outcome;
 use ipkit::dns::presentation::parse_type;
 use ipkit::dns::report::Results;
 use ipkit::dns::request::{Request, ServerFamily, ServerWord, Transport, timeout_from_secs};
-use ipkit::dns::run::Outcome;
 use ipkit::dns_bulk::BulkRequest;
 
 use crate::exit::usage;
@@ -259,11 +259,7 @@ fn timeout_of(args: &Args) -> anyhow::Result<Option<std::time::Duration>> {
 /// `--bulk`'s request.
 fn bulk_request(args: &Args, words: &Words) -> anyhow::Result<BulkRequest> {
     Ok(BulkRequest {
-        servers: words
-            .servers
-            .iter()
-            .map(|s| SocketAddr::new(s.ip, s.port.unwrap_or(53)))
-            .collect(),
+        servers: words.servers.clone(),
         default_types: words.types.clone(),
         window: args.concurrency,
         fixed_window: args.fixed_window,
@@ -294,20 +290,14 @@ fn request(args: &Args, words: Words) -> anyhow::Result<Request> {
         }
         None => None,
     };
-    let trace_from = match (args.trace, args.root.is_empty()) {
-        (false, _) => None,
-        (true, true) => Some(
-            ipkit::dns::ROOT_HINTS
-                .iter()
-                .map(|ip| SocketAddr::new(IpAddr::V4(*ip), 53))
-                .collect(),
-        ),
-        (true, false) => Some(
+    let trace_from = match args.trace {
+        true => Some(
             args.root
                 .iter()
-                .map(|r| parse_server(r).map(|s| SocketAddr::new(s.ip, s.port.unwrap_or(53))))
+                .map(|r| parse_server(r))
                 .collect::<anyhow::Result<_>>()?,
         ),
+        false => None,
     };
     Ok(Request {
         name: words.name,
@@ -363,7 +353,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     }
     let request = request(&args, words)?;
     let plan = request.plan(ipkit::dns::system_config()?)?;
-    let outcome = ipkit::dns::run::run(&plan)?;
+    let outcome = ipkit::dns::run(&plan)?;
     if out.json {
         match &outcome {
             Outcome::Lookups(reports) => print_json(&Results { results: reports })?,

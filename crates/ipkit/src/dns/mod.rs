@@ -30,5 +30,7 @@ pub use message::{
     Answer, DnsError, EdnsRequests, NameError, QueryOptions, Question, Secure, answers,
     build_query, decode, name_from_text, random_id,
 };
+pub use request::{Plan, Request, RequestError, Transport};
+pub use run::{Outcome, run};
 pub use search::{ask, search, servers, system_config};
 pub use trace::{ROOT_HINTS, TraceError, TraceStep, trace};

@@ -15,6 +15,7 @@ use ipkit_core::resolvconf::ResolvConf;
 
 use super::message::{EdnsRequests, NameError, QueryOptions, Question, Secure, name_from_text};
 use super::search::servers;
+use super::trace::ROOT_HINTS;
 
 /// How the questions travel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,8 +104,10 @@ pub struct Request {
     pub interface: Option<String>,
     /// Do not apply resolv.conf's search list.
     pub no_search: bool,
-    /// Follow delegations from these servers (`--trace`); None: no trace.
-    pub trace_from: Option<Vec<SocketAddr>>,
+    /// Follow delegations (`--trace`) from these servers (port 53 where
+    /// none is written), or from the IANA root servers when empty; None: no
+    /// trace.
+    pub trace_from: Option<Vec<ServerWord>>,
 }
 
 /// What a request asks for, once checked.
@@ -327,9 +330,19 @@ impl Request {
                 zone,
                 server,
             }
-        } else if let Some(roots) = &self.trace_from {
+        } else if let Some(from) = &self.trace_from {
+            let roots = if from.is_empty() {
+                ROOT_HINTS
+                    .iter()
+                    .map(|ip| SocketAddr::new(IpAddr::V4(*ip), 53))
+                    .collect()
+            } else {
+                from.iter()
+                    .map(|s| SocketAddr::new(s.ip, s.port.unwrap_or(53)))
+                    .collect()
+            };
             Job::Trace {
-                roots: roots.clone(),
+                roots,
                 question: Question {
                     name: name_from_text(&fully_qualified(&name))?,
                     rtype: types[0],
