@@ -11,6 +11,15 @@
 //! random id, is a response, and repeats our question; a malformed answer is
 //! rejected the same way and never ends the wait early.
 //!
+//! The spine: a [`Request`] (what the user asked, checked) becomes a
+//! [`Plan`] against resolv.conf; [`run()`] executes it and returns an
+//! [`Outcome`] of [`report`]s, the JSON contract the views render from.
+//! The parts, each a file that imports only the parts below it, never this
+//! module: [`message`] (question, options, query, checks), [`stream`]
+//! (sockets and framing), [`tls`] (DoT, DoH), [`exchange`](mod@exchange) (one question to
+//! one server), [`search`](mod@search) (resolv.conf's servers and search list),
+//! [`axfr`](mod@axfr), [`trace`](mod@trace), [`request`], [`run`](mod@run), [`report`] and
+//! [`presentation`] (record data as dig prints it).
 
 pub mod axfr;
 pub mod exchange;
