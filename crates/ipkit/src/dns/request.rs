@@ -400,3 +400,169 @@ impl Request {
         Ok(servers)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use hickory_proto::rr::{DNSClass, RecordType};
+    use ipkit_core::resolvconf::ResolvConf;
+
+    use super::{Job, Request, RequestError, ServerFamily, ServerWord, Transport};
+
+    fn request(name: &str) -> Request {
+        Request {
+            name: Some(name.to_string()),
+            reverse: None,
+            types: Vec::new(),
+            class: DNSClass::IN,
+            servers: Vec::new(),
+            port: None,
+            family: None,
+            transport: Transport::Udp,
+            tls_name: None,
+            tls_ca: None,
+            recursion_desired: true,
+            dnssec_ok: false,
+            edns_payload: Some(1232),
+            edns_requests: Default::default(),
+            timeout: None,
+            tries: None,
+            source: None,
+            interface: None,
+            no_search: false,
+            trace_from: None,
+        }
+    }
+
+    fn conf() -> ResolvConf {
+        ResolvConf::parse(
+            "nameserver 192.0.2.53\nnameserver 2001:db8::53\nsearch lab.test\noptions ndots:2 attempts:3\n",
+        )
+    }
+
+    fn addrs(v: &[&str]) -> Vec<SocketAddr> {
+        v.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn servers_get_the_transports_port_unless_one_is_written() {
+        let mut r = request("www");
+        r.servers = vec![
+            ServerWord {
+                ip: "192.0.2.1".parse().unwrap(),
+                port: None,
+            },
+            ServerWord {
+                ip: "192.0.2.2".parse().unwrap(),
+                port: Some(5353),
+            },
+        ];
+        for (transport, port) in [
+            (Transport::Udp, 53),
+            (Transport::Tcp, 53),
+            (Transport::Tls, 853),
+            (
+                Transport::Https {
+                    path: "/dns-query".into(),
+                },
+                443,
+            ),
+        ] {
+            r.transport = transport;
+            let plan = r.plan(conf()).unwrap();
+            assert_eq!(
+                plan.servers,
+                addrs(&[&format!("192.0.2.1:{port}"), "192.0.2.2:5353"])
+            );
+        }
+        // -p applies to resolv.conf's servers too, as dig -p does.
+        let mut r = request("www");
+        r.port = Some(5300);
+        let plan = r.plan(conf()).unwrap();
+        assert_eq!(
+            plan.servers,
+            addrs(&["192.0.2.53:5300", "[2001:db8::53]:5300"])
+        );
+        r.family = Some(ServerFamily::V6);
+        assert_eq!(
+            r.plan(conf()).unwrap().servers,
+            addrs(&["[2001:db8::53]:5300"])
+        );
+        r.servers = vec![ServerWord {
+            ip: "192.0.2.1".parse().unwrap(),
+            port: None,
+        }];
+        assert_eq!(
+            r.plan(conf()).unwrap_err(),
+            RequestError::NoServerOfFamily(6)
+        );
+    }
+
+    #[test]
+    fn the_search_list_applies_to_names_only_as_asked() {
+        let plan = request("www").plan(conf()).unwrap();
+        assert_eq!(plan.conf.search, ["lab.test"]);
+        assert_eq!(plan.conf.attempts, 3);
+        assert_eq!(
+            plan.job,
+            Job::Lookup {
+                name: "www".into(),
+                types: vec![RecordType::A, RecordType::AAAA],
+                class: DNSClass::IN,
+            }
+        );
+        let mut r = request("www");
+        r.no_search = true;
+        r.tries = Some(1);
+        let plan = r.plan(conf()).unwrap();
+        assert!(plan.conf.search.is_empty());
+        assert_eq!(plan.conf.attempts, 1);
+        // A bare address is a reverse lookup: absolute, PTR.
+        let plan = request("192.0.2.1").plan(conf()).unwrap();
+        assert!(plan.conf.search.is_empty());
+        assert_eq!(
+            plan.job,
+            Job::Lookup {
+                name: "1.2.0.192.in-addr.arpa.".into(),
+                types: vec![RecordType::PTR],
+                class: DNSClass::IN,
+            }
+        );
+    }
+
+    #[test]
+    fn transfers_and_traces_are_jobs_of_their_own() {
+        let mut r = request("lab.test");
+        r.types = vec![RecordType::AXFR];
+        let Job::Transfer { zone, server, .. } = r.plan(conf()).unwrap().job else {
+            panic!("not a transfer");
+        };
+        assert_eq!(zone.to_string(), "lab.test.");
+        assert_eq!(server, "192.0.2.53:53".parse().unwrap());
+        let mut r = request("www.lab.test");
+        r.trace_from = Some(Vec::new());
+        let Job::Trace { roots, question } = r.plan(conf()).unwrap().job else {
+            panic!("not a trace");
+        };
+        assert_eq!(roots.len(), 13);
+        assert_eq!(question.name.to_string(), "www.lab.test.");
+        assert_eq!(question.rtype, RecordType::A);
+    }
+
+    #[test]
+    fn names_are_checked_before_anything_else() {
+        assert_eq!(
+            request("www..lab").plan(conf()).unwrap_err(),
+            RequestError::EmptyLabel("www..lab".into())
+        );
+        let long = "a".repeat(70);
+        assert!(matches!(
+            request(&long).plan(conf()).unwrap_err(),
+            RequestError::LabelTooLong { .. }
+        ));
+        let mut r = request("x");
+        r.name = None;
+        assert_eq!(r.plan(conf()).unwrap_err(), RequestError::NoName);
+    }
+}
