@@ -134,12 +134,6 @@ pub struct Args {
 
 /// Run `ipkit resolve`.
 pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
-    if args.name.is_none() && args.service.is_none() {
-        return Err(request::RequestError::Nothing.into());
-    }
-    if args.legacy {
-        return run_legacy(args.name.as_deref().unwrap_or_default(), out);
-    }
     let ni = ni_flags(&args.ni_flags);
     let request = Request {
         name: args.name.clone(),
@@ -166,6 +160,10 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         exact_flags: args.ai.as_deref().map(ai_flags),
         ni_flags: ni,
     };
+    request.check()?;
+    if args.legacy {
+        return run_legacy(args.name.as_deref().unwrap_or_default(), out);
+    }
     let report = match request::run(&request) {
         Ok(report) => report,
         Err(failure) => {
