@@ -7,7 +7,7 @@
 use hickory_proto::op::Message;
 use hickory_proto::rr::{DNSClass, Name, RecordType};
 use ipkit::dns::{Question, QueryOptions, answers, build_query};
-use ipkit::dns_tls::{MAX_BODY, http_body};
+use ipkit::dns::tls::{MAX_BODY, http_body};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -6,7 +6,6 @@
 use ipkit::privilege::{Capability, Needs};
 
 /// The fix for `needs`, as one clause: "run as root, or …".
-#[allow(dead_code, reason = "the engines adopt `Needs` one by one")]
 pub fn grant(needs: Needs) -> String {
     match needs {
         Needs::Capability(c) => format!(
@@ -23,8 +22,48 @@ pub fn grant(needs: Needs) -> String {
 /// The remedy for the first error in `e`'s chain that names what it needed,
 /// if any. Each library error with a `needs` gets its arm here.
 pub fn for_error(e: &anyhow::Error) -> Option<String> {
-    e.chain().find_map(|_cause| -> Option<String> {
+    e.chain().find_map(|cause| -> Option<String> {
         // Arms are added as engines report `Needs` (ping, host tables).
+        // Binding to an interface (dns --interface): the error travels as
+        // an io::Error's payload.
+        let bind = cause
+            .downcast_ref::<ipkit::sockopt::BindInterfaceError>()
+            .or_else(|| {
+                cause
+                    .downcast_ref::<std::io::Error>()
+                    .and_then(|io| io.get_ref())
+                    .and_then(|inner| inner.downcast_ref())
+            });
+        if let Some(needs) = bind.and_then(ipkit::sockopt::BindInterfaceError::needs) {
+            return Some(grant(needs));
+        }
         None
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use ipkit::sockopt::BindInterfaceError;
+
+    /// `dns --interface` refused for want of CAP_NET_RAW: the line names
+    /// what was missing (the library's words) and how to grant it (ours).
+    #[test]
+    fn a_refused_interface_bind_names_cap_net_raw_and_the_fix() {
+        let refused = BindInterfaceError::not_permitted(
+            "eth0",
+            std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        );
+        let e = anyhow::Error::new(ipkit::dns::DnsError::Io {
+            op: "binding a socket for",
+            server: "127.0.0.1:53".parse().unwrap(),
+            source: refused.into(),
+        });
+        let line = crate::message::error_line(&e);
+        assert!(line.contains("interface eth0"), "{line}");
+        assert!(line.contains("needs CAP_NET_RAW"), "{line}");
+        assert!(
+            line.ends_with("`sudo setcap cap_net_raw+ep $(command -v ipkit)`"),
+            "{line}"
+        );
+    }
 }

@@ -43,6 +43,8 @@
 //! callback can also end the run at once (`ControlFlow::Break`, e.g. a
 //! closed output pipe): then nothing more is reported.
 
+pub mod report;
+
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::io;
@@ -53,6 +55,8 @@ use std::time::{Duration, Instant};
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RecordType};
 
+use crate::dns::presentation::parse_type;
+use crate::dns::request::{RequestError, ServerWord, Transport};
 use crate::dns::{DnsError, QueryOptions, Question, answers, build_query, exchange};
 use crate::sys::{BatchDatagrams, BatchSocket};
 
@@ -123,6 +127,153 @@ pub struct BulkOptions {
     pub retries: u8,
     /// Query flags (RD, EDNS…); its `timeout` is used for TCP fallbacks.
     pub query: QueryOptions,
+}
+
+/// A bulk run as the user asked it, before it is checked against
+/// resolv.conf ([`BulkRequest::options`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkRequest {
+    /// Servers given (port 53 where none is written); the first is asked
+    /// (none: resolv.conf's first).
+    pub servers: Vec<ServerWord>,
+    /// Types for lines that name none; empty means A.
+    pub default_types: Vec<RecordType>,
+    /// Names in flight at most, 1 to 65,536.
+    pub window: usize,
+    /// Keep exactly `window` in flight.
+    pub fixed_window: bool,
+    /// Queries per second at most; 0 for no limit.
+    pub rate: u32,
+    /// Timeout of the first try; None: 1 s.
+    pub timeout: Option<Duration>,
+    /// Retries after the first try.
+    pub retries: u8,
+    /// RD.
+    pub recursion_desired: bool,
+    /// The EDNS DO bit.
+    pub dnssec_ok: bool,
+    /// EDNS UDP payload size; None sends no EDNS.
+    pub edns_payload: Option<u16>,
+    /// Local address to send from.
+    pub source: Option<std::net::IpAddr>,
+    /// Interface to send through.
+    pub interface: Option<String>,
+}
+
+impl BulkRequest {
+    /// The types of a line that names none.
+    pub fn default_types(&self) -> Vec<RecordType> {
+        if self.default_types.is_empty() {
+            vec![RecordType::A]
+        } else {
+            self.default_types.clone()
+        }
+    }
+
+    /// Check the request and settle it against `conf`: the server, the
+    /// window's range, the timeouts (TCP fallbacks wait at least 2 s).
+    pub fn options(
+        &self,
+        conf: &ipkit_core::resolvconf::ResolvConf,
+    ) -> Result<BulkOptions, RequestError> {
+        let port = Transport::Udp.default_port();
+        let given: Vec<SocketAddr> = self
+            .servers
+            .iter()
+            .map(|s| SocketAddr::new(s.ip, s.port.unwrap_or(port)))
+            .collect();
+        let server = *crate::dns::servers(&given, conf)
+            .first()
+            .ok_or(RequestError::NoServer)?;
+        let timeout = self.timeout.unwrap_or(Duration::from_secs(1));
+        if self.window == 0 || self.window > 65_536 {
+            return Err(RequestError::Window(self.window));
+        }
+        Ok(BulkOptions {
+            server,
+            window: self.window,
+            fixed_window: self.fixed_window,
+            rate: self.rate,
+            timeout,
+            retries: self.retries,
+            query: QueryOptions {
+                recursion_desired: self.recursion_desired,
+                dnssec_ok: self.dnssec_ok,
+                edns_payload: self.edns_payload,
+                timeout: timeout.max(Duration::from_secs(2)),
+                source: self.source,
+                interface: self.interface.clone(),
+                ..QueryOptions::default()
+            },
+        })
+    }
+}
+
+/// Why an input line of a bulk run was skipped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LineError {
+    /// The first word is not a name ([`crate::dns::request::check_name`]).
+    #[error("'{0}' is not a domain name")]
+    Name(String),
+    /// A later word is not a record type.
+    #[error("'{0}' is not a record type")]
+    Type(String),
+    /// More types than tags can number.
+    #[error("more than 65535 types on one line")]
+    TooManyTypes,
+}
+
+/// The items of input line `line`: `NAME [TYPE…]`, a `#` starting a
+/// comment; the name taken as absolute; `default_types` when it names none.
+/// Each item's tag is the line and the type's place on it (input order).
+/// A blank or comment line has none.
+///
+/// # Examples
+/// ```
+/// use hickory_proto::rr::RecordType;
+/// let items = ipkit::dns_bulk::parse_line(7, "example.test MX AAAA # mail", &[RecordType::A]).unwrap();
+/// assert_eq!(items.len(), 2);
+/// assert_eq!(items[1].rtype, RecordType::AAAA);
+/// assert_eq!(items[1].tag, 7 << 16 | 1);
+/// assert!(ipkit::dns_bulk::parse_line(8, "a..b", &[]).is_err());
+/// ```
+pub fn parse_line(
+    line: u64,
+    text: &str,
+    default_types: &[RecordType],
+) -> Result<Vec<BulkItem>, LineError> {
+    let text = text.split('#').next().unwrap_or("").trim();
+    let mut words = text.split_whitespace();
+    let Some(raw) = words.next() else {
+        return Ok(Vec::new());
+    };
+    let fq = if raw.ends_with('.') {
+        raw.to_string()
+    } else {
+        format!("{raw}.")
+    };
+    let name =
+        crate::dns::request::check_name(&fq).map_err(|_| LineError::Name(raw.to_string()))?;
+    let mut types = Vec::new();
+    for w in words {
+        types.push(parse_type(w).ok_or_else(|| LineError::Type(w.to_string()))?);
+    }
+    if types.is_empty() {
+        types = default_types.to_vec();
+    }
+    if types.len() > usize::from(u16::MAX) {
+        return Err(LineError::TooManyTypes);
+    }
+    Ok(types
+        .into_iter()
+        .zip(0u64..)
+        .map(|(rtype, k)| BulkItem {
+            tag: line << 16 | k,
+            name: name.clone(),
+            rtype,
+        })
+        .collect())
 }
 
 /// Counters of a finished run.
@@ -326,7 +477,7 @@ pub fn run(
 ) -> Result<BulkStats, DnsError> {
     let server = o.server;
     let io_err = |op| move |source| DnsError::Io { op, server, source };
-    let sock = crate::dns::open_socket(server, &o.query, socket2::Type::DGRAM)
+    let sock = crate::dns::stream::open_socket(server, &o.query, socket2::Type::DGRAM)
         .map_err(io_err("opening a socket for"))?;
     // Answers arrive in bursts; a small buffer would drop them.
     let _ = sock.set_recv_buffer_size(8 << 20);

@@ -9,7 +9,6 @@ pub mod addr;
 pub mod cancel;
 pub mod dns;
 pub mod dns_bulk;
-pub mod dns_tls;
 pub mod host;
 pub mod iface;
 pub mod ping;
@@ -18,6 +17,7 @@ pub mod random;
 pub mod report;
 pub mod resolve;
 pub mod services;
+pub mod sockopt;
 pub mod sys;
 pub mod text;
 

@@ -14,6 +14,11 @@
 //! returns one entry per address for each of stream, datagram and raw, and
 //! may order AAAA before A (RFC 6724): callers see exactly that.
 
+pub mod report;
+pub mod request;
+
+pub use request::{Request, run};
+
 use std::fmt;
 use std::net::SocketAddr;
 

@@ -5,6 +5,8 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
+
 use ipkit_core::services::{
     ProtocolEntry, Service, builtin_protocols, builtin_services, parse_protocols, parse_services,
 };
@@ -81,4 +83,23 @@ pub fn load_services(path: &Path) -> io::Result<Loaded<Service>> {
 /// Load the protocols database from `path` (or the built-in copy).
 pub fn load_protocols(path: &Path) -> io::Result<Loaded<ProtocolEntry>> {
     load(path, parse_protocols, builtin_protocols)
+}
+
+/// The report of a services or protocols lookup (`ipkit service --json`):
+/// the matches and where they came from.
+#[derive(Debug, Serialize)]
+pub struct ServiceDocument<T: Serialize> {
+    /// The file read, or "builtin".
+    pub source: String,
+    /// One result per query (or one with every entry for --all).
+    pub results: Vec<QueryResult<T>>,
+}
+
+/// One query's answer.
+#[derive(Debug, Serialize)]
+pub struct QueryResult<T: Serialize> {
+    /// The query as given ("*" for --all).
+    pub query: String,
+    /// Matching entries, in database order.
+    pub matches: Vec<T>,
 }

@@ -1,18 +1,23 @@
 //! `ipkit dns`: nslookup and dig in one command that speaks DNS itself.
-//! The exchange, server choice and search list are `ipkit::dns`; this module
-//! parses the dig-style arguments and renders the views.
+//! The request's checks, the exchange, server choice, search list and the
+//! reports are `ipkit::dns`; this module turns the dig-style arguments into
+//! an [`ipkit::dns::request::Request`] and picks the view.
 
-use std::fmt::Write as _;
 use std::io::Write;
-use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
+use std::net::IpAddr;
 
 use hickory_proto::rr::{DNSClass, RecordType};
-use ipkit::dns::{self, DnsError, QueryOptions};
+use ipkit::dns::Outcome;
+use ipkit::dns::presentation::parse_type;
+use ipkit::dns::report::Results;
+use ipkit::dns::request::{Request, ServerFamily, ServerWord, Transport, timeout_from_secs};
+use ipkit::dns_bulk::BulkRequest;
 
 use crate::exit::usage;
 use crate::output::{Output, print_json};
-use crate::report::dns::{DnsReport, build, build_via};
+use crate::report::dns::{
+    Sections, dig_view, nslookup_view, short_view, trace_view, transfer_view,
+};
 
 /// Examples shown under `--help`.
 pub const EXAMPLES: &str = "Examples:
@@ -34,11 +39,6 @@ the system resolver does (ndots); --no-search sends them as given.
 Exit codes: 0 answered; 1 NXDOMAIN or no records of the type (NODATA);
 2 bad usage; 3 no answer in time (the error names the server); 4 the server
 failed (SERVFAIL, REFUSED, …).";
-
-/// Exit code: the server never answered.
-const EXIT_TIMEOUT: u8 = 3;
-/// Exit code: the server answered with an error.
-const EXIT_SERVER_FAILED: u8 = 4;
 
 /// Arguments of `ipkit dns`.
 #[derive(Debug, clap::Args)]
@@ -168,39 +168,22 @@ it is kept at exactly N."
 }
 
 /// The words sorted into what they are.
-pub(crate) struct Words {
+struct Words {
     name: Option<String>,
     types: Vec<RecordType>,
     /// Servers, with the port when one was written.
-    servers: Vec<(IpAddr, Option<u16>)>,
+    servers: Vec<ServerWord>,
 }
 
-impl Words {
-    /// The servers, with `default_port` where none was written.
-    pub(crate) fn servers(&self, default_port: u16) -> Vec<SocketAddr> {
-        self.servers
-            .iter()
-            .map(|(ip, port)| SocketAddr::new(*ip, port.unwrap_or(default_port)))
-            .collect()
-    }
-}
-
-pub(crate) fn parse_type(word: &str) -> Option<RecordType> {
-    let up = word.to_ascii_uppercase();
-    if let Some(n) = up.strip_prefix("TYPE") {
-        return n.parse::<u16>().ok().map(RecordType::from);
-    }
-    up.parse::<RecordType>()
-        .ok()
-        .or_else(|| crate::report::presentation::extra_type_code(&up).map(RecordType::from))
-}
-
-fn parse_server(text: &str) -> anyhow::Result<(IpAddr, Option<u16>)> {
+fn parse_server(text: &str) -> anyhow::Result<ServerWord> {
     if let Ok(ip) = text.parse::<IpAddr>() {
-        return Ok((ip, None));
+        return Ok(ServerWord { ip, port: None });
     }
     match ipkit_core::sockaddr::parse(text) {
-        Ok(s) => Ok((s.ip, s.port)),
+        Ok(s) => Ok(ServerWord {
+            ip: s.ip,
+            port: s.port,
+        }),
         Err(_) => Err(usage(format!(
             "'@{text}' is not a server address: write @ADDRESS or @ADDRESS:PORT (IPv6: @[ADDRESS]:PORT)"
         ))),
@@ -268,39 +251,89 @@ fn dig_option(option: &str) -> String {
     )
 }
 
-/// `--timeout`, checked: more than 0 and at most 300 seconds.
-pub(crate) fn timeout_of(args: &Args) -> anyhow::Result<Option<Duration>> {
-    match args.timeout {
-        Some(t) if t > 0.0 && t <= 300.0 => Ok(Some(Duration::from_secs_f64(t))),
-        Some(t) => Err(usage(format!(
-            "--timeout {t}: must be more than 0 and at most 300 seconds"
-        ))),
-        None => Ok(None),
-    }
+/// `--timeout`, checked.
+fn timeout_of(args: &Args) -> anyhow::Result<Option<std::time::Duration>> {
+    Ok(args.timeout.map(timeout_from_secs).transpose()?)
 }
 
-fn check_name(name: &str) -> anyhow::Result<()> {
-    let bare = name.strip_suffix('.').unwrap_or(name);
-    if name.is_empty() || name.len() > 254 || bare.len() > 253 {
-        return Err(usage(format!(
-            "'{name}' is not a domain name: at most 253 characters"
-        )));
-    }
-    for label in bare.split('.') {
-        if label.is_empty() && !bare.is_empty() {
-            return Err(usage(format!(
-                "'{name}' has an empty label (two dots in a row)"
-            )));
+/// `--bulk`'s request.
+fn bulk_request(args: &Args, words: &Words) -> anyhow::Result<BulkRequest> {
+    Ok(BulkRequest {
+        servers: words.servers.clone(),
+        default_types: words.types.clone(),
+        window: args.concurrency,
+        fixed_window: args.fixed_window,
+        rate: args.rate,
+        timeout: timeout_of(args)?,
+        retries: args.retries,
+        recursion_desired: !args.norecurse,
+        dnssec_ok: args.dnssec,
+        edns_payload: (args.bufsize > 0).then_some(args.bufsize),
+        source: args.source,
+        interface: args.interface.clone(),
+    })
+}
+
+/// The request of a lookup, transfer or trace.
+fn request(args: &Args, words: Words) -> anyhow::Result<Request> {
+    let class: DNSClass = args.class.to_ascii_uppercase().parse().map_err(|_| {
+        usage(format!(
+            "'{}' is not a class: use IN, CH, HS or ANY",
+            args.class
+        ))
+    })?;
+    let client_subnet = match &args.subnet {
+        Some(p) => {
+            let net: ipkit_core::IpNet =
+                p.parse().map_err(|e| usage(format!("--subnet {p}: {e}")))?;
+            Some((net.network(), net.prefix_len()))
         }
-        if label.len() > 63 {
-            let start: String = label.chars().take(20).collect();
-            return Err(usage(format!(
-                "'{name}': the label '{start}…' is over 63 characters"
-            )));
-        }
-    }
-    dns::name_from_text(name).map_err(|e| usage(e.to_string()))?;
-    Ok(())
+        None => None,
+    };
+    let trace_from = match args.trace {
+        true => Some(
+            args.root
+                .iter()
+                .map(|r| parse_server(r))
+                .collect::<anyhow::Result<_>>()?,
+        ),
+        false => None,
+    };
+    Ok(Request {
+        name: words.name,
+        reverse: args.reverse,
+        types: words.types,
+        class,
+        servers: words.servers,
+        port: args.port,
+        family: match (args.ipv4, args.ipv6) {
+            (true, _) => Some(ServerFamily::V4),
+            (_, true) => Some(ServerFamily::V6),
+            _ => None,
+        },
+        transport: match (&args.https, args.tls, args.tcp) {
+            (Some(path), _, _) => Transport::Https { path: path.clone() },
+            (None, true, _) => Transport::Tls,
+            (None, false, true) => Transport::Tcp,
+            (None, false, false) => Transport::Udp,
+        },
+        tls_name: args.tls_name.clone(),
+        tls_ca: args.tls_ca.clone(),
+        recursion_desired: !args.norecurse,
+        dnssec_ok: args.dnssec,
+        edns_payload: (args.bufsize > 0).then_some(args.bufsize),
+        edns_requests: ipkit::dns::EdnsRequests {
+            nsid: args.nsid,
+            client_subnet,
+            cookie: args.cookie,
+        },
+        timeout: timeout_of(args)?,
+        tries: args.tries,
+        source: args.source,
+        interface: args.interface.clone(),
+        no_search: args.no_search,
+        trace_from,
+    })
 }
 
 /// Run `ipkit dns`.
@@ -315,491 +348,57 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         })?);
     }
     if let Some(path) = &args.bulk {
-        return crate::cmd::dns_bulk::run(path, &words.types, &words.servers(53), &args, out);
+        let request = bulk_request(&args, &words)?;
+        return crate::cmd::dns_bulk::run(path, &request, args.ordered, out);
     }
-    let class: DNSClass = args.class.to_ascii_uppercase().parse().map_err(|_| {
-        usage(format!(
-            "'{}' is not a class: use IN, CH, HS or ANY",
-            args.class
-        ))
-    })?;
-    // A bare address as the name means a reverse lookup, as in nslookup.
-    let reverse = args
-        .reverse
-        .or_else(|| words.name.as_deref().and_then(|n| n.parse::<IpAddr>().ok()));
-    let (name, types, absolute) = match reverse {
-        Some(ip) => (
-            ipkit_core::addr::reverse_name(ip) + ".",
-            vec![RecordType::PTR],
-            true,
+    let request = request(&args, words)?;
+    let plan = request.plan(ipkit::dns::system_config()?)?;
+    let outcome = ipkit::dns::run(&plan)?;
+    if out.json {
+        match &outcome {
+            Outcome::Lookups(reports) => print_json(&Results { results: reports })?,
+            Outcome::Transfer(report) => print_json(&Results {
+                results: std::slice::from_ref(report),
+            })?,
+            Outcome::Trace(trace, _) => print_json(trace)?,
+        }
+    } else {
+        std::io::stdout()
+            .lock()
+            .write_all(human_view(&outcome, &args, out).as_bytes())?;
+    }
+    Ok(match outcome {
+        Outcome::Lookups(reports) => crate::exit::for_dns(&reports),
+        Outcome::Transfer(report) => crate::exit::for_transfer(&report),
+        // Stopped short: main prints the error, exit::for_error maps it.
+        Outcome::Trace(_, Some(e)) => return Err(e.into()),
+        Outcome::Trace(trace, None) => crate::exit::for_dns(
+            trace
+                .trace
+                .last()
+                .map(std::slice::from_ref)
+                .unwrap_or_default(),
         ),
-        None => {
-            let name = words
-                .name
-                .clone()
-                .ok_or_else(|| usage("give a name to look up (or -x ADDRESS)"))?;
-            check_name(&name)?;
-            let types = if words.types.is_empty() {
-                vec![RecordType::A, RecordType::AAAA]
-            } else {
-                words.types.clone()
+    })
+}
+
+/// The human view the flags ask for.
+fn human_view(outcome: &Outcome, args: &Args, out: &Output) -> String {
+    match outcome {
+        Outcome::Transfer(report) => transfer_view(report),
+        Outcome::Trace(trace, _) => trace_view(trace),
+        Outcome::Lookups(reports) if args.short => short_view(reports),
+        Outcome::Lookups(reports) if args.dig => reports
+            .iter()
+            .map(|r| dig_view(r, out))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Outcome::Lookups(reports) => {
+            let sections = Sections {
+                authority: args.authority,
+                additional: args.additional,
             };
-            (name, types, false)
-        }
-    };
-    let mut conf = dns::system_config()?;
-    if args.no_search || absolute {
-        conf.search.clear();
-        conf.ndots = 0;
-    }
-    let default_port = if args.tls {
-        853
-    } else if args.https.is_some() {
-        443
-    } else {
-        53
-    };
-    let mut servers = dns::servers(&words.servers(args.port.unwrap_or(default_port)), &conf);
-    if let Some(port) = args.port {
-        // resolv.conf's servers too, as dig -p does; a written :PORT stays.
-        let written: Vec<IpAddr> = words
-            .servers
-            .iter()
-            .filter(|(_, p)| p.is_some())
-            .map(|(ip, _)| *ip)
-            .collect();
-        for s in &mut servers {
-            if !written.contains(&s.ip()) {
-                s.set_port(port);
-            }
+            nslookup_view(reports, sections, out)
         }
     }
-    if args.ipv4 || args.ipv6 {
-        servers.retain(|s| s.is_ipv4() == args.ipv4);
-        if servers.is_empty() {
-            return Err(usage(format!(
-                "no IPv{} name server to ask: give one as @SERVER",
-                if args.ipv4 { 4 } else { 6 }
-            )));
-        }
-    }
-    let opts = QueryOptions {
-        recursion_desired: !args.norecurse,
-        dnssec_ok: args.dnssec,
-        checking_disabled: false,
-        edns_payload: (args.bufsize > 0).then_some(args.bufsize),
-        timeout: timeout_of(&args)?.unwrap_or(Duration::from_secs(u64::from(conf.timeout_secs))),
-        tcp: args.tcp || conf.use_vc,
-        source: args.source,
-        interface: args.interface.clone(),
-        edns_requests: dns::EdnsRequests {
-            nsid: args.nsid,
-            client_subnet: match &args.subnet {
-                Some(p) => {
-                    let net: ipkit_core::IpNet =
-                        p.parse().map_err(|e| usage(format!("--subnet {p}: {e}")))?;
-                    Some((net.network(), net.prefix_len()))
-                }
-                None => None,
-            },
-            cookie: args.cookie,
-        },
-        secure: (args.tls || args.https.is_some()).then(|| dns::Secure {
-            server_name: args.tls_name.clone(),
-            ca_file: args.tls_ca.clone(),
-            https_path: args.https.clone(),
-        }),
-    };
-    let tries = args.tries.unwrap_or(conf.attempts);
-    conf.attempts = tries;
-    if types.contains(&RecordType::AXFR) {
-        let zone = dns::name_from_text(&if name.ends_with('.') {
-            name.clone()
-        } else {
-            format!("{name}.")
-        })
-        .map_err(|e| usage(format!("'{name}': {e}")))?;
-        let server = *servers
-            .first()
-            .ok_or_else(|| usage("AXFR needs a server: give @SERVER"))?;
-        let q = dns::Question {
-            name: zone.clone(),
-            rtype: RecordType::AXFR,
-            class,
-        };
-        let a = match dns::axfr(server, &zone, &opts, 10_000_000) {
-            Ok(a) => a,
-            Err(e @ DnsError::Timeout { .. }) => {
-                eprintln!("error: {e}");
-                return Ok(EXIT_TIMEOUT);
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let report = build(&q, &a);
-        if out.json {
-            print_json(&serde_json::json!({ "results": [report] }))?;
-        } else {
-            let mut s = String::new();
-            for r in &report.answer {
-                let _ = writeln!(
-                    s,
-                    "{}\t{}\t{}\t{}\t{}",
-                    r.name, r.ttl, r.class, r.rtype, r.data
-                );
-            }
-            if report.status == "NOERROR" && !report.answer.is_empty() {
-                let _ = writeln!(
-                    s,
-                    ";; XFR size: {} records, {} bytes, {:.0} ms from {}",
-                    report.answer.len(),
-                    report.size,
-                    report.query_time_ms,
-                    report.server
-                );
-            } else {
-                // dig says "; Transfer failed."; say why as well.
-                let why = if report.status == "NOERROR" {
-                    "the server sent no records".to_string()
-                } else {
-                    format!("the server answered {}", report.status)
-                };
-                let _ = writeln!(s, "; Transfer failed: {why} (from {}).", report.server);
-            }
-            std::io::stdout().lock().write_all(s.as_bytes())?;
-        }
-        return Ok(if report.status == "NOERROR" && !report.answer.is_empty() {
-            crate::exit::OK
-        } else {
-            EXIT_SERVER_FAILED
-        });
-    }
-    if args.trace {
-        return run_trace(&args, &name, types[0], class, &opts, out);
-    }
-    let mut reports = Vec::new();
-    for rtype in types {
-        let (q, a) = match dns::search(&servers, &conf, &name, rtype, class, &opts) {
-            Ok(found) => found,
-            Err(e @ DnsError::Timeout { .. }) => {
-                eprintln!("error: {e}");
-                return Ok(EXIT_TIMEOUT);
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let transport = match &args.https {
-            Some(_) => "https",
-            None if args.tls => "tls",
-            None => {
-                if a.tcp {
-                    "tcp"
-                } else {
-                    "udp"
-                }
-            }
-        };
-        reports.push(build_via(&q, &a, transport));
-    }
-    if out.json {
-        print_json(&serde_json::json!({ "results": reports }))?;
-    } else {
-        let text = if args.short {
-            // Every answer record's data, as dig +short prints them: a
-            // CNAME chain's targets come before the address.
-            reports
-                .iter()
-                .flat_map(|r| &r.answer)
-                .map(|a| format!("{}\n", a.data))
-                .collect()
-        } else if args.dig {
-            reports
-                .iter()
-                .map(|r| dig_view(r, out))
-                .collect::<Vec<_>>()
-                .join("\n")
-        } else {
-            nslookup_view(&reports, &args, out)
-        };
-        std::io::stdout().lock().write_all(text.as_bytes())?;
-    }
-    Ok(exit_code(&reports))
-}
-
-/// `--trace`: delegation steps, then the final answer.
-fn run_trace(
-    args: &Args,
-    name: &str,
-    rtype: RecordType,
-    class: DNSClass,
-    opts: &QueryOptions,
-    out: &Output,
-) -> anyhow::Result<u8> {
-    let roots: Vec<SocketAddr> = if args.root.is_empty() {
-        dns::ROOT_HINTS
-            .iter()
-            .map(|ip| SocketAddr::new(IpAddr::V4(*ip), 53))
-            .collect()
-    } else {
-        args.root
-            .iter()
-            .map(|r| parse_server(r).map(|(ip, port)| SocketAddr::new(ip, port.unwrap_or(53))))
-            .collect::<anyhow::Result<_>>()?
-    };
-    let fq = if name.ends_with('.') {
-        name.to_string()
-    } else {
-        format!("{name}.")
-    };
-    let q = dns::Question {
-        name: dns::name_from_text(&fq).map_err(|e| usage(e.to_string()))?,
-        rtype,
-        class,
-    };
-    let mut steps = Vec::new();
-    let mut text = String::new();
-    let result = dns::trace(&roots, &q, opts, |step| {
-        let report = build(&q, &step.answer);
-        if !out.json {
-            for r in report.answer.iter().chain(&report.authority) {
-                let _ = writeln!(
-                    text,
-                    "{}\t{}\t{}\t{}\t{}",
-                    r.name, r.ttl, r.class, r.rtype, r.data
-                );
-            }
-            let (ip, port) = report
-                .server
-                .rsplit_once('#')
-                .unwrap_or((&report.server, "53"));
-            let _ = writeln!(
-                text,
-                ";; Received {} bytes from {ip}#{port}({}) in {:.0} ms\n",
-                report.size, step.zone, report.query_time_ms
-            );
-        }
-        steps.push(report);
-    });
-    let code = match &result {
-        Ok(_) => exit_code(steps.last().map(std::slice::from_ref).unwrap_or_default()),
-        Err(_) => EXIT_SERVER_FAILED,
-    };
-    if out.json {
-        print_json(
-            &serde_json::json!({ "trace": steps, "error": result.as_ref().err().map(|e| ipkit::error_chain(e)) }),
-        )?;
-    } else {
-        std::io::stdout().lock().write_all(text.as_bytes())?;
-    }
-    if let Err(e) = result {
-        eprintln!("error: {}", ipkit::error_chain(&e));
-    }
-    Ok(code)
-}
-
-fn exit_code(reports: &[DnsReport]) -> u8 {
-    if reports.iter().any(|r| !r.answer.is_empty()) {
-        return crate::exit::OK;
-    }
-    match reports
-        .iter()
-        .map(|r| r.status.as_str())
-        .find(|s| *s != "NOERROR" && *s != "NXDOMAIN")
-    {
-        Some(_) => EXIT_SERVER_FAILED,
-        None => crate::exit::NEGATIVE,
-    }
-}
-
-/// The nslookup view, as the chapter shows it (Windows nslookup).
-fn nslookup_view(reports: &[DnsReport], args: &Args, out: &Output) -> String {
-    let mut s = String::new();
-    let Some(first) = reports.first() else {
-        return s;
-    };
-    let (ip, port) = first
-        .server
-        .rsplit_once('#')
-        .unwrap_or((&first.server, "53"));
-    let _ = writeln!(s, "Server:  {ip}");
-    let _ = writeln!(
-        s,
-        "Address:  {}\n",
-        if port == "53" {
-            ip.to_string()
-        } else {
-            format!("{ip}#{port}")
-        }
-    );
-    let answered: Vec<&DnsReport> = reports.iter().filter(|r| !r.answer.is_empty()).collect();
-    if answered.is_empty() {
-        let r = first;
-        let why = match r.status.as_str() {
-            "NXDOMAIN" => "Non-existent domain".to_string(),
-            "NOERROR" => format!(
-                "No {} records (NODATA)",
-                reports
-                    .iter()
-                    .map(|r| r.question.rtype.as_str())
-                    .collect::<Vec<_>>()
-                    .join("/")
-            ),
-            other => format!("Server failed ({other})"),
-        };
-        let line = format!(
-            "*** {ip} can't find {}: {why}",
-            r.question.name.trim_end_matches('.')
-        );
-        let _ = writeln!(s, "{}", out.paint(RED, &line));
-        return s;
-    }
-    if !answered.iter().any(|r| r.flags.contains(&"aa")) {
-        s.push_str("Non-authoritative answer:\n");
-    }
-    let records: Vec<_> = answered.iter().flat_map(|r| r.answer.iter()).collect();
-    let aliases: Vec<String> = records
-        .iter()
-        .filter(|r| r.rtype == "CNAME")
-        .map(|r| r.name.trim_end_matches('.').to_string())
-        .fold(Vec::new(), |mut v, n| {
-            if !v.contains(&n) {
-                v.push(n);
-            }
-            v
-        });
-    let addresses: Vec<&str> = records
-        .iter()
-        .filter(|r| r.rtype == "A" || r.rtype == "AAAA")
-        .map(|r| r.data.as_str())
-        .collect();
-    let owner = records
-        .iter()
-        .find(|r| r.rtype != "CNAME")
-        .map_or(first.question.name.as_str(), |r| r.name.as_str());
-    if !addresses.is_empty() {
-        let _ = writeln!(s, "Name:    {}", owner.trim_end_matches('.'));
-        if addresses.len() == 1 {
-            let _ = writeln!(s, "Address:  {}", addresses[0]);
-        } else {
-            let _ = writeln!(s, "Addresses:  {}", addresses[0]);
-            for a in &addresses[1..] {
-                let _ = writeln!(s, "          {a}");
-            }
-        }
-    }
-    for r in records
-        .iter()
-        .filter(|r| !matches!(r.rtype.as_str(), "A" | "AAAA" | "CNAME"))
-    {
-        let _ = writeln!(
-            s,
-            "{}\t{}\t{}",
-            r.name.trim_end_matches('.'),
-            r.rtype,
-            r.data
-        );
-    }
-    if !aliases.is_empty() {
-        let _ = writeln!(s, "Aliases:  {}", aliases[0]);
-        for a in &aliases[1..] {
-            let _ = writeln!(s, "          {a}");
-        }
-    }
-    for r in reports {
-        if args.authority && !r.authority.is_empty() {
-            s.push_str("\nAuthoritative answers can be found from:\n");
-            for a in &r.authority {
-                let _ = writeln!(
-                    s,
-                    "{}\t{}\t{}",
-                    a.name.trim_end_matches('.'),
-                    a.rtype,
-                    a.data
-                );
-            }
-        }
-        if args.additional && !r.additional.is_empty() {
-            s.push_str("\nAdditional records:\n");
-            for a in &r.additional {
-                let _ = writeln!(
-                    s,
-                    "{}\t{}\t{}",
-                    a.name.trim_end_matches('.'),
-                    a.rtype,
-                    a.data
-                );
-            }
-        }
-    }
-    s
-}
-
-/// dig's full view.
-/// The status word's colour: green for NOERROR, red for any failure.
-fn status_colour(status: &str) -> &'static str {
-    if status == "NOERROR" { GREEN } else { RED }
-}
-
-/// SGR codes for the status words.
-const GREEN: &str = "32";
-const RED: &str = "31";
-
-fn dig_view(r: &DnsReport, out: &Output) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "; <<>> ipkit dns <<>> {} {} {}",
-        r.question.name, r.question.class, r.question.rtype
-    );
-    let _ = writeln!(
-        s,
-        ";; ->>HEADER<<- opcode: QUERY, status: {}, id: {}",
-        out.paint(status_colour(&r.status), &r.status),
-        r.id
-    );
-    let _ = writeln!(
-        s,
-        ";; flags: {}; QUERY: 1, ANSWER: {}, AUTHORITY: {}, ADDITIONAL: {}",
-        r.flags.join(" "),
-        r.answer.len(),
-        r.authority.len(),
-        r.additional.len() + usize::from(r.edns_payload.is_some())
-    );
-    if let Some(p) = r.edns_payload {
-        let _ = writeln!(s, "\n;; OPT PSEUDOSECTION:\n; EDNS: version: 0, udp: {p}");
-        for o in &r.edns_options {
-            let _ = writeln!(s, "; {}: {}", o.name, o.data);
-        }
-    }
-    let _ = writeln!(
-        s,
-        "\n;; QUESTION SECTION:\n;{}\t\t{}\t{}",
-        r.question.name, r.question.class, r.question.rtype
-    );
-    for (title, records) in [
-        ("ANSWER", &r.answer),
-        ("AUTHORITY", &r.authority),
-        ("ADDITIONAL", &r.additional),
-    ] {
-        if !records.is_empty() {
-            let _ = writeln!(s, "\n;; {title} SECTION:");
-            for rec in records {
-                let _ = writeln!(
-                    s,
-                    "{}\t{}\t{}\t{}\t{}",
-                    rec.name, rec.ttl, rec.class, rec.rtype, rec.data
-                );
-            }
-        }
-    }
-    let _ = writeln!(s, "\n;; Query time: {:.0} msec", r.query_time_ms);
-    let (ip, port) = r.server.rsplit_once('#').unwrap_or((&r.server, "53"));
-    let _ = writeln!(
-        s,
-        ";; SERVER: {ip}#{port}({ip}) ({})",
-        r.transport.to_uppercase()
-    );
-    if r.retried_over_tcp {
-        let _ = writeln!(s, ";; Truncated over UDP, retried in TCP mode.");
-    }
-    let _ = writeln!(s, ";; MSG SIZE  rcvd: {}", r.size);
-    s
 }

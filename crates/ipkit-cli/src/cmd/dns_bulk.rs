@@ -14,110 +14,25 @@
 //! NDJSON records: `{"type":"result","data":{"line","name","type","status",
 //! "answers","tries","rtt_ms","tcp"}}` per name (status: an RCODE mnemonic,
 //! `TIMEOUT`, `FAILED`, `INTERRUPTED` or `NOT_SENT`), then
-//! `{"type":"summary","data":{...}}` (see [`Summary`], docs/json.md).
+//! `{"type":"summary","data":{...}}` (see [`ipkit::dns_bulk::report`], docs/json.md).
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{BufWriter, IsTerminal, StdoutLock, Write};
-use std::net::SocketAddr;
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use hickory_proto::rr::RecordType;
-use ipkit::dns::{self, QueryOptions};
-use ipkit::dns_bulk::{BulkEvent, BulkItem, BulkOptions, BulkOutcome, BulkResult};
-use serde::Serialize;
+use ipkit::dns_bulk::report::{ResultRecord, Summary};
+use ipkit::dns_bulk::{BulkEvent, BulkItem, BulkOutcome, BulkRequest, BulkResult};
 
-use crate::cmd::dns::{Args, parse_type, timeout_of};
-use crate::exit::usage;
 use crate::input::{BadLines, Source};
 use crate::interrupt::Interrupt;
 use crate::output::{Output, write_record};
-use crate::report::dns::{rcode_name, type_name};
 
 /// How many never-sent names the human view lists.
 const NOT_SENT_SHOWN: usize = 10;
-
-/// One result record.
-#[derive(Serialize)]
-struct ResultRecord<'a> {
-    /// Input line number.
-    line: u64,
-    /// The name, fully qualified.
-    name: String,
-    /// The record type.
-    #[serde(rename = "type")]
-    rtype: String,
-    /// NOERROR, NXDOMAIN, SERVFAIL … or TIMEOUT / FAILED / INTERRUPTED / NOT_SENT.
-    status: String,
-    /// Answer records (type and data), answer section order.
-    answers: Vec<AnswerRecord>,
-    /// Queries sent for this name.
-    tries: u8,
-    /// Round-trip time of the accepted answer, ms.
-    rtt_ms: f64,
-    /// Answered over TCP after truncation.
-    tcp: bool,
-    /// Why it failed, for FAILED.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a str>,
-}
-
-/// One answer record in a result.
-#[derive(Serialize)]
-struct AnswerRecord {
-    #[serde(rename = "type")]
-    rtype: String,
-    data: String,
-}
-
-/// The closing summary. `names` = `answered` + `nodata` + `nxdomain` +
-/// `servfail` + `other_rcode` + `timeout` + `failed` + `interrupted` +
-/// `not_sent`, always, and equals `results`.
-#[derive(Serialize, Default)]
-struct Summary {
-    /// Names handed to the engine (bad lines excluded).
-    names: u64,
-    /// Results written; always equals `names`.
-    results: u64,
-    /// NOERROR with at least one answer record.
-    answered: u64,
-    /// NOERROR without records.
-    nodata: u64,
-    /// NXDOMAIN.
-    nxdomain: u64,
-    /// SERVFAIL.
-    servfail: u64,
-    /// Other RCODEs (REFUSED …).
-    other_rcode: u64,
-    /// No answer after every try.
-    timeout: u64,
-    /// Could not be sent.
-    failed: u64,
-    /// Sent, but unanswered when a signal stopped the run.
-    interrupted: u64,
-    /// Never sent: a signal stopped the run first.
-    not_sent: u64,
-    /// The signal that stopped the run (SIGINT, SIGTERM), or null.
-    signal: Option<&'static str>,
-    /// Input lines skipped as malformed.
-    bad_lines: u64,
-    /// Queries sent, retries included.
-    queries_sent: u64,
-    /// Bogus answers rejected.
-    rejected: u64,
-    /// Names finished over TCP.
-    tcp_fallbacks: u64,
-    /// The largest the in-flight window grew.
-    window_peak: u64,
-    /// The in-flight window at the end.
-    window_end: u64,
-    /// Wall time, ms.
-    elapsed_ms: f64,
-    /// Names per second.
-    names_per_s: f64,
-}
 
 /// Writes results as they come (or in input order), flushing promptly.
 struct Printer<'a> {
@@ -151,7 +66,7 @@ impl Printer<'_> {
 
     fn write(&mut self, r: &BulkResult) -> std::io::Result<()> {
         self.summary.results += 1;
-        let record = record_of(r, &mut self.summary);
+        let record = ResultRecord::of(r, &mut self.summary);
         if r.outcome == BulkOutcome::NotSent && self.not_sent_names.len() < NOT_SENT_SHOWN {
             self.not_sent_names.push(record.name.clone());
         }
@@ -177,47 +92,12 @@ impl Printer<'_> {
     }
 }
 
-/// Run a bulk resolution.
-pub fn run(
-    path: &Path,
-    default_types: &[RecordType],
-    given: &[SocketAddr],
-    args: &Args,
-    out: &Output,
-) -> anyhow::Result<u8> {
-    let conf = dns::system_config()?;
-    let server = *dns::servers(given, &conf)
-        .first()
-        .ok_or_else(|| usage("no server: give @SERVER"))?;
-    let default_types: Vec<RecordType> = if default_types.is_empty() {
-        vec![RecordType::A]
-    } else {
-        default_types.to_vec()
-    };
-    let timeout = timeout_of(args)?.unwrap_or(Duration::from_secs(1));
-    if args.concurrency == 0 || args.concurrency > 65_536 {
-        return Err(usage(format!(
-            "--concurrency {}: must be 1 to 65536",
-            args.concurrency
-        )));
-    }
-    let opts = BulkOptions {
-        server,
-        window: args.concurrency,
-        fixed_window: args.fixed_window,
-        rate: args.rate,
-        timeout,
-        retries: args.retries,
-        query: QueryOptions {
-            recursion_desired: !args.norecurse,
-            dnssec_ok: args.dnssec,
-            edns_payload: (args.bufsize > 0).then_some(args.bufsize),
-            timeout: timeout.max(Duration::from_secs(2)),
-            source: args.source,
-            interface: args.interface.clone(),
-            ..QueryOptions::default()
-        },
-    };
+/// Run a bulk resolution of the names in `path` (`-` for stdin); with
+/// `ordered`, results in input order.
+pub fn run(path: &Path, request: &BulkRequest, ordered: bool, out: &Output) -> anyhow::Result<u8> {
+    let conf = ipkit::dns::system_config()?;
+    let opts = request.options(&conf)?;
+    let default_types = request.default_types();
     let source = Source::open(
         Vec::new(),
         (path.as_os_str() != "-").then(|| path.to_path_buf()),
@@ -227,7 +107,7 @@ pub fn run(
     let issued = RefCell::new(VecDeque::new());
     let items = source.into_lines().flat_map(|(line, text)| {
         let items = parse_line(line, &text, &default_types, &source_name, &bad);
-        if args.ordered {
+        if ordered {
             issued.borrow_mut().extend(items.iter().map(|i| i.tag));
         }
         items
@@ -237,7 +117,7 @@ pub fn run(
     let mut p = Printer {
         w: BufWriter::with_capacity(1 << 16, std::io::stdout().lock()),
         json: out.json,
-        issued: args.ordered.then_some(&issued),
+        issued: ordered.then_some(&issued),
         waiting: BTreeMap::new(),
         summary: Summary::default(),
         not_sent_names: Vec::new(),
@@ -283,7 +163,7 @@ pub fn run(
     summary.window_end = stats.window_end;
     summary.bad_lines = bad.borrow().count;
     let elapsed = start.elapsed();
-    summary.elapsed_ms = crate::output::ms(elapsed);
+    summary.elapsed_ms = ipkit::dns::report::millis(elapsed);
     summary.names_per_s = (summary.results as f64 / elapsed.as_secs_f64().max(1e-9)).round();
     summary.signal = match interrupt.exit_code() {
         Some(130) => Some("SIGINT"),
@@ -330,6 +210,7 @@ pub fn run(
     Ok(interrupt.exit_code().unwrap_or(code))
 }
 
+/// The items of one input line; a bad line is reported and skipped.
 fn parse_line(
     line: u64,
     text: &str,
@@ -337,107 +218,10 @@ fn parse_line(
     source: &str,
     bad: &RefCell<BadLines>,
 ) -> Vec<BulkItem> {
-    let text = text.split('#').next().unwrap_or("").trim();
-    let mut words = text.split_whitespace();
-    let Some(raw) = words.next() else {
-        return Vec::new();
-    };
-    let fq = if raw.ends_with('.') {
-        raw.to_string()
-    } else {
-        format!("{raw}.")
-    };
-    let name = match ipkit::dns::name_from_text(&fq) {
-        Ok(n) if fq.len() <= 254 && fq.split('.').all(|l| l.len() <= 63) && !fq.contains("..") => n,
-        _ => {
-            bad.borrow_mut()
-                .report(source, line, format!("'{raw}' is not a domain name"));
-            return Vec::new();
-        }
-    };
-    let mut types = Vec::new();
-    for w in words {
-        match parse_type(w) {
-            Some(t) => types.push(t),
-            None => {
-                bad.borrow_mut()
-                    .report(source, line, format!("'{w}' is not a record type"));
-                return Vec::new();
-            }
-        }
-    }
-    if types.is_empty() {
-        types = default_types.to_vec();
-    }
-    if types.len() > usize::from(u16::MAX) {
-        bad.borrow_mut()
-            .report(source, line, "more than 65535 types on one line");
-        return Vec::new();
-    }
-    // The tag is the line and the type's place on it: input order.
-    types
-        .into_iter()
-        .zip(0u64..)
-        .map(|(rtype, k)| BulkItem {
-            tag: line << 16 | k,
-            name: name.clone(),
-            rtype,
-        })
-        .collect()
-}
-
-fn record_of<'a>(r: &'a BulkResult, s: &mut Summary) -> ResultRecord<'a> {
-    let (status, answers, tcp, error) = match &r.outcome {
-        BulkOutcome::Answered {
-            rcode,
-            answers,
-            tcp,
-        } => {
-            let status = rcode_name(*rcode);
-            match status.as_str() {
-                "NOERROR" if answers.is_empty() => s.nodata += 1,
-                "NOERROR" => s.answered += 1,
-                "NXDOMAIN" => s.nxdomain += 1,
-                "SERVFAIL" => s.servfail += 1,
-                _ => s.other_rcode += 1,
-            }
-            let answers = answers
-                .iter()
-                .map(|(t, d)| AnswerRecord {
-                    rtype: type_name(*t),
-                    data: d.clone(),
-                })
-                .collect();
-            (status, answers, *tcp, None)
-        }
-        BulkOutcome::TimedOut => {
-            s.timeout += 1;
-            ("TIMEOUT".to_string(), Vec::new(), false, None)
-        }
-        BulkOutcome::Failed(e) => {
-            s.failed += 1;
-            ("FAILED".to_string(), Vec::new(), false, Some(e.as_str()))
-        }
-        BulkOutcome::Interrupted => {
-            s.interrupted += 1;
-            ("INTERRUPTED".to_string(), Vec::new(), false, None)
-        }
-        BulkOutcome::NotSent => {
-            s.not_sent += 1;
-            ("NOT_SENT".to_string(), Vec::new(), false, None)
-        }
-    };
-    ResultRecord {
-        line: r.tag >> 16,
-        name: r.name.to_ascii(),
-        rtype: type_name(r.rtype),
-        status,
-        answers,
-        tries: r.tries,
-        rtt_ms: crate::output::ms(r.rtt),
-        tcp,
-        error,
-    }
+    ipkit::dns_bulk::parse_line(line, text, default_types).unwrap_or_else(|e| {
+        bad.borrow_mut().report(source, line, e.to_string());
+        Vec::new()
+    })
 }
 
 fn write_line(w: &mut impl Write, r: &ResultRecord) -> std::io::Result<()> {

@@ -83,14 +83,9 @@ pub fn uses_colour(c: &Command) -> bool {
     )
 }
 
-/// The exit code for an error that ended a command: usage errors 2, resolver
-/// failures by their EAI code (see `ipkit resolve --help`), anything else 2.
+/// The exit code for an error that ended a command ([`crate::exit::for_error`]).
 pub fn exit_code_for(e: &anyhow::Error) -> u8 {
-    if let Some(r) = e.downcast_ref::<ipkit::resolve::ResolveError>() {
-        resolve::exit_for(r)
-    } else {
-        crate::exit::ERROR
-    }
+    crate::exit::for_error(e)
 }
 
 /// Run one command.

@@ -5,7 +5,10 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use ipkit::services::{DbSource, PROTOCOLS_FILE, SERVICES_FILE, load_protocols, load_services};
+use ipkit::services::{
+    DbSource, PROTOCOLS_FILE, QueryResult, SERVICES_FILE, ServiceDocument, load_protocols,
+    load_services,
+};
 use ipkit_core::services::{ServiceQuery, find_protocol};
 use serde::Serialize;
 
@@ -45,24 +48,6 @@ pub struct Args {
     /// The protocols file to read (default /etc/protocols, likewise).
     #[arg(long, value_name = "FILE")]
     pub protocols_file: Option<PathBuf>,
-}
-
-/// `ipkit service --json`: the matches and where they came from.
-#[derive(Serialize)]
-struct ServiceDocument<T: Serialize> {
-    /// The file read, or "builtin".
-    source: String,
-    /// One result per query (or one with every entry for --all).
-    results: Vec<QueryResult<T>>,
-}
-
-/// One query's answer.
-#[derive(Serialize)]
-struct QueryResult<T: Serialize> {
-    /// The query as given ("*" for --all).
-    query: String,
-    /// Matching entries, in database order.
-    matches: Vec<T>,
 }
 
 fn source_name(s: &DbSource) -> String {

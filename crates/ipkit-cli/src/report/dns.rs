@@ -1,323 +1,272 @@
-//! The report of `ipkit dns --json`: one [`DnsReport`] per question. Record
-//! data is in presentation (zone-file) form; unknown types in RFC 3597 form
-//! (`\# LEN HEX`).
+//! The human views of `ipkit dns`, rendered from the library's reports
+//! ([`ipkit::dns::report`]): nslookup's (the default), dig's (`--dig`),
+//! `--short`, a zone transfer's and a trace's. No I/O here.
 
-use hickory_proto::op::Message;
-use hickory_proto::rr::{RData, Record, RecordType};
-use ipkit::dns::{Answer, Question};
-use serde::Serialize;
+use std::fmt::Write as _;
 
-/// One question and its answer.
-#[derive(Debug, Serialize)]
-pub struct DnsReport {
-    /// The server that answered, `ADDRESS#PORT`.
-    pub server: String,
-    /// The question as sent (after the search list was applied).
-    pub question: QuestionView,
-    /// NOERROR, NXDOMAIN, SERVFAIL, REFUSED …
-    pub status: String,
-    /// Header flags that are set: qr aa tc rd ra ad cd.
-    pub flags: Vec<&'static str>,
-    /// The message id.
-    pub id: u16,
-    /// Answer section.
-    pub answer: Vec<RecordView>,
-    /// Authority section.
-    pub authority: Vec<RecordView>,
-    /// Additional section (the OPT pseudo-record is not listed).
-    pub additional: Vec<RecordView>,
-    /// Time from question to accepted answer, milliseconds.
-    pub query_time_ms: f64,
-    /// Answer size in bytes.
-    pub size: usize,
-    /// "udp", "tcp", "tls" or "https".
-    pub transport: &'static str,
-    /// A truncated UDP answer was retried over TCP.
-    pub retried_over_tcp: bool,
-    /// Bogus answers rejected while waiting.
-    pub rejected: u32,
-    /// The EDNS UDP payload size the server advertised, if it sent OPT.
-    pub edns_payload: Option<u16>,
-    /// EDNS options in the answer (NSID, client subnet, cookie …).
-    pub edns_options: Vec<EdnsOptionView>,
+use ipkit::dns::report::{DnsReport, TraceReport};
+
+use crate::output::Output;
+
+/// Which optional sections nslookup's view shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sections {
+    /// The authority section (`--authority`).
+    pub authority: bool,
+    /// The additional section (`--additional`).
+    pub additional: bool,
 }
 
-/// One EDNS option of the answer.
-#[derive(Debug, Serialize)]
-pub struct EdnsOptionView {
-    /// The option code.
-    pub code: u16,
-    /// NSID, CLIENT-SUBNET, COOKIE, or OPTnnn.
-    pub name: String,
-    /// The data: hex, with NSID's printable text and the subnet in prefix form.
-    pub data: String,
+/// One record as a zone-file line: name, TTL, class, type, data.
+fn zone_line(s: &mut String, r: &ipkit::dns::report::RecordView) {
+    let _ = writeln!(
+        s,
+        "{}\t{}\t{}\t{}\t{}",
+        r.name, r.ttl, r.class, r.rtype, r.data
+    );
 }
 
-/// Extended DNS Error info codes (RFC 8914 §4).
-fn ede_name(code: u16) -> &'static str {
-    match code {
-        0 => "Other",
-        1 => "Unsupported DNSKEY Algorithm",
-        2 => "Unsupported DS Digest Type",
-        3 => "Stale Answer",
-        4 => "Forged Answer",
-        5 => "DNSSEC Indeterminate",
-        6 => "DNSSEC Bogus",
-        7 => "Signature Expired",
-        8 => "Signature Not Yet Valid",
-        9 => "DNSKEY Missing",
-        10 => "RRSIGs Missing",
-        11 => "No Zone Key Bit Set",
-        12 => "NSEC Missing",
-        13 => "Cached Error",
-        14 => "Not Ready",
-        15 => "Blocked",
-        16 => "Censored",
-        17 => "Filtered",
-        18 => "Prohibited",
-        19 => "Stale NXDOMAIN Answer",
-        20 => "Not Authoritative",
-        21 => "Not Supported",
-        22 => "No Reachable Authority",
-        23 => "Network Error",
-        24 => "Invalid Data",
-        _ => "Unassigned",
-    }
-}
-
-fn edns_options(m: &Message) -> Vec<EdnsOptionView> {
-    use hickory_proto::rr::rdata::opt::EdnsOption;
-    let Some(edns) = &m.edns else {
-        return Vec::new();
-    };
-    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-    edns.options()
-        .as_ref()
+/// `--short`: every answer record's data, as dig +short prints them: a
+/// CNAME chain's targets come before the address.
+pub fn short_view(reports: &[DnsReport]) -> String {
+    reports
         .iter()
-        .map(|(code, opt)| {
-            let code = u16::from(*code);
-            let (name, data) = match opt {
-                EdnsOption::NSID(p) => {
-                    let b = p.as_ref();
-                    let text: String = b
-                        .iter()
-                        .map(|&c| {
-                            if (0x20..0x7f).contains(&c) {
-                                c as char
-                            } else {
-                                '.'
-                            }
-                        })
-                        .collect();
-                    ("NSID".to_string(), format!("{} (\"{text}\")", hex(b)))
-                }
-                EdnsOption::Subnet(c) => ("CLIENT-SUBNET".to_string(), format!("{c:?}")),
-                EdnsOption::Unknown(10, b) => ("COOKIE".to_string(), hex(b)),
-                EdnsOption::Unknown(15, b) if b.len() >= 2 => {
-                    let info = u16::from_be_bytes([b[0], b[1]]);
-                    let text = String::from_utf8_lossy(&b[2..]);
-                    (
-                        "EDE".to_string(),
-                        format!("{info} ({}): {text}", ede_name(info)),
-                    )
-                }
-                EdnsOption::Unknown(3, b) => ("NSID".to_string(), hex(b)),
-                EdnsOption::Unknown(c, b) => (format!("OPT{c}"), hex(b)),
-                #[allow(unreachable_patterns)]
-                other => (format!("OPT{code}"), format!("{other:?}")),
-            };
-            EdnsOptionView { code, name, data }
-        })
+        .flat_map(|r| &r.answer)
+        .map(|a| format!("{}\n", a.data))
         .collect()
 }
 
-/// The question.
-#[derive(Debug, Serialize)]
-pub struct QuestionView {
-    /// Fully qualified name.
-    pub name: String,
-    /// Record type.
-    #[serde(rename = "type")]
-    pub rtype: String,
-    /// Class.
-    pub class: String,
-}
-
-/// One resource record.
-#[derive(Debug, Clone, Serialize)]
-pub struct RecordView {
-    /// Owner name.
-    pub name: String,
-    /// TTL in seconds.
-    pub ttl: u32,
-    /// Class.
-    pub class: String,
-    /// Type (TYPEnnn when unknown).
-    #[serde(rename = "type")]
-    pub rtype: String,
-    /// Data in presentation form.
-    pub data: String,
-}
-
-/// A record type's name, `TYPEnnn` for types without one.
-pub fn type_name(t: RecordType) -> String {
-    match t {
-        RecordType::Unknown(n) => super::presentation::extra_type_name(n)
-            .map_or_else(|| format!("TYPE{n}"), str::to_string),
-        t => t.to_string(),
+/// A zone transfer: the records, then dig's size line or why it failed.
+pub fn transfer_view(report: &DnsReport) -> String {
+    let mut s = String::new();
+    for r in &report.answer {
+        zone_line(&mut s, r);
     }
+    if report.status == "NOERROR" && !report.answer.is_empty() {
+        let _ = writeln!(
+            s,
+            ";; XFR size: {} records, {} bytes, {:.0} ms from {}",
+            report.answer.len(),
+            report.size,
+            report.query_time_ms,
+            report.server
+        );
+    } else {
+        // dig says "; Transfer failed."; say why as well.
+        let why = if report.status == "NOERROR" {
+            "the server sent no records".to_string()
+        } else {
+            format!("the server answered {}", report.status)
+        };
+        let _ = writeln!(s, "; Transfer failed: {why} (from {}).", report.server);
+    }
+    s
 }
 
-/// Record data in presentation form, as dig prints it (see
-/// [`super::presentation`]); every RDATA is shown, in RFC 3597's generic
-/// form where nothing better applies.
-pub fn rdata_text(d: &RData) -> String {
-    use super::presentation::{generic, name_text, quoted, text};
-    use hickory_proto::serialize::binary::BinEncodable;
-    match d {
-        // Empty RDATA (RFC 3597 §5), which hickory reads as an UPDATE marker.
-        RData::Update0(_) => return generic(&[]),
-        // Names in dig's escapes (decimal \DDD), not hickory's.
-        RData::CNAME(n) => return name_text(&n.0),
-        RData::NS(n) => return name_text(&n.0),
-        RData::PTR(n) => return name_text(&n.0),
-        RData::MX(mx) => return format!("{} {}", mx.preference, name_text(&mx.exchange)),
-        RData::SRV(srv) => {
-            return format!(
-                "{} {} {} {}",
-                srv.priority,
-                srv.weight,
-                srv.port,
-                name_text(&srv.target)
-            );
+/// `--trace`: each step's records and where they came from.
+pub fn trace_view(trace: &TraceReport) -> String {
+    let mut text = String::new();
+    for (report, zone) in trace.trace.iter().zip(&trace.zones) {
+        for r in report.answer.iter().chain(&report.authority) {
+            zone_line(&mut text, r);
         }
-        RData::SOA(soa) => {
-            return format!(
-                "{} {} {} {} {} {} {}",
-                name_text(&soa.mname),
-                name_text(&soa.rname),
-                soa.serial,
-                soa.refresh,
-                soa.retry,
-                soa.expire,
-                soa.minimum
-            );
-        }
-        RData::TXT(txt) => {
-            return txt
-                .txt_data
-                .iter()
-                .map(|s| quoted(s))
-                .collect::<Vec<_>>()
-                .join(" ");
-        }
-        _ => {}
+        let (ip, port) = report
+            .server
+            .rsplit_once('#')
+            .unwrap_or((&report.server, "53"));
+        let _ = writeln!(
+            text,
+            ";; Received {} bytes from {ip}#{port}({zone}) in {:.0} ms\n",
+            report.size, report.query_time_ms
+        );
     }
-    let code = u16::from(d.record_type());
-    // Encode to wire bytes only for the types rendered from them (not for
-    // every A record of a bulk run).
-    let unknown = matches!(d, RData::Unknown { .. });
-    if !unknown && !super::presentation::from_wire(code) {
-        return d.to_string();
-    }
-    let wire = d.to_bytes().unwrap_or_default();
-    match text(code, &wire) {
-        Some(s) => s,
-        None if unknown => generic(&wire),
-        None => d.to_string(),
-    }
+    text
 }
 
-/// dig's mnemonic for a response code (RFC 1035, RFC 6895), `RCODEn` otherwise.
-pub fn rcode_name(code: hickory_proto::op::ResponseCode) -> String {
-    let n = u16::from(code);
-    let name = match n {
-        0 => "NOERROR",
-        1 => "FORMERR",
-        2 => "SERVFAIL",
-        3 => "NXDOMAIN",
-        4 => "NOTIMP",
-        5 => "REFUSED",
-        6 => "YXDOMAIN",
-        7 => "YXRRSET",
-        8 => "NXRRSET",
-        9 => "NOTAUTH",
-        10 => "NOTZONE",
-        16 => "BADVERS",
-        23 => "BADCOOKIE",
-        _ => return format!("RCODE{n}"),
+/// The nslookup view, as the chapter shows it (Windows nslookup).
+pub fn nslookup_view(reports: &[DnsReport], sections: Sections, out: &Output) -> String {
+    let mut s = String::new();
+    let Some(first) = reports.first() else {
+        return s;
     };
-    name.to_string()
-}
-
-/// One record as a view.
-pub fn record_view(r: &Record) -> RecordView {
-    RecordView {
-        name: super::presentation::name_text(&r.name),
-        ttl: r.ttl,
-        class: r.dns_class.to_string(),
-        rtype: type_name(r.record_type()),
-        data: rdata_text(&r.data),
+    let (ip, port) = first
+        .server
+        .rsplit_once('#')
+        .unwrap_or((&first.server, "53"));
+    let _ = writeln!(s, "Server:  {ip}");
+    let _ = writeln!(
+        s,
+        "Address:  {}\n",
+        if port == "53" {
+            ip.to_string()
+        } else {
+            format!("{ip}#{port}")
+        }
+    );
+    let answered: Vec<&DnsReport> = reports.iter().filter(|r| !r.answer.is_empty()).collect();
+    if answered.is_empty() {
+        let r = first;
+        let why = match r.status.as_str() {
+            "NXDOMAIN" => "Non-existent domain".to_string(),
+            "NOERROR" => format!(
+                "No {} records (NODATA)",
+                reports
+                    .iter()
+                    .map(|r| r.question.rtype.as_str())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            ),
+            other => format!("Server failed ({other})"),
+        };
+        let line = format!(
+            "*** {ip} can't find {}: {why}",
+            r.question.name.trim_end_matches('.')
+        );
+        let _ = writeln!(s, "{}", out.paint(RED, &line));
+        return s;
     }
+    if !answered.iter().any(|r| r.flags.contains(&"aa")) {
+        s.push_str("Non-authoritative answer:\n");
+    }
+    let records: Vec<_> = answered.iter().flat_map(|r| r.answer.iter()).collect();
+    let aliases: Vec<String> = records
+        .iter()
+        .filter(|r| r.rtype == "CNAME")
+        .map(|r| r.name.trim_end_matches('.').to_string())
+        .fold(Vec::new(), |mut v, n| {
+            if !v.contains(&n) {
+                v.push(n);
+            }
+            v
+        });
+    let addresses: Vec<&str> = records
+        .iter()
+        .filter(|r| r.rtype == "A" || r.rtype == "AAAA")
+        .map(|r| r.data.as_str())
+        .collect();
+    let owner = records
+        .iter()
+        .find(|r| r.rtype != "CNAME")
+        .map_or(first.question.name.as_str(), |r| r.name.as_str());
+    if !addresses.is_empty() {
+        let _ = writeln!(s, "Name:    {}", owner.trim_end_matches('.'));
+        if addresses.len() == 1 {
+            let _ = writeln!(s, "Address:  {}", addresses[0]);
+        } else {
+            let _ = writeln!(s, "Addresses:  {}", addresses[0]);
+            for a in &addresses[1..] {
+                let _ = writeln!(s, "          {a}");
+            }
+        }
+    }
+    for r in records
+        .iter()
+        .filter(|r| !matches!(r.rtype.as_str(), "A" | "AAAA" | "CNAME"))
+    {
+        let _ = writeln!(
+            s,
+            "{}\t{}\t{}",
+            r.name.trim_end_matches('.'),
+            r.rtype,
+            r.data
+        );
+    }
+    if !aliases.is_empty() {
+        let _ = writeln!(s, "Aliases:  {}", aliases[0]);
+        for a in &aliases[1..] {
+            let _ = writeln!(s, "          {a}");
+        }
+    }
+    for r in reports {
+        for (shown, title, records) in [
+            (
+                sections.authority,
+                "Authoritative answers can be found from:",
+                &r.authority,
+            ),
+            (sections.additional, "Additional records:", &r.additional),
+        ] {
+            if shown && !records.is_empty() {
+                let _ = writeln!(s, "\n{title}");
+                for a in records {
+                    let _ = writeln!(
+                        s,
+                        "{}\t{}\t{}",
+                        a.name.trim_end_matches('.'),
+                        a.rtype,
+                        a.data
+                    );
+                }
+            }
+        }
+    }
+    s
 }
 
-/// The header flags that are set.
-pub fn flags(m: &Message) -> Vec<&'static str> {
-    let h = &m.metadata;
-    let mut f = Vec::new();
-    for (on, name) in [
-        (
-            h.message_type == hickory_proto::op::MessageType::Response,
-            "qr",
-        ),
-        (h.authoritative, "aa"),
-        (h.truncation, "tc"),
-        (h.recursion_desired, "rd"),
-        (h.recursion_available, "ra"),
-        (h.authentic_data, "ad"),
-        (h.checking_disabled, "cd"),
+/// The status word's colour: green for NOERROR, red for any failure.
+fn status_colour(status: &str) -> &'static str {
+    if status == "NOERROR" { GREEN } else { RED }
+}
+
+/// SGR codes for the status words.
+const GREEN: &str = "32";
+const RED: &str = "31";
+
+/// dig's full view.
+pub fn dig_view(r: &DnsReport, out: &Output) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "; <<>> ipkit dns <<>> {} {} {}",
+        r.question.name, r.question.class, r.question.rtype
+    );
+    let _ = writeln!(
+        s,
+        ";; ->>HEADER<<- opcode: QUERY, status: {}, id: {}",
+        out.paint(status_colour(&r.status), &r.status),
+        r.id
+    );
+    let _ = writeln!(
+        s,
+        ";; flags: {}; QUERY: 1, ANSWER: {}, AUTHORITY: {}, ADDITIONAL: {}",
+        r.flags.join(" "),
+        r.answer.len(),
+        r.authority.len(),
+        r.additional.len() + usize::from(r.edns_payload.is_some())
+    );
+    if let Some(p) = r.edns_payload {
+        let _ = writeln!(s, "\n;; OPT PSEUDOSECTION:\n; EDNS: version: 0, udp: {p}");
+        for o in &r.edns_options {
+            let _ = writeln!(s, "; {}: {}", o.name, o.data);
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\n;; QUESTION SECTION:\n;{}\t\t{}\t{}",
+        r.question.name, r.question.class, r.question.rtype
+    );
+    for (title, records) in [
+        ("ANSWER", &r.answer),
+        ("AUTHORITY", &r.authority),
+        ("ADDITIONAL", &r.additional),
     ] {
-        if on {
-            f.push(name);
+        if !records.is_empty() {
+            let _ = writeln!(s, "\n;; {title} SECTION:");
+            for rec in records {
+                zone_line(&mut s, rec);
+            }
         }
     }
-    f
-}
-
-/// Build the report of one exchange; `transport` names how it travelled
-/// (udp, tcp, tls, https).
-pub fn build_via(q: &Question, a: &Answer, transport: &'static str) -> DnsReport {
-    let m = &a.message;
-    let views = |rs: &[Record]| {
-        rs.iter()
-            .filter(|r| r.record_type() != RecordType::OPT)
-            .map(record_view)
-            .collect()
-    };
-    DnsReport {
-        server: format!("{}#{}", a.server.ip(), a.server.port()),
-        question: QuestionView {
-            name: super::presentation::name_text(&q.name),
-            rtype: type_name(q.rtype),
-            class: q.class.to_string(),
-        },
-        status: rcode_name(m.metadata.response_code),
-        flags: flags(m),
-        id: m.metadata.id,
-        answer: views(&m.answers),
-        authority: views(&m.authorities),
-        additional: views(&m.additionals),
-        query_time_ms: crate::output::ms(a.elapsed),
-        size: a.size,
-        transport,
-        retried_over_tcp: a.retried_over_tcp,
-        rejected: a.rejected,
-        edns_payload: m.edns.as_ref().map(|e| e.max_payload()),
-        edns_options: edns_options(m),
+    let _ = writeln!(s, "\n;; Query time: {:.0} msec", r.query_time_ms);
+    let (ip, port) = r.server.rsplit_once('#').unwrap_or((&r.server, "53"));
+    let _ = writeln!(
+        s,
+        ";; SERVER: {ip}#{port}({ip}) ({})",
+        r.transport.to_uppercase()
+    );
+    if r.retried_over_tcp {
+        let _ = writeln!(s, ";; Truncated over UDP, retried in TCP mode.");
     }
-}
-
-/// Build the report of a plain (UDP/TCP) exchange.
-pub fn build(q: &Question, a: &Answer) -> DnsReport {
-    build_via(q, a, if a.tcp { "tcp" } else { "udp" })
+    let _ = writeln!(s, ";; MSG SIZE  rcvd: {}", r.size);
+    s
 }

@@ -1,7 +1,7 @@
-//! The `Serialize` view structs of each command: the JSON contract. The
-//! human view renders from the same values, so the two cannot disagree.
-//! Field names are snake_case and stable; new fields may be added.
+//! Human views of the library's reports for the commands whose rendering is
+//! more than a table (dns, resolve). The reports themselves — the JSON
+//! contract — live in the library (`ipkit::dns::report`,
+//! `ipkit::resolve::report`); these modules only render them.
 
 pub mod dns;
-pub mod presentation;
 pub mod resolve;

@@ -1,102 +1,119 @@
-//! The report of `ipkit resolve --json`: one [`ResolveReport`].
+//! The human views of `ipkit resolve`, rendered from the library's reports
+//! ([`ipkit::resolve::report`]): the Winsock sample's header, the compact
+//! view and the legacy calls' view. No I/O here.
 
-use ipkit::resolve::ResolveError;
-use serde::Serialize;
+use std::fmt::Write as _;
 
-/// The whole result.
-#[derive(Debug, Serialize)]
-pub struct ResolveReport {
-    /// What was asked.
-    pub query: QueryReport,
-    /// ai_canonname of the answer, when the C library gave one.
-    pub canonical_name: Option<String>,
-    /// Every entry getaddrinfo returned, in its order.
-    pub entries: Vec<EntryReport>,
-}
+use ipkit::resolve::NiFlags;
+use ipkit::resolve::report::{EntryReport, LegacyReport, QueryReport, ResolveReport};
 
-/// What was asked.
-#[derive(Debug, Serialize)]
-pub struct QueryReport {
-    /// -n, the host name.
-    pub name: Option<String>,
-    /// -s, the service.
-    pub service: Option<String>,
-    /// AF_UNSPEC, AF_INET or AF_INET6.
-    pub family: &'static str,
-    /// "0" (any), SOCK_STREAM or SOCK_DGRAM.
-    pub socktype: String,
-    /// "0" (any), IPPROTO_TCP or IPPROTO_UDP.
-    pub protocol: String,
-    /// NI_* flags given with -f.
-    pub ni_flags: Vec<&'static str>,
-    /// The ai_flags of each getaddrinfo call made, in order.
-    pub attempts: Vec<Vec<&'static str>>,
-}
-
-/// One getaddrinfo entry and its getnameinfo answer.
-#[derive(Debug, Serialize)]
-pub struct EntryReport {
-    /// 1-based, as the sample numbers them.
-    pub index: usize,
-    /// AF_INET or AF_INET6.
-    pub family: &'static str,
-    /// SOCK_STREAM, SOCK_DGRAM, SOCK_RAW or a number.
-    pub socktype: String,
-    /// IPPROTO_TCP, IPPROTO_UDP, or a number ("0" for raw).
-    pub protocol: String,
-    /// The numeric address (NI_NUMERICHOST), with %zone for scoped IPv6.
-    pub address: String,
-    /// The port.
-    pub port: u16,
-    /// sin6_scope_id (IPv6 only).
-    pub scope_id: Option<u32>,
-    /// ai_canonname of this entry.
-    pub canonname: Option<String>,
-    /// getnameinfo's host, with the requested flags.
-    pub host: Option<String>,
-    /// getnameinfo's service, with the requested flags.
-    pub service: Option<String>,
-    /// getnameinfo's failure for this address, if it failed.
-    pub error: Option<ErrorReport>,
-}
-
-/// A resolver error.
-#[derive(Debug, Serialize)]
-pub struct ErrorReport {
-    /// The EAI_* name.
-    pub code: String,
-    /// The C library's text.
-    pub message: String,
-}
-
-impl From<&ResolveError> for ErrorReport {
-    fn from(e: &ResolveError) -> Self {
-        match e {
-            ResolveError::Gai { code, message, .. } => ErrorReport {
-                code: code.name(),
-                message: message.clone(),
-            },
-            other => ErrorReport {
-                code: "ERROR".into(),
-                message: other.to_string(),
-            },
+/// The legacy calls' view (`--legacy`), as the chapter shows them.
+pub fn legacy_view(report: &LegacyReport) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "gethostbyname(\"{}\"):", report.name);
+    let _ = writeln!(s, "  h_name:      {}", report.official_name);
+    let aliases = if report.aliases.is_empty() {
+        "(none)".to_string()
+    } else {
+        report.aliases.join(" ")
+    };
+    let _ = writeln!(s, "  h_aliases:   {aliases}");
+    let _ = writeln!(s, "  h_addrtype:  AF_INET");
+    for a in &report.addresses {
+        let _ = writeln!(s, "  h_addr_list: {a}   (inet_ntoa)");
+    }
+    match &report.inet_addr {
+        Some(v) => {
+            let _ = writeln!(s, "inet_addr(\"{}\") = {v} (host order)", report.name);
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "inet_addr(\"{}\") = INADDR_NONE (not an address, or 255.255.255.255: it cannot tell)",
+                report.name
+            );
         }
     }
+    let _ = writeln!(s, "\nNote: {}", report.why);
+    s
 }
 
-/// `ipkit resolve --legacy --json`.
-#[derive(Debug, Serialize)]
-pub struct LegacyReport {
-    /// The name given.
-    pub name: String,
-    /// h_name.
-    pub official_name: String,
-    /// h_aliases.
-    pub aliases: Vec<String>,
-    /// h_addr_list through inet_ntoa (IPv4 only).
-    pub addresses: Vec<String>,
-    /// inet_addr of the name, host order hex; null for INADDR_NONE.
-    pub inet_addr: Option<String>,
-    /// Why getaddrinfo replaced these calls.
-    pub why: &'static str,
+/// The sample's NOTE and parameter block, line for line.
+pub fn sample_header(q: &QueryReport, ni: NiFlags) -> String {
+    let mut s = String::new();
+    if !ni.numericserv {
+        s.push_str(
+            "\nNOTE: Without the NI_NUMERICSERV flag (-f numericserv) getnameinfo will\n      \
+             fail if the port information does not resolve to a well known service\n      \
+             like ftp (21), etc.\n\n",
+        );
+    }
+    let family = match q.family {
+        "AF_UNSPEC" => "NONE (default is AF_UNSPEC)",
+        f => f,
+    };
+    let none_if_zero = |v: &str| {
+        if v == "0" {
+            "NONE".to_string()
+        } else {
+            v.to_string()
+        }
+    };
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "Attempting to resolve the host: {}",
+        q.name.as_deref().unwrap_or("NULL")
+    );
+    let _ = writeln!(
+        s,
+        "Service/port information is   : {}",
+        q.service.as_deref().unwrap_or("NULL")
+    );
+    let _ = writeln!(s, "Requested address family      : {family}");
+    let _ = writeln!(
+        s,
+        "Requested socket type         : {}",
+        none_if_zero(&q.socktype)
+    );
+    let _ = writeln!(
+        s,
+        "Requested protocol            : {}",
+        none_if_zero(&q.protocol)
+    );
+    let flags: String = ni.names().iter().map(|n| format!("{n} ")).collect();
+    let _ = writeln!(s, "Requested flags to getnameinfo: {flags}\n");
+    s
+}
+
+/// The compact view (`--modern`): one line per entry.
+pub fn modern_view(r: &ResolveReport) -> String {
+    let mut s = String::new();
+    if let Some(c) = &r.canonical_name {
+        let _ = writeln!(s, "canonical name: {c}");
+    }
+    for e in &r.entries {
+        let names = match (&e.host, &e.service, &e.error) {
+            (Some(h), Some(sv), _) => format!("{h} {sv}"),
+            (_, _, Some(err)) => format!("({}: {})", err.code, err.message),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            s,
+            "{:<40} {:<11} {:<11} {names}",
+            socket_text(e),
+            e.socktype,
+            e.protocol
+        );
+    }
+    s
+}
+
+/// An entry's socket address, IPv6 in brackets.
+fn socket_text(e: &EntryReport) -> String {
+    if e.family == "AF_INET6" {
+        format!("[{}]:{}", e.address, e.port)
+    } else {
+        format!("{}:{}", e.address, e.port)
+    }
 }

@@ -23,21 +23,24 @@ mod unsupported;
 pub use unsupported::*;
 
 /// Bind `sock` to the interface `ifname` (SO_BINDTODEVICE on Linux), the
-/// error saying which interface and, for EPERM/ENODEV, what to do.
+/// error saying which interface and, for EPERM/ENODEV, what was wrong
+/// ([`crate::sockopt::bind_to_interface`] is the engines' name for it).
 #[cfg(all(
     any(target_os = "linux", target_os = "android"),
     not(ipkit_unsupported)
 ))]
-pub fn bind_device(sock: &socket2::Socket, ifname: &str) -> std::io::Result<()> {
-    sock.bind_device(Some(ifname.as_bytes())).map_err(|e| {
-        let hint = if e.raw_os_error() == Some(libc::EPERM) {
-            " (binding to an interface needs CAP_NET_RAW: run as root or `setcap cap_net_raw+ep ipkit`)"
-        } else if e.raw_os_error() == Some(libc::ENODEV) {
-            " (no such interface; see `ip link`)"
-        } else {
-            ""
-        };
-        std::io::Error::new(e.kind(), format!("interface {ifname}: {e}{hint}"))
+pub fn bind_device(
+    sock: &socket2::Socket,
+    ifname: &str,
+) -> Result<(), crate::sockopt::BindInterfaceError> {
+    use crate::sockopt::BindInterfaceError;
+    sock.bind_device(Some(ifname.as_bytes())).map_err(|os| {
+        let ifname = ifname.to_string();
+        match os.raw_os_error() {
+            Some(libc::EPERM) => BindInterfaceError::not_permitted(&ifname, os),
+            Some(libc::ENODEV) => BindInterfaceError::NoSuchInterface { ifname, os },
+            _ => BindInterfaceError::Os { ifname, os },
+        }
     })
 }
 
@@ -46,11 +49,13 @@ pub fn bind_device(sock: &socket2::Socket, ifname: &str) -> std::io::Result<()> 
     not(any(target_os = "linux", target_os = "android")),
     ipkit_unsupported
 ))]
-pub fn bind_device(_sock: &socket2::Socket, ifname: &str) -> std::io::Result<()> {
-    Err(std::io::Error::new(
-        std::io::ErrorKind::Unsupported,
-        format!("--interface {ifname}: not supported on this OS; use --source"),
-    ))
+pub fn bind_device(
+    _sock: &socket2::Socket,
+    ifname: &str,
+) -> Result<(), crate::sockopt::BindInterfaceError> {
+    Err(crate::sockopt::BindInterfaceError::Unsupported {
+        ifname: ifname.to_string(),
+    })
 }
 
 /// A connected UDP socket that moves datagrams in batches ([`BatchSocket`]:

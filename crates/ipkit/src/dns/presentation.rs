@@ -11,6 +11,8 @@
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use hickory_proto::rr::RecordType;
+
 /// dig's chunk width for hex and base64 fields.
 const SPLIT: usize = 56;
 
@@ -229,6 +231,37 @@ impl<'a> Wire<'a> {
     fn done(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// A record type's name, `TYPEnnn` for types without one.
+pub fn type_name(t: RecordType) -> String {
+    match t {
+        RecordType::Unknown(n) => {
+            extra_type_name(n).map_or_else(|| format!("TYPE{n}"), str::to_string)
+        }
+        t => t.to_string(),
+    }
+}
+
+/// A record type from its name (`A`, `mx`, `TYPE65`, or one of the names
+/// hickory does not know), as dig reads a TYPE word.
+///
+/// # Examples
+/// ```
+/// use hickory_proto::rr::RecordType;
+/// use ipkit::dns::presentation::parse_type;
+/// assert_eq!(parse_type("mx"), Some(RecordType::MX));
+/// assert_eq!(parse_type("TYPE65"), Some(RecordType::HTTPS));
+/// assert_eq!(parse_type("example"), None);
+/// ```
+pub fn parse_type(word: &str) -> Option<RecordType> {
+    let up = word.to_ascii_uppercase();
+    if let Some(n) = up.strip_prefix("TYPE") {
+        return n.parse::<u16>().ok().map(RecordType::from);
+    }
+    up.parse::<RecordType>()
+        .ok()
+        .or_else(|| extra_type_code(&up).map(RecordType::from))
 }
 
 /// Whether [`text`] renders type `code` (so its wire bytes are worth

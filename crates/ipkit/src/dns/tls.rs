@@ -18,9 +18,8 @@ use hickory_proto::op::Message;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 
-use crate::dns::{
-    Answer, DnsError, QueryOptions, Secure, answers, read_framed, tcp_connect, write_framed,
-};
+use super::message::{Answer, DnsError, QueryOptions, Secure, answers, decode};
+use super::stream::{read_framed, tcp_connect, write_framed};
 
 fn tls_error(server: SocketAddr) -> impl Fn(String) -> DnsError {
     move |reason| DnsError::Tls { server, reason }
@@ -157,7 +156,7 @@ pub(crate) fn exchange_secure(
         }
     };
     let size = body.len();
-    match crate::dns::decode(&body) {
+    match decode(&body) {
         Ok(reply) if answers(query, &reply) => Ok(Answer {
             server,
             message: reply,
@@ -188,7 +187,7 @@ pub const MAX_BODY: usize = 65_535;
 ///
 /// # Examples
 /// ```
-/// use ipkit::dns_tls::http_body;
+/// use ipkit::dns::tls::http_body;
 /// let r = b"HTTP/1.1 200 OK\r\nContent-Type: application/dns-message\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n";
 /// assert_eq!(http_body(r).unwrap(), b"ab");
 /// assert!(http_body(b"HTTP/1.1 200 OK\r\nContent-Type: application/dns-message\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n").is_err());
