@@ -16,7 +16,7 @@
 //! on loopback took 0.82–0.96 s (104,000–122,000 names/s; `bench/dns.sh`,
 //! 2026-12-01, 2 vCPUs) and about 0.85 s of CPU, 0.5 s of it in the kernel.
 //! Queries now go out in `sendmmsg(2)` batches of up to 64 and
-//! answers are drained in `recvmmsg(2)` batches ([`crate::sys::BatchSocket`];
+//! answers are drained in `recvmmsg(2)` batches ([`crate::batch`];
 //! one call per datagram where the OS lacks them), the first receive of a
 //! round waiting on the socket's read timeout rather than on mode switches.
 //! Figures after the change: bench/RESULTS.md.
@@ -55,10 +55,10 @@ use std::time::{Duration, Instant};
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RecordType};
 
+use crate::batch::BatchDatagrams;
 use crate::dns::presentation::parse_type;
 use crate::dns::request::{RequestError, ServerWord, Transport};
 use crate::dns::{DnsError, QueryOptions, Question, answers, build_query, exchange};
-use crate::sys::{BatchDatagrams, BatchSocket};
 
 /// One name to resolve.
 #[derive(Debug, Clone)]
@@ -484,7 +484,7 @@ pub fn run(
     let _ = sock.set_send_buffer_size(4 << 20);
     sock.connect(&server.into())
         .map_err(io_err("connecting to"))?;
-    let mut sock = BatchSocket::new(sock.into()).map_err(io_err("configuring"))?;
+    let mut sock = crate::batch::connect(sock.into()).map_err(io_err("configuring"))?;
 
     let mut window = Window::new(o.window, o.fixed_window);
     let mut slots: Vec<Option<Slot>> = (0..65_536).map(|_| None).collect();

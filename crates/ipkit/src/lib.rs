@@ -6,6 +6,7 @@
 //! never see `cfg`.
 
 pub mod addr;
+pub mod batch;
 pub mod cancel;
 pub mod dns;
 pub mod dns_bulk;

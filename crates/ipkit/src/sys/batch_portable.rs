@@ -37,7 +37,7 @@ impl BatchSocket {
     }
 }
 
-impl super::BatchDatagrams for BatchSocket {
+impl crate::batch::BatchDatagrams for BatchSocket {
     fn send(&mut self, datagrams: &[&[u8]]) -> io::Result<usize> {
         self.set_nonblocking(true)?;
         for (went, d) in datagrams.iter().enumerate() {

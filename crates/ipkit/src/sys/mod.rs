@@ -58,26 +58,6 @@ pub fn bind_device(
     })
 }
 
-/// A connected UDP socket that moves datagrams in batches ([`BatchSocket`]:
-/// one system call per batch on Linux, one per datagram elsewhere).
-pub trait BatchDatagrams {
-    /// Send `datagrams` in order without waiting; returns how many went
-    /// (fewer, 0 included, when the send buffer is full). Another error
-    /// means none of them went.
-    fn send(&mut self, datagrams: &[&[u8]]) -> std::io::Result<usize>;
-
-    /// Receive up to `bufs.len()` datagrams into `bufs`, their lengths into
-    /// `lens`. With `wait`, wait up to that long for the first (at least
-    /// 1 µs); without, take only what is queued. Returns how many came (0
-    /// when none did in time).
-    fn recv(
-        &mut self,
-        bufs: &mut [Vec<u8>],
-        lens: &mut [usize],
-        wait: Option<std::time::Duration>,
-    ) -> std::io::Result<usize>;
-}
-
 /// Timeouts and interruptions: nothing arrived (or could go) yet.
 fn is_quiet(e: &std::io::Error) -> bool {
     matches!(
@@ -93,7 +73,7 @@ mod tests {
     use std::net::UdpSocket;
     use std::time::{Duration, Instant};
 
-    use super::BatchDatagrams;
+    use crate::batch::BatchDatagrams;
 
     /// Both batch sockets against a real echo peer on loopback: every
     /// datagram goes, comes back whole and in order, waits end in time.

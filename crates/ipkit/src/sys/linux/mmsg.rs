@@ -130,7 +130,7 @@ impl BatchSocket {
     }
 }
 
-impl crate::sys::BatchDatagrams for BatchSocket {
+impl crate::batch::BatchDatagrams for BatchSocket {
     fn send(&mut self, datagrams: &[&[u8]]) -> io::Result<usize> {
         send_mmsg(self.sock.as_raw_fd(), &[], datagrams)
     }
