@@ -34,6 +34,7 @@ pub mod scan;
 pub mod services;
 pub mod set;
 pub mod sockaddr;
+pub mod text;
 pub mod wire;
 
 pub use prefix::{IpNet, Ipv4Net, Ipv6Net, PrefixError};

@@ -68,7 +68,7 @@ fn parse_db<T>(
     let mut out = Vec::new();
     let mut bad = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let line = line.split('#').next().unwrap_or("");
+        let line = crate::text::content(line);
         let mut words = line.split_whitespace();
         let Some(name) = words.next() else { continue };
         let value = words.next().unwrap_or("");

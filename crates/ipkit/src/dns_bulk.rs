@@ -243,7 +243,7 @@ pub fn parse_line(
     text: &str,
     default_types: &[RecordType],
 ) -> Result<Vec<BulkItem>, LineError> {
-    let text = text.split('#').next().unwrap_or("").trim();
+    let text = ipkit_core::text::content(text);
     let mut words = text.split_whitespace();
     let Some(raw) = words.next() else {
         return Ok(Vec::new());

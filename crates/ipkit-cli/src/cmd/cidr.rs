@@ -160,7 +160,7 @@ fn read_set(source: Source, bad: &mut BadLines) -> anyhow::Result<IpSet> {
     let mut set = IpSet::new();
     let name = source.name().to_string();
     source.for_each_line(|n, line| {
-        let line = line.split('#').next().unwrap_or("").trim();
+        let line = ipkit_core::text::content(line);
         if line.is_empty() {
             return Ok(());
         }
@@ -270,7 +270,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             let name = source.name().to_string();
             let mut nets = Vec::new();
             source.for_each_line(|n, line| {
-                let line = line.split('#').next().unwrap_or("").trim();
+                let line = ipkit_core::text::content(line);
                 if !line.is_empty() {
                     match line.parse::<IpNet>() {
                         Ok(net) => nets.push(net),
@@ -317,7 +317,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             let name = source.name().to_string();
             let mut nets = Vec::new();
             source.for_each_line(|n, line| {
-                let line = line.split('#').next().unwrap_or("").trim();
+                let line = ipkit_core::text::content(line);
                 if !line.is_empty() {
                     match line.parse::<IpNet>() {
                         Ok(net) => {
