@@ -9,7 +9,7 @@ mod man;
 mod message;
 mod output;
 mod remedy;
-mod report;
+mod view;
 mod windows;
 
 use std::io::Write;

@@ -15,9 +15,7 @@ use ipkit::dns_bulk::BulkRequest;
 
 use crate::exit::usage;
 use crate::output::{Output, print_json};
-use crate::report::dns::{
-    Sections, dig_view, nslookup_view, short_view, trace_view, transfer_view,
-};
+use crate::view::dns::{Sections, dig_view, nslookup_view, short_view, trace_view, transfer_view};
 
 /// Examples shown under `--help`.
 pub const EXAMPLES: &str = "Examples:

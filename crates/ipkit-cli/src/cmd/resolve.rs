@@ -10,7 +10,7 @@ use ipkit::resolve::request::{self, Request};
 use ipkit::resolve::{AiFlags, Family, Hints, NiFlags, Protocol, SockType};
 
 use crate::output::{Output, print_json};
-use crate::report::resolve::{legacy_view, modern_view, sample_header};
+use crate::view::resolve::{legacy_view, modern_view, sample_header};
 
 /// Examples shown under `--help`.
 pub const EXAMPLES: &str = "Examples:
