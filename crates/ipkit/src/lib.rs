@@ -13,6 +13,7 @@ pub mod host;
 pub mod iface;
 pub mod ping;
 pub mod privilege;
+pub mod probe;
 pub mod random;
 pub mod resolve;
 pub mod services;

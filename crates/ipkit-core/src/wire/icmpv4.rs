@@ -9,14 +9,9 @@ use super::checksum;
 use super::{IpProtocol, Layer, WireError, be16, need, set_be16};
 
 mod field {
-    pub const TYPE: usize = 0;
-    pub const CODE: usize = 1;
-    pub const CHECKSUM: usize = 2;
-    pub const IDENT: usize = 4;
-    pub const SEQ: usize = 6;
+    pub use super::super::icmp_field::*;
     pub const MTU: usize = 6;
     pub const REST: usize = 4;
-    pub const DATA: usize = 8;
 }
 
 /// Header length: type, code, checksum and four type-specific bytes.
@@ -34,30 +29,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
         need(Layer::Icmpv4, buffer.as_ref(), HEADER_LEN)?;
         Ok(Packet { buffer })
     }
-    /// Message type.
-    pub fn msg_type(&self) -> u8 {
-        self.buffer.as_ref()[field::TYPE]
-    }
-    /// Message code.
-    pub fn code(&self) -> u8 {
-        self.buffer.as_ref()[field::CODE]
-    }
-    /// Checksum field.
-    pub fn checksum(&self) -> u16 {
-        be16(self.buffer.as_ref(), field::CHECKSUM)
-    }
-    /// Echo identifier.
-    pub fn ident(&self) -> u16 {
-        be16(self.buffer.as_ref(), field::IDENT)
-    }
-    /// Echo sequence number.
-    pub fn seq_no(&self) -> u16 {
-        be16(self.buffer.as_ref(), field::SEQ)
-    }
-    /// Everything after the 8-byte header.
-    pub fn data(&self) -> &[u8] {
-        &self.buffer.as_ref()[field::DATA..]
-    }
+    icmp_header_getters!();
     /// Whether the checksum over the whole message verifies.
     pub fn verify_checksum(&self) -> bool {
         checksum::verifies(checksum::accumulate(0, self.buffer.as_ref()))
@@ -65,6 +37,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
 }
 
 impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
+    icmp_header_setters!();
     /// Recompute and store the checksum.
     pub fn fill_checksum(&mut self) {
         let b = self.buffer.as_mut();
@@ -75,7 +48,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
 }
 
 /// Destination-unreachable codes (RFC 792, RFC 1122, RFC 1812).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Unreachable {
     /// 0.
     Net,

@@ -8,6 +8,8 @@ use super::checksum;
 use super::icmpv4::{Quoted, quoted_transport};
 use super::{Layer, WireError, be16, need, set_be16};
 
+use super::icmp_field as field;
+
 /// Header length.
 pub const HEADER_LEN: usize = 8;
 
@@ -23,6 +25,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
         need(Layer::Icmpv6, buffer.as_ref(), HEADER_LEN)?;
         Ok(Packet { buffer })
     }
+    icmp_header_getters!();
     /// Whether the checksum verifies with this pseudo-header.
     pub fn verify_checksum(&self, src: Ipv6Addr, dst: Ipv6Addr) -> bool {
         let b = self.buffer.as_ref();
@@ -35,16 +38,17 @@ impl<T: AsRef<[u8]>> Packet<T> {
 }
 
 impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
+    icmp_header_setters!();
     /// Recompute and store the checksum.
     pub fn fill_checksum(&mut self, src: Ipv6Addr, dst: Ipv6Addr) {
         let b = self.buffer.as_mut();
-        set_be16(b, 2, 0);
+        set_be16(b, field::CHECKSUM, 0);
         let len = u32::try_from(b.len()).unwrap_or(u32::MAX);
         let c = checksum::finish(checksum::accumulate(
             checksum::pseudo_v6(src, dst, 58, len),
             b,
         ));
-        set_be16(b, 2, c);
+        set_be16(b, field::CHECKSUM, c);
     }
 }
 
@@ -110,18 +114,63 @@ pub enum Repr<'a> {
     },
 }
 
+/// Destination-unreachable codes (RFC 4443 §3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Unreachable {
+    /// 0.
+    NoRoute,
+    /// 1.
+    AdminProhibited,
+    /// 2.
+    BeyondScope,
+    /// 3.
+    Address,
+    /// 4.
+    Port,
+    /// 5.
+    SourcePolicy,
+    /// 6.
+    RejectRoute,
+    /// Another code.
+    Unknown(u8),
+}
+
+impl From<u8> for Unreachable {
+    fn from(c: u8) -> Self {
+        use Unreachable::*;
+        match c {
+            0 => NoRoute,
+            1 => AdminProhibited,
+            2 => BeyondScope,
+            3 => Address,
+            4 => Port,
+            5 => SourcePolicy,
+            6 => RejectRoute,
+            n => Unknown(n),
+        }
+    }
+}
+
+impl Unreachable {
+    /// What ping prints for it.
+    pub fn text(self) -> &'static str {
+        use Unreachable::*;
+        match self {
+            NoRoute => "No route",
+            AdminProhibited => "Administratively prohibited",
+            BeyondScope => "Beyond scope of source address",
+            Address => "Address unreachable",
+            Port => "Port unreachable",
+            SourcePolicy => "Source address failed ingress/egress policy",
+            RejectRoute => "Reject route to destination",
+            Unknown(_) => "Destination unreachable, unknown code",
+        }
+    }
+}
+
 /// The text ping prints for a destination-unreachable code.
 pub fn unreachable_text(code: u8) -> &'static str {
-    match code {
-        0 => "No route",
-        1 => "Administratively prohibited",
-        2 => "Beyond scope of source address",
-        3 => "Address unreachable",
-        4 => "Port unreachable",
-        5 => "Source address failed ingress/egress policy",
-        6 => "Reject route to destination",
-        _ => "Destination unreachable, unknown code",
-    }
+    Unreachable::from(code).text()
 }
 
 impl<'a> Repr<'a> {
