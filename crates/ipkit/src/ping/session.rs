@@ -10,8 +10,8 @@ use std::net::IpAddr;
 use std::ops::ControlFlow;
 use std::time::Duration;
 
+use ipkit_core::wire::icmp::QuotedTransport;
 use ipkit_core::wire::icmp::{Family, Message, write_echo_request};
-use ipkit_core::wire::icmpv4::QuotedTransport;
 use ipkit_core::wire::ipv4::{Ipv4Option, parse_options};
 use tokio::time::Instant;
 

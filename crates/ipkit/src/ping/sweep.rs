@@ -15,8 +15,8 @@ use std::net::IpAddr;
 use std::ops::ControlFlow;
 use std::time::Duration;
 
+use ipkit_core::wire::icmp::QuotedTransport;
 use ipkit_core::wire::icmp::{Family, IcmpError, Message, write_echo_request};
-use ipkit_core::wire::icmpv4::QuotedTransport;
 use tokio::time::Instant;
 
 use super::PingError;
