@@ -23,6 +23,9 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 struct Scenario {
     engine: String,
+    /// Play an unprivileged datagram socket with this kernel identifier
+    /// (errors come from its error queue); absent: a raw socket.
+    datagram_ident: Option<u16>,
     target: Option<IpAddr>,
     #[serde(default)]
     targets: Vec<IpAddr>,
@@ -132,6 +135,7 @@ fn icmp_error(r: &Respond, dst: IpAddr) -> IcmpError {
 
 fn script(s: &Scenario) -> Script {
     let mut script = Script::new();
+    script.datagram_ident = s.datagram_ident;
     for r in &s.respond {
         let dst = r.dst.or(s.target).expect("respond needs dst");
         let response = match r.reply_ms {
@@ -329,7 +333,7 @@ fn scenarios(prefix: &str) -> Vec<std::path::PathBuf> {
 #[test]
 fn session_scenarios() {
     let files = scenarios("session_");
-    assert!(files.len() >= 4, "{files:?}");
+    assert!(files.len() >= 5, "{files:?}");
     for f in files {
         run(&f);
     }
@@ -338,7 +342,7 @@ fn session_scenarios() {
 #[test]
 fn sweep_scenarios() {
     let files = scenarios("sweep_");
-    assert!(files.len() >= 2, "{files:?}");
+    assert!(files.len() >= 3, "{files:?}");
     for f in files {
         run(&f);
     }

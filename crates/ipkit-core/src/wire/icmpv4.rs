@@ -18,12 +18,7 @@ pub struct Packet<T: AsRef<[u8]>> {
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
-    /// Check that the 8-byte header is present.
-    pub fn new_checked(buffer: T) -> Result<Self, WireError> {
-        need(Layer::Icmpv4, buffer.as_ref(), HEADER_LEN)?;
-        Ok(Packet { buffer })
-    }
-    icmp_header_getters!();
+    icmp_header_getters!(Layer::Icmpv4);
     /// Whether the checksum over the whole message verifies.
     pub fn verify_checksum(&self) -> bool {
         checksum::verifies(checksum::accumulate(0, self.buffer.as_ref()))

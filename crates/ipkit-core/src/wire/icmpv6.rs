@@ -19,12 +19,7 @@ pub struct Packet<T: AsRef<[u8]>> {
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
-    /// Check that the 8-byte header is present.
-    pub fn new_checked(buffer: T) -> Result<Self, WireError> {
-        need(Layer::Icmpv6, buffer.as_ref(), HEADER_LEN)?;
-        Ok(Packet { buffer })
-    }
-    icmp_header_getters!();
+    icmp_header_getters!(Layer::Icmpv6);
     /// Whether the checksum verifies with this pseudo-header.
     pub fn verify_checksum(&self, src: Ipv6Addr, dst: Ipv6Addr) -> bool {
         let b = self.buffer.as_ref();

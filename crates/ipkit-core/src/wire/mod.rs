@@ -27,9 +27,15 @@ mod icmp_field {
 
 /// The field getters ICMPv4 and ICMPv6 share (same 8-byte header layout:
 /// type, code, checksum, then an echo's identifier and sequence number),
-/// for a `Packet` whose module names the offsets in `field`.
+/// and the checked constructor, for a `Packet` whose module names the
+/// offsets in `field`.
 macro_rules! icmp_header_getters {
-    () => {
+    ($layer:expr) => {
+        /// Check that the 8-byte header is present.
+        pub fn new_checked(buffer: T) -> Result<Self, WireError> {
+            need($layer, buffer.as_ref(), HEADER_LEN)?;
+            Ok(Packet { buffer })
+        }
         /// Message type.
         pub fn msg_type(&self) -> u8 {
             self.buffer.as_ref()[field::TYPE]

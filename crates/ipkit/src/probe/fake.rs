@@ -1,7 +1,8 @@
 //! A scripted network behind the ICMP seam, for tests: each probe (by
 //! destination and sequence number) draws the responses its script lists —
 //! echo replies after a delay, copies of them, ICMP errors from a router
-//! quoting the probe — or nothing (a loss). Time is tokio's, so a test on a
+//! quoting the probe (or, as a datagram socket gets them, from the error
+//! queue) — or nothing (a loss). Time is tokio's, so a test on a
 //! paused clock (`tokio::time::pause`) runs a minute of pinging at once and
 //! every round-trip time is exactly the delay scripted.
 
@@ -14,7 +15,10 @@ use std::time::Duration;
 use ipkit_core::wire::icmp::{self as wire_icmp, Family, IcmpError};
 use tokio::time::Instant;
 
-use super::{ChannelConfig, IcmpChannel, IcmpProvider, LocalError, Received, RecvBatch, SendError};
+use super::{
+    ChannelConfig, IcmpChannel, IcmpProvider, LocalError, QueuedError, Received, RecvBatch,
+    SendError,
+};
 use crate::ping::PingError;
 
 /// What the network sends back for one probe.
@@ -43,8 +47,11 @@ pub enum Response {
 pub struct Script {
     responses: HashMap<(IpAddr, u16), Vec<Response>>,
     refused: HashMap<(IpAddr, u16), LocalError>,
-    /// The identifier a datagram socket's kernel would impose, if any.
-    pub kernel_ident: Option<u16>,
+    /// Behave as an unprivileged datagram socket: the kernel imposes this
+    /// echo identifier, has checked checksums, and hands ICMP errors over
+    /// from the error queue (type, code, MTU and the probe's own bytes, no
+    /// quoted IP header). None: a raw socket.
+    pub datagram_ident: Option<u16>,
 }
 
 impl Script {
@@ -127,11 +134,11 @@ impl FakeChannel {
 
 impl IcmpChannel for FakeChannel {
     fn kernel_ident(&self) -> Option<u16> {
-        self.script.kernel_ident
+        self.script.datagram_ident
     }
 
     fn checksums_verified(&self) -> bool {
-        false
+        self.script.datagram_ident.is_some()
     }
 
     fn send(&mut self, icmp: &[u8], dst: IpAddr) -> Result<(), SendError> {
@@ -160,6 +167,18 @@ impl IcmpChannel for FakeChannel {
                         p.fill_checksum();
                     }
                     self.arrive(now + after, received(dst, reply));
+                }
+                Response::Error { after, from, error } if self.script.datagram_ident.is_some() => {
+                    let (_, msg_type, code, info) = error.type_code(self.family);
+                    let r = Received {
+                        queued: Some(QueuedError {
+                            msg_type,
+                            code,
+                            info,
+                        }),
+                        ..received(from, icmp.to_vec())
+                    };
+                    self.arrive(now + after, r);
                 }
                 Response::Error { after, from, error } => {
                     let m = wire_icmp::emit_error(error, self.local_source(), dst, icmp)
