@@ -1,6 +1,7 @@
-//! Sweeping many hosts (fping's job): one ICMP socket per family for all
-//! targets, probes sent in `sendmmsg` batches at a bounded rate, replies
-//! read in `recvmmsg` batches. Async on tokio, but with one task and no
+//! Sweeping many hosts (fping's job): one ICMP channel per family for all
+//! targets ([`crate::probe`]; on Linux a socket whose batches are
+//! `sendmmsg`/`recvmmsg`), probes sent in batches at a bounded rate,
+//! replies read in batches. Async on tokio, but with one task and no
 //! per-probe future or timer: the work is two system calls per 64 packets,
 //! and anything per probe would cost more than the probe itself.
 //!
