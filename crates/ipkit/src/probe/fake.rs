@@ -94,6 +94,7 @@ impl IcmpProvider for FakeIcmp {
             family,
             script: self.script.clone(),
             source: config.source,
+            ttl: config.ttl,
             pending: BTreeMap::new(),
             order: 0,
         })
@@ -106,12 +107,18 @@ pub struct FakeChannel {
     family: Family,
     script: Script,
     source: Option<IpAddr>,
+    ttl: Option<u32>,
     /// What will arrive, by (arrival time, order sent).
     pending: BTreeMap<(Instant, u64), Received>,
     order: u64,
 }
 
 impl FakeChannel {
+    /// The TTL / hop limit the probes now leave with (None: the default).
+    pub fn ttl(&self) -> Option<u32> {
+        self.ttl
+    }
+
     fn arrive(&mut self, at: Instant, r: Received) {
         self.order += 1;
         self.pending.insert((at, self.order), r);
@@ -139,6 +146,11 @@ impl IcmpChannel for FakeChannel {
 
     fn checksums_verified(&self) -> bool {
         self.script.datagram_ident.is_some()
+    }
+
+    fn set_ttl(&mut self, ttl: u32) -> io::Result<()> {
+        self.ttl = Some(ttl);
+        Ok(())
     }
 
     fn send(&mut self, icmp: &[u8], dst: IpAddr) -> Result<(), SendError> {

@@ -222,6 +222,10 @@ pub trait IcmpChannel {
     /// socket's kernel checks them; a raw socket's reader must).
     fn checksums_verified(&self) -> bool;
 
+    /// Change the TTL / hop limit of the probes sent from now on (a
+    /// tracer's per-probe TTL).
+    fn set_ttl(&mut self, ttl: u32) -> io::Result<()>;
+
     /// Send one ICMP message (built by the caller) to `dst`.
     fn send(&mut self, icmp: &[u8], dst: IpAddr) -> Result<(), SendError>;
 

@@ -183,6 +183,9 @@ impl crate::probe::IcmpChannel for IcmpSocket {
     fn checksums_verified(&self) -> bool {
         match self.never {}
     }
+    fn set_ttl(&mut self, _: u32) -> std::io::Result<()> {
+        match self.never {}
+    }
     fn send(&mut self, _: &[u8], _: std::net::IpAddr) -> Result<(), crate::probe::SendError> {
         match self.never {}
     }

@@ -191,12 +191,7 @@ impl IcmpSocket {
                 .map_err(io_err("binding to the interface"))?;
         }
         if let Some(t) = c.ttl {
-            if v6 {
-                sock.set_unicast_hops_v6(t)
-            } else {
-                sock.set_ttl_v4(t)
-            }
-            .map_err(io_err("setting the TTL"))?;
+            self.set_hops(t).map_err(io_err("setting the TTL"))?;
         }
         if let Some(t) = c.tos {
             if v6 {
@@ -232,6 +227,15 @@ impl IcmpSocket {
             let _ = self.sock().set_broadcast(true);
         }
         Ok(())
+    }
+
+    /// The TTL / hop limit of what is sent from now on.
+    fn set_hops(&self, ttl: u32) -> io::Result<()> {
+        if self.v6() {
+            self.sock().set_unicast_hops_v6(ttl)
+        } else {
+            self.sock().set_ttl_v4(ttl)
+        }
     }
 
     /// Send every probe with these IPv4 options (`IP_OPTIONS`), and read
@@ -369,6 +373,10 @@ impl IcmpChannel for IcmpSocket {
 
     fn checksums_verified(&self) -> bool {
         self.kind == IcmpKind::Datagram || self.v6()
+    }
+
+    fn set_ttl(&mut self, ttl: u32) -> io::Result<()> {
+        self.set_hops(ttl)
     }
 
     fn send(&mut self, icmp: &[u8], dst: IpAddr) -> Result<(), SendError> {
