@@ -1,10 +1,31 @@
 //! Every packet parser on arbitrary bytes: IPv4 (with options) and IPv6,
-//! then ICMPv4/ICMPv6/UDP/TCP on the payload, and the quoted datagram of
-//! ICMP errors. Parsing never panics; what parses re-emits to bytes that
-//! parse to the same thing.
+//! then ICMP (both families, as a Repr and as what an engine makes of it,
+//! from a socket's bytes or a kernel's queued error), UDP and TCP on the
+//! payload, and the quoted datagram of ICMP errors. Parsing never panics;
+//! what parses re-emits to bytes that parse to the same thing.
 #![no_main]
-use ipkit_core::wire::{icmpv4, icmpv6, ipv4, ipv6, tcp, udp};
+use ipkit_core::wire::icmp::{Checksum, Family, Message, QuotedProbe, Repr};
+use ipkit_core::wire::{ipv4, ipv6, tcp, udp};
 use libfuzzer_sys::fuzz_target;
+
+fn icmp(family: Family, bytes: &[u8], checksum: Checksum) {
+    if let Ok(r) = Repr::parse(family, bytes, checksum) {
+        let mut out = vec![0u8; r.buffer_len()];
+        if r.emit(family, &mut out, checksum).is_ok() {
+            assert_eq!(Repr::parse(family, &out, checksum), Ok(r), "emitted message parses back");
+        }
+        if let Repr::Error { error, quoted } = r {
+            let _ = error.to_string();
+            let _ = QuotedProbe::parse(family, quoted);
+        }
+    }
+    for verify in [false, true] {
+        let _ = Message::parse(family, bytes, verify);
+    }
+    if let [t, c, a, b, cc, d, rest @ ..] = bytes {
+        let _ = Message::queued(family, *t, *c, u32::from_be_bytes([*a, *b, *cc, *d]), rest);
+    }
+}
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(p) = ipv4::Packet::new_checked(data) {
@@ -17,15 +38,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         let payload = p.payload();
-        if let Ok(icmp) = icmpv4::Packet::new_checked(payload) {
-            if let Ok(r) = icmpv4::Repr::parse(&icmp) {
-                let mut out = vec![0u8; r.buffer_len()];
-                let _ = r.emit(&mut out);
-                if let icmpv4::Repr::DstUnreachable { quoted, .. } | icmpv4::Repr::TimeExceeded { quoted, .. } = r {
-                    let _ = icmpv4::quoted(quoted);
-                }
-            }
-        }
+        icmp(Family::V4, payload, Checksum::Ipv4);
         if let Ok(u) = udp::Packet::new_checked(payload) {
             let _ = u.verify_checksum(p.src().into(), p.dst().into());
         }
@@ -35,12 +48,7 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(p) = ipv6::Packet::new_checked(data) {
         let r = ipv6::Repr::parse(&p);
-        if let Ok(icmp) = icmpv6::Packet::new_checked(p.payload()) {
-            let _ = icmpv6::Repr::parse(&icmp, r.src, r.dst);
-        }
-        let m = icmpv6::Repr::parse_unchecked(p.payload());
-        if let icmpv6::Repr::DstUnreachable { quoted, .. } | icmpv6::Repr::TimeExceeded { quoted, .. } = m {
-            let _ = icmpv6::quoted(quoted);
-        }
+        icmp(Family::V6, p.payload(), Checksum::Ipv6 { src: r.src, dst: r.dst });
+        icmp(Family::V6, p.payload(), Checksum::Unchecked);
     }
 });

@@ -23,7 +23,6 @@ pub fn grant(needs: Needs) -> String {
 /// if any. Each library error with a `needs` gets its arm here.
 pub fn for_error(e: &anyhow::Error) -> Option<String> {
     e.chain().find_map(|cause| -> Option<String> {
-        // Arms are added as engines report `Needs` (ping, host tables).
         // Binding to an interface (dns --interface): the error travels as
         // an io::Error's payload.
         let bind = cause
@@ -36,6 +35,12 @@ pub fn for_error(e: &anyhow::Error) -> Option<String> {
             });
         if let Some(needs) = bind.and_then(ipkit::sockopt::BindInterfaceError::needs) {
             return Some(grant(needs));
+        }
+        // Opening an ICMP socket (ping, sweeps).
+        if let Some(ipkit::ping::PingError::NoPrivilege { needs, .. }) =
+            cause.downcast_ref::<ipkit::ping::PingError>()
+        {
+            return Some(grant(*needs));
         }
         None
     })

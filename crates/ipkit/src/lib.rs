@@ -14,6 +14,7 @@ pub mod host;
 pub mod iface;
 pub mod ping;
 pub mod privilege;
+pub mod probe;
 pub mod random;
 pub mod report;
 pub mod resolve;

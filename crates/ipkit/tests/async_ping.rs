@@ -10,8 +10,17 @@ use ipkit::ping::sweep::{self, SweepOptions};
 
 /// May this process open an ICMP socket (root, CAP_NET_RAW, or the
 /// unprivileged socket)? Under CI it must.
-fn can_ping() -> bool {
-    match ipkit::sys::IcmpSocket::open(false) {
+fn can_ping(rt: &tokio::runtime::Runtime) -> bool {
+    use ipkit::probe::{ChannelConfig, IcmpProvider, System};
+    let opened = rt.block_on(async {
+        System
+            .open(
+                ipkit_core::wire::icmp::Family::V4,
+                &ChannelConfig::default(),
+            )
+            .map(drop)
+    });
+    match opened {
         Ok(_) => true,
         Err(e) if std::env::var_os("CI").is_none() => {
             eprintln!("skipped: {e}");
@@ -23,14 +32,14 @@ fn can_ping() -> bool {
 
 #[test]
 fn sessions_and_a_sweep_share_one_thread() {
-    if !can_ping() {
-        return;
-    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .enable_time()
         .build()
         .expect("runtime");
+    if !can_ping(&rt) {
+        return;
+    }
     let stop = Cancel::new();
     let o = PingOptions {
         count: Some(4),

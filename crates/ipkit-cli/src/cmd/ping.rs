@@ -605,7 +605,7 @@ impl HostStatus {
 #[derive(Serialize)]
 struct SweepError {
     from: IpAddr,
-    text: &'static str,
+    text: String,
 }
 
 /// A progress bar on stderr, for sweeps with more than 1,000 probes, drawn
@@ -850,7 +850,10 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
                     loss_percent: t.loss_percent(),
                     rtt_min_ms: rtt.map(|r| ms(r.0)),
                     rtt_max_ms: rtt.map(|r| ms(r.2)),
-                    error: t.error().map(|(from, text)| SweepError { from, text }),
+                    error: t.error().map(|(from, e)| SweepError {
+                        from,
+                        text: format!("{e:#}"),
+                    }),
                 },
             )?;
         } else if !t.probed() {
@@ -888,10 +891,10 @@ fn run_sweep(args: &Args, out: &Output) -> anyhow::Result<u8> {
             writeln!(w)?;
         } else if let Some((_, avg, _)) = rtt {
             writeln!(w, "{ip} is {} ({})", out.paint("32", "alive"), fmt_ms(avg))?;
-        } else if let Some((from, text)) = t.error() {
+        } else if let Some((from, e)) = t.error() {
             writeln!(
                 w,
-                "{ip} is {} ({text} from {from})",
+                "{ip} is {} ({e:#} from {from})",
                 out.paint("31", "unreachable")
             )?;
         } else {
@@ -1290,10 +1293,10 @@ fn json_event(w: &mut impl Write, e: &PingEvent, names: &mut Names) -> std::io::
         PingEvent::Timeout { seq } => {
             write_record(w, "timeout", &serde_json::json!({ "seq": seq }))
         }
-        PingEvent::Error { from, seq, text } => write_record(
+        PingEvent::Error { from, seq, cause } => write_record(
             w,
             "error",
-            &serde_json::json!({ "from": from, "name": names.lookup(*from), "seq": seq, "text": text }),
+            &serde_json::json!({ "from": from, "name": names.lookup(*from), "seq": seq, "text": cause.to_string() }),
         ),
     }
 }
@@ -1345,10 +1348,10 @@ fn iputils_line(e: &PingEvent, view: &View<'_>, state: &mut IputilsState<'_>) ->
             }
             iputils_options(&mut line, options, &view.wanted, state.last_route);
         }
-        PingEvent::Error { from, seq, text } => {
+        PingEvent::Error { from, seq, cause } => {
             let _ = write!(
                 line,
-                "From {} icmp_seq={seq} {text}",
+                "From {} icmp_seq={seq} {cause}",
                 state.names.show(*from)
             );
         }
@@ -1507,15 +1510,21 @@ fn windows_line(e: &PingEvent, size: usize) -> Option<String> {
         }
         PingEvent::Reply { .. } => return None,
         PingEvent::Timeout { .. } => "Request timed out.".to_string(),
-        PingEvent::Error { from, text, .. } => {
-            let what = if text.contains("exceeded") {
-                "TTL expired in transit."
-            } else if text.contains("Frag") || text.contains("too big") {
-                "Packet needs to be fragmented but DF set."
-            } else if text.contains("Net") || text.contains("No route") {
-                "Destination net unreachable."
-            } else {
-                "Destination host unreachable."
+        PingEvent::Error { from, cause, .. } => {
+            use ipkit::ping::ProbeFailure;
+            use ipkit::probe::LocalError;
+            let what = match cause {
+                ProbeFailure::Icmp(e) if e.is_time_exceeded() => "TTL expired in transit.",
+                ProbeFailure::Icmp(e) if e.is_too_big() => {
+                    "Packet needs to be fragmented but DF set."
+                }
+                ProbeFailure::Icmp(e) if e.is_network_unreachable() => {
+                    "Destination net unreachable."
+                }
+                ProbeFailure::Local(
+                    LocalError::NetworkUnreachable { .. } | LocalError::HostUnreachable { .. },
+                ) => "Destination net unreachable.",
+                _ => "Destination host unreachable.",
             };
             format!("Reply from {from}: {what}")
         }

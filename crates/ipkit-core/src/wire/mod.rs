@@ -15,7 +15,87 @@
 //! Not here: fragmentation and reassembly, IPv6 extension-header chains
 //! beyond reporting the next header, TCP options beyond raw bytes.
 
+/// Byte offsets of the 8-byte header ICMPv4 and ICMPv6 share.
+mod icmp_field {
+    pub const TYPE: usize = 0;
+    pub const CODE: usize = 1;
+    pub const CHECKSUM: usize = 2;
+    pub const IDENT: usize = 4;
+    pub const SEQ: usize = 6;
+    pub const DATA: usize = 8;
+}
+
+/// The field getters ICMPv4 and ICMPv6 share (same 8-byte header layout:
+/// type, code, checksum, then an echo's identifier and sequence number),
+/// and the checked constructor, for a `Packet` whose module names the
+/// offsets in `field`.
+macro_rules! icmp_header_getters {
+    ($layer:expr) => {
+        /// Check that the 8-byte header is present.
+        pub fn new_checked(buffer: T) -> Result<Self, WireError> {
+            need($layer, buffer.as_ref(), HEADER_LEN)?;
+            Ok(Packet { buffer })
+        }
+        /// Message type.
+        pub fn msg_type(&self) -> u8 {
+            self.buffer.as_ref()[field::TYPE]
+        }
+        /// Message code.
+        pub fn code(&self) -> u8 {
+            self.buffer.as_ref()[field::CODE]
+        }
+        /// Checksum field.
+        pub fn checksum(&self) -> u16 {
+            be16(self.buffer.as_ref(), field::CHECKSUM)
+        }
+        /// Echo identifier.
+        pub fn ident(&self) -> u16 {
+            be16(self.buffer.as_ref(), field::IDENT)
+        }
+        /// Echo sequence number.
+        pub fn seq_no(&self) -> u16 {
+            be16(self.buffer.as_ref(), field::SEQ)
+        }
+        /// Everything after the 8-byte header.
+        pub fn data(&self) -> &[u8] {
+            &self.buffer.as_ref()[field::DATA..]
+        }
+    };
+}
+
+/// The field setters ICMPv4 and ICMPv6 share (see `icmp_header_getters`).
+macro_rules! icmp_header_setters {
+    () => {
+        /// Set the message type.
+        pub fn set_msg_type(&mut self, v: u8) {
+            self.buffer.as_mut()[field::TYPE] = v;
+        }
+        /// Set the message code.
+        pub fn set_code(&mut self, v: u8) {
+            self.buffer.as_mut()[field::CODE] = v;
+        }
+        /// Set the checksum field (`fill_checksum` computes it; 0 asks a
+        /// kernel's ICMPv6 socket to fill it).
+        pub fn set_checksum(&mut self, v: u16) {
+            set_be16(self.buffer.as_mut(), field::CHECKSUM, v);
+        }
+        /// Set the echo identifier.
+        pub fn set_ident(&mut self, v: u16) {
+            set_be16(self.buffer.as_mut(), field::IDENT, v);
+        }
+        /// Set the echo sequence number.
+        pub fn set_seq_no(&mut self, v: u16) {
+            set_be16(self.buffer.as_mut(), field::SEQ, v);
+        }
+        /// Everything after the 8-byte header, to write.
+        pub fn data_mut(&mut self) -> &mut [u8] {
+            &mut self.buffer.as_mut()[field::DATA..]
+        }
+    };
+}
+
 pub mod checksum;
+pub mod icmp;
 pub mod icmpv4;
 pub mod icmpv6;
 pub mod ipv4;

@@ -1,29 +1,36 @@
 //! The ICMP echo engine behind `ipkit ping`.
 //!
-//! [`track`] decides (pure); the socket side lives in [`crate::sys`]; the
-//! engines ([`session`] for one target, [`sweep`] for many) are async and run
-//! on tokio (a current-thread runtime with IO and time is enough): they wait
-//! for socket readiness with `AsyncFd` and for send times with tokio's timer,
-//! so a program can ping from its own runtime without giving up a thread.
+//! [`track`] decides (pure); the engines ([`session`] for one target,
+//! [`sweep`] for many) run over an ICMP channel of [`crate::probe`] — the
+//! operating system's, or a scripted fake in tests — and are async on tokio
+//! (a current-thread runtime with IO and time is enough): they wait for the
+//! channel's readiness and for send times with tokio's timer, so a program
+//! can ping from its own runtime without giving up a thread.
 
 pub mod session;
 pub mod sweep;
 pub mod track;
 
+use ipkit_core::wire::icmp::IcmpError;
+
+use crate::privilege::Needs;
+
 /// Why pinging could not start or go on.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PingError {
-    /// Neither a raw nor a datagram ICMP socket may be opened.
-    #[error(
-        "cannot open an ICMP{v} socket: a raw socket needs CAP_NET_RAW (run as root, or `sudo setcap cap_net_raw+ep $(command -v ipkit)`), \
-         and this group may not use unprivileged ICMP sockets (allow it: `sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"`)",
-        v = if *v6 { "v6" } else { "" }
-    )]
+    /// Neither a raw nor a datagram ICMP socket may be opened. The message
+    /// says what is missing; how to grant it is the program's to word.
+    #[error("cannot open an ICMP{v} socket: it needs {needs}", v = if *v6 { "v6" } else { "" })]
     NoPrivilege {
+        /// What was missing ([`Needs::IcmpSocket`]).
+        needs: Needs,
         /// IPv6.
         v6: bool,
     },
+    /// This platform has no ICMP channel (yet).
+    #[error("ICMP sockets are not supported on this platform")]
+    Unsupported,
     /// A socket operation failed. The message names the operation only:
     /// the OS error is the source, printed once by whoever walks the chain
     /// (`{:#}` in anyhow).
@@ -37,59 +44,31 @@ pub enum PingError {
     },
 }
 
-/// Wait until `socket` has something to read (a packet, or an error on its
-/// error queue), or `limit` passes. The readiness is cleared first, so the
-/// caller must then read until the socket would block.
-pub(crate) async fn wait_readable(
-    socket: &tokio::io::unix::AsyncFd<crate::sys::IcmpSocket>,
-    limit: std::time::Duration,
-) -> Result<(), PingError> {
-    let interest = tokio::io::Interest::READABLE | tokio::io::Interest::ERROR;
-    match tokio::time::timeout(limit, socket.ready(interest)).await {
-        Ok(Ok(mut guard)) => {
-            guard.clear_ready();
-            Ok(())
+/// Why a probe got no reply: what a router or the destination answered, or
+/// what the local host said when it refused to send it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProbeFailure {
+    /// An ICMP error about the probe.
+    Icmp(IcmpError),
+    /// The local host refused to send it.
+    Local(crate::probe::LocalError),
+}
+
+impl std::fmt::Display for ProbeFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProbeFailure::Icmp(e) => e.fmt(f),
+            ProbeFailure::Local(e) => e.fmt(f),
         }
-        Ok(Err(source)) => Err(PingError::Io {
-            op: "waiting for replies",
-            source,
-        }),
-        Err(_elapsed) => Ok(()),
     }
 }
 
-/// Register an ICMP socket with the running tokio reactor.
-pub(crate) fn register(
-    socket: crate::sys::IcmpSocket,
-) -> Result<tokio::io::unix::AsyncFd<crate::sys::IcmpSocket>, PingError> {
-    socket.into_async().map_err(|source| PingError::Io {
-        op: "registering the socket with the async runtime (run inside tokio with IO enabled)",
-        source,
-    })
+/// The ICMP errors ping reports against a probe: all but parameter
+/// problems, which iputils and ipkit leave to the tracer.
+pub(crate) fn reported(e: &IcmpError) -> bool {
+    !matches!(e, IcmpError::ParameterProblem { .. })
 }
 
-/// Where and how probes leave, the same for a session and a sweep: the
-/// source address (bound even when None, so a datagram socket gets its
-/// identifier), the interface, the TTL / hop limit and the TOS.
-pub(crate) fn configure(
-    sock: &crate::sys::IcmpSocket,
-    source: Option<std::net::IpAddr>,
-    interface: Option<&str>,
-    ttl: Option<u32>,
-    tos: Option<u32>,
-) -> Result<(), PingError> {
-    let io = |op| move |source| PingError::Io { op, source };
-    sock.bind(source)
-        .map_err(io("binding the source address"))?;
-    if let Some(i) = interface {
-        sock.bind_device(i)
-            .map_err(io("binding to the interface"))?;
-    }
-    if let Some(t) = ttl {
-        sock.set_ttl(t).map_err(io("setting the TTL"))?;
-    }
-    if let Some(t) = tos {
-        sock.set_tos(t).map_err(io("setting the TOS"))?;
-    }
-    Ok(())
+fn io(op: &'static str) -> impl Fn(std::io::Error) -> PingError {
+    move |source| PingError::Io { op, source }
 }

@@ -1,6 +1,7 @@
-//! Sweeping many hosts (fping's job): one ICMP socket per family for all
-//! targets, probes sent in `sendmmsg` batches at a bounded rate, replies
-//! read in `recvmmsg` batches. Async on tokio, but with one task and no
+//! Sweeping many hosts (fping's job): one ICMP channel per family for all
+//! targets ([`crate::probe`]; on Linux a socket whose batches are
+//! `sendmmsg`/`recvmmsg`), probes sent in batches at a bounded rate,
+//! replies read in batches. Async on tokio, but with one task and no
 //! per-probe future or timer: the work is two system calls per 64 packets,
 //! and anything per probe would cost more than the probe itself.
 //!
@@ -13,13 +14,15 @@
 
 use std::net::IpAddr;
 use std::ops::ControlFlow;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use ipkit_core::wire::checksum;
+use ipkit_core::wire::icmp::QuotedTransport;
+use ipkit_core::wire::icmp::{Family, IcmpError, Message, write_echo_request};
+use tokio::time::Instant;
 
 use super::PingError;
 use super::track::COOKIE_LEN;
-use crate::sys::{IcmpKind, IcmpSocket};
+use crate::probe::{ChannelConfig, IcmpChannel, IcmpProvider, RecvBatch, System};
 
 /// Sweep settings.
 #[derive(Debug, Clone)]
@@ -81,8 +84,8 @@ pub struct TargetStats {
     min_us: u32,
     max_us: u32,
     sum_us: u64,
-    /// The last ICMP error a probe to it drew: who sent it, type and code.
-    error: Option<(IpAddr, u8, u8)>,
+    /// The last ICMP error a probe to it drew, and who sent it.
+    error: Option<(IpAddr, IcmpError)>,
 }
 
 impl TargetStats {
@@ -109,18 +112,10 @@ impl TargetStats {
     }
 
     /// The last ICMP error about this target (time exceeded, unreachable),
-    /// as the router or host that sent it and a description.
-    pub fn error(&self) -> Option<(IpAddr, &'static str)> {
-        let (from, kind, code) = self.error?;
-        let text = match (from.is_ipv6(), kind) {
-            (false, 3) => ipkit_core::wire::icmpv4::Unreachable::from(code).text(),
-            (false, 11) => "Time to live exceeded",
-            (true, 1) => ipkit_core::wire::icmpv6::unreachable_text(code),
-            (true, 2) => "Packet too big",
-            (true, 3) => "Time exceeded: Hop limit",
-            _ => "ICMP error",
-        };
-        Some((from, text))
+    /// and the router or host that sent it. A sweep's summary prints it
+    /// with `{:#}` (without the MTU).
+    pub fn error(&self) -> Option<(IpAddr, IcmpError)> {
+        self.error
     }
 
     /// Lost probes as a percentage of those sent.
@@ -197,12 +192,23 @@ pub async fn sweep(
     targets: &[IpAddr],
     o: &SweepOptions,
     stop: &crate::cancel::Cancel,
+    observe: impl FnMut(SweepEvent) -> ControlFlow<()>,
+) -> Result<SweepResult, PingError> {
+    sweep_with(&System, targets, o, stop, observe).await
+}
+
+/// [`sweep`] over the ICMP channels `icmp` opens.
+pub async fn sweep_with<P: IcmpProvider>(
+    icmp: &P,
+    targets: &[IpAddr],
+    o: &SweepOptions,
+    stop: &crate::cancel::Cancel,
     mut observe: impl FnMut(SweepEvent) -> ControlFlow<()>,
 ) -> Result<SweepResult, PingError> {
     let (v4, v6): (Vec<usize>, Vec<usize>) =
         (0..targets.len()).partition(|&i| targets[i].is_ipv4());
     if v6.is_empty() || v4.is_empty() {
-        return sweep_family(targets, v6.is_empty(), o, stop, observe).await;
+        return sweep_family(icmp, targets, v6.is_empty(), o, stop, observe).await;
     }
     let mut result = SweepResult {
         targets: vec![TargetStats::default(); targets.len()],
@@ -217,7 +223,7 @@ pub async fn sweep(
         }
         let subset: Vec<IpAddr> = family.iter().map(|&i| targets[i]).collect();
         let (sent, alive) = (result.sent, result.alive);
-        let part = sweep_family(&subset, is_v4, o, stop, |e| {
+        let part = sweep_family(icmp, &subset, is_v4, o, stop, |e| {
             let flow = match e {
                 SweepEvent::Progress(p) => observe(SweepEvent::Progress(Progress {
                     sent: sent + p.sent,
@@ -253,14 +259,15 @@ fn planned(n: usize, o: &SweepOptions) -> u64 {
 }
 
 /// Sweep targets of one family.
-async fn sweep_family(
+async fn sweep_family<P: IcmpProvider>(
+    icmp: &P,
     targets: &[IpAddr],
     is_v4: bool,
     o: &SweepOptions,
     stop: &crate::cancel::Cancel,
     mut observe: impl FnMut(SweepEvent) -> ControlFlow<()>,
 ) -> Result<SweepResult, PingError> {
-    let v6 = !is_v4;
+    let family = if is_v4 { Family::V4 } else { Family::V6 };
     let n = targets.len();
     let index_limit = u32::try_from(n).map_err(|_| PingError::Io {
         op: "sweeping",
@@ -274,12 +281,16 @@ async fn sweep_family(
             alive: 0,
         });
     }
-    let socket = super::register(IcmpSocket::open(v6)?)?;
-    let sock = socket.get_ref();
-    let source = o.source.filter(|s| s.is_ipv6() == v6);
-    super::configure(sock, source, o.interface.as_deref(), o.ttl, o.tos)?;
+    let config = ChannelConfig {
+        source: o.source.filter(|s| s.is_ipv4() == is_v4),
+        interface: o.interface.clone(),
+        ttl: o.ttl,
+        tos: o.tos,
+        ..ChannelConfig::default()
+    };
+    let mut chan = icmp.open(family, &config)?;
     let cookie_seed = crate::random::u16();
-    let ident = sock.kernel_ident().unwrap_or(cookie_seed);
+    let ident = chan.kernel_ident().unwrap_or(cookie_seed);
     let [c0, c1] = cookie_seed.to_be_bytes();
     let cookie: [u8; COOKIE_LEN] = [0x69, 0x70, 0x6b, 0x73, 0x77, 0x70, c0, c1];
     let start = Instant::now();
@@ -288,19 +299,15 @@ async fn sweep_family(
     let mut answered = 0u64; // (target, round) pairs answered
     let payload = o.size.clamp(PAYLOAD, 65_507);
     let mut packets: Vec<Vec<u8>> = vec![vec![0u8; 8 + payload]; BATCH];
-    let (request_type, reply_type) = if v6 { (128, 129) } else { (8, 0) };
     let planned = planned(n, o);
     let micros =
         |at: Instant| u32::try_from(at.duration_since(start).as_micros()).unwrap_or(u32::MAX);
     let mut inbox = Inbox {
-        socket: &socket,
         // Room for a reply (with a raw socket's IP header) or an ICMP error
         // quoting the probe's start.
-        bufs: vec![vec![0u8; (8 + payload + 60).max(256)]; BATCH],
-        froms: vec![None; BATCH],
-        lens: vec![0usize; BATCH],
-        raw_v4: !v6 && sock.kind == IcmpKind::Raw,
-        reply_type,
+        batch: RecvBatch::new(BATCH, (8 + payload + 60).max(256)),
+        family,
+        verify: !chan.checksums_verified(),
         ident,
         cookie,
         targets,
@@ -343,7 +350,7 @@ async fn sweep_family(
     macro_rules! drain {
         ($wait:expr) => {{
             let n = inbox
-                .drain($wait, &mut stats, &mut alive, &mut answered)
+                .drain(&mut chan, $wait, &mut stats, &mut alive, &mut answered)
                 .await?;
             for (target, round, us) in inbox.replies.drain(..) {
                 if halted {
@@ -411,19 +418,13 @@ async fn sweep_family(
             }
             let now_us = micros(Instant::now());
             for (p, &idx) in packets.iter_mut().zip(&pending[next..next + room]) {
-                p[0] = request_type;
-                p[1] = 0;
-                p[2] = 0;
-                p[3] = 0;
-                p[4..6].copy_from_slice(&ident.to_be_bytes());
-                p[6..8].copy_from_slice(&round.to_be_bytes());
                 p[8..8 + COOKIE_LEN].copy_from_slice(&cookie);
                 p[16..20].copy_from_slice(&idx.to_be_bytes());
                 p[20..24].copy_from_slice(&now_us.to_be_bytes());
-                if !v6 {
-                    let c = checksum::checksum(&p[..]);
-                    p[2..4].copy_from_slice(&c.to_be_bytes());
-                }
+                write_echo_request(family, p, ident, round).map_err(|e| PingError::Io {
+                    op: "building the probe",
+                    source: std::io::Error::other(e.to_string()),
+                })?;
             }
             let went = {
                 let batch: Vec<(IpAddr, &[u8])> = pending[next..next + room]
@@ -431,7 +432,7 @@ async fn sweep_family(
                     .zip(&packets)
                     .map(|(&i, p)| (targets[i as usize], &p[..]))
                     .collect();
-                sock.send_batch(&batch).map_err(|source| PingError::Io {
+                chan.send_batch(&batch).map_err(|source| PingError::Io {
                     op: "sending",
                     source,
                 })?
@@ -485,15 +486,13 @@ async fn sweep_family(
     })
 }
 
-/// The receiving side of a sweep: buffers for one `recvmmsg` batch and what
-/// a reply must match.
+/// The receiving side of a sweep: buffers for one batch and what a reply
+/// must match.
 struct Inbox<'a> {
-    socket: &'a tokio::io::unix::AsyncFd<IcmpSocket>,
-    bufs: Vec<Vec<u8>>,
-    froms: Vec<Option<IpAddr>>,
-    lens: Vec<usize>,
-    raw_v4: bool,
-    reply_type: u8,
+    batch: RecvBatch,
+    family: Family,
+    /// Whether ICMPv4 checksums are still to be checked.
+    verify: bool,
     ident: u16,
     cookie: [u8; COOKIE_LEN],
     targets: &'a [IpAddr],
@@ -505,119 +504,74 @@ struct Inbox<'a> {
 }
 
 impl Inbox<'_> {
-    /// An ICMP error that quotes one of our probes (with enough of its
-    /// payload to carry the target's index, as Linux and most routers
-    /// quote): note it against that target.
-    fn icmp_error(&self, b: &[u8], from: Option<IpAddr>, stats: &mut [TargetStats]) {
-        let v6 = self.reply_type == 129;
-        let is_error = if v6 {
-            matches!(b[0], 1..=3)
-        } else {
-            matches!(b[0], 3 | 11)
-        };
-        let Some(from) = from.filter(|_| is_error) else {
-            return;
-        };
-        let quoted = &b[8..];
-        let (echo, dst) = if v6 {
-            if quoted.len() < 40 || quoted[6] != 58 {
-                return;
-            }
-            let dst: [u8; 16] = quoted[24..40].try_into().unwrap_or([0; 16]);
-            (&quoted[40..], IpAddr::from(dst))
-        } else {
-            let ihl = usize::from(quoted.first().copied().unwrap_or(0) & 0x0f) * 4;
-            if ihl < 20 || quoted.len() < ihl || quoted[9] != 1 {
-                return;
-            }
-            let dst: [u8; 4] = quoted[16..20].try_into().unwrap_or([0; 4]);
-            (&quoted[ihl..], IpAddr::from(dst))
-        };
-        let request_type = if v6 { 128 } else { 8 };
-        if echo.len() < 8 + COOKIE_LEN + 4
-            || echo[0] != request_type
-            || u16::from_be_bytes([echo[4], echo[5]]) != self.ident
-            || echo[8..8 + COOKIE_LEN] != self.cookie
-        {
-            return;
-        }
-        let idx = u32::from_be_bytes([echo[16], echo[17], echo[18], echo[19]]) as usize;
-        // The quoted destination must be the target (a datagram socket's
-        // rebuilt quote carries none).
-        if self
-            .targets
-            .get(idx)
-            .is_none_or(|t| !dst.is_unspecified() && *t != dst)
-        {
-            return;
-        }
-        stats[idx].error = Some((from, b[0], b[1]));
-    }
-
-    /// Wait up to `wait` for the socket (not at all when zero), then read
-    /// batches until the socket is empty; returns how many packets came.
+    /// Wait up to `wait` for the channel (not at all when zero), then read
+    /// batches until it is empty; returns how many packets came.
     async fn drain(
         &mut self,
+        chan: &mut impl IcmpChannel,
         wait: Duration,
         stats: &mut [TargetStats],
         alive: &mut u64,
         answered: &mut u64,
     ) -> Result<usize, PingError> {
         if !wait.is_zero() {
-            super::wait_readable(self.socket, wait).await?;
+            chan.wait(wait)
+                .await
+                .map_err(super::io("waiting for replies"))?;
         }
         let mut total = 0;
         loop {
-            let got = self
-                .socket
-                .get_ref()
-                .try_recv_batch(&mut self.bufs, &mut self.froms, &mut self.lens)
-                .map_err(|source| PingError::Io {
-                    op: "receiving",
-                    source,
-                })?;
-            self.count(got, stats, alive, answered);
+            let got = chan
+                .try_recv_batch(&mut self.batch)
+                .map_err(super::io("receiving"))?;
+            self.count(stats, alive, answered);
             total += got;
-            if got < BATCH {
+            if got < self.batch.capacity() {
                 return Ok(total);
             }
         }
     }
 
-    /// Match the first `got` packets of the batch to their targets.
-    fn count(
-        &mut self,
-        got: usize,
-        stats: &mut [TargetStats],
-        alive: &mut u64,
-        answered: &mut u64,
-    ) {
+    /// Match the packets of the last batch to their targets: replies, and
+    /// ICMP errors that quote one of our probes (with enough of its payload
+    /// to carry the target's index, as Linux and most routers quote).
+    fn count(&mut self, stats: &mut [TargetStats], alive: &mut u64, answered: &mut u64) {
         let now_us = u32::try_from(self.start.elapsed().as_micros()).unwrap_or(u32::MAX);
-        for i in 0..got {
-            let mut b = &self.bufs[i][..self.lens[i].min(self.bufs[i].len())];
-            if self.raw_v4 {
-                let ihl = usize::from(b.first().copied().unwrap_or(0) & 0x0f) * 4;
-                b = b.get(ihl..).unwrap_or(&[]);
-            }
-            if b.len() >= 8 && b[0] != self.reply_type {
-                self.icmp_error(b, self.froms[i], stats);
-                continue;
-            }
-            if b.len() < 8 + PAYLOAD
-                || b[0] != self.reply_type
-                || u16::from_be_bytes([b[4], b[5]]) != self.ident
-                || b[8..8 + COOKIE_LEN] != self.cookie
-            {
-                continue;
-            }
-            let round = u16::from_be_bytes([b[6], b[7]]);
-            let idx = u32::from_be_bytes([b[16], b[17], b[18], b[19]]) as usize;
-            let sent_us = u32::from_be_bytes([b[20], b[21], b[22], b[23]]);
-            let Some(s) = stats.get_mut(idx) else {
+        for i in 0..self.batch.len() {
+            let (from, b, queued) = self.batch.get(i);
+            let Some(from) = from else {
                 continue;
             };
+            let (ident, round, data) =
+                match crate::probe::decode(self.family, b, queued, self.verify) {
+                    Ok(Message::EchoReply { ident, seq, data }) => (ident, seq, data),
+                    Ok(Message::Error { error, probe }) if super::reported(&error) => {
+                        let QuotedTransport::Echo { ident, .. } = probe.transport else {
+                            continue;
+                        };
+                        let Some(idx) = self.ours(ident, probe.payload) else {
+                            continue;
+                        };
+                        // The quoted destination must be the target (a
+                        // kernel's queued error quotes none).
+                        if probe.dst.is_some_and(|d| d != self.targets[idx]) {
+                            continue;
+                        }
+                        stats[idx].error = Some((from, error));
+                        continue;
+                    }
+                    _ => continue,
+                };
+            let Some(idx) = self.ours(ident, data) else {
+                continue;
+            };
+            if data.len() < PAYLOAD {
+                continue;
+            }
+            let sent_us = u32::from_be_bytes([data[12], data[13], data[14], data[15]]);
+            let s = &mut stats[idx];
             // Only from the target itself, once per round.
-            if self.froms[i] != Some(self.targets[idx])
+            if from != self.targets[idx]
                 || round < s.next_round
                 || round >= s.sent
                 || round < self.expired_below
@@ -639,5 +593,16 @@ impl Inbox<'_> {
             // idx < targets.len(), which fits in u32 (checked at the start).
             self.replies.push((idx as u32, round, rtt));
         }
+    }
+
+    /// The target a probe's payload names, when the identifier and the
+    /// run's cookie are ours.
+    fn ours(&self, ident: u16, payload: &[u8]) -> Option<usize> {
+        if ident != self.ident || payload.get(..COOKIE_LEN) != Some(&self.cookie[..]) {
+            return None;
+        }
+        let i = payload.get(COOKIE_LEN..COOKIE_LEN + 4)?;
+        let idx = u32::from_be_bytes([i[0], i[1], i[2], i[3]]) as usize;
+        (idx < self.targets.len()).then_some(idx)
     }
 }

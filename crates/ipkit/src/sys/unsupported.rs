@@ -157,3 +157,52 @@ mod host_tables {
 pub fn real_uid() -> u32 {
     u32::MAX
 }
+
+/// The ICMP channel of an OS without an implementation: opening one
+/// answers [`crate::ping::PingError::Unsupported`], so the ping engines
+/// compile and say so at run time.
+#[derive(Debug)]
+pub struct IcmpSocket {
+    never: std::convert::Infallible,
+}
+
+impl IcmpSocket {
+    /// Not available on this OS yet.
+    pub fn open(
+        _family: ipkit_core::wire::icmp::Family,
+        _config: &crate::probe::ChannelConfig,
+    ) -> Result<IcmpSocket, crate::ping::PingError> {
+        Err(crate::ping::PingError::Unsupported)
+    }
+}
+
+impl crate::probe::IcmpChannel for IcmpSocket {
+    fn kernel_ident(&self) -> Option<u16> {
+        match self.never {}
+    }
+    fn checksums_verified(&self) -> bool {
+        match self.never {}
+    }
+    fn set_ttl(&mut self, _: u32) -> std::io::Result<()> {
+        match self.never {}
+    }
+    fn send(&mut self, _: &[u8], _: std::net::IpAddr) -> Result<(), crate::probe::SendError> {
+        match self.never {}
+    }
+    fn send_batch(&mut self, _: &[(std::net::IpAddr, &[u8])]) -> std::io::Result<usize> {
+        match self.never {}
+    }
+    fn try_recv(&mut self) -> std::io::Result<Option<crate::probe::Received>> {
+        match self.never {}
+    }
+    fn try_recv_batch(&mut self, _: &mut crate::probe::RecvBatch) -> std::io::Result<usize> {
+        match self.never {}
+    }
+    fn wait(
+        &self,
+        _: std::time::Duration,
+    ) -> impl std::future::Future<Output = std::io::Result<()>> {
+        let never = self.never;
+        async move { match never {} }
+    }
+}

@@ -1,17 +1,37 @@
-//! ICMP sockets on Linux: a raw socket when the process may open one
-//! (CAP_NET_RAW), otherwise the unprivileged ICMP datagram socket
-//! (`net.ipv4.ping_group_range`); received packets come with their TTL or
-//! hop limit and the kernel's receive timestamp (SO_TIMESTAMPNS), read from
-//! control messages with `recvmsg(2)`.
+//! ICMP channels on Linux ([`crate::probe::IcmpChannel`]): a raw socket
+//! when the process may open one (CAP_NET_RAW), otherwise the unprivileged
+//! ICMP datagram socket (`net.ipv4.ping_group_range`). Received packets come
+//! with their TTL or hop limit, the kernel's receive timestamp
+//! (SO_TIMESTAMPNS) and IPv4 options, read from control messages with nix's
+//! `recvmsg` (`ControlMessageOwned`); a datagram socket's ICMP errors come
+//! from its error queue (`IP_RECVERR`, `sock_extended_err`) and are handed
+//! on as [`QueuedError`]s for core's decoder. Readiness is tokio's `AsyncFd`.
+//!
+//! Hand-written, and why: `IP_MTU_DISCOVER`/`IPV6_MTU_DISCOVER`,
+//! `IP_OPTIONS` and `IP_RECVOPTS` (neither nix 0.30 nor socket2 0.6 has
+//! them) are one `setsockopt` each; the sweep's batches use `sendmmsg` and
+//! `recvmmsg` ([`super::mmsg`], measured in bench/ping.sh), whose sender
+//! addresses are decoded here from the `sockaddr_storage` the kernel wrote.
 #![allow(unsafe_code)]
 
-use std::io;
+use std::io::{self, IoSliceMut};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::time::Duration;
 
+use ipkit_core::wire::icmp::Family;
+use nix::sys::socket::{
+    self as nix_socket, ControlMessageOwned, MsgFlags, SockaddrStorage, sockopt,
+};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
 
+use crate::ping::PingError;
+use crate::privilege::Needs;
+use crate::probe::{
+    ChannelConfig, IcmpChannel, LocalError, QueuedError, Received, RecvBatch, SendError, Slot,
+};
 use crate::sys::is_quiet;
 
 /// Which kind of ICMP socket was opened.
@@ -24,37 +44,28 @@ pub enum IcmpKind {
     Datagram,
 }
 
-/// A received ICMP message.
-#[derive(Debug, Clone)]
-pub struct Received {
-    /// Who sent it.
-    pub from: IpAddr,
-    /// The ICMP message (IP header removed).
-    pub icmp: Vec<u8>,
-    /// TTL / hop limit of the packet, when known.
-    pub ttl: Option<u8>,
-    /// Kernel receive time (CLOCK_REALTIME), when the kernel gave it.
-    pub kernel_time: Option<Duration>,
-    /// The IPv4 options of the packet that carried it (empty when none).
-    pub ip_options: Vec<u8>,
-}
-
-/// An open ICMP socket.
+/// An open ICMP socket, registered with the tokio reactor.
 #[derive(Debug)]
 pub struct IcmpSocket {
-    sock: Socket,
+    fd: AsyncFd<Socket>,
     /// Raw or datagram.
     pub kind: IcmpKind,
-    /// IPv6 (ICMPv6) or IPv4.
-    pub v6: bool,
+    family: Family,
+    /// Receive buffer for one message, and its control messages.
+    buf: Vec<u8>,
+    control: Vec<u8>,
+    /// Scratch for a `recvmmsg` batch: lengths and sender addresses.
+    lens: Vec<usize>,
+    names: Vec<libc::sockaddr_storage>,
 }
 
-fn setsockopt_int(fd: i32, level: i32, name: i32, value: i32) -> io::Result<()> {
+/// One `setsockopt` of an int, for the options nix and socket2 lack.
+fn setsockopt_int(sock: &Socket, level: i32, name: i32, value: i32) -> io::Result<()> {
     // SAFETY: `value` is a valid c_int for the duration of the call; the
     // length passed is its size.
     let rc = unsafe {
         libc::setsockopt(
-            fd,
+            sock.as_raw_fd(),
             level,
             name,
             (&raw const value).cast(),
@@ -68,10 +79,23 @@ fn setsockopt_int(fd: i32, level: i32, name: i32, value: i32) -> io::Result<()> 
     }
 }
 
+fn io_err(op: &'static str) -> impl Fn(io::Error) -> PingError {
+    move |source| PingError::Io { op, source }
+}
+
+fn nix_err(op: &'static str) -> impl Fn(nix::Error) -> PingError {
+    move |e| PingError::Io {
+        op,
+        source: e.into(),
+    }
+}
+
 impl IcmpSocket {
-    /// Open a raw socket, or the datagram socket when raw is not permitted.
-    /// The error says which capability or sysctl is missing.
-    pub fn open(v6: bool) -> Result<IcmpSocket, crate::ping::PingError> {
+    /// Open a raw socket, or the datagram socket when raw is not permitted,
+    /// configure it and register it with the running tokio reactor. The
+    /// error says what is missing when neither may be opened.
+    pub fn open(family: Family, config: &ChannelConfig) -> Result<IcmpSocket, PingError> {
+        let v6 = family == Family::V6;
         let (domain, proto) = if v6 {
             (Domain::IPV6, Protocol::ICMPV6)
         } else {
@@ -82,124 +106,147 @@ impl IcmpSocket {
             Err(raw) if matches!(raw.raw_os_error(), Some(libc::EPERM | libc::EACCES)) => {
                 match Socket::new(domain, Type::DGRAM, Some(proto)) {
                     Ok(s) => (s, IcmpKind::Datagram),
-                    Err(_) => return Err(crate::ping::PingError::NoPrivilege { v6 }),
+                    Err(_) => {
+                        return Err(PingError::NoPrivilege {
+                            needs: Needs::IcmpSocket,
+                            v6,
+                        });
+                    }
                 }
             }
-            Err(e) => {
-                return Err(crate::ping::PingError::Io {
-                    op: "opening an ICMP socket",
-                    source: e,
-                });
-            }
+            Err(e) => return Err(io_err("opening an ICMP socket")(e)),
         };
-        let fd = sock.as_raw_fd();
-        let io_err = |op| move |source| crate::ping::PingError::Io { op, source };
         if v6 {
-            setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1)
-                .map_err(io_err("asking for hop limits"))?;
+            nix_socket::setsockopt(&sock, sockopt::Ipv6RecvHopLimit, &true)
+                .map_err(nix_err("asking for hop limits"))?;
         } else if kind == IcmpKind::Datagram {
-            setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVTTL, 1)
-                .map_err(io_err("asking for TTLs"))?;
+            nix_socket::setsockopt(&sock, sockopt::Ipv4RecvTtl, &true)
+                .map_err(nix_err("asking for TTLs"))?;
         }
-        setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)
-            .map_err(io_err("asking for timestamps"))?;
+        nix_socket::setsockopt(&sock, sockopt::ReceiveTimestampns, &true)
+            .map_err(nix_err("asking for timestamps"))?;
         if kind == IcmpKind::Datagram {
             // A datagram socket never reads ICMP errors itself: the kernel
             // queues them on the socket's error queue (read in `recv`).
-            let (level, name) = if v6 {
-                (libc::IPPROTO_IPV6, libc::IPV6_RECVERR)
+            if v6 {
+                nix_socket::setsockopt(&sock, sockopt::Ipv6RecvErr, &true)
             } else {
-                (libc::IPPROTO_IP, libc::IP_RECVERR)
-            };
-            setsockopt_int(fd, level, name, 1).map_err(io_err("asking for ICMP errors"))?;
+                nix_socket::setsockopt(&sock, sockopt::Ipv4RecvErr, &true)
+            }
+            .map_err(nix_err("asking for ICMP errors"))?;
         }
         // A sweep's replies arrive in bursts: ask for 32 MiB, beyond rmem_max
         // when privileged (SO_RCVBUFFORCE), else as much as rmem_max allows.
-        if setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, 32 << 20).is_err() {
+        if nix_socket::setsockopt(&sock, sockopt::RcvBufForce, &(32 << 20)).is_err() {
             let _ = sock.set_recv_buffer_size(32 << 20);
         }
         // Non-blocking: the engines wait for readiness (tokio's AsyncFd).
         sock.set_nonblocking(true)
             .map_err(io_err("making the socket non-blocking"))?;
-        Ok(IcmpSocket { sock, kind, v6 })
+        let interest = Interest::READABLE | Interest::ERROR;
+        // SAFETY: the descriptor is owned by `sock`, which the AsyncFd owns
+        // from here on; it stays open, and `as_raw_fd` returns the same
+        // descriptor, until the AsyncFd is dropped.
+        let fd = unsafe { AsyncFd::register_with_interest(sock, interest) }
+            .map_err(|e| e.into_parts().1)
+            .map_err(io_err(
+                "registering the socket with the async runtime (run inside tokio with IO enabled)",
+            ))?;
+        let mut s = IcmpSocket {
+            fd,
+            kind,
+            family,
+            buf: vec![0u8; 65_536],
+            control: vec![0u8; 512],
+            lens: Vec::new(),
+            names: Vec::new(),
+        };
+        s.configure(config)?;
+        Ok(s)
     }
 
-    /// The identifier the kernel uses for a datagram socket (its local
-    /// "port"), once bound; None for raw sockets.
-    pub fn kernel_ident(&self) -> Option<u16> {
-        if self.kind != IcmpKind::Datagram {
-            return None;
-        }
-        self.sock
-            .local_addr()
-            .ok()
-            .and_then(|a| a.as_socket())
-            .map(|a| a.port())
+    fn sock(&self) -> &Socket {
+        self.fd.get_ref()
     }
 
-    /// Bind the source address (and, for datagram sockets, get an identifier).
-    pub fn bind(&self, source: Option<IpAddr>) -> io::Result<()> {
-        let ip = source.unwrap_or(if self.v6 {
+    fn v6(&self) -> bool {
+        self.family == Family::V6
+    }
+
+    /// Where and how probes leave: the source address (bound even when
+    /// None, so a datagram socket gets its identifier), the interface, the
+    /// TTL / hop limit, the TOS, DF, IPv4 options and broadcast.
+    fn configure(&mut self, c: &ChannelConfig) -> Result<(), PingError> {
+        let v6 = self.v6();
+        let sock = self.sock();
+        let ip = c.source.unwrap_or(if v6 {
             IpAddr::V6(Ipv6Addr::UNSPECIFIED)
         } else {
             IpAddr::V4(Ipv4Addr::UNSPECIFIED)
         });
-        self.sock.bind(&SocketAddr::new(ip, 0).into())
+        sock.bind(&SocketAddr::new(ip, 0).into())
+            .map_err(io_err("binding the source address"))?;
+        if let Some(i) = &c.interface {
+            sock.bind_device(Some(i.as_bytes()))
+                .map_err(io_err("binding to the interface"))?;
+        }
+        if let Some(t) = c.ttl {
+            self.set_hops(t).map_err(io_err("setting the TTL"))?;
+        }
+        if let Some(t) = c.tos {
+            if v6 {
+                sock.set_tclass_v6(t)
+            } else {
+                sock.set_tos_v4(t)
+            }
+            .map_err(io_err("setting the TOS"))?;
+        }
+        if c.dont_fragment {
+            if v6 {
+                setsockopt_int(
+                    sock,
+                    libc::IPPROTO_IPV6,
+                    libc::IPV6_MTU_DISCOVER,
+                    libc::IPV6_PMTUDISC_DO,
+                )
+            } else {
+                setsockopt_int(
+                    sock,
+                    libc::IPPROTO_IP,
+                    libc::IP_MTU_DISCOVER,
+                    libc::IP_PMTUDISC_DO,
+                )
+            }
+            .map_err(io_err("forbidding fragmentation"))?;
+        }
+        if !c.ip_options.is_empty() {
+            self.set_ip_options(&c.ip_options)
+                .map_err(io_err("setting IP options"))?;
+        }
+        if c.broadcast {
+            let _ = self.sock().set_broadcast(true);
+        }
+        Ok(())
     }
 
-    /// Send through this interface only (SO_BINDTODEVICE).
-    pub fn bind_device(&self, ifname: &str) -> io::Result<()> {
-        self.sock.bind_device(Some(ifname.as_bytes()))
-    }
-
-    /// Set the TTL / hop limit of probes.
-    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        if self.v6 {
-            self.sock.set_unicast_hops_v6(ttl)
+    /// The TTL / hop limit of what is sent from now on.
+    fn set_hops(&self, ttl: u32) -> io::Result<()> {
+        if self.v6() {
+            self.sock().set_unicast_hops_v6(ttl)
         } else {
-            self.sock.set_ttl_v4(ttl)
+            self.sock().set_ttl_v4(ttl)
         }
     }
 
-    /// Set the type-of-service / traffic-class byte.
-    pub fn set_tos(&self, tos: u32) -> io::Result<()> {
-        if self.v6 {
-            self.sock.set_tclass_v6(tos)
-        } else {
-            self.sock.set_tos_v4(tos)
-        }
-    }
-
-    /// Forbid fragmentation (path-MTU discovery "do").
-    pub fn set_dont_fragment(&self) -> io::Result<()> {
-        let fd = self.sock.as_raw_fd();
-        if self.v6 {
-            setsockopt_int(
-                fd,
-                libc::IPPROTO_IPV6,
-                libc::IPV6_MTU_DISCOVER,
-                libc::IPV6_PMTUDISC_DO,
-            )
-        } else {
-            setsockopt_int(
-                fd,
-                libc::IPPROTO_IP,
-                libc::IP_MTU_DISCOVER,
-                libc::IP_PMTUDISC_DO,
-            )
-        }
-    }
-
-    /// Send every probe with these IPv4 options (`IP_OPTIONS`; encoded by
-    /// `ipkit_core::wire::ipv4::emit_options`), and read the options of what
-    /// comes back. For source routes the last address is the destination's
-    /// slot: the kernel sends to the first hop and writes the destination there.
-    pub fn set_ip_options(&self, options: &[u8]) -> io::Result<()> {
-        let fd = self.sock.as_raw_fd();
+    /// Send every probe with these IPv4 options (`IP_OPTIONS`), and read
+    /// the options of what comes back. For source routes the last address
+    /// is the destination's slot: the kernel sends to the first hop and
+    /// writes the destination there.
+    fn set_ip_options(&self, options: &[u8]) -> io::Result<()> {
         // SAFETY: `options` is valid for its length for the duration of the call.
         let rc = unsafe {
             libc::setsockopt(
-                fd,
+                self.sock().as_raw_fd(),
                 libc::IPPROTO_IP,
                 libc::IP_OPTIONS,
                 options.as_ptr().cast(),
@@ -210,100 +257,57 @@ impl IcmpSocket {
             return Err(io::Error::last_os_error());
         }
         if self.kind == IcmpKind::Datagram {
-            setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVOPTS, 1)?;
+            setsockopt_int(self.sock(), libc::IPPROTO_IP, libc::IP_RECVOPTS, 1)?;
         }
         Ok(())
     }
 
-    /// Allow sending to a broadcast address.
-    pub fn set_broadcast(&self) -> io::Result<()> {
-        self.sock.set_broadcast(true)
-    }
-
-    /// Send an ICMP message (the caller built it; for raw IPv4 with its checksum).
-    pub fn send_to(&self, icmp: &[u8], dst: IpAddr) -> io::Result<usize> {
-        self.sock
-            .send_to(icmp, &SockAddr::from(SocketAddr::new(dst, 0)))
-    }
-
-    /// Read one packet if one is waiting (None when none is). On a datagram
-    /// socket an ICMP error for one of its probes comes back from the error
-    /// queue, rebuilt as the ICMP message it arrived as, so callers decode
-    /// one form.
-    pub fn try_recv(&self) -> io::Result<Option<Received>> {
-        match self.recv_flags(libc::MSG_DONTWAIT) {
-            Err(e) if self.kind == IcmpKind::Datagram && !is_quiet(&e) => {
-                // The kernel reports a queued error once through recvmsg;
-                // its details wait on the error queue.
-                self.recv_flags(libc::MSG_ERRQUEUE | libc::MSG_DONTWAIT)
-                    .or_else(|q| if is_quiet(&q) { Ok(None) } else { Err(e) })
-            }
-            Err(e) if is_quiet(&e) => Ok(None),
-            other => other,
-        }
-    }
-
-    fn recv_flags(&self, flags: i32) -> io::Result<Option<Received>> {
-        let mut buf = [0u8; 65_536];
-        let mut control = [0u8; 512];
-        // SAFETY: sockaddr_storage is plain data.
-        let mut from: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-        let mut iov = libc::iovec {
-            iov_base: buf.as_mut_ptr().cast(),
-            iov_len: buf.len(),
-        };
-        // SAFETY: msghdr is plain data; the pointers set below outlive the call.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_name = (&raw mut from).cast();
-        msg.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        msg.msg_iov = &raw mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.as_mut_ptr().cast();
-        msg.msg_controllen = control.len() as _;
-        // SAFETY: every pointer in `msg` refers to a live buffer of the stated size.
-        let n = unsafe { libc::recvmsg(self.sock.as_raw_fd(), &raw mut msg, flags) };
-        if n < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        let n = usize::try_from(n).unwrap_or(0);
+    /// Read one message with `flags` (the error queue with MSG_ERRQUEUE).
+    fn recv_flags(&mut self, flags: MsgFlags) -> io::Result<Option<Received>> {
+        let fd = self.fd.get_ref().as_raw_fd();
+        let mut iov = [IoSliceMut::new(&mut self.buf)];
+        let msg =
+            nix_socket::recvmsg::<SockaddrStorage>(fd, &mut iov, Some(&mut self.control), flags)
+                .map_err(io::Error::from)?;
+        let n = msg.bytes;
         let mut ttl = None;
         let mut kernel_time = None;
         let mut ip_options = Vec::new();
         let mut queued: Option<(libc::sock_extended_err, Option<IpAddr>)> = None;
-        // SAFETY: CMSG_* walk the control buffer the kernel filled, within
-        // msg_controllen; each data read is bounds-checked by cmsg_len.
-        unsafe {
-            let mut c = libc::CMSG_FIRSTHDR(&raw const msg);
-            while !c.is_null() {
-                let (level, kind, len) = ((*c).cmsg_level, (*c).cmsg_type, (*c).cmsg_len as usize);
-                let data = libc::CMSG_DATA(c);
-                let data_len = len.saturating_sub(libc::CMSG_LEN(0) as usize);
-                let is_ttl = (level, kind) == (libc::IPPROTO_IP, libc::IP_TTL)
-                    || (level, kind) == (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT);
-                let is_err = (level, kind) == (libc::IPPROTO_IP, libc::IP_RECVERR)
-                    || (level, kind) == (libc::IPPROTO_IPV6, libc::IPV6_RECVERR);
-                let ee_len = std::mem::size_of::<libc::sock_extended_err>();
-                if is_ttl && data_len >= 4 {
-                    ttl = u8::try_from(std::ptr::read_unaligned(data.cast::<i32>())).ok();
-                } else if (level, kind) == (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS)
-                    && data_len >= std::mem::size_of::<libc::timespec>()
-                {
-                    let ts = std::ptr::read_unaligned(data.cast::<libc::timespec>());
-                    kernel_time = Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32));
-                } else if level == libc::IPPROTO_IP
-                    && matches!(kind, libc::IP_OPTIONS | libc::IP_RECVOPTS)
-                {
-                    ip_options = std::slice::from_raw_parts(data, data_len).to_vec();
-                } else if is_err && data_len >= ee_len {
-                    let ee = std::ptr::read_unaligned(data.cast::<libc::sock_extended_err>());
-                    // SO_EE_OFFENDER: the sender's address follows the struct.
-                    let offender = std::slice::from_raw_parts(data.add(ee_len), data_len - ee_len);
-                    queued = Some((ee, sockaddr_ip(offender)));
+        for c in msg.cmsgs().map_err(io::Error::from)? {
+            match c {
+                ControlMessageOwned::Ipv4Ttl(t) | ControlMessageOwned::Ipv6HopLimit(t) => {
+                    ttl = u8::try_from(t).ok();
                 }
-                c = libc::CMSG_NXTHDR(&raw const msg, c);
+                ControlMessageOwned::ScmTimestampns(ts) => {
+                    kernel_time = Some(Duration::new(
+                        u64::try_from(ts.tv_sec()).unwrap_or(0),
+                        u32::try_from(ts.tv_nsec()).unwrap_or(0),
+                    ));
+                }
+                ControlMessageOwned::Ipv4RecvErr(ee, offender) => {
+                    let from = offender
+                        .map(|a| IpAddr::V4(Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr))));
+                    queued = Some((ee, from));
+                }
+                ControlMessageOwned::Ipv6RecvErr(ee, offender) => {
+                    let from = offender.map(|a| IpAddr::V6(Ipv6Addr::from(a.sin6_addr.s6_addr)));
+                    queued = Some((ee, from));
+                }
+                ControlMessageOwned::Unknown(u)
+                    if u.cmsg_header.cmsg_level == libc::IPPROTO_IP
+                        && matches!(
+                            u.cmsg_header.cmsg_type,
+                            libc::IP_OPTIONS | libc::IP_RECVOPTS
+                        ) =>
+                {
+                    ip_options = u.data_bytes;
+                }
+                _ => {}
             }
         }
-        let data = &buf[..n];
+        let address = msg.address;
+        let data = &self.buf[..n];
         if let Some((ee, offender)) = queued {
             // Only errors that came as ICMP (not local ones, like EMSGSIZE).
             let from_icmp = matches!(
@@ -312,23 +316,26 @@ impl IcmpSocket {
             );
             return Ok(offender.filter(|_| from_icmp).map(|from| Received {
                 from,
-                icmp: rebuild_icmp_error(self.v6, &ee, data),
+                icmp: data.to_vec(),
+                queued: Some(QueuedError {
+                    msg_type: ee.ee_type,
+                    code: ee.ee_code,
+                    info: ee.ee_info,
+                }),
                 ttl,
                 kernel_time,
                 ip_options,
             }));
         }
-        // SAFETY: the kernel wrote a sockaddr of `msg_namelen` bytes into `from`.
-        let name = unsafe {
-            std::slice::from_raw_parts(
-                (&raw const from).cast::<u8>(),
-                (msg.msg_namelen as usize).min(std::mem::size_of::<libc::sockaddr_storage>()),
-            )
-        };
-        let Some(from) = sockaddr_ip(name) else {
+        let from = address.and_then(|a| {
+            a.as_sockaddr_in()
+                .map(|s| IpAddr::V4(s.ip()))
+                .or_else(|| a.as_sockaddr_in6().map(|s| IpAddr::V6(s.ip())))
+        });
+        let Some(from) = from else {
             return Ok(None);
         };
-        let icmp = if !self.v6 && self.kind == IcmpKind::Raw {
+        let icmp = if !self.v6() && self.kind == IcmpKind::Raw {
             // Raw IPv4 reads start with the IP header.
             match ipkit_core::wire::ipv4::Packet::new_checked(data) {
                 Ok(ip) => {
@@ -344,6 +351,7 @@ impl IcmpSocket {
         Ok(Some(Received {
             from,
             icmp,
+            queued: None,
             ttl,
             kernel_time,
             ip_options,
@@ -351,127 +359,122 @@ impl IcmpSocket {
     }
 }
 
-/// The address in a `sockaddr_in`/`sockaddr_in6` given as bytes.
-fn sockaddr_ip(b: &[u8]) -> Option<IpAddr> {
-    let family = i32::from(u16::from_ne_bytes([*b.first()?, *b.get(1)?]));
-    match family {
-        libc::AF_INET if b.len() >= 8 => Some(IpAddr::V4(Ipv4Addr::new(b[4], b[5], b[6], b[7]))),
-        libc::AF_INET6 if b.len() >= 24 => {
-            let a: [u8; 16] = b[8..24].try_into().ok()?;
-            Some(IpAddr::V6(Ipv6Addr::from(a)))
+impl IcmpChannel for IcmpSocket {
+    fn kernel_ident(&self) -> Option<u16> {
+        if self.kind != IcmpKind::Datagram {
+            return None;
         }
-        _ => None,
+        self.sock()
+            .local_addr()
+            .ok()
+            .and_then(|a| a.as_socket())
+            .map(|a| a.port())
     }
-}
 
-/// Rebuild the ICMP error a datagram socket's error queue describes: type,
-/// code, the MTU where one applies, and a quoted IP header in front of the
-/// probe's ICMP bytes (which is what the queue returns).
-fn rebuild_icmp_error(v6: bool, ee: &libc::sock_extended_err, probe: &[u8]) -> Vec<u8> {
-    let mut m = vec![ee.ee_type, ee.ee_code, 0, 0, 0, 0, 0, 0];
-    let mtu = u16::try_from(ee.ee_info).unwrap_or(u16::MAX).to_be_bytes();
-    let probe = &probe[..probe.len().min(1232)];
-    let len = u16::try_from(probe.len()).unwrap_or(0);
-    if v6 {
-        if ee.ee_type == 2 {
-            m[4..8].copy_from_slice(&ee.ee_info.to_be_bytes());
+    fn checksums_verified(&self) -> bool {
+        self.kind == IcmpKind::Datagram || self.v6()
+    }
+
+    fn set_ttl(&mut self, ttl: u32) -> io::Result<()> {
+        self.set_hops(ttl)
+    }
+
+    fn send(&mut self, icmp: &[u8], dst: IpAddr) -> Result<(), SendError> {
+        match self
+            .sock()
+            .send_to(icmp, &SockAddr::from(SocketAddr::new(dst, 0)))
+        {
+            Ok(_) => Ok(()),
+            Err(e) => Err(match e.raw_os_error() {
+                Some(libc::ENETUNREACH) => SendError::Local(LocalError::NetworkUnreachable {
+                    message: e.to_string(),
+                }),
+                Some(libc::EHOSTUNREACH) => SendError::Local(LocalError::HostUnreachable {
+                    message: e.to_string(),
+                }),
+                Some(libc::EMSGSIZE) => SendError::Local(LocalError::MessageTooLong),
+                _ => SendError::Io(e),
+            }),
         }
-        let mut ip = [0u8; 40];
-        ip[0] = 0x60;
-        ip[4..6].copy_from_slice(&len.to_be_bytes());
-        ip[6] = 58;
-        m.extend_from_slice(&ip);
-    } else {
-        if (ee.ee_type, ee.ee_code) == (3, 4) {
-            m[6..8].copy_from_slice(&mtu);
-        }
-        let mut ip = [0u8; 20];
-        ip[0] = 0x45;
-        ip[2..4].copy_from_slice(&(len + 20).to_be_bytes());
-        ip[9] = 1;
-        m.extend_from_slice(&ip);
     }
-    m.extend_from_slice(probe);
-    m
-}
 
-impl AsRawFd for IcmpSocket {
-    fn as_raw_fd(&self) -> std::os::fd::RawFd {
-        self.sock.as_raw_fd()
-    }
-}
-
-impl IcmpSocket {
-    /// Hand the socket to the running tokio reactor, to be woken when a
-    /// packet or a queued error is waiting.
-    pub fn into_async(self) -> io::Result<tokio::io::unix::AsyncFd<IcmpSocket>> {
-        let interest = tokio::io::Interest::READABLE | tokio::io::Interest::ERROR;
-        // SAFETY: the descriptor is owned by `self.sock`, which the AsyncFd
-        // owns from here on; it stays open, and `as_raw_fd` returns the
-        // same descriptor, until the AsyncFd is dropped.
-        unsafe { tokio::io::unix::AsyncFd::register_with_interest(self, interest) }
-            .map_err(|e| e.into_parts().1)
-    }
-}
-
-impl IcmpSocket {
-    /// Send many ICMP messages with one `sendmmsg(2)`; returns how many went.
-    /// Stops early (returns fewer) when the socket buffer is full.
-    pub fn send_batch(&self, packets: &[(IpAddr, &[u8])]) -> io::Result<usize> {
+    /// One `sendmmsg(2)`; stops early (returns fewer) when the socket buffer is full.
+    fn send_batch(&mut self, packets: &[(IpAddr, &[u8])]) -> io::Result<usize> {
         let addrs: Vec<SockAddr> = packets
             .iter()
             .map(|(ip, _)| SockAddr::from(SocketAddr::new(*ip, 0)))
             .collect();
         let datagrams: Vec<&[u8]> = packets.iter().map(|(_, b)| *b).collect();
-        super::mmsg::send_mmsg(self.sock.as_raw_fd(), &addrs, &datagrams)
+        super::mmsg::send_mmsg(self.sock().as_raw_fd(), &addrs, &datagrams)
     }
 
-    /// Receive up to `bufs.len()` waiting packets with one `recvmmsg(2)`,
-    /// without waiting. Fills `froms` and `lens`; returns how many arrived.
-    /// For raw IPv4 sockets each buffer starts with the IP header.
-    pub fn try_recv_batch(
-        &self,
-        bufs: &mut [Vec<u8>],
-        froms: &mut [Option<IpAddr>],
-        lens: &mut [usize],
-    ) -> io::Result<usize> {
-        let count = bufs.len().min(froms.len()).min(lens.len());
+    /// On a datagram socket an ICMP error for one of its probes comes from
+    /// the error queue.
+    fn try_recv(&mut self) -> io::Result<Option<Received>> {
+        match self.recv_flags(MsgFlags::MSG_DONTWAIT) {
+            Err(e) if self.kind == IcmpKind::Datagram && !is_quiet(&e) => {
+                // The kernel reports a queued error once through recvmsg;
+                // its details wait on the error queue.
+                self.recv_flags(MsgFlags::MSG_ERRQUEUE | MsgFlags::MSG_DONTWAIT)
+                    .or_else(|q| if is_quiet(&q) { Ok(None) } else { Err(e) })
+            }
+            Err(e) if is_quiet(&e) => Ok(None),
+            other => other,
+        }
+    }
+
+    /// One `recvmmsg(2)`, then (datagram sockets) the error queue.
+    fn try_recv_batch(&mut self, batch: &mut RecvBatch) -> io::Result<usize> {
+        let count = batch.capacity();
+        batch.filled = 0;
         if count == 0 {
             return Ok(0);
         }
-        // SAFETY: sockaddr_storage is plain data.
-        let mut names: Vec<libc::sockaddr_storage> =
-            (0..count).map(|_| unsafe { std::mem::zeroed() }).collect();
+        if self.names.len() < count {
+            // SAFETY: sockaddr_storage is plain data.
+            self.names
+                .resize_with(count, || unsafe { std::mem::zeroed() });
+            self.lens.resize(count, 0);
+        }
         // MSG_DONTWAIT takes what is queued and returns.
         let rc = super::mmsg::recv_mmsg(
-            self.sock.as_raw_fd(),
-            &mut bufs[..count],
-            &mut lens[..count],
-            Some(&mut names),
+            self.sock().as_raw_fd(),
+            &mut batch.bufs[..count],
+            &mut self.lens[..count],
+            Some(&mut self.names[..count]),
             libc::MSG_DONTWAIT,
         );
         let mut got = 0;
         match rc {
             Err(e) if !is_quiet(&e) && self.kind != IcmpKind::Datagram => return Err(e),
             Err(_) => {}
-            Ok(n) => {
-                got = n;
-                fill_froms(&names[..got], froms);
-            }
+            Ok(n) => got = n,
         }
-        if self.kind == IcmpKind::Datagram && got < count {
+        let raw_v4 = !self.v6() && self.kind == IcmpKind::Raw;
+        for i in 0..got {
+            let b = &batch.bufs[i][..self.lens[i].min(batch.bufs[i].len())];
+            // Raw IPv4 reads start with the IP header.
+            let start = if raw_v4 {
+                ipkit_core::wire::ipv4::Packet::new_checked(b).map_or(b.len(), |ip| ip.header_len())
+            } else {
+                0
+            };
+            batch.slots[i] = Slot {
+                from: sender(&self.names[i]),
+                start,
+                len: b.len().saturating_sub(start),
+                queued: None,
+            };
+        }
+        batch.filled = got;
+        if self.kind == IcmpKind::Datagram {
             // A datagram socket's ICMP errors wait on its error queue (the
             // pending error recvmmsg or a send reports once says only that
-            // there is one): hand them back as the ICMP messages they
-            // arrived as.
-            while got < count {
-                match self.recv_flags(libc::MSG_ERRQUEUE | libc::MSG_DONTWAIT) {
+            // there is one).
+            while batch.filled < count {
+                match self.recv_flags(MsgFlags::MSG_ERRQUEUE | MsgFlags::MSG_DONTWAIT) {
                     Ok(Some(r)) => {
-                        let n = r.icmp.len().min(bufs[got].len());
-                        bufs[got][..n].copy_from_slice(&r.icmp[..n]);
-                        lens[got] = n;
-                        froms[got] = Some(r.from);
-                        got += 1;
+                        batch.push(&r);
                     }
                     Ok(None) => {}
                     Err(q) if is_quiet(&q) => break,
@@ -479,27 +482,43 @@ impl IcmpSocket {
                 }
             }
         }
-        Ok(got)
+        Ok(batch.filled)
+    }
+
+    async fn wait(&self, limit: Duration) -> io::Result<()> {
+        let interest = Interest::READABLE | Interest::ERROR;
+        match tokio::time::timeout(limit, self.fd.ready(interest)).await {
+            Ok(Ok(mut guard)) => {
+                guard.clear_ready();
+                Ok(())
+            }
+            Ok(Err(e)) => Err(e),
+            Err(_elapsed) => Ok(()),
+        }
     }
 }
 
-/// The senders of a batch's messages, from the addresses the kernel wrote.
-fn fill_froms(names: &[libc::sockaddr_storage], froms: &mut [Option<IpAddr>]) {
-    for (from, name) in froms.iter_mut().zip(names) {
-        *from = match i32::from(name.ss_family) {
-            libc::AF_INET => {
-                // SAFETY: the kernel wrote a sockaddr_in for an AF_INET peer.
-                let sin = unsafe { *(&raw const *name).cast::<libc::sockaddr_in>() };
-                Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(
-                    sin.sin_addr.s_addr,
-                ))))
-            }
-            libc::AF_INET6 => {
-                // SAFETY: the kernel wrote a sockaddr_in6 for an AF_INET6 peer.
-                let sin6 = unsafe { *(&raw const *name).cast::<libc::sockaddr_in6>() };
-                Some(IpAddr::V6(Ipv6Addr::from(sin6.sin6_addr.s6_addr)))
-            }
-            _ => None,
-        };
+impl AsFd for IcmpSocket {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.sock().as_fd()
+    }
+}
+
+/// The sender of a batch's message, from the address the kernel wrote.
+fn sender(name: &libc::sockaddr_storage) -> Option<IpAddr> {
+    match i32::from(name.ss_family) {
+        libc::AF_INET => {
+            // SAFETY: the kernel wrote a sockaddr_in for an AF_INET peer.
+            let sin = unsafe { *(&raw const *name).cast::<libc::sockaddr_in>() };
+            Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(
+                sin.sin_addr.s_addr,
+            ))))
+        }
+        libc::AF_INET6 => {
+            // SAFETY: the kernel wrote a sockaddr_in6 for an AF_INET6 peer.
+            let sin6 = unsafe { *(&raw const *name).cast::<libc::sockaddr_in6>() };
+            Some(IpAddr::V6(Ipv6Addr::from(sin6.sin6_addr.s6_addr)))
+        }
+        _ => None,
     }
 }

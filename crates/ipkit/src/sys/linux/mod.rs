@@ -11,5 +11,5 @@ mod procfs;
 mod sockdiag;
 
 pub use host::HostTables;
-pub use icmp::{IcmpKind, IcmpSocket, Received};
+pub use icmp::{IcmpKind, IcmpSocket};
 pub use mmsg::BatchSocket;
