@@ -21,6 +21,10 @@ pub use batch_portable::BatchSocket;
 mod unsupported;
 #[cfg(any(not(unix), ipkit_unsupported))]
 pub use unsupported::*;
+#[cfg(any(not(target_os = "linux"), ipkit_unsupported))]
+mod unported;
+#[cfg(any(not(target_os = "linux"), ipkit_unsupported))]
+pub use unported::*;
 
 /// Bind `sock` to the interface `ifname` (SO_BINDTODEVICE on Linux), the
 /// error saying which interface and, for EPERM/ENODEV, what was wrong

@@ -1,0 +1,146 @@
+//! The tables and channels ipkit has implemented for Linux only: the host
+//! tables (interfaces, routes, neighbours, sockets, processes) and the ICMP
+//! channel. Elsewhere (macOS until it is ported, Windows, or any OS with
+//! `--cfg ipkit_unsupported`) they compile and answer Unsupported at run
+//! time, so every engine and command builds for every target.
+
+/// The host tables of an OS without an implementation: every read and
+/// change answers [`crate::host::HostError::Unsupported`], so the commands
+/// compile and say so at run time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HostTables;
+
+mod host_tables {
+    use std::net::IpAddr;
+
+    use ipkit_core::host::MacAddr;
+
+    use super::HostTables;
+    use crate::host::HostError;
+    use crate::host::interfaces::{DhcpLease, DnsConfig, Interface, InterfaceTable, Route};
+    use crate::host::neighbours::{Neighbour, NeighbourTable};
+    use crate::host::processes::{Holder, PendingInodes, ProcessInfo, ProcessTable, Signal};
+    use crate::host::sockets::{PortFilter, SocketEntry, SocketTable, Transport, UnixSocketEntry};
+
+    impl NeighbourTable for HostTables {
+        fn neighbours(&self) -> Result<Vec<Neighbour>, HostError> {
+            Err(HostError::Unsupported("the neighbour table"))
+        }
+        fn add_permanent(&self, _: IpAddr, _: MacAddr, _: u32) -> Result<(), HostError> {
+            Err(HostError::Unsupported("changing the neighbour table"))
+        }
+        fn delete(&self, _: IpAddr, _: u32) -> Result<(), HostError> {
+            Err(HostError::Unsupported("changing the neighbour table"))
+        }
+        fn interface_index(&self, name: &str) -> Option<u32> {
+            crate::sys::name_to_index(name)
+        }
+    }
+
+    impl SocketTable for HostTables {
+        fn dump(
+            &self,
+            _: Transport,
+            _: bool,
+            _: u32,
+            _: Option<PortFilter>,
+            _: &mut dyn FnMut(SocketEntry),
+        ) -> Result<(), HostError> {
+            Err(HostError::Unsupported("the socket table"))
+        }
+        fn dump_unix(&self, _: &mut dyn FnMut(UnixSocketEntry)) -> Result<(), HostError> {
+            Err(HostError::Unsupported("the socket table"))
+        }
+    }
+
+    impl ProcessTable for HostTables {
+        fn pids(&self) -> Result<Vec<u32>, HostError> {
+            Err(HostError::Unsupported("the process table"))
+        }
+        fn holders(&self, _: &[u32], _: &PendingInodes, _: bool) -> (Vec<Holder>, usize) {
+            (Vec::new(), 0)
+        }
+        fn info(&self, _: u32) -> Option<ProcessInfo> {
+            None
+        }
+        fn user_name(&self, _: u32) -> Option<String> {
+            None
+        }
+        fn signal(&self, _: u32, _: Signal) -> std::io::Result<()> {
+            Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+        }
+        fn is_running(&self, _: u32) -> bool {
+            false
+        }
+        fn own_pid(&self) -> u32 {
+            std::process::id()
+        }
+    }
+
+    impl InterfaceTable for HostTables {
+        fn interfaces(&self) -> Result<Vec<Interface>, HostError> {
+            Err(HostError::Unsupported("the interface table"))
+        }
+        fn routes(&self) -> Result<Vec<Route>, HostError> {
+            Err(HostError::Unsupported("the routing table"))
+        }
+        fn dns(&self, _: Option<u32>) -> Option<DnsConfig> {
+            None
+        }
+        fn dhcp_leases(&self, _: &str, _: u32) -> Vec<DhcpLease> {
+            Vec::new()
+        }
+        fn host_name(&self) -> String {
+            String::new()
+        }
+    }
+}
+
+/// The ICMP channel of an OS without an implementation: opening one
+/// answers [`crate::ping::PingError::Unsupported`], so the ping engines
+/// compile and say so at run time.
+#[derive(Debug)]
+pub struct IcmpSocket {
+    never: std::convert::Infallible,
+}
+
+impl IcmpSocket {
+    /// Not available on this OS yet.
+    pub fn open(
+        _family: ipkit_core::wire::icmp::Family,
+        _config: &crate::probe::ChannelConfig,
+    ) -> Result<IcmpSocket, crate::ping::PingError> {
+        Err(crate::ping::PingError::Unsupported)
+    }
+}
+
+impl crate::probe::IcmpChannel for IcmpSocket {
+    fn kernel_ident(&self) -> Option<u16> {
+        match self.never {}
+    }
+    fn checksums_verified(&self) -> bool {
+        match self.never {}
+    }
+    fn set_ttl(&mut self, _: u32) -> std::io::Result<()> {
+        match self.never {}
+    }
+    fn send(&mut self, _: &[u8], _: std::net::IpAddr) -> Result<(), crate::probe::SendError> {
+        match self.never {}
+    }
+    fn send_batch(&mut self, _: &[(std::net::IpAddr, &[u8])]) -> std::io::Result<usize> {
+        match self.never {}
+    }
+    fn try_recv(&mut self) -> std::io::Result<Option<crate::probe::Received>> {
+        match self.never {}
+    }
+    fn try_recv_batch(&mut self, _: &mut crate::probe::RecvBatch) -> std::io::Result<usize> {
+        match self.never {}
+    }
+    fn wait(
+        &self,
+        _: std::time::Duration,
+    ) -> impl std::future::Future<Output = std::io::Result<()>> {
+        let never = self.never;
+        async move { match never {} }
+    }
+}
