@@ -6,7 +6,6 @@
 use ipkit::privilege::{Capability, Needs};
 
 /// The fix for `needs`, as one clause: "run as root, or …".
-#[allow(dead_code, reason = "the engines adopt `Needs` one by one")]
 pub fn grant(needs: Needs) -> String {
     match needs {
         Needs::Capability(c) => format!(
@@ -23,8 +22,11 @@ pub fn grant(needs: Needs) -> String {
 /// The remedy for the first error in `e`'s chain that names what it needed,
 /// if any. Each library error with a `needs` gets its arm here.
 pub fn for_error(e: &anyhow::Error) -> Option<String> {
-    e.chain().find_map(|_cause| -> Option<String> {
+    e.chain().find_map(|cause| -> Option<String> {
         // Arms are added as engines report `Needs` (ping, host tables).
-        None
+        match cause.downcast_ref::<ipkit::host::HostError>() {
+            Some(ipkit::host::HostError::NoPrivilege { needs, .. }) => Some(grant(*needs)),
+            _ => None,
+        }
     })
 }

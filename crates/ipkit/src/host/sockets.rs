@@ -5,16 +5,21 @@
 //! rest (ports, addresses) and only then asks who holds the sockets that
 //! remain ([`super::ProcessTable::holders`]), so a narrow question never pays
 //! for a full descriptor scan — and a port question stops scanning as soon as
-//! every matching socket has an owner.
+//! every matching socket has an owner. Names (services, hosts, users) are
+//! looked up last, for the sockets that remain ([`super::names`]), so the
+//! report ([`SocketRecord`], [`SocketSummary`]) is what both the tables and
+//! the JSON show.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use ipkit_core::host::TcpState;
 use serde::Serialize;
 
 use super::HostError;
-use super::processes::{Owner, PendingInodes, ProcessTable};
+use super::inodes::{BuildInodeHasher, InodeSet, PendingInodes};
+use super::names::{Name, ReverseNames, ServiceNames, UserNames};
+use super::processes::{Owner, ProcessTable};
 
 /// TCP, UDP or raw IP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -27,6 +32,17 @@ pub enum Transport {
     /// Raw IP sockets (ping, traceroute, routing daemons); the "port" is the
     /// IP protocol number.
     Raw,
+}
+
+impl Transport {
+    /// `tcp`, `udp` or `raw`, as ss's Netid column and the JSON spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+            Transport::Raw => "raw",
+        }
+    }
 }
 
 /// A Unix-domain socket.
@@ -140,18 +156,68 @@ pub struct SocketQuery {
     pub process: Option<String>,
     /// Find the owning processes.
     pub owners: bool,
+    /// Name the ports' services (`/etc/services`).
+    pub service_names: bool,
+    /// Name the addresses' hosts (reverse lookups: may query DNS).
+    pub host_names: bool,
+}
+
+/// One socket as a report shows it: the table's entry and the names of its
+/// numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SocketRecord {
+    /// The socket.
+    #[serde(flatten)]
+    pub socket: SocketEntry,
+    /// The name of `uid`, when the user database knows it.
+    pub user: Option<Name>,
+    /// The local port's service name (when asked for and known).
+    pub local_service: Option<Name>,
+    /// The remote port's service name (when asked for and known).
+    pub remote_service: Option<Name>,
+    /// The local address's host name (when asked for and it has one).
+    pub local_host: Option<Name>,
+    /// The remote address's host name (when asked for and it has one).
+    pub remote_host: Option<Name>,
+}
+
+/// How many sockets a report listed: the last record of the JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SocketSummary {
+    /// TCP, UDP and raw sockets listed.
+    pub sockets: usize,
+    /// Unix-domain sockets listed.
+    pub unix: usize,
+    /// Processes whose descriptors could not be read.
+    pub unreadable_processes: usize,
 }
 
 /// What a query found.
 #[derive(Debug, Clone, Default)]
 pub struct SocketReport {
     /// The sockets, TCP before UDP, IPv4 before IPv6, in kernel order.
-    pub sockets: Vec<SocketEntry>,
+    pub sockets: Vec<SocketRecord>,
     /// Unix-domain sockets, when asked for.
     pub unix: Vec<UnixSocketEntry>,
     /// Processes whose descriptors could not be read (no permission): their
     /// sockets show no owner.
     pub unreadable_processes: usize,
+}
+
+impl SocketReport {
+    /// The counts.
+    pub fn summary(&self) -> SocketSummary {
+        SocketSummary {
+            sockets: self.sockets.len(),
+            unix: self.unix.len(),
+            unreadable_processes: self.unreadable_processes,
+        }
+    }
+
+    /// Nothing matched.
+    pub fn is_empty(&self) -> bool {
+        self.sockets.is_empty() && self.unix.is_empty()
+    }
 }
 
 impl SocketQuery {
@@ -219,40 +285,11 @@ impl SocketQuery {
     }
 }
 
-/// Socket inodes are small, distinct integers: one multiply spreads them
-/// well, at a fraction of SipHash's cost over 100,000 lookups.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct InodeHasher(u64);
-
-impl std::hash::Hasher for InodeHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (n ^ self.0)
-            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-            .rotate_left(29);
-    }
-}
-
-/// Builds [`InodeHasher`]s.
-pub type BuildInodeHasher = std::hash::BuildHasherDefault<InodeHasher>;
-
-/// A set of socket inodes.
-pub type InodeSet = HashSet<u64, BuildInodeHasher>;
-
 /// Run a query against this OS's tables.
 ///
 /// When owners are wanted, the descriptor scan starts at once on its own
 /// threads while the socket dump runs here; it holds at most
-/// [`super::processes::PENDING_WINDOW`] unfiltered descriptors per thread
+/// [`super::inodes::PENDING_WINDOW`] unfiltered descriptors per thread
 /// until the dump says which inodes matter, so memory stays bounded by the
 /// answer plus that window.
 pub fn query(
@@ -295,7 +332,9 @@ pub fn query(
     };
     let mut report = SocketReport::default();
     if !q.owners && !q.by_process() {
-        (report.sockets, report.unix) = dump()?;
+        let (found, unix) = dump()?;
+        report.sockets = named(q, found, &mut UserNames::new(processes));
+        report.unix = unix;
         return Ok(report);
     }
     // Which processes to look into: one, those of one name, or all.
@@ -350,20 +389,16 @@ pub fn query(
         .map(|(i, inode)| (inode, i))
         .collect();
     let inet_count = found.len();
-    type Shared = std::sync::Arc<str>;
-    let mut infos: HashMap<u32, Option<(Shared, u32, Option<Shared>)>> = HashMap::new();
-    let mut users: HashMap<u32, Option<Shared>> = HashMap::new();
+    let mut infos: HashMap<u32, Option<(Name, u32, Option<Name>)>> = HashMap::new();
+    let mut users = UserNames::new(processes);
     for h in holders {
         let Some(&i) = index.get(&h.inode) else {
             continue;
         };
         let entry = infos.entry(h.pid).or_insert_with(|| {
             let info = processes.info(h.pid)?;
-            let user = users
-                .entry(info.uid)
-                .or_insert_with(|| processes.user_name(info.uid).map(Shared::from))
-                .clone();
-            Some((Shared::from(info.name), info.uid, user))
+            let user = users.get(info.uid);
+            Some((Name::from(info.name), info.uid, user))
         });
         let Some((name, uid, user)) = entry else {
             continue;
@@ -384,7 +419,35 @@ pub fn query(
         found.retain(|s| !s.owners.is_empty());
         unix.retain(|u| !u.owners.is_empty());
     }
-    report.sockets = found;
+    report.sockets = named(q, found, &mut users);
     report.unix = unix;
     Ok(report)
+}
+
+/// The sockets with the names `q` asks for.
+fn named(q: &SocketQuery, found: Vec<SocketEntry>, users: &mut UserNames<'_>) -> Vec<SocketRecord> {
+    let services = if q.service_names {
+        ServiceNames::load()
+    } else {
+        ServiceNames::default()
+    };
+    let mut hosts = ReverseNames::default();
+    found
+        .into_iter()
+        .map(|socket| {
+            let (mut local_host, mut remote_host) = (None, None);
+            if q.host_names {
+                local_host = hosts.get(socket.local.ip());
+                remote_host = hosts.get(socket.remote.ip());
+            }
+            SocketRecord {
+                user: users.get(socket.uid),
+                local_service: services.get(socket.local.port(), socket.transport),
+                remote_service: services.get(socket.remote.port(), socket.transport),
+                local_host,
+                remote_host,
+                socket,
+            }
+        })
+        .collect()
 }

@@ -1,0 +1,114 @@
+//! Names for what the host tables hold as numbers: ports → service names
+//! (`/etc/services`, as netstat and ss show them), addresses → host names
+//! (`getnameinfo` with `NI_NAMEREQD`, which may query DNS), user ids → user
+//! names (the system's user database, `getpwuid_r(3)` through nix).
+//!
+//! Reports look names up once, when they are built, so the views that
+//! render them do no I/O and the JSON carries the same names the tables
+//! show. Each lookup is cached: a table of 100,000 sockets has few distinct
+//! ports, addresses and users.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use super::processes::ProcessTable;
+use super::sockets::Transport;
+
+/// A shared name: the same service, host or user is named by many rows.
+pub type Name = Arc<str>;
+
+/// Service names by port and transport, from `/etc/services`, loaded once.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceNames {
+    /// Service names by `port * 2 + udp`; empty when not loaded.
+    by_slot: Vec<Option<Name>>,
+}
+
+impl ServiceNames {
+    /// The system's services database (`/etc/services`); empty when it
+    /// cannot be read.
+    pub fn load() -> ServiceNames {
+        let mut by_slot = vec![None; 1 << 17];
+        if let Ok(db) = crate::services::load_services("/etc/services".as_ref()) {
+            for s in db.entries {
+                let slot = usize::from(s.port) * 2 + usize::from(s.protocol == "udp");
+                by_slot[slot].get_or_insert_with(|| Name::from(s.name));
+            }
+        }
+        ServiceNames { by_slot }
+    }
+
+    /// The service on `port` over `transport` (raw sockets have none: their
+    /// "port" is an IP protocol number).
+    pub fn get(&self, port: u16, transport: Transport) -> Option<Name> {
+        if transport == Transport::Raw {
+            return None;
+        }
+        let slot = usize::from(port) * 2 + usize::from(transport == Transport::Udp);
+        self.by_slot.get(slot)?.clone()
+    }
+}
+
+/// Host names of addresses (reverse lookups), each asked once.
+#[derive(Debug, Clone, Default)]
+pub struct ReverseNames {
+    cache: HashMap<IpAddr, Option<Name>>,
+}
+
+impl ReverseNames {
+    /// The name of `ip`, None when it has none (or the lookup failed). The
+    /// unspecified address is not looked up.
+    pub fn get(&mut self, ip: IpAddr) -> Option<Name> {
+        if ip.is_unspecified() {
+            return None;
+        }
+        self.cache
+            .entry(ip)
+            .or_insert_with(|| {
+                let flags = crate::resolve::NiFlags {
+                    namereqd: true,
+                    ..Default::default()
+                };
+                crate::resolve::getnameinfo(&SocketAddr::new(ip, 0), flags)
+                    .ok()
+                    .map(|(host, _)| Name::from(host))
+            })
+            .clone()
+    }
+}
+
+/// User names by uid, each looked up once.
+pub struct UserNames<'a> {
+    table: &'a dyn ProcessTable,
+    cache: HashMap<u32, Option<Name>>,
+    /// The last answer: most rows of a table share one user.
+    last: Option<(u32, Option<Name>)>,
+}
+
+impl<'a> UserNames<'a> {
+    /// Names from `table`'s user database.
+    pub fn new(table: &'a dyn ProcessTable) -> UserNames<'a> {
+        UserNames {
+            table,
+            cache: HashMap::new(),
+            last: None,
+        }
+    }
+
+    /// The name of `uid`, when the user database knows it.
+    pub fn get(&mut self, uid: u32) -> Option<Name> {
+        if let Some((last, name)) = &self.last
+            && *last == uid
+        {
+            return name.clone();
+        }
+        let name = self
+            .cache
+            .entry(uid)
+            .or_insert_with(|| self.table.user_name(uid).map(Name::from))
+            .clone();
+        self.last = Some((uid, name.clone()));
+        name
+    }
+}
