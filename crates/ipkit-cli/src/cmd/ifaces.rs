@@ -69,7 +69,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     let text = if args.ipv6 {
         netsh_view(&report.host_name, &report.routes, reports)
     } else if args.all {
-        ipconfig_view(&report.host_name, report.dns.as_ref(), reports)
+        // Lease times are shown relative to now, read once here.
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        ipconfig_view(&report.host_name, report.dns.as_ref(), reports, now)
     } else if args.view == View::Windows {
         ipconfig_brief_view(reports)
     } else {
@@ -135,13 +139,11 @@ fn line<T: std::fmt::Display>(t: &mut String, label: &str, values: impl IntoIter
     }
 }
 
-fn when(unix: Option<u64>) -> String {
+/// A Unix time as a UTC date and how far it is from `now`.
+fn when(unix: Option<u64>, now: u64) -> String {
     let Some(t) = unix else {
         return "not available".into();
     };
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
     let (days, secs) = (t / 86_400, t % 86_400);
     let (y, m, d) = civil_from_days(days);
     let rel = if t >= now {
@@ -256,7 +258,12 @@ fn adapter_kind(i: &ipkit::host::Interface) -> &'static str {
     }
 }
 
-fn ipconfig_view(host: &str, dns: Option<&DnsConfig>, reports: &[InterfaceReport]) -> String {
+fn ipconfig_view(
+    host: &str,
+    dns: Option<&DnsConfig>,
+    reports: &[InterfaceReport],
+    now: u64,
+) -> String {
     let mut t = String::from("\nWindows IP Configuration\n\n");
     line(&mut t, "Host Name", [host]);
     let domain = host.split_once('.').map_or("", |(_, d)| d);
@@ -347,8 +354,8 @@ fn ipconfig_view(host: &str, dns: Option<&DnsConfig>, reports: &[InterfaceReport
             line(&mut t, "Subnet Mask", [mask(a.prefix_len)]);
         }
         if let Some(l) = dhcp4 {
-            line(&mut t, "Lease Obtained", [when(l.obtained)]);
-            line(&mut t, "Lease Expires", [when(l.expires)]);
+            line(&mut t, "Lease Obtained", [when(l.obtained, now)]);
+            line(&mut t, "Lease Expires", [when(l.expires, now)]);
         }
         // IPv6 gateways first, as Windows lists them; each family by metric.
         let mut gateways: Vec<&IpAddr> = r.gateways.iter().collect();

@@ -229,3 +229,147 @@ pub fn run(
     }
     Ok(all_ended)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use ipkit_core::host::TcpState;
+
+    use super::*;
+    use crate::host::inodes::PendingInodes;
+    use crate::host::processes::{Holder, ProcessInfo, Signal, SignalError};
+    use crate::host::sockets::{PortFilter, SocketEntry, Transport, UnixSocketEntry};
+
+    /// One TIME_WAIT socket on port 5150 (no process holds it), a listener
+    /// on 8080 held by pid 40 (`web`), and pid 41 (`web` too).
+    struct Fake;
+
+    fn socket(port: u16, state: TcpState, inode: u64) -> SocketEntry {
+        SocketEntry {
+            transport: Transport::Tcp,
+            local: SocketAddr::from(([127, 0, 0, 1], port)),
+            remote: SocketAddr::from(([0, 0, 0, 0], 0)),
+            state,
+            recv_queue: 0,
+            send_queue: 0,
+            uid: 0,
+            inode,
+            interface: 0,
+            owners: Vec::new(),
+        }
+    }
+
+    impl SocketTable for Fake {
+        fn dump(
+            &self,
+            transport: Transport,
+            v6: bool,
+            _: u32,
+            _: Option<PortFilter>,
+            each: &mut dyn FnMut(SocketEntry),
+        ) -> Result<(), HostError> {
+            if transport == Transport::Tcp && !v6 {
+                each(socket(5150, TcpState::TimeWait, 0));
+                each(socket(8080, TcpState::Listen, 77));
+            }
+            Ok(())
+        }
+        fn dump_unix(&self, _: &mut dyn FnMut(UnixSocketEntry)) -> Result<(), HostError> {
+            Ok(())
+        }
+    }
+
+    impl ProcessTable for Fake {
+        fn pids(&self) -> Result<Vec<u32>, HostError> {
+            Ok(vec![1, 40, 41])
+        }
+        fn holders(&self, _: &[u32], _: &PendingInodes, _: bool) -> (Vec<Holder>, usize) {
+            let h = Holder {
+                inode: 77,
+                pid: 40,
+                fd: 3,
+            };
+            (vec![h], 0)
+        }
+        fn info(&self, pid: u32) -> Option<ProcessInfo> {
+            let name = if pid == 1 { "init" } else { "web" };
+            Some(ProcessInfo {
+                name: name.into(),
+                uid: 0,
+                kernel_thread: false,
+            })
+        }
+        fn user_name(&self, _: u32) -> Option<String> {
+            Some("root".into())
+        }
+        fn signal(&self, _: u32, _: Signal) -> Result<(), SignalError> {
+            Ok(())
+        }
+        fn is_running(&self, _: u32) -> bool {
+            false
+        }
+        fn own_pid(&self) -> u32 {
+            41
+        }
+    }
+
+    fn port(port: u16) -> KillTarget {
+        KillTarget::Port {
+            port,
+            tcp: false,
+            udp: false,
+        }
+    }
+
+    #[test]
+    fn the_grace_period_is_checked() {
+        for ok in [0.0, 3.0, 3600.0] {
+            assert!(KillRequest::new(KillTarget::Pid(9), ok, false).is_ok());
+        }
+        for bad in [-1.0, 3600.5, f64::NAN] {
+            let e = KillRequest::new(KillTarget::Pid(9), bad, false);
+            assert_eq!(e, Err(KillRequestError::Grace), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_port_selects_its_holders_and_says_why_when_none() {
+        let Selection::Processes(found) = select(&Fake, &Fake, &port(8080)).unwrap() else {
+            panic!("pid 40 holds 8080");
+        };
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].pid, found[0].name.as_deref()), (40, Some("web")));
+        assert_eq!(found[0].ports, ["127.0.0.1:8080/tcp"]);
+        assert_eq!(found[0].refused, None);
+        assert_eq!(
+            select(&Fake, &Fake, &port(5150)).unwrap(),
+            Selection::Nothing(NothingToKill::PortHeldByNone {
+                port: 5150,
+                sockets: 1
+            })
+        );
+        assert_eq!(
+            select(&Fake, &Fake, &port(9)).unwrap(),
+            Selection::Nothing(NothingToKill::PortUnused(9))
+        );
+    }
+
+    #[test]
+    fn a_name_leaves_out_ipkit_itself_and_pid_1_is_refused() {
+        let Selection::Processes(found) =
+            select(&Fake, &Fake, &KillTarget::named("web.exe")).unwrap()
+        else {
+            panic!("pid 40 is called web");
+        };
+        assert_eq!(found.iter().map(|r| r.pid).collect::<Vec<_>>(), [40]);
+        let Selection::Processes(init) = select(&Fake, &Fake, &KillTarget::Pid(1)).unwrap() else {
+            panic!("a pid is always selected");
+        };
+        assert_eq!(init[0].refused, Some(Refusal::Init));
+        assert_eq!(
+            select(&Fake, &Fake, &KillTarget::named("nginx")).unwrap(),
+            Selection::Nothing(NothingToKill::NoProcessNamed("nginx".into()))
+        );
+    }
+}

@@ -183,3 +183,92 @@ pub fn own_address(interfaces: &[super::Interface], neighbour: &Neighbour) -> St
         })
         .map_or_else(|| neighbour.interface.clone(), |a| a.addr.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::{Address, DhcpLease, DnsConfig, Interface, Route};
+
+    /// Interfaces only: eth0 on 10.0.0.0/24 and 2001:db8::/64, lo, and a
+    /// host route (/32) that holds nothing but itself.
+    struct Fake;
+
+    fn interface(index: u32, name: &str, addrs: &[(&str, u8)]) -> Interface {
+        Interface {
+            index,
+            name: name.into(),
+            alias: None,
+            kind: None,
+            driver: None,
+            mac: None,
+            oper_state: "UP".into(),
+            carrier: None,
+            flags: Vec::new(),
+            mtu: None,
+            addresses: addrs
+                .iter()
+                .map(|(a, len)| Address {
+                    addr: a.parse().unwrap(),
+                    prefix_len: *len,
+                    broadcast: None,
+                    scope: "global".into(),
+                    flags: Vec::new(),
+                    preferred_lifetime: None,
+                    valid_lifetime: None,
+                })
+                .collect(),
+            ipv6_autoconf: None,
+            ipv6_accept_ra: None,
+        }
+    }
+
+    impl InterfaceTable for Fake {
+        fn interfaces(&self) -> Result<Vec<Interface>, HostError> {
+            Ok(vec![
+                interface(1, "lo", &[("127.0.0.1", 8)]),
+                interface(2, "eth0", &[("10.0.0.5", 24), ("2001:db8::5", 64)]),
+                interface(3, "tun0", &[("192.0.2.1", 32)]),
+            ])
+        }
+        fn routes(&self) -> Result<Vec<Route>, HostError> {
+            Ok(Vec::new())
+        }
+        fn dns(&self, _: Option<u32>) -> Option<DnsConfig> {
+            None
+        }
+        fn dhcp_leases(&self, _: &str, _: u32) -> Vec<DhcpLease> {
+            Vec::new()
+        }
+        fn host_name(&self) -> String {
+            String::new()
+        }
+    }
+
+    #[test]
+    fn an_entry_goes_on_the_interface_whose_prefix_holds_it() {
+        let on = |a: &str| interface_for(&Fake, a.parse().unwrap());
+        assert_eq!(on("10.0.0.7").unwrap(), 2);
+        assert_eq!(on("2001:db8::7").unwrap(), 2);
+        assert_eq!(on("127.9.9.9").unwrap(), 1);
+        // A /32 holds only itself: no interface is on its "network".
+        for a in ["192.0.2.1", "198.51.100.1", "2001:db9::1"] {
+            assert!(
+                matches!(on(a), Err(HostError::NoInterfaceOn(x)) if x.to_string() == a),
+                "{a}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_family_filter_keeps_its_family() {
+        let v4: IpAddr = "10.0.0.7".parse().unwrap();
+        let v6: IpAddr = "2001:db8::7".parse().unwrap();
+        let both = NeighbourQuery::default();
+        assert!(both.family_ok(v4) && both.family_ok(v6));
+        let only4 = NeighbourQuery {
+            v4_only: true,
+            ..NeighbourQuery::default()
+        };
+        assert!(only4.family_ok(v4) && !only4.family_ok(v6));
+    }
+}
