@@ -1,7 +1,8 @@
 //! `ipkit sockets` (alias `netstat`): TCP and UDP sockets with the
-//! processes that hold them. The engine is `ipkit::host::sockets`; this
-//! module parses, filters names and prints an ss-like table, Windows'
-//! `netstat -a -o` layout, or NDJSON.
+//! processes that hold them. The engine is `ipkit::host::sockets`: this
+//! module turns the arguments into its `SocketQuery` and prints the report
+//! (names already looked up) as an ss-like table, Windows' `netstat -a -o`
+//! layout, or NDJSON.
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
@@ -185,6 +186,13 @@ fn state_text(s: &SocketEntry) -> &'static str {
 
 /// Run `ipkit sockets`.
 pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
+    let view = if args.owners_column {
+        View::Windows
+    } else {
+        args.view
+    };
+    // Windows' netstat -a -o is numeric: only the other views show names.
+    let named = out.json || view == View::Ss;
     let q = SocketQuery {
         tcp: args.tcp,
         udp: args.udp,
@@ -199,16 +207,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         pid: args.pid,
         process: args.process.clone(),
         owners: !args.no_owners,
-        service_names: !args.numeric,
-        host_names: args.resolve,
+        service_names: named && !args.numeric,
+        host_names: named && args.resolve,
     };
     let tables = ipkit::host::system();
     let _ = args.all;
-    let view = if args.owners_column {
-        View::Windows
-    } else {
-        args.view
-    };
     let report = query(tables, tables, &q)?;
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
