@@ -29,12 +29,21 @@ impl ServiceNames {
     /// The system's services database (`/etc/services`); empty when it
     /// cannot be read.
     pub fn load() -> ServiceNames {
+        let path = crate::services::SERVICES_FILE.as_ref();
+        let entries =
+            crate::services::load_services(path).map_or_else(|_| Vec::new(), |db| db.entries);
+        ServiceNames::from_services(entries)
+    }
+
+    /// From services database entries; the first name of a port wins, as
+    /// `getservbyport(3)` answers.
+    pub fn from_services(
+        entries: impl IntoIterator<Item = ipkit_core::services::Service>,
+    ) -> ServiceNames {
         let mut by_slot = vec![None; 1 << 17];
-        if let Ok(db) = crate::services::load_services("/etc/services".as_ref()) {
-            for s in db.entries {
-                let slot = usize::from(s.port) * 2 + usize::from(s.protocol == "udp");
-                by_slot[slot].get_or_insert_with(|| Name::from(s.name));
-            }
+        for s in entries {
+            let slot = usize::from(s.port) * 2 + usize::from(s.protocol == "udp");
+            by_slot[slot].get_or_insert_with(|| Name::from(s.name));
         }
         ServiceNames { by_slot }
     }
@@ -110,5 +119,25 @@ impl<'a> UserNames<'a> {
             .clone();
         self.last = Some((uid, name.clone()));
         name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_by_port_and_transport_first_name_wins() {
+        let (entries, _) = ipkit_core::services::parse_services(
+            "http 80/tcp www\nwww-alt 80/tcp\nsyslog 514/udp\nshell 514/tcp cmd\n",
+        );
+        let names = ServiceNames::from_services(entries);
+        assert_eq!(names.get(80, Transport::Tcp).as_deref(), Some("http"));
+        assert_eq!(names.get(80, Transport::Udp), None);
+        assert_eq!(names.get(514, Transport::Udp).as_deref(), Some("syslog"));
+        assert_eq!(names.get(514, Transport::Tcp).as_deref(), Some("shell"));
+        // A raw socket's "port" is an IP protocol: never a service.
+        assert_eq!(names.get(80, Transport::Raw), None);
+        assert_eq!(ServiceNames::default().get(80, Transport::Tcp), None);
     }
 }
