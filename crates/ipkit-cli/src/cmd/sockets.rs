@@ -236,12 +236,10 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                 let s = &r.socket;
                 let listener = s.state == TcpState::Listen || s.transport != Transport::Tcp;
                 let start = arena.len();
-                let (local_host, local_service) =
-                    (r.local_host.as_deref(), r.local_service.as_deref());
+                let (local_host, local_service) = (r.local_host(), r.local_service());
                 endpoint(&mut arena, &s.local, local_host, local_service, listener);
                 let mid = arena.len();
-                let (remote_host, remote_service) =
-                    (r.remote_host.as_deref(), r.remote_service.as_deref());
+                let (remote_host, remote_service) = (r.remote_host(), r.remote_service());
                 endpoint(&mut arena, &s.remote, remote_host, remote_service, listener);
                 wl = wl.max(mid - start);
                 wp = wp.max(arena.len() - mid);
@@ -284,7 +282,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                     }
                 }
                 if args.extended {
-                    match &r.user {
+                    match r.user() {
                         Some(user) => write!(w, " uid={}({user}) ino={}", s.uid, s.inode)?,
                         None => write!(w, " uid={}({}) ino={}", s.uid, s.uid, s.inode)?,
                     }

@@ -50,12 +50,12 @@ impl ServiceNames {
 
     /// The service on `port` over `transport` (raw sockets have none: their
     /// "port" is an IP protocol number).
-    pub fn get(&self, port: u16, transport: Transport) -> Option<Name> {
+    pub fn get(&self, port: u16, transport: Transport) -> Option<&str> {
         if transport == Transport::Raw {
             return None;
         }
         let slot = usize::from(port) * 2 + usize::from(transport == Transport::Udp);
-        self.by_slot.get(slot)?.clone()
+        self.by_slot.get(slot)?.as_deref()
     }
 }
 
@@ -66,6 +66,11 @@ pub struct ReverseNames {
 }
 
 impl ReverseNames {
+    /// The name of `ip` if it was looked up and has one.
+    pub fn known(&self, ip: IpAddr) -> Option<&str> {
+        self.cache.get(&ip)?.as_deref()
+    }
+
     /// The name of `ip`, None when it has none (or the lookup failed). The
     /// unspecified address is not looked up.
     pub fn get(&mut self, ip: IpAddr) -> Option<Name> {
@@ -120,6 +125,30 @@ impl<'a> UserNames<'a> {
         self.last = Some((uid, name.clone()));
         name
     }
+
+    /// The names looked up so far, by uid.
+    pub fn into_known(self) -> HashMap<u32, Option<Name>> {
+        self.cache
+    }
+}
+
+/// The names a report looked up while it was built, shared by its rows
+/// (one table per report, not five names per row).
+#[derive(Debug, Default)]
+pub struct LookedUp {
+    /// Services by port (empty when not asked for).
+    pub services: ServiceNames,
+    /// Host names by address (empty when not asked for).
+    pub hosts: ReverseNames,
+    /// User names by uid.
+    pub users: HashMap<u32, Option<Name>>,
+}
+
+impl LookedUp {
+    /// The name of `uid`, when it was looked up and known.
+    pub fn user(&self, uid: u32) -> Option<&str> {
+        self.users.get(&uid)?.as_deref()
+    }
 }
 
 #[cfg(test)]
@@ -132,10 +161,10 @@ mod tests {
             "http 80/tcp www\nwww-alt 80/tcp\nsyslog 514/udp\nshell 514/tcp cmd\n",
         );
         let names = ServiceNames::from_services(entries);
-        assert_eq!(names.get(80, Transport::Tcp).as_deref(), Some("http"));
+        assert_eq!(names.get(80, Transport::Tcp), Some("http"));
         assert_eq!(names.get(80, Transport::Udp), None);
-        assert_eq!(names.get(514, Transport::Udp).as_deref(), Some("syslog"));
-        assert_eq!(names.get(514, Transport::Tcp).as_deref(), Some("shell"));
+        assert_eq!(names.get(514, Transport::Udp), Some("syslog"));
+        assert_eq!(names.get(514, Transport::Tcp), Some("shell"));
         // A raw socket's "port" is an IP protocol: never a service.
         assert_eq!(names.get(80, Transport::Raw), None);
         assert_eq!(ServiceNames::default().get(80, Transport::Tcp), None);

@@ -12,13 +12,14 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use ipkit_core::host::TcpState;
 use serde::Serialize;
 
 use super::HostError;
 use super::inodes::{BuildInodeHasher, InodeSet, PendingInodes};
-use super::names::{Name, ReverseNames, ServiceNames, UserNames};
+use super::names::{LookedUp, Name, ReverseNames, ServiceNames, UserNames};
 use super::processes::{Owner, ProcessTable};
 
 /// TCP, UDP or raw IP.
@@ -163,35 +164,82 @@ pub struct SocketQuery {
 }
 
 /// One socket as a report shows it: the table's entry and the names of its
-/// numbers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// numbers, looked up when the report was built (the rows of one report
+/// share one table of names, [`LookedUp`]).
+#[derive(Debug, Clone)]
 pub struct SocketRecord {
     /// The socket.
-    #[serde(flatten)]
     pub socket: SocketEntry,
-    /// The name of `uid`, when the user database knows it.
-    pub user: Option<Name>,
-    /// The local port's service name (when asked for and known).
-    pub local_service: Option<Name>,
-    /// The remote port's service name (when asked for and known).
-    pub remote_service: Option<Name>,
-    /// The local address's host name (when asked for and it has one).
-    pub local_host: Option<Name>,
-    /// The remote address's host name (when asked for and it has one).
-    pub remote_host: Option<Name>,
+    /// None until named (an empty table per row would cost more than the row).
+    names: Option<Arc<LookedUp>>,
 }
 
 impl SocketRecord {
-    /// A socket without names yet.
+    /// A socket without names.
     pub fn unnamed(socket: SocketEntry) -> SocketRecord {
         SocketRecord {
             socket,
-            user: None,
-            local_service: None,
-            remote_service: None,
-            local_host: None,
-            remote_host: None,
+            names: None,
         }
+    }
+
+    /// The name of `uid`, when the user database knows it.
+    pub fn user(&self) -> Option<&str> {
+        self.names.as_ref()?.user(self.socket.uid)
+    }
+
+    /// The local port's service name (when asked for and known).
+    pub fn local_service(&self) -> Option<&str> {
+        let s = &self.socket;
+        self.names
+            .as_ref()?
+            .services
+            .get(s.local.port(), s.transport)
+    }
+
+    /// The remote port's service name (when asked for and known).
+    pub fn remote_service(&self) -> Option<&str> {
+        let s = &self.socket;
+        self.names
+            .as_ref()?
+            .services
+            .get(s.remote.port(), s.transport)
+    }
+
+    /// The local address's host name (when asked for and it has one).
+    pub fn local_host(&self) -> Option<&str> {
+        self.names.as_ref()?.hosts.known(self.socket.local.ip())
+    }
+
+    /// The remote address's host name (when asked for and it has one).
+    pub fn remote_host(&self) -> Option<&str> {
+        self.names.as_ref()?.hosts.known(self.socket.remote.ip())
+    }
+}
+
+/// The JSON of a [`SocketRecord`]: the entry's fields, then the names.
+#[derive(Serialize)]
+struct SocketRecordJson<'a> {
+    #[serde(flatten)]
+    socket: &'a SocketEntry,
+    user: Option<&'a str>,
+    local_service: Option<&'a str>,
+    remote_service: Option<&'a str>,
+    local_host: Option<&'a str>,
+    remote_host: Option<&'a str>,
+}
+
+impl Serialize for SocketRecord {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        SocketRecordJson {
+            socket: &self.socket,
+            user: self.user(),
+            local_service: self.local_service(),
+            remote_service: self.remote_service(),
+            local_host: self.local_host(),
+            remote_host: self.remote_host(),
+        }
+        .serialize(ser)
     }
 }
 
@@ -349,7 +397,7 @@ pub fn query(
     let mut report = SocketReport::default();
     if !q.owners && !q.by_process() {
         let (mut found, unix) = dump()?;
-        name(q, &mut found, &mut UserNames::new(processes));
+        name(q, &mut found, UserNames::new(processes));
         report.sockets = found;
         report.unix = unix;
         return Ok(report);
@@ -436,28 +484,35 @@ pub fn query(
         found.retain(|s| !s.socket.owners.is_empty());
         unix.retain(|u| !u.owners.is_empty());
     }
-    name(q, &mut found, &mut users);
+    name(q, &mut found, users);
     report.sockets = found;
     report.unix = unix;
     Ok(report)
 }
 
-/// Give the sockets the names `q` asks for.
-fn name(q: &SocketQuery, found: &mut [SocketRecord], users: &mut UserNames<'_>) {
+/// Give the sockets the names `q` asks for: each looked up once, into one
+/// table the records share.
+fn name(q: &SocketQuery, found: &mut [SocketRecord], mut users: UserNames<'_>) {
     let services = if q.service_names {
         ServiceNames::load()
     } else {
         ServiceNames::default()
     };
     let mut hosts = ReverseNames::default();
-    for r in found {
+    for r in found.iter() {
         let s = &r.socket;
-        r.user = users.get(s.uid);
-        r.local_service = services.get(s.local.port(), s.transport);
-        r.remote_service = services.get(s.remote.port(), s.transport);
+        users.get(s.uid);
         if q.host_names {
-            r.local_host = hosts.get(s.local.ip());
-            r.remote_host = hosts.get(s.remote.ip());
+            hosts.get(s.local.ip());
+            hosts.get(s.remote.ip());
         }
+    }
+    let names = Arc::new(LookedUp {
+        services,
+        hosts,
+        users: users.into_known(),
+    });
+    for r in found {
+        r.names = Some(names.clone());
     }
 }
