@@ -10,10 +10,8 @@ use std::io::Write;
 use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use ipkit::host::{DhcpLease, DnsConfig, Interface, InterfaceTable, Route};
-use serde::Serialize;
+use ipkit::host::{DnsConfig, InterfaceReport, InterfacesReport, Route};
 
-use crate::exit::usage;
 use crate::output::Output;
 
 /// Examples shown under `--help`.
@@ -51,26 +49,6 @@ pub enum View {
     Windows,
 }
 
-/// Everything `ipkit if --json` prints.
-#[derive(Serialize)]
-struct Report<'a> {
-    host_name: String,
-    default_routes: Vec<&'a Route>,
-    dns: Option<DnsConfig>,
-    interfaces: Vec<InterfaceReport<'a>>,
-}
-
-#[derive(Serialize)]
-struct InterfaceReport<'a> {
-    #[serde(flatten)]
-    interface: &'a Interface,
-    gateways: Vec<IpAddr>,
-    /// The lowest metric among the interface's routes.
-    metric: Option<u32>,
-    dns: Option<DnsConfig>,
-    dhcp: Vec<DhcpLease>,
-}
-
 /// Run `ipkit if`.
 pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     // The chapter's spelling: ipconfig /all.
@@ -79,63 +57,33 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         other => (args.all, other.map(str::to_string)),
     };
     let args = Args { name, all, ..args };
-    let tables = ipkit::host::system();
-    let mut interfaces = tables.interfaces()?;
-    if let Some(name) = &args.name {
-        interfaces.retain(|i| &i.name == name);
-        if interfaces.is_empty() {
-            return Err(usage(format!(
-                "no interface named '{name}' on this host (see `ipkit if`)"
-            )));
-        }
-    }
-    let routes = tables.routes()?;
-    let host_dns = tables.dns(None);
-    let reports: Vec<InterfaceReport<'_>> = interfaces
-        .iter()
-        .map(|i| {
-            let mine: Vec<&Route> = routes.iter().filter(|r| r.ifindex == i.index).collect();
-            InterfaceReport {
-                interface: i,
-                // Defaults are sorted by metric: lowest first.
-                gateways: mine
-                    .iter()
-                    .filter(|r| r.is_default())
-                    .filter_map(|r| r.gateway)
-                    .collect(),
-                metric: mine.iter().map(|r| r.metric).min(),
-                dns: tables.dns(Some(i.index)),
-                dhcp: tables.dhcp_leases(&i.name, i.index),
-            }
-        })
-        .collect();
+    let report = InterfacesReport::build(ipkit::host::system(), args.name.as_deref())?;
     let stdout = std::io::stdout();
     let mut w = stdout.lock();
     if out.json {
-        let report = Report {
-            host_name: tables.host_name(),
-            default_routes: routes.iter().filter(|r| r.is_default()).collect(),
-            dns: host_dns,
-            interfaces: reports,
-        };
         serde_json::to_writer_pretty(&mut w, &report)?;
         writeln!(w)?;
         return Ok(crate::exit::OK);
     }
+    let reports = &report.interfaces;
     let text = if args.ipv6 {
-        netsh_view(&tables.host_name(), &routes, &reports)
+        netsh_view(&report.host_name, &report.routes, reports)
     } else if args.all {
-        ipconfig_view(&tables.host_name(), host_dns.as_ref(), &reports)
+        // Lease times are shown relative to now, read once here.
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        ipconfig_view(&report.host_name, report.dns.as_ref(), reports, now)
     } else if args.view == View::Windows {
-        ipconfig_brief_view(&reports)
+        ipconfig_brief_view(reports)
     } else {
-        brief_view(out, &reports)
+        brief_view(out, reports)
     };
     w.write_all(text.as_bytes())?;
     Ok(crate::exit::OK)
 }
 
-fn brief_view(out: &Output, reports: &[InterfaceReport<'_>]) -> String {
+fn brief_view(out: &Output, reports: &[InterfaceReport]) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
@@ -146,7 +94,7 @@ fn brief_view(out: &Output, reports: &[InterfaceReport<'_>]) -> String {
         ))
     );
     for r in reports {
-        let i = r.interface;
+        let i = &r.interface;
         let addrs: Vec<String> = i
             .addresses
             .iter()
@@ -191,13 +139,11 @@ fn line<T: std::fmt::Display>(t: &mut String, label: &str, values: impl IntoIter
     }
 }
 
-fn when(unix: Option<u64>) -> String {
+/// A Unix time as a UTC date and how far it is from `now`.
+fn when(unix: Option<u64>, now: u64) -> String {
     let Some(t) = unix else {
         return "not available".into();
     };
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
     let (days, secs) = (t / 86_400, t % 86_400);
     let (y, m, d) = civil_from_days(days);
     let rel = if t >= now {
@@ -252,10 +198,10 @@ fn mask(len: u8) -> String {
 /// and IPv4 addresses (no status), mask and gateways; a disconnected one
 /// only says so (layout from Microsoft's capture, see
 /// tests/data/windows/ipconfig.txt).
-fn ipconfig_brief_view(reports: &[InterfaceReport<'_>]) -> String {
+fn ipconfig_brief_view(reports: &[InterfaceReport]) -> String {
     let mut t = String::from("\nWindows IP Configuration\n\n");
     for r in reports {
-        let i = r.interface;
+        let i = &r.interface;
         let _ = writeln!(t, "\n{} {}:\n", adapter_kind(i), i.name);
         let suffix = r.dns.as_ref().and_then(|d| d.search.first());
         if i.oper_state != "UP" && i.oper_state != "UNKNOWN" {
@@ -312,7 +258,12 @@ fn adapter_kind(i: &ipkit::host::Interface) -> &'static str {
     }
 }
 
-fn ipconfig_view(host: &str, dns: Option<&DnsConfig>, reports: &[InterfaceReport<'_>]) -> String {
+fn ipconfig_view(
+    host: &str,
+    dns: Option<&DnsConfig>,
+    reports: &[InterfaceReport],
+    now: u64,
+) -> String {
     let mut t = String::from("\nWindows IP Configuration\n\n");
     line(&mut t, "Host Name", [host]);
     let domain = host.split_once('.').map_or("", |(_, d)| d);
@@ -325,7 +276,7 @@ fn ipconfig_view(host: &str, dns: Option<&DnsConfig>, reports: &[InterfaceReport
         line(&mut t, "DNS Suffix Search List", &d.search);
     }
     for r in reports {
-        let i = r.interface;
+        let i = &r.interface;
         let _ = writeln!(t, "\n{} {}:\n", adapter_kind(i), i.name);
         if i.oper_state != "UP" && i.oper_state != "UNKNOWN" {
             line(&mut t, "Media State", ["Media disconnected"]);
@@ -403,8 +354,8 @@ fn ipconfig_view(host: &str, dns: Option<&DnsConfig>, reports: &[InterfaceReport
             line(&mut t, "Subnet Mask", [mask(a.prefix_len)]);
         }
         if let Some(l) = dhcp4 {
-            line(&mut t, "Lease Obtained", [when(l.obtained)]);
-            line(&mut t, "Lease Expires", [when(l.expires)]);
+            line(&mut t, "Lease Obtained", [when(l.obtained, now)]);
+            line(&mut t, "Lease Expires", [when(l.expires, now)]);
         }
         // IPv6 gateways first, as Windows lists them; each family by metric.
         let mut gateways: Vec<&IpAddr> = r.gateways.iter().collect();
@@ -428,7 +379,7 @@ fn ipconfig_view(host: &str, dns: Option<&DnsConfig>, reports: &[InterfaceReport
     t
 }
 
-fn netsh_view(host: &str, routes: &[Route], reports: &[InterfaceReport<'_>]) -> String {
+fn netsh_view(host: &str, routes: &[Route], reports: &[InterfaceReport]) -> String {
     let mut t = format!("\nHost name: {host}\n");
     for r in routes.iter().filter(|r| r.is_default()) {
         let via = r.gateway.map_or("on-link".to_string(), |g| g.to_string());
@@ -448,7 +399,7 @@ fn netsh_view(host: &str, routes: &[Route], reports: &[InterfaceReport<'_>]) -> 
         "\nIdx     Met         MTU          State                Name\n---  ----------  ----------  ------------  ---------------------------"
     );
     for r in reports {
-        let i = r.interface;
+        let i = &r.interface;
         let v6_metric = routes
             .iter()
             .filter(|x| x.v6 && x.ifindex == i.index)

@@ -4,11 +4,11 @@
 //! ipkit itself and kernel threads.
 
 use std::io::Write;
-use std::time::Duration;
 
-use ipkit::host::processes::{KillOutcome, ProcessTable, refusal, terminate};
-use ipkit::host::sockets::{SocketQuery, query};
-use serde::Serialize;
+use ipkit::host::kill::{
+    KillRequest, KillRequestError, KillTarget, NothingToKill, Selection, select,
+};
+use ipkit::host::processes::KillOutcome;
 
 use crate::exit::usage;
 use crate::output::{Output, write_record};
@@ -65,103 +65,55 @@ pub struct Args {
     pub yes: bool,
 }
 
-#[derive(Serialize)]
-struct ProcessRecord {
-    pid: u32,
-    name: Option<String>,
-    user: Option<String>,
-    ports: Vec<String>,
-    outcome: Option<KillOutcome>,
-    refused: Option<&'static str>,
+/// The library's request for these arguments.
+fn request(args: &Args) -> anyhow::Result<KillRequest> {
+    let target = if let Some(pid) = args.pid.or(args.bare_pid) {
+        KillTarget::Pid(pid)
+    } else if let Some(name) = &args.name {
+        KillTarget::named(name)
+    } else if let Some(port) = args.port {
+        KillTarget::Port {
+            port,
+            tcp: args.tcp,
+            udp: args.udp,
+        }
+    } else {
+        // clap requires one of them.
+        return Err(usage("give --port, --pid or --name"));
+    };
+    KillRequest::new(target, args.grace, args.force).map_err(|e| match e {
+        KillRequestError::Grace => usage("--grace takes 0 to 3600 seconds"),
+        other => usage(other.to_string()),
+    })
+}
+
+/// Why nothing was selected, as a sentence.
+fn nothing_text(why: &NothingToKill) -> String {
+    match why {
+        NothingToKill::NoProcessNamed(name) => {
+            format!("no process called '{name}' that this user may see")
+        }
+        NothingToKill::PortUnused(port) => format!("no socket uses local port {port}"),
+        NothingToKill::PortHeldUnseen { port, sockets } => format!(
+            "port {port} is in use ({sockets} sockets), but by no process this user may see: run as root"
+        ),
+        NothingToKill::PortHeldByNone { port, sockets } => format!(
+            "port {port} is in use ({sockets} sockets, e.g. TIME_WAIT), but no process holds it"
+        ),
+    }
 }
 
 /// Run `ipkit kill`.
 pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
-    if !(0.0..=3600.0).contains(&args.grace) {
-        return Err(usage("--grace takes 0 to 3600 seconds"));
-    }
+    let request = request(&args)?;
     let tables = ipkit::host::system();
-    // (pid, what it holds)
-    let mut targets: Vec<(u32, Vec<String>)> = Vec::new();
-    if let Some(pid) = args.pid.or(args.bare_pid) {
-        targets.push((pid, Vec::new()));
-    } else if let Some(name) = &args.name {
-        let wanted = name.strip_suffix(".exe").unwrap_or(name);
-        let own = tables.own_pid();
-        for pid in tables.pids()? {
-            if pid != own && tables.info(pid).is_some_and(|i| i.name == wanted) {
-                targets.push((pid, Vec::new()));
-            }
-        }
-        if targets.is_empty() {
-            eprintln!("ipkit: no process called '{wanted}' that this user may see");
+    let mut records = match select(tables, tables, &request.target)? {
+        Selection::Processes(records) => records,
+        Selection::Nothing(why) => {
+            eprintln!("ipkit: {}", nothing_text(&why));
             return Ok(crate::exit::NEGATIVE);
         }
-    } else if let Some(port) = args.port {
-        let q = SocketQuery {
-            tcp: args.tcp,
-            udp: args.udp,
-            local_port: Some(port),
-            owners: true,
-            ..SocketQuery::default()
-        };
-        let report = query(tables, tables, &q)?;
-        let mut held_by_none = 0;
-        for s in &report.sockets {
-            if s.owners.is_empty() {
-                held_by_none += 1;
-            }
-            for o in &s.owners {
-                let what = format!(
-                    "{}/{}",
-                    s.local,
-                    match s.transport {
-                        ipkit::host::Transport::Tcp => "tcp",
-                        ipkit::host::Transport::Udp => "udp",
-                        ipkit::host::Transport::Raw => "raw",
-                    }
-                );
-                match targets.iter_mut().find(|(p, _)| *p == o.pid) {
-                    Some((_, list)) => {
-                        if !list.contains(&what) {
-                            list.push(what);
-                        }
-                    }
-                    None => targets.push((o.pid, vec![what])),
-                }
-            }
-        }
-        if targets.is_empty() {
-            let why = if report.sockets.is_empty() {
-                format!("no socket uses local port {port}")
-            } else if report.unreadable_processes > 0 {
-                format!(
-                    "port {port} is in use ({held_by_none} sockets), but by no process this user may see: run as root"
-                )
-            } else {
-                format!(
-                    "port {port} is in use ({held_by_none} sockets, e.g. TIME_WAIT), but no process holds it"
-                )
-            };
-            eprintln!("ipkit: {why}");
-            return Ok(crate::exit::NEGATIVE);
-        }
-    }
-    // Refusals are decided before anything is sent.
-    let mut records: Vec<ProcessRecord> = targets
-        .iter()
-        .map(|(pid, ports)| {
-            let info = tables.info(*pid);
-            ProcessRecord {
-                pid: *pid,
-                user: info.as_ref().and_then(|i| tables.user_name(i.uid)),
-                name: info.map(|i| i.name),
-                ports: ports.clone(),
-                outcome: None,
-                refused: refusal(tables, *pid).map(|r| r.text()),
-            }
-        })
-        .collect();
+    };
     if !out.json {
         for r in &records {
             let held = if r.ports.is_empty() {
@@ -179,30 +131,24 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                 r.pid,
                 r.name.as_deref().unwrap_or("?"),
                 r.user.as_deref().unwrap_or("?"),
-                r.refused.map_or(String::new(), |why| format!(": {why}"))
+                r.refused
+                    .as_ref()
+                    .map_or(String::new(), |why| format!(": {}", why.text()))
             );
         }
     }
-    let to_kill: Vec<usize> = (0..records.len())
-        .filter(|&i| records[i].refused.is_none())
-        .collect();
+    let to_kill = records.iter().filter(|r| r.refused.is_none()).count();
     let question = format!(
         "Send SIGTERM{} to {} process{}?",
         if args.force { " (then SIGKILL)" } else { "" },
-        to_kill.len(),
-        if to_kill.len() == 1 { "" } else { "es" }
+        to_kill,
+        if to_kill == 1 { "" } else { "es" }
     );
-    if !to_kill.is_empty() && !args.yes && !crate::input::confirm(&question)? {
+    if to_kill > 0 && !args.yes && !crate::input::confirm(&question)? {
         eprintln!("ipkit: nothing was signalled");
         return Ok(crate::exit::DECLINED);
     }
-    let grace = Duration::from_secs_f64(args.grace);
-    let mut all_ended = true;
-    for &i in &to_kill {
-        let outcome = terminate(tables, records[i].pid, grace, args.force)?;
-        all_ended &= outcome != KillOutcome::StillRunning;
-        records[i].outcome = Some(outcome);
-    }
+    let all_ended = ipkit::host::kill::run(tables, &request, &mut records)?;
     let stdout = std::io::stdout();
     let mut w = stdout.lock();
     for r in &records {

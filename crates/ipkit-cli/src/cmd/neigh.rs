@@ -5,7 +5,8 @@
 use std::io::Write;
 use std::net::IpAddr;
 
-use ipkit::host::{InterfaceTable, Neighbour, NeighbourTable};
+use ipkit::host::neighbours::{self, InterfaceChoice, NeighbourQuery};
+use ipkit::host::{HostError, InterfaceTable, Neighbour, NeighbourTable};
 use ipkit_core::host::MacAddr;
 
 use crate::exit::usage;
@@ -76,35 +77,33 @@ fn parse_addr(text: &str) -> anyhow::Result<IpAddr> {
     })
 }
 
-fn interface(tables: &ipkit::sys::HostTables, name: &str) -> anyhow::Result<u32> {
-    tables.interface_index(name).ok_or_else(|| {
-        usage(format!(
-            "no interface named '{name}' on this host (see `ipkit if`)"
-        ))
-    })
+/// The listing these arguments ask for.
+fn query(args: &Args) -> NeighbourQuery {
+    NeighbourQuery {
+        interface: match (&args.interface, args.if_addr) {
+            (Some(n), _) => Some(InterfaceChoice::Named(n.clone())),
+            (None, Some(a)) => Some(InterfaceChoice::WithAddress(a)),
+            (None, None) => None,
+        },
+        v4_only: args.ipv4,
+        v6_only: args.ipv6,
+        all_states: args.all_states,
+    }
 }
 
-/// The interface whose own prefix holds `addr` (where `arp -s` without an
-/// interface puts the entry).
-fn interface_for(tables: &ipkit::sys::HostTables, addr: IpAddr) -> anyhow::Result<u32> {
-    for i in tables.interfaces()? {
-        for a in &i.addresses {
-            let same =
-                match (a.addr, addr) {
-                    (IpAddr::V4(x), IpAddr::V4(y)) => ipkit_core::Ipv4Net::new(x, a.prefix_len)
-                        .is_some_and(|n| n.trunc().contains(y)),
-                    (IpAddr::V6(x), IpAddr::V6(y)) => ipkit_core::Ipv6Net::new(x, a.prefix_len)
-                        .is_some_and(|n| n.trunc().contains(y)),
-                    _ => false,
-                };
-            if same && a.prefix_len < if addr.is_ipv4() { 32 } else { 128 } {
-                return Ok(i.index);
-            }
-        }
+/// The usage line for an interface the host does not have, as the
+/// library's error says it.
+fn no_interface(e: HostError) -> anyhow::Error {
+    match e {
+        HostError::NoInterface(_) => usage(e.to_string()),
+        HostError::NoInterfaceOn(_) => usage(format!(
+            "{e}: name one (ipkit arp -s ADDRESS MAC INTERFACE)"
+        )),
+        HostError::NoInterfaceWith(a) => usage(format!(
+            "-N {a}: no interface of this host has that address"
+        )),
+        other => other.into(),
     }
-    Err(usage(format!(
-        "no interface of this host is on {addr}'s network: name one (ipkit arp -s ADDRESS MAC INTERFACE)"
-    )))
 }
 
 /// Run `ipkit neigh`.
@@ -122,9 +121,10 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             )));
         }
         let index = match set.get(2) {
-            Some(name) => interface(tables, name)?,
-            None => interface_for(tables, addr)?,
-        };
+            Some(name) => neighbours::interface_index(tables, name),
+            None => neighbours::interface_for(tables, addr),
+        }
+        .map_err(no_interface)?;
         tables.add_permanent(addr, mac, index)?;
         if !out.json {
             println!("added {addr} at {} (permanent)", mac.windows());
@@ -132,19 +132,18 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         return Ok(crate::exit::OK);
     }
     if let Some(del) = &args.delete {
-        let index = del.get(1).map(|n| interface(tables, n)).transpose()?;
+        let index = del
+            .get(1)
+            .map(|n| neighbours::interface_index(tables, n))
+            .transpose()
+            .map_err(no_interface)?;
         if del[0] == "*" {
             let Some(index) = index else {
                 return Err(usage(
                     "-d '*' flushes one interface: name it (ipkit arp -d '*' eth0)",
                 ));
             };
-            let victims: Vec<Neighbour> = tables
-                .neighbours()?
-                .into_iter()
-                .filter(|n| n.ifindex == index && !n.state.contains(&"NOARP"))
-                .filter(|n| family_ok(&args, n.addr))
-                .collect();
+            let victims = neighbours::flush_victims(tables, index, &query(&args))?;
             if victims.is_empty() {
                 eprintln!("ipkit: {} has no neighbour entries", del[1]);
                 return Ok(crate::exit::NEGATIVE);
@@ -168,15 +167,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             return Ok(crate::exit::OK);
         }
         let addr = parse_addr(&del[0])?;
-        let indexes: Vec<u32> = match index {
-            Some(i) => vec![i],
-            None => tables
-                .neighbours()?
-                .into_iter()
-                .filter(|n| n.addr == addr)
-                .map(|n| n.ifindex)
-                .collect(),
-        };
+        let indexes = neighbours::entries_of(tables, addr, index)?;
         if indexes.is_empty() {
             eprintln!("ipkit: no neighbour entry for {addr}");
             return Ok(crate::exit::NEGATIVE);
@@ -189,33 +180,18 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         }
         return Ok(crate::exit::OK);
     }
-    let only = match (&args.interface, args.if_addr) {
-        (Some(n), _) => Some(interface(tables, n)?),
-        (None, Some(a)) => Some(
-            tables
-                .interfaces()?
-                .into_iter()
-                .find(|i| i.addresses.iter().any(|x| x.addr == a))
-                .map(|i| i.index)
-                .ok_or_else(|| {
-                    usage(format!(
-                        "-N {a}: no interface of this host has that address"
-                    ))
-                })?,
-        ),
-        (None, None) => None,
-    };
-    let mut list: Vec<Neighbour> = tables
-        .neighbours()?
+    let list: Vec<Neighbour> = neighbours::list(tables, &query(&args))
+        .map_err(no_interface)?
         .into_iter()
-        .filter(|n| only.is_none_or(|i| n.ifindex == i) && family_ok(&args, n.addr))
-        .filter(|n| args.all_states || !n.state.contains(&"NOARP"))
         // Windows arp -a is ARP: IPv4 only.
         .filter(|n| args.view != View::Windows || out.json || n.addr.is_ipv4())
         .collect();
-    list.sort_by(|a, b| {
-        (a.ifindex, a.addr.is_ipv6(), a.addr).cmp(&(b.ifindex, b.addr.is_ipv6(), b.addr))
-    });
+    // The Windows view heads each interface's block with its own address.
+    let interfaces = if args.view == View::Windows && !out.json {
+        tables.interfaces()?
+    } else {
+        Vec::new()
+    };
     let stdout = std::io::stdout();
     let mut w = stdout.lock();
     if out.json {
@@ -248,20 +224,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             }
         }
         View::Windows => {
-            let interfaces = tables.interfaces()?;
             let mut current = None;
             for n in &list {
                 if current != Some(n.ifindex) {
                     current = Some(n.ifindex);
-                    let own = interfaces
-                        .iter()
-                        .find(|i| i.index == n.ifindex)
-                        .and_then(|i| {
-                            i.addresses
-                                .iter()
-                                .find(|a| a.addr.is_ipv4() == n.addr.is_ipv4())
-                        })
-                        .map_or_else(|| n.interface.clone(), |a| a.addr.to_string());
+                    let own = neighbours::own_address(&interfaces, n);
                     writeln!(w, "\nInterface: {own} --- 0x{:x}", n.ifindex)?;
                     writeln!(
                         w,
@@ -276,8 +243,4 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         }
     }
     Ok(crate::exit::OK)
-}
-
-fn family_ok(args: &Args, a: IpAddr) -> bool {
-    !(args.ipv4 && a.is_ipv6() || args.ipv6 && a.is_ipv4())
 }

@@ -1,13 +1,13 @@
 //! `ipkit sockets` (alias `netstat`): TCP and UDP sockets with the
-//! processes that hold them. The engine is `ipkit::host::sockets`; this
-//! module parses, filters names and prints an ss-like table, Windows'
-//! `netstat -a -o` layout, or NDJSON.
+//! processes that hold them. The engine is `ipkit::host::sockets`: this
+//! module turns the arguments into its `SocketQuery` and prints the report
+//! (names already looked up) as an ss-like table, Windows' `netstat -a -o`
+//! layout, or NDJSON.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 
-use ipkit::host::sockets::{SocketQuery, query};
+use ipkit::host::sockets::{SocketQuery, SocketReport, query};
 use ipkit::host::{SocketEntry, Transport};
 use ipkit_core::host::TcpState;
 
@@ -119,67 +119,37 @@ fn states(args: &Args) -> anyhow::Result<Option<Vec<TcpState>>> {
         .map(Some)
 }
 
-/// Port → service name, from /etc/services, loaded once.
-struct Names {
-    numeric: bool,
-    resolve: bool,
-    /// Service names by `port * 2 + udp`.
-    services: Vec<Option<Box<str>>>,
-    hosts: HashMap<IpAddr, String>,
-}
-
-impl Names {
-    fn new(numeric: bool, resolve: bool) -> Names {
-        let mut services = Vec::new();
-        if !numeric {
-            services = vec![None; 1 << 17];
-            if let Ok(db) = ipkit::services::load_services("/etc/services".as_ref()) {
-                for s in db.entries {
-                    let slot = usize::from(s.port) * 2 + usize::from(s.protocol == "udp");
-                    services[slot].get_or_insert_with(|| s.name.into_boxed_str());
-                }
-            }
-        }
-        Names {
-            numeric,
-            resolve,
-            services,
-            hosts: HashMap::new(),
-        }
-    }
-
-    /// Append `host:port` (service names unless numeric) to `out`.
-    fn endpoint(&mut self, out: &mut String, a: &SocketAddr, transport: Transport, listener: bool) {
-        use std::fmt::Write as _;
-        let ip = a.ip();
-        if self.resolve && !ip.is_unspecified() {
-            let name = self.hosts.entry(ip).or_insert_with(|| {
-                let flags = ipkit::resolve::NiFlags {
-                    namereqd: true,
-                    ..Default::default()
-                };
-                ipkit::resolve::getnameinfo(&SocketAddr::new(ip, 0), flags)
-                    .map_or_else(|_| bracket(ip), |(h, _)| h)
-            });
-            out.push_str(name);
-        } else {
+/// Append `host:port` to `out`: the host's name when the report has one,
+/// else the address; the port's service when the report has one, else its
+/// number (`*` for a listener's or an unspecified one's port 0).
+fn endpoint(
+    out: &mut String,
+    a: &SocketAddr,
+    host: Option<&str>,
+    service: Option<&str>,
+    listener: bool,
+) {
+    use std::fmt::Write as _;
+    let ip = a.ip();
+    match host {
+        Some(name) => out.push_str(name),
+        None => {
             let _ = match ip {
                 IpAddr::V4(v4) => write!(out, "{v4}"),
                 IpAddr::V6(v6) => write!(out, "[{v6}]"),
             };
         }
-        out.push(':');
-        let port = a.port();
-        if port == 0 && (listener || ip.is_unspecified()) {
-            out.push('*');
-            return;
-        }
-        let slot = usize::from(port) * 2 + usize::from(transport == Transport::Udp);
-        match self.services.get(slot).and_then(Option::as_deref) {
-            Some(name) if !self.numeric && transport != Transport::Raw => out.push_str(name),
-            _ => {
-                let _ = write!(out, "{port}");
-            }
+    }
+    out.push(':');
+    let port = a.port();
+    if port == 0 && (listener || ip.is_unspecified()) {
+        out.push('*');
+        return;
+    }
+    match service {
+        Some(name) => out.push_str(name),
+        None => {
+            let _ = write!(out, "{port}");
         }
     }
 }
@@ -202,14 +172,6 @@ fn windows_endpoint(a: &SocketAddr, interface: u32) -> String {
     }
 }
 
-fn netid(s: &SocketEntry) -> &'static str {
-    match s.transport {
-        Transport::Tcp => "tcp",
-        Transport::Udp => "udp",
-        Transport::Raw => "raw",
-    }
-}
-
 fn state_text(s: &SocketEntry) -> &'static str {
     match (s.transport, s.state) {
         (Transport::Udp | Transport::Raw, TcpState::Close) => "UNCONN",
@@ -224,6 +186,13 @@ fn state_text(s: &SocketEntry) -> &'static str {
 
 /// Run `ipkit sockets`.
 pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
+    let view = if args.owners_column {
+        View::Windows
+    } else {
+        args.view
+    };
+    // Windows' netstat -a -o is numeric: only the other views show names.
+    let named = out.json || view == View::Ss;
     let q = SocketQuery {
         tcp: args.tcp,
         udp: args.udp,
@@ -238,14 +207,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         pid: args.pid,
         process: args.process.clone(),
         owners: !args.no_owners,
+        service_names: named && !args.numeric,
+        host_names: named && args.resolve,
     };
     let tables = ipkit::host::system();
     let _ = args.all;
-    let view = if args.owners_column {
-        View::Windows
-    } else {
-        args.view
-    };
     let report = query(tables, tables, &q)?;
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
@@ -256,32 +222,25 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         for u in &report.unix {
             write_record(&mut w, "unix", u)?;
         }
-        write_record(
-            &mut w,
-            "summary",
-            &serde_json::json!({
-                "sockets": report.sockets.len(),
-                "unix": report.unix.len(),
-                "unreadable_processes": report.unreadable_processes,
-            }),
-        )?;
+        write_record(&mut w, "summary", &report.summary())?;
         w.flush()?;
         return Ok(found(&report));
     }
-    let mut names = Names::new(args.numeric, args.resolve);
-    let mut users = Users::default();
     match view {
         View::Ss => {
             // Endpoints go into one arena; rows keep their offsets.
             let mut arena = String::with_capacity(report.sockets.len() * 40);
             let mut rows = Vec::with_capacity(report.sockets.len());
             let (mut wl, mut wp) = (20usize, 20usize);
-            for s in &report.sockets {
+            for r in &report.sockets {
+                let s = &r.socket;
                 let listener = s.state == TcpState::Listen || s.transport != Transport::Tcp;
                 let start = arena.len();
-                names.endpoint(&mut arena, &s.local, s.transport, listener);
+                let (local_host, local_service) = (r.local_host(), r.local_service());
+                endpoint(&mut arena, &s.local, local_host, local_service, listener);
                 let mid = arena.len();
-                names.endpoint(&mut arena, &s.remote, s.transport, listener);
+                let (remote_host, remote_service) = (r.remote_host(), r.remote_service());
+                endpoint(&mut arena, &s.remote, remote_host, remote_service, listener);
                 wl = wl.max(mid - start);
                 wp = wp.max(arena.len() - mid);
                 rows.push((start, mid, arena.len()));
@@ -299,12 +258,13 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             if !report.sockets.is_empty() || report.unix.is_empty() {
                 writeln!(w, "{}", out.bold(header.trim_end()))?;
             }
-            for (s, (start, mid, end)) in report.sockets.iter().zip(rows) {
+            for (r, (start, mid, end)) in report.sockets.iter().zip(rows) {
+                let s = &r.socket;
                 let (local, peer) = (&arena[start..mid], &arena[mid..end]);
                 write!(
                     w,
                     "{:<5} {:<10} {:>6} {:>6} {local:<wl$} ",
-                    netid(s),
+                    s.transport.name(),
                     state_text(s),
                     s.recv_queue,
                     s.send_queue,
@@ -322,8 +282,10 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                     }
                 }
                 if args.extended {
-                    let user = users.name(s.uid);
-                    write!(w, " uid={}({user}) ino={}", s.uid, s.inode)?;
+                    match r.user() {
+                        Some(user) => write!(w, " uid={}({user}) ino={}", s.uid, s.inode)?,
+                        None => write!(w, " uid={}({}) ino={}", s.uid, s.uid, s.inode)?,
+                    }
                     if s.interface != 0 {
                         write!(w, " if={}", s.interface)?;
                     }
@@ -348,7 +310,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             )?;
             // Windows lists TCP before UDP, IPv4 before IPv6, each by local
             // then foreign endpoint.
-            let mut rows: Vec<&SocketEntry> = report.sockets.iter().collect();
+            let mut rows: Vec<&SocketEntry> = report.sockets.iter().map(|r| &r.socket).collect();
             rows.sort_by_key(|s| {
                 (
                     match s.transport {
@@ -405,8 +367,8 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
 
 /// 0 when anything was listed, 1 when the filters matched nothing (as grep
 /// answers an empty result).
-fn found(report: &ipkit::host::sockets::SocketReport) -> u8 {
-    if report.sockets.is_empty() && report.unix.is_empty() {
+fn found(report: &SocketReport) -> u8 {
+    if report.is_empty() {
         crate::exit::NEGATIVE
     } else {
         crate::exit::OK
@@ -467,19 +429,4 @@ fn print_unix(
         writeln!(w)?;
     }
     Ok(())
-}
-
-/// User names by uid, looked up once each.
-#[derive(Default)]
-struct Users(HashMap<u32, String>);
-
-impl Users {
-    fn name(&mut self, uid: u32) -> &str {
-        self.0.entry(uid).or_insert_with(|| {
-            use ipkit::host::ProcessTable as _;
-            ipkit::host::system()
-                .user_name(uid)
-                .unwrap_or_else(|| uid.to_string())
-        })
-    }
 }

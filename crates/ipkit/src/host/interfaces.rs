@@ -1,7 +1,8 @@
 //! Interfaces as `ipconfig /all`, `ip addr` and `netsh interface ipv6 show
 //! interface` show them: link facts, addresses with their lifetimes and
 //! flags, default gateways, DNS configuration and DHCP leases — each field
-//! from the source that really holds it, or marked as not available.
+//! from the source that really holds it, or marked as not available — and
+//! the [`InterfacesReport`] that joins them (routes → gateways per interface).
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -130,4 +131,80 @@ pub trait InterfaceTable {
     fn dhcp_leases(&self, name: &str, index: u32) -> Vec<DhcpLease>;
     /// The host name.
     fn host_name(&self) -> String;
+}
+
+/// One interface as `ipkit if` reports it: the table's facts joined with
+/// its routes, DNS configuration and DHCP leases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InterfaceReport {
+    /// The interface.
+    #[serde(flatten)]
+    pub interface: Interface,
+    /// Its default gateways, lowest metric first.
+    pub gateways: Vec<IpAddr>,
+    /// The lowest metric among the interface's routes.
+    pub metric: Option<u32>,
+    /// Its DNS configuration (its own, or the host's).
+    pub dns: Option<DnsConfig>,
+    /// Its DHCP leases.
+    pub dhcp: Vec<DhcpLease>,
+}
+
+/// Everything `ipkit if` shows (its JSON document).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InterfacesReport {
+    /// The host name.
+    pub host_name: String,
+    /// The default routes, by family then metric.
+    pub default_routes: Vec<Route>,
+    /// The host's DNS configuration.
+    pub dns: Option<DnsConfig>,
+    /// The interfaces, by index.
+    pub interfaces: Vec<InterfaceReport>,
+    /// The whole main routing table (netsh's per-interface IPv6 metric);
+    /// not in the JSON.
+    #[serde(skip)]
+    pub routes: Vec<Route>,
+}
+
+impl InterfacesReport {
+    /// Read the tables: every interface, or only the one called `name`.
+    pub fn build(
+        table: &dyn InterfaceTable,
+        name: Option<&str>,
+    ) -> Result<InterfacesReport, HostError> {
+        let mut interfaces = table.interfaces()?;
+        if let Some(name) = name {
+            interfaces.retain(|i| i.name == name);
+            if interfaces.is_empty() {
+                return Err(HostError::NoInterface(name.to_string()));
+            }
+        }
+        let routes = table.routes()?;
+        let interfaces = interfaces
+            .into_iter()
+            .map(|i| {
+                let mine: Vec<&Route> = routes.iter().filter(|r| r.ifindex == i.index).collect();
+                InterfaceReport {
+                    // Routes are sorted by metric: defaults lowest first.
+                    gateways: mine
+                        .iter()
+                        .filter(|r| r.is_default())
+                        .filter_map(|r| r.gateway)
+                        .collect(),
+                    metric: mine.iter().map(|r| r.metric).min(),
+                    dns: table.dns(Some(i.index)),
+                    dhcp: table.dhcp_leases(&i.name, i.index),
+                    interface: i,
+                }
+            })
+            .collect();
+        Ok(InterfacesReport {
+            host_name: table.host_name(),
+            default_routes: routes.iter().filter(|r| r.is_default()).cloned().collect(),
+            dns: table.dns(None),
+            interfaces,
+            routes,
+        })
+    }
 }

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::HostError;
+use super::inodes::PendingInodes;
+use crate::privilege::{Capability, Needs};
 
 /// A process holding a socket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,59 +65,12 @@ pub trait ProcessTable {
     fn info(&self, pid: u32) -> Option<ProcessInfo>;
     /// The name of a user id.
     fn user_name(&self, uid: u32) -> Option<String>;
-    /// Send a signal (0: only check permission).
-    fn signal(&self, pid: u32, signal: Signal) -> std::io::Result<()>;
+    /// Send a signal ([`Signal::Check`]: only check permission).
+    fn signal(&self, pid: u32, signal: Signal) -> Result<(), SignalError>;
     /// Is the process still running?
     fn is_running(&self, pid: u32) -> bool;
     /// This process's id.
     fn own_pid(&self) -> u32;
-}
-
-/// Descriptors a scan may hold, per thread, before it knows which inodes
-/// matter (about 400 KiB).
-pub const PENDING_WINDOW: usize = 32 << 10;
-
-/// The set of wanted socket inodes, given once, possibly after a scan has
-/// started: scanners take it when it is there and wait for it when their
-/// window of unfiltered descriptors is full.
-#[derive(Debug, Default)]
-pub struct PendingInodes {
-    set: std::sync::Mutex<Option<std::sync::Arc<super::sockets::InodeSet>>>,
-    ready: std::sync::Condvar,
-}
-
-impl PendingInodes {
-    /// Already known.
-    pub fn known(set: super::sockets::InodeSet) -> PendingInodes {
-        let p = PendingInodes::default();
-        p.set(set);
-        p
-    }
-
-    /// Give the set (once; later calls are ignored).
-    pub fn set(&self, set: super::sockets::InodeSet) {
-        let mut guard = self.set.lock().unwrap_or_else(|e| e.into_inner());
-        if guard.is_none() {
-            *guard = Some(std::sync::Arc::new(set));
-        }
-        self.ready.notify_all();
-    }
-
-    /// The set, if given yet.
-    pub fn get(&self) -> Option<std::sync::Arc<super::sockets::InodeSet>> {
-        self.set.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    /// The set, waiting for it.
-    pub fn wait(&self) -> std::sync::Arc<super::sockets::InodeSet> {
-        let mut guard = self.set.lock().unwrap_or_else(|e| e.into_inner());
-        loop {
-            if let Some(s) = guard.as_ref() {
-                return s.clone();
-            }
-            guard = self.ready.wait(guard).unwrap_or_else(|e| e.into_inner());
-        }
-    }
 }
 
 /// The signals `ipkit kill` sends.
@@ -127,6 +82,26 @@ pub enum Signal {
     Terminate,
     /// SIGKILL: end it.
     Kill,
+}
+
+/// Why a signal was not sent, as the OS classified its error.
+#[derive(Debug)]
+pub enum SignalError {
+    /// No such process (it has exited).
+    Gone(std::io::Error),
+    /// This process may not signal it.
+    NotPermitted(std::io::Error),
+    /// Anything else.
+    Failed(std::io::Error),
+}
+
+impl SignalError {
+    /// The OS's error.
+    pub fn into_io(self) -> std::io::Error {
+        match self {
+            SignalError::Gone(e) | SignalError::NotPermitted(e) | SignalError::Failed(e) => e,
+        }
+    }
 }
 
 /// Why a process may not be killed.
@@ -178,7 +153,7 @@ pub fn refusal(table: &dyn ProcessTable, pid: u32) -> Option<Refusal> {
     }
     match table.signal(pid, Signal::Check) {
         Ok(()) => None,
-        Err(e) if e.raw_os_error() == Some(libc::ESRCH) => Some(Refusal::Gone),
+        Err(SignalError::Gone(_)) => Some(Refusal::Gone),
         Err(_) => Some(Refusal::NotPermitted),
     }
 }
@@ -203,7 +178,19 @@ pub fn terminate(
     grace: Duration,
     force: bool,
 ) -> Result<KillOutcome, HostError> {
-    let io = |e| HostError::from_io(format!("signalling process {pid}"), "CAP_KILL", e);
+    let io = |e: SignalError| {
+        let op = format!("signalling process {pid}");
+        match e {
+            SignalError::NotPermitted(_) => HostError::NoPrivilege {
+                what: op,
+                needs: Needs::Capability(Capability::Kill),
+            },
+            other => HostError::Io {
+                op,
+                source: other.into_io(),
+            },
+        }
+    };
     table.signal(pid, Signal::Terminate).map_err(io)?;
     let until = Instant::now() + grace;
     while Instant::now() < until {

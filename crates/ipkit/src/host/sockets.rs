@@ -5,16 +5,22 @@
 //! rest (ports, addresses) and only then asks who holds the sockets that
 //! remain ([`super::ProcessTable::holders`]), so a narrow question never pays
 //! for a full descriptor scan — and a port question stops scanning as soon as
-//! every matching socket has an owner.
+//! every matching socket has an owner. Names (services, hosts, users) are
+//! looked up last, for the sockets that remain ([`super::names`]), so the
+//! report ([`SocketRecord`], [`SocketSummary`]) is what both the tables and
+//! the JSON show.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use ipkit_core::host::TcpState;
 use serde::Serialize;
 
 use super::HostError;
-use super::processes::{Owner, PendingInodes, ProcessTable};
+use super::inodes::{BuildInodeHasher, InodeSet, PendingInodes};
+use super::names::{LookedUp, Name, ReverseNames, ServiceNames, UserNames};
+use super::processes::{Owner, ProcessTable};
 
 /// TCP, UDP or raw IP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -27,6 +33,17 @@ pub enum Transport {
     /// Raw IP sockets (ping, traceroute, routing daemons); the "port" is the
     /// IP protocol number.
     Raw,
+}
+
+impl Transport {
+    /// `tcp`, `udp` or `raw`, as ss's Netid column and the JSON spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+            Transport::Raw => "raw",
+        }
+    }
 }
 
 /// A Unix-domain socket.
@@ -140,18 +157,129 @@ pub struct SocketQuery {
     pub process: Option<String>,
     /// Find the owning processes.
     pub owners: bool,
+    /// Name the ports' services (`/etc/services`).
+    pub service_names: bool,
+    /// Name the addresses' hosts (reverse lookups: may query DNS).
+    pub host_names: bool,
+}
+
+/// One socket as a report shows it: the table's entry and the names of its
+/// numbers, looked up when the report was built (the rows of one report
+/// share one table of names, [`LookedUp`]).
+#[derive(Debug, Clone)]
+pub struct SocketRecord {
+    /// The socket.
+    pub socket: SocketEntry,
+    /// None until named (an empty table per row would cost more than the row).
+    names: Option<Arc<LookedUp>>,
+}
+
+impl SocketRecord {
+    /// A socket without names.
+    pub fn unnamed(socket: SocketEntry) -> SocketRecord {
+        SocketRecord {
+            socket,
+            names: None,
+        }
+    }
+
+    /// The name of `uid`, when the user database knows it.
+    pub fn user(&self) -> Option<&str> {
+        self.names.as_ref()?.user(self.socket.uid)
+    }
+
+    /// The local port's service name (when asked for and known).
+    pub fn local_service(&self) -> Option<&str> {
+        let s = &self.socket;
+        self.names
+            .as_ref()?
+            .services
+            .get(s.local.port(), s.transport)
+    }
+
+    /// The remote port's service name (when asked for and known).
+    pub fn remote_service(&self) -> Option<&str> {
+        let s = &self.socket;
+        self.names
+            .as_ref()?
+            .services
+            .get(s.remote.port(), s.transport)
+    }
+
+    /// The local address's host name (when asked for and it has one).
+    pub fn local_host(&self) -> Option<&str> {
+        self.names.as_ref()?.hosts.known(self.socket.local.ip())
+    }
+
+    /// The remote address's host name (when asked for and it has one).
+    pub fn remote_host(&self) -> Option<&str> {
+        self.names.as_ref()?.hosts.known(self.socket.remote.ip())
+    }
+}
+
+/// The JSON of a [`SocketRecord`]: the entry's fields, then the names.
+#[derive(Serialize)]
+struct SocketRecordJson<'a> {
+    #[serde(flatten)]
+    socket: &'a SocketEntry,
+    user: Option<&'a str>,
+    local_service: Option<&'a str>,
+    remote_service: Option<&'a str>,
+    local_host: Option<&'a str>,
+    remote_host: Option<&'a str>,
+}
+
+impl Serialize for SocketRecord {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        SocketRecordJson {
+            socket: &self.socket,
+            user: self.user(),
+            local_service: self.local_service(),
+            remote_service: self.remote_service(),
+            local_host: self.local_host(),
+            remote_host: self.remote_host(),
+        }
+        .serialize(ser)
+    }
+}
+
+/// How many sockets a report listed: the last record of the JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SocketSummary {
+    /// TCP, UDP and raw sockets listed.
+    pub sockets: usize,
+    /// Unix-domain sockets listed.
+    pub unix: usize,
+    /// Processes whose descriptors could not be read.
+    pub unreadable_processes: usize,
 }
 
 /// What a query found.
 #[derive(Debug, Clone, Default)]
 pub struct SocketReport {
     /// The sockets, TCP before UDP, IPv4 before IPv6, in kernel order.
-    pub sockets: Vec<SocketEntry>,
+    pub sockets: Vec<SocketRecord>,
     /// Unix-domain sockets, when asked for.
     pub unix: Vec<UnixSocketEntry>,
     /// Processes whose descriptors could not be read (no permission): their
     /// sockets show no owner.
     pub unreadable_processes: usize,
+}
+
+impl SocketReport {
+    /// The counts.
+    pub fn summary(&self) -> SocketSummary {
+        SocketSummary {
+            sockets: self.sockets.len(),
+            unix: self.unix.len(),
+            unreadable_processes: self.unreadable_processes,
+        }
+    }
+
+    /// Nothing matched.
+    pub fn is_empty(&self) -> bool {
+        self.sockets.is_empty() && self.unix.is_empty()
+    }
 }
 
 impl SocketQuery {
@@ -219,40 +347,11 @@ impl SocketQuery {
     }
 }
 
-/// Socket inodes are small, distinct integers: one multiply spreads them
-/// well, at a fraction of SipHash's cost over 100,000 lookups.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct InodeHasher(u64);
-
-impl std::hash::Hasher for InodeHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (n ^ self.0)
-            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-            .rotate_left(29);
-    }
-}
-
-/// Builds [`InodeHasher`]s.
-pub type BuildInodeHasher = std::hash::BuildHasherDefault<InodeHasher>;
-
-/// A set of socket inodes.
-pub type InodeSet = HashSet<u64, BuildInodeHasher>;
-
 /// Run a query against this OS's tables.
 ///
 /// When owners are wanted, the descriptor scan starts at once on its own
 /// threads while the socket dump runs here; it holds at most
-/// [`super::processes::PENDING_WINDOW`] unfiltered descriptors per thread
+/// [`super::inodes::PENDING_WINDOW`] unfiltered descriptors per thread
 /// until the dump says which inodes matter, so memory stays bounded by the
 /// answer plus that window.
 pub fn query(
@@ -260,7 +359,9 @@ pub fn query(
     processes: &(dyn ProcessTable + Sync),
     q: &SocketQuery,
 ) -> Result<SocketReport, HostError> {
-    let dump = || -> Result<(Vec<SocketEntry>, Vec<UnixSocketEntry>), HostError> {
+    // Records are made as the dump yields, and named in place at the end:
+    // one vector of 100,000 entries, not two.
+    let dump = || -> Result<(Vec<SocketRecord>, Vec<UnixSocketEntry>), HostError> {
         let mut found = Vec::new();
         for transport in q.transports() {
             for v6 in q.families() {
@@ -276,7 +377,7 @@ pub fn query(
                     port,
                     &mut |s| {
                         if q.keeps(&s) {
-                            found.push(s);
+                            found.push(SocketRecord::unnamed(s));
                         }
                     },
                 )?;
@@ -295,7 +396,10 @@ pub fn query(
     };
     let mut report = SocketReport::default();
     if !q.owners && !q.by_process() {
-        (report.sockets, report.unix) = dump()?;
+        let (mut found, unix) = dump()?;
+        name(q, &mut found, UserNames::new(processes));
+        report.sockets = found;
+        report.unix = unix;
         return Ok(report);
     }
     // Which processes to look into: one, those of one name, or all.
@@ -327,7 +431,7 @@ pub fn query(
         let wanted: InodeSet = match &found {
             Ok((list, unix)) => list
                 .iter()
-                .map(|s| s.inode)
+                .map(|s| s.socket.inode)
                 .chain(unix.iter().map(|u| u.inode))
                 .filter(|&i| i != 0)
                 .collect(),
@@ -343,27 +447,23 @@ pub fn query(
     // sockets after the others).
     let index: HashMap<u64, usize, BuildInodeHasher> = found
         .iter()
-        .map(|s| s.inode)
+        .map(|s| s.socket.inode)
         .chain(unix.iter().map(|u| u.inode))
         .enumerate()
         .filter(|(_, inode)| *inode != 0)
         .map(|(i, inode)| (inode, i))
         .collect();
     let inet_count = found.len();
-    type Shared = std::sync::Arc<str>;
-    let mut infos: HashMap<u32, Option<(Shared, u32, Option<Shared>)>> = HashMap::new();
-    let mut users: HashMap<u32, Option<Shared>> = HashMap::new();
+    let mut infos: HashMap<u32, Option<(Name, u32, Option<Name>)>> = HashMap::new();
+    let mut users = UserNames::new(processes);
     for h in holders {
         let Some(&i) = index.get(&h.inode) else {
             continue;
         };
         let entry = infos.entry(h.pid).or_insert_with(|| {
             let info = processes.info(h.pid)?;
-            let user = users
-                .entry(info.uid)
-                .or_insert_with(|| processes.user_name(info.uid).map(Shared::from))
-                .clone();
-            Some((Shared::from(info.name), info.uid, user))
+            let user = users.get(info.uid);
+            Some((Name::from(info.name), info.uid, user))
         });
         let Some((name, uid, user)) = entry else {
             continue;
@@ -376,15 +476,43 @@ pub fn query(
             user: user.clone(),
         };
         match found.get_mut(i) {
-            Some(s) => s.owners.push(owner),
+            Some(s) => s.socket.owners.push(owner),
             None => unix[i - inet_count].owners.push(owner),
         }
     }
     if q.by_process() {
-        found.retain(|s| !s.owners.is_empty());
+        found.retain(|s| !s.socket.owners.is_empty());
         unix.retain(|u| !u.owners.is_empty());
     }
+    name(q, &mut found, users);
     report.sockets = found;
     report.unix = unix;
     Ok(report)
+}
+
+/// Give the sockets the names `q` asks for: each looked up once, into one
+/// table the records share.
+fn name(q: &SocketQuery, found: &mut [SocketRecord], mut users: UserNames<'_>) {
+    let services = if q.service_names {
+        ServiceNames::load()
+    } else {
+        ServiceNames::default()
+    };
+    let mut hosts = ReverseNames::default();
+    for r in found.iter() {
+        let s = &r.socket;
+        users.get(s.uid);
+        if q.host_names {
+            hosts.get(s.local.ip());
+            hosts.get(s.remote.ip());
+        }
+    }
+    let names = Arc::new(LookedUp {
+        services,
+        hosts,
+        users: users.into_known(),
+    });
+    for r in found {
+        r.names = Some(names.clone());
+    }
 }

@@ -17,9 +17,10 @@ mod host_tables {
 
     use super::HostTables;
     use crate::host::HostError;
+    use crate::host::inodes::PendingInodes;
     use crate::host::interfaces::{DhcpLease, DnsConfig, Interface, InterfaceTable, Route};
     use crate::host::neighbours::{Neighbour, NeighbourTable};
-    use crate::host::processes::{Holder, PendingInodes, ProcessInfo, ProcessTable, Signal};
+    use crate::host::processes::{Holder, ProcessInfo, ProcessTable, Signal, SignalError};
     use crate::host::sockets::{PortFilter, SocketEntry, SocketTable, Transport, UnixSocketEntry};
 
     impl NeighbourTable for HostTables {
@@ -66,8 +67,10 @@ mod host_tables {
         fn user_name(&self, _: u32) -> Option<String> {
             None
         }
-        fn signal(&self, _: u32, _: Signal) -> std::io::Result<()> {
-            Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+        fn signal(&self, _: u32, _: Signal) -> Result<(), SignalError> {
+            Err(SignalError::Failed(std::io::Error::from(
+                std::io::ErrorKind::Unsupported,
+            )))
         }
         fn is_running(&self, _: u32) -> bool {
             false

@@ -16,10 +16,25 @@ use netlink_sys::protocols::NETLINK_ROUTE;
 
 use super::netlink::{ACK, DUMP, NLM_F_CREATE, NLM_F_REPLACE, transact};
 use crate::host::HostError;
+use crate::host::inodes::PendingInodes;
 use crate::host::interfaces::{Address, DhcpLease, DnsConfig, Interface, InterfaceTable, Route};
 use crate::host::neighbours::{Neighbour, NeighbourTable};
-use crate::host::processes::{Holder, ProcessInfo, ProcessTable, Signal};
-use crate::host::sockets::{SocketEntry, SocketTable, Transport};
+use crate::host::processes::{Holder, ProcessInfo, ProcessTable, Signal, SignalError};
+use crate::host::sockets::{PortFilter, SocketEntry, SocketTable, Transport, UnixSocketEntry};
+use crate::privilege::{Capability, Needs};
+
+/// An I/O error, or the missing capability when the kernel said EPERM or
+/// EACCES.
+fn host_error(op: impl Into<String>, needs: Capability, e: std::io::Error) -> HostError {
+    let op = op.into();
+    match e.raw_os_error() {
+        Some(libc::EPERM | libc::EACCES) => HostError::NoPrivilege {
+            what: op,
+            needs: Needs::Capability(needs),
+        },
+        _ => HostError::Io { op, source: e },
+    }
+}
 
 /// This host's tables.
 #[derive(Debug, Clone, Copy, Default)]
@@ -31,7 +46,7 @@ fn route_dump(
 ) -> Result<Vec<RouteNetlinkMessage>, HostError> {
     let mut out = Vec::new();
     transact(NETLINK_ROUTE, request, DUMP, |m| out.push(m))
-        .map_err(|e| HostError::from_io(format!("reading {what}"), "CAP_NET_ADMIN", e))?;
+        .map_err(|e| host_error(format!("reading {what}"), Capability::NetAdmin, e))?;
     Ok(out)
 }
 
@@ -140,7 +155,7 @@ impl NeighbourTable for HostTables {
             ACK | NLM_F_CREATE | NLM_F_REPLACE,
             |_| {},
         )
-        .map_err(|e| HostError::from_io(format!("adding {addr}"), "CAP_NET_ADMIN", e))
+        .map_err(|e| host_error(format!("adding {addr}"), Capability::NetAdmin, e))
     }
 
     fn delete(&self, addr: IpAddr, ifindex: u32) -> Result<(), HostError> {
@@ -152,7 +167,7 @@ impl NeighbourTable for HostTables {
         )
         .map_err(|e| match e.raw_os_error() {
             Some(libc::ENOENT) => HostError::NotFound(format!("no neighbour entry for {addr}")),
-            _ => HostError::from_io(format!("deleting {addr}"), "CAP_NET_ADMIN", e),
+            _ => host_error(format!("deleting {addr}"), Capability::NetAdmin, e),
         })
     }
 
@@ -167,22 +182,23 @@ impl SocketTable for HostTables {
         transport: Transport,
         v6: bool,
         states: u32,
-        port: Option<crate::host::sockets::PortFilter>,
+        port: Option<PortFilter>,
         each: &mut dyn FnMut(SocketEntry),
     ) -> Result<(), HostError> {
         super::sockdiag::dump_inet(transport, v6, states, port, each).map_err(|e| {
-            HostError::from_io("reading the socket table (sock_diag)", "CAP_NET_ADMIN", e)
+            host_error(
+                "reading the socket table (sock_diag)",
+                Capability::NetAdmin,
+                e,
+            )
         })
     }
 
-    fn dump_unix(
-        &self,
-        each: &mut dyn FnMut(crate::host::UnixSocketEntry),
-    ) -> Result<(), HostError> {
+    fn dump_unix(&self, each: &mut dyn FnMut(UnixSocketEntry)) -> Result<(), HostError> {
         super::sockdiag::dump_unix(each).map_err(|e| {
-            HostError::from_io(
+            host_error(
                 "reading the Unix socket table (sock_diag)",
-                "CAP_NET_ADMIN",
+                Capability::NetAdmin,
                 e,
             )
         })
@@ -200,7 +216,7 @@ impl ProcessTable for HostTables {
     fn holders(
         &self,
         pids: &[u32],
-        wanted: &crate::host::processes::PendingInodes,
+        wanted: &PendingInodes,
         stop_when_found: bool,
     ) -> (Vec<Holder>, usize) {
         let (found, denied) = super::procfs::socket_holders(pids, wanted, stop_when_found);
@@ -226,16 +242,27 @@ impl ProcessTable for HostTables {
     }
 
     fn user_name(&self, uid: u32) -> Option<String> {
-        super::procfs::user_name(uid)
+        let user = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid));
+        user.ok().flatten().map(|u| u.name)
     }
 
-    fn signal(&self, pid: u32, signal: Signal) -> std::io::Result<()> {
+    fn signal(&self, pid: u32, signal: Signal) -> Result<(), SignalError> {
+        use nix::errno::Errno;
+        use nix::sys::signal::Signal as Number;
         let number = match signal {
-            Signal::Check => 0,
-            Signal::Terminate => libc::SIGTERM,
-            Signal::Kill => libc::SIGKILL,
+            Signal::Check => None,
+            Signal::Terminate => Some(Number::SIGTERM),
+            Signal::Kill => Some(Number::SIGKILL),
         };
-        super::procfs::send_signal(pid, number)
+        // A pid beyond pid_t's range names no process.
+        let Ok(pid) = i32::try_from(pid) else {
+            return Err(SignalError::Gone(Errno::ESRCH.into()));
+        };
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), number).map_err(|e| match e {
+            Errno::ESRCH => SignalError::Gone(e.into()),
+            Errno::EPERM => SignalError::NotPermitted(e.into()),
+            other => SignalError::Failed(other.into()),
+        })
     }
 
     fn is_running(&self, pid: u32) -> bool {

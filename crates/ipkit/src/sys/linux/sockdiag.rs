@@ -1,6 +1,12 @@
 //! The kernel's socket tables over NETLINK_SOCK_DIAG (what `ss` reads), not
 //! by parsing /proc/net/tcp: one dump per family and transport, with the TCP
 //! state filter applied in the kernel.
+//!
+//! Two parts are ipkit's own, and measured (bench/RESULTS.md, the
+//! `ipkit sockets` sections): a port question is filtered in the kernel by
+//! inet_diag bytecode built here as ss builds it (the owner of one port
+//! among 60,000 sockets: 0.016 s for the dump alone), and a full dump
+//! decodes only each entry's fixed header (~55 ms for 60,000 sockets).
 use std::io;
 use std::net::SocketAddr;
 

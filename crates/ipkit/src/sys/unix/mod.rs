@@ -1,6 +1,6 @@
 //! POSIX calls shared by Linux and macOS: `if_nametoindex(3)`,
-//! `if_indextoname(3)` and `getuid(2)`.
-#![allow(unsafe_code)]
+//! `if_indextoname(3)` and `getuid(2)` through nix, and the resolver calls
+//! the `resolve` command exists to show (in `resolve`, by hand).
 
 mod resolve;
 pub use resolve::{
@@ -8,33 +8,20 @@ pub use resolve::{
     legacy_inet_ntoa,
 };
 
-use std::ffi::{CStr, CString};
-
 /// The index of the interface called `name`, if there is one.
 pub fn name_to_index(name: &str) -> Option<u32> {
-    let c = CString::new(name).ok()?;
-    // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
-    let index = unsafe { libc::if_nametoindex(c.as_ptr()) };
-    (index != 0).then_some(index)
+    nix::net::if_::if_nametoindex(name).ok().filter(|&i| i != 0)
 }
 
 /// The name of the interface with this index, if there is one.
 pub fn index_to_name(index: u32) -> Option<String> {
-    let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
-    // SAFETY: `buf` has IF_NAMESIZE bytes, as if_indextoname requires.
-    let p = unsafe { libc::if_indextoname(index, buf.as_mut_ptr()) };
-    if p.is_null() {
-        return None;
-    }
-    // SAFETY: on success the buffer holds a NUL-terminated name.
-    let name = unsafe { CStr::from_ptr(buf.as_ptr()) };
+    let name = nix::net::if_::if_indextoname(index).ok()?;
     Some(name.to_string_lossy().into_owned())
 }
 
 /// The real user id of this process (`getuid(2)`).
 pub fn real_uid() -> u32 {
-    // SAFETY: getuid takes no arguments, cannot fail and touches no memory.
-    unsafe { libc::getuid() }
+    nix::unistd::getuid().as_raw()
 }
 
 /// This OS's value of AF_INET.
