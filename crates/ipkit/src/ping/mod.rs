@@ -6,6 +6,8 @@
 //! for socket readiness with `AsyncFd` and for send times with tokio's timer,
 //! so a program can ping from its own runtime without giving up a thread.
 
+pub mod report;
+pub mod request;
 pub mod session;
 pub mod sweep;
 pub mod track;

@@ -45,8 +45,8 @@ pub struct PingOptions {
     /// Interface to send through.
     pub interface: Option<String>,
     /// IPv4 options for every probe (record route, timestamp, source
-    /// route), as `ipkit_core::wire::ipv4::emit_options` encodes them.
-    pub ip_options: Vec<u8>,
+    /// route); the session encodes them with `ipkit_core::wire::ipv4::emit_options`.
+    pub ip_options: Vec<Ipv4Option>,
 }
 
 impl Default for PingOptions {
@@ -136,7 +136,7 @@ pub async fn run(
             .map_err(io("forbidding fragmentation"))?;
     }
     if !o.ip_options.is_empty() {
-        sock.set_ip_options(&o.ip_options)
+        sock.set_ip_options(&ipkit_core::wire::ipv4::emit_options(&o.ip_options))
             .map_err(io("setting IP options"))?;
     }
     if matches!(target, IpAddr::V4(a) if a.is_broadcast() || a.octets()[3] == 255) {
