@@ -60,8 +60,10 @@ pub enum TimestampAsked {
     Kind(String),
 }
 
-/// What the user typed, flag by flag; [`Request::new`] checks it.
-#[derive(Debug, Clone, Default)]
+/// What the user typed, flag by flag; [`Request::new`] checks it. The
+/// default is `ping`'s: 1 s apart, 56 payload bytes, and for sweeps 1,000
+/// probes/s, 1 retry, at most 2^20 targets.
+#[derive(Debug, Clone)]
 pub struct Asked {
     /// Whose letters were used.
     pub dialect: Dialect,
@@ -118,6 +120,40 @@ pub struct Asked {
     pub line_timestamps: bool,
     /// The Windows view was asked for.
     pub windows_view: bool,
+}
+
+impl Default for Asked {
+    fn default() -> Self {
+        Asked {
+            dialect: Dialect::Iputils,
+            targets: Vec::new(),
+            sweep_listing: false,
+            rate: 1000,
+            retries: 1,
+            limit: 1 << 20,
+            count: None,
+            forever: false,
+            interval: 1.0,
+            timeout: None,
+            deadline: None,
+            size: 56,
+            ttl: None,
+            tos: None,
+            pmtu: None,
+            dont_fragment: false,
+            interface: None,
+            source: None,
+            record_route: None,
+            timestamp: None,
+            loose_route: None,
+            strict_route: None,
+            ipv4: false,
+            ipv6: false,
+            names: false,
+            line_timestamps: false,
+            windows_view: false,
+        }
+    }
 }
 
 impl Asked {
@@ -641,9 +677,6 @@ mod tests {
     fn one(target: &str) -> Asked {
         Asked {
             targets: vec![target.to_string()],
-            interval: 1.0,
-            size: 56,
-            limit: 1 << 20,
             ..Asked::default()
         }
     }
