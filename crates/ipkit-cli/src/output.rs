@@ -89,7 +89,7 @@ pub fn write_record<W: Write, T: Serialize>(w: &mut W, kind: &str, value: &T) ->
 /// precision of every `*_ms` field in the JSON (docs/json.md), so no
 /// `0.060000000000000005` reaches a reader.
 pub fn ms(d: std::time::Duration) -> f64 {
-    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
+    ipkit::ping::report::ms(d)
 }
 
 /// Whether an error chain bottoms out in EPIPE.

@@ -56,3 +56,10 @@ impl std::fmt::Display for Needs {
         }
     }
 }
+
+/// Whether this process runs as the superuser (real user id 0), which some
+/// anchors' rules depend on (iputils lets only root ping faster than every
+/// 2 ms).
+pub fn is_root() -> bool {
+    crate::sys::real_uid() == 0
+}

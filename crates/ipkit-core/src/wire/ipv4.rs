@@ -27,6 +27,9 @@ mod field {
 /// The fixed header length.
 pub const HEADER_LEN: usize = 20;
 
+/// The most option bytes a header holds (IHL 15 → 60 bytes, less the fixed 20).
+pub const OPTIONS_ROOM: usize = 40;
+
 /// A checked view of an IPv4 header and what follows it.
 #[derive(Debug, Clone, Copy)]
 pub struct Packet<T: AsRef<[u8]>> {
@@ -197,6 +200,42 @@ pub enum Ipv4Option {
     },
 }
 
+impl Ipv4Option {
+    /// The bytes [`emit_options`] writes for this option, before the list is
+    /// padded to a multiple of 4: type, length and pointer (and the
+    /// timestamp's flag byte), then 4 bytes a route slot, 4 a bare
+    /// timestamp, 8 an address and timestamp pair.
+    ///
+    /// # Examples
+    /// ```
+    /// use ipkit_core::wire::ipv4::{emit_options, Ipv4Option};
+    /// let rr = Ipv4Option::RecordRoute { route: Vec::new(), slots: 9 };
+    /// assert_eq!(rr.emitted_len(), 39);
+    /// let ts = Ipv4Option::Timestamp { flag: 1, overflow: 0, entries: Vec::new(), slots: 4 };
+    /// assert_eq!(ts.emitted_len(), 36);
+    /// assert_eq!(emit_options(&[rr]).len(), 40);
+    /// ```
+    pub fn emitted_len(&self) -> usize {
+        match self {
+            Ipv4Option::Nop => 1,
+            Ipv4Option::RecordRoute { slots, .. } => 3 + 4 * usize::from((*slots).clamp(1, 9)),
+            Ipv4Option::Timestamp { flag, slots, .. } => {
+                let step = timestamp_step(*flag);
+                4 + step * usize::from(*slots).clamp(1, 36 / step)
+            }
+            Ipv4Option::LooseSourceRoute { route, .. }
+            | Ipv4Option::StrictSourceRoute { route, .. } => 3 + 4 * route.len().min(9),
+            Ipv4Option::Unknown { data, .. } => 2 + data.len(),
+        }
+    }
+}
+
+/// Bytes one timestamp entry takes: 4 for a bare timestamp (flag 0), 8 for
+/// an address and timestamp.
+fn timestamp_step(flag: u8) -> usize {
+    if flag == 0 { 4 } else { 8 }
+}
+
 fn addrs(data: &[u8]) -> Vec<Ipv4Addr> {
     data.chunks_exact(4)
         .map(|c| Ipv4Addr::new(c[0], c[1], c[2], c[3]))
@@ -295,21 +334,15 @@ pub fn emit_options(options: &[Ipv4Option]) -> Vec<u8> {
     for o in options {
         match o {
             Ipv4Option::Nop => out.push(1),
-            Ipv4Option::RecordRoute { slots, .. } => {
-                let n = usize::from((*slots).clamp(1, 9));
-                out.extend_from_slice(&[7, u8::try_from(3 + 4 * n).unwrap_or(39), 4]);
-                out.extend(std::iter::repeat_n(0, 4 * n));
+            Ipv4Option::RecordRoute { .. } => {
+                let len = o.emitted_len();
+                out.extend_from_slice(&[7, u8::try_from(len).unwrap_or(39), 4]);
+                out.extend(std::iter::repeat_n(0, len - 3));
             }
-            Ipv4Option::Timestamp { flag, slots, .. } => {
-                let step = if *flag == 0 { 4 } else { 8 };
-                let n = usize::from(*slots).clamp(1, 36 / step);
-                out.extend_from_slice(&[
-                    68,
-                    u8::try_from(4 + step * n).unwrap_or(40),
-                    5,
-                    *flag & 0x0f,
-                ]);
-                out.extend(std::iter::repeat_n(0, step * n));
+            Ipv4Option::Timestamp { flag, .. } => {
+                let len = o.emitted_len();
+                out.extend_from_slice(&[68, u8::try_from(len).unwrap_or(40), 5, *flag & 0x0f]);
+                out.extend(std::iter::repeat_n(0, len - 4));
             }
             Ipv4Option::LooseSourceRoute { route, .. }
             | Ipv4Option::StrictSourceRoute { route, .. } => {
@@ -319,7 +352,7 @@ pub fn emit_options(options: &[Ipv4Option]) -> Vec<u8> {
                     137
                 };
                 let route = &route[..route.len().min(9)];
-                out.extend_from_slice(&[kind, u8::try_from(3 + 4 * route.len()).unwrap_or(39), 4]);
+                out.extend_from_slice(&[kind, u8::try_from(o.emitted_len()).unwrap_or(39), 4]);
                 for a in route {
                     out.extend_from_slice(&a.octets());
                 }
@@ -334,7 +367,7 @@ pub fn emit_options(options: &[Ipv4Option]) -> Vec<u8> {
     while out.len() % 4 != 0 {
         out.push(0);
     }
-    out.truncate(40);
+    out.truncate(OPTIONS_ROOM);
     out
 }
 

@@ -7,6 +7,8 @@
 //! channel's readiness and for send times with tokio's timer, so a program
 //! can ping from its own runtime without giving up a thread.
 
+pub mod report;
+pub mod request;
 pub mod session;
 pub mod sweep;
 pub mod track;

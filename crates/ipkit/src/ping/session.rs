@@ -48,8 +48,8 @@ pub struct PingOptions {
     /// Interface to send through.
     pub interface: Option<String>,
     /// IPv4 options for every probe (record route, timestamp, source
-    /// route), as `ipkit_core::wire::ipv4::emit_options` encodes them.
-    pub ip_options: Vec<u8>,
+    /// route); the session encodes them with `ipkit_core::wire::ipv4::emit_options`.
+    pub ip_options: Vec<Ipv4Option>,
 }
 
 impl Default for PingOptions {
@@ -149,7 +149,7 @@ pub async fn run_with<P: IcmpProvider>(
         ttl: o.ttl,
         tos: o.tos,
         dont_fragment: o.dont_fragment,
-        ip_options: o.ip_options.clone(),
+        ip_options: ipkit_core::wire::ipv4::emit_options(&o.ip_options),
         broadcast: matches!(target, IpAddr::V4(a) if a.is_broadcast() || a.octets()[3] == 255),
     };
     let mut chan = icmp.open(family, &config)?;
