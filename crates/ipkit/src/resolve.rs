@@ -19,8 +19,9 @@ pub mod request;
 
 pub use request::{Request, run};
 
+use std::collections::HashMap;
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use crate::sys;
 
@@ -413,4 +414,39 @@ pub fn inet_aton(text: &str) -> Option<std::net::Ipv4Addr> {
 /// The legacy `inet_ntoa(3)`.
 pub fn inet_ntoa(addr: std::net::Ipv4Addr) -> String {
     sys::legacy_inet_ntoa(addr)
+}
+
+/// Host names of addresses (reverse lookups with `NI_NAMEREQD`, so a
+/// number is never taken for a name), each asked once: the one cache every
+/// report that shows host names uses (ping, sweeps, sockets).
+#[derive(Debug, Clone, Default)]
+pub struct ReverseNames {
+    cache: HashMap<IpAddr, Option<std::sync::Arc<str>>>,
+}
+
+impl ReverseNames {
+    /// The name of `ip` if it was looked up and has one.
+    pub fn known(&self, ip: IpAddr) -> Option<&str> {
+        self.cache.get(&ip)?.as_deref()
+    }
+
+    /// The name of `ip`, None when it has none (or the lookup failed). The
+    /// unspecified address is not looked up.
+    pub fn get(&mut self, ip: IpAddr) -> Option<std::sync::Arc<str>> {
+        if ip.is_unspecified() {
+            return None;
+        }
+        self.cache
+            .entry(ip)
+            .or_insert_with(|| {
+                let flags = crate::resolve::NiFlags {
+                    namereqd: true,
+                    ..Default::default()
+                };
+                crate::resolve::getnameinfo(&std::net::SocketAddr::new(ip, 0), flags)
+                    .ok()
+                    .map(|(host, _)| std::sync::Arc::from(host))
+            })
+            .clone()
+    }
 }

@@ -18,7 +18,7 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
-use std::io::{BufWriter, IsTerminal, StdoutLock, Write};
+use std::io::{BufWriter, StdoutLock, Write};
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -125,9 +125,8 @@ pub fn run(path: &Path, request: &BulkRequest, ordered: bool, out: &Output) -> a
         last_flush: Instant::now(),
     };
     let mut write_error: Option<std::io::Error> = None;
-    let progress = std::io::stderr().is_terminal() && !out.json;
+    let mut progress = crate::progress::ProgressLine::new(!out.json);
     let start = Instant::now();
-    let mut last_progress = start;
     let stats = ipkit::dns_bulk::run(items, &opts, interrupt.token(), |event| {
         let res = match event {
             BulkEvent::Result(r) => p.take(r),
@@ -137,20 +136,17 @@ pub fn run(path: &Path, request: &BulkRequest, ordered: bool, out: &Output) -> a
             write_error = Some(e);
             return ControlFlow::Break(());
         }
-        if progress && last_progress.elapsed() > Duration::from_millis(100) {
-            last_progress = Instant::now();
+        progress.show(|| {
             let s = &p.summary;
             let rate = s.results as f64 / start.elapsed().as_secs_f64();
-            eprint!(
-                "\r{} names, {rate:.0}/s, {} timeouts, {} failures   ",
+            format!(
+                "{} names, {rate:.0}/s, {} timeouts, {} failures   ",
                 s.results, s.timeout, s.failed
-            );
-        }
+            )
+        });
         ControlFlow::Continue(())
     })?;
-    if progress {
-        eprint!("\r{}\r", " ".repeat(60));
-    }
+    progress.clear();
     if let Some(e) = write_error {
         return Err(e.into());
     }

@@ -9,7 +9,6 @@
 //! ports, addresses and users.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use super::processes::ProcessTable;
@@ -59,38 +58,7 @@ impl ServiceNames {
     }
 }
 
-/// Host names of addresses (reverse lookups), each asked once.
-#[derive(Debug, Clone, Default)]
-pub struct ReverseNames {
-    cache: HashMap<IpAddr, Option<Name>>,
-}
-
-impl ReverseNames {
-    /// The name of `ip` if it was looked up and has one.
-    pub fn known(&self, ip: IpAddr) -> Option<&str> {
-        self.cache.get(&ip)?.as_deref()
-    }
-
-    /// The name of `ip`, None when it has none (or the lookup failed). The
-    /// unspecified address is not looked up.
-    pub fn get(&mut self, ip: IpAddr) -> Option<Name> {
-        if ip.is_unspecified() {
-            return None;
-        }
-        self.cache
-            .entry(ip)
-            .or_insert_with(|| {
-                let flags = crate::resolve::NiFlags {
-                    namereqd: true,
-                    ..Default::default()
-                };
-                crate::resolve::getnameinfo(&SocketAddr::new(ip, 0), flags)
-                    .ok()
-                    .map(|(host, _)| Name::from(host))
-            })
-            .clone()
-    }
-}
+pub use crate::resolve::ReverseNames;
 
 /// User names by uid, each looked up once.
 pub struct UserNames<'a> {

@@ -9,7 +9,6 @@
 //! durations and written as milliseconds rounded to the microsecond
 //! ([`ms`]), the unit of every `*_ms` field.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
@@ -50,12 +49,13 @@ fn as_ms_or_null<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::
     }
 }
 
-/// Reverse names for addresses (getnameinfo with `NI_NAMEREQD`), each looked
-/// up once; a disabled cache looks nothing up. One cache serves a whole run.
+/// Reverse names for addresses, each looked up once
+/// ([`crate::resolve::ReverseNames`]); a disabled cache looks nothing up.
+/// One cache serves a whole run.
 #[derive(Debug, Default)]
 pub struct Names {
     enabled: bool,
-    cache: HashMap<IpAddr, Option<String>>,
+    names: crate::resolve::ReverseNames,
 }
 
 impl Names {
@@ -63,7 +63,7 @@ impl Names {
     pub fn new(enabled: bool) -> Names {
         Names {
             enabled,
-            cache: HashMap::new(),
+            names: crate::resolve::ReverseNames::default(),
         }
     }
 
@@ -72,22 +72,8 @@ impl Names {
         if !self.enabled {
             return None;
         }
-        self.cache
-            .entry(ip)
-            .or_insert_with(|| reverse_name(ip))
-            .clone()
+        self.names.get(ip).map(|n| n.to_string())
     }
-}
-
-/// The name getnameinfo gives `ip`, if it has one (a number is not a name).
-pub fn reverse_name(ip: IpAddr) -> Option<String> {
-    let flags = crate::resolve::NiFlags {
-        namereqd: true,
-        ..Default::default()
-    };
-    crate::resolve::getnameinfo(&std::net::SocketAddr::new(ip, 0), flags)
-        .ok()
-        .map(|(h, _)| h)
 }
 
 /// An IPv4 option in a reply: carried, asked for and dropped on the way, or

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::time::{Duration, Instant, SystemTime};
 
-use ipkit::ping::report::{Names, SessionRecord, Summary, reverse_name};
+use ipkit::ping::report::{Names, SessionRecord, Summary};
 use ipkit::ping::request::SessionRequest;
 
 use super::{Style, block_on, iputils, keep_going, terminated, windows};
@@ -31,11 +31,7 @@ pub fn run(r: &SessionRequest, style: Style, lines: &Lines, out: &Output) -> any
     if !out.json {
         if windows {
             // Windows -a names the target only.
-            let name = if r.names {
-                reverse_name(r.target)
-            } else {
-                None
-            };
+            let name = Names::new(r.names).lookup(r.target);
             writeln!(w, "{}", windows::header(r.target, name.as_deref(), o.size))?;
         } else {
             writeln!(w, "{}", iputils::header(&r.shown, r.target, o))?;

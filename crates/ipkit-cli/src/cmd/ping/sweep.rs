@@ -27,52 +27,22 @@ pub struct Listing {
     pub quiet: bool,
 }
 
-/// A progress bar on stderr, for sweeps with more than 1,000 probes, drawn
-/// only when stderr is a terminal, at most ten times a second.
-struct ProgressBar {
-    enabled: bool,
-    last: Option<Instant>,
-}
-
-impl ProgressBar {
-    fn new(wanted: bool) -> ProgressBar {
-        ProgressBar {
-            enabled: wanted && std::io::IsTerminal::is_terminal(&std::io::stderr()),
-            last: None,
-        }
-    }
-
-    fn show(&mut self, p: &Progress) {
-        if !self.enabled
-            || self
-                .last
-                .is_some_and(|l| l.elapsed() < Duration::from_millis(100))
-        {
-            return;
-        }
-        self.last = Some(Instant::now());
-        const WIDTH: u64 = 30;
-        let filled = (p.sent.min(p.planned) * WIDTH)
-            .checked_div(p.planned)
-            .unwrap_or(WIDTH);
-        let filled = usize::try_from(filled).unwrap_or(0);
-        let _ = write!(
-            std::io::stderr(),
-            "\r[{}{}] {}/{} probes, {} of {} hosts alive ",
-            "#".repeat(filled),
-            " ".repeat(30 - filled.min(30)),
-            p.sent,
-            p.planned,
-            p.alive,
-            p.targets
-        );
-    }
-
-    fn clear(&self) {
-        if self.enabled && self.last.is_some() {
-            let _ = write!(std::io::stderr(), "\r{}\r", " ".repeat(79));
-        }
-    }
+/// The sweep's progress bar: probes sent of those planned, hosts alive.
+fn bar(p: &Progress) -> String {
+    const WIDTH: u64 = 30;
+    let filled = (p.sent.min(p.planned) * WIDTH)
+        .checked_div(p.planned)
+        .unwrap_or(WIDTH);
+    let filled = usize::try_from(filled).unwrap_or(0).min(30);
+    format!(
+        "[{}{}] {}/{} probes, {} of {} hosts alive ",
+        "#".repeat(filled),
+        " ".repeat(30 - filled),
+        p.sent,
+        p.planned,
+        p.alive,
+        p.targets
+    )
 }
 
 /// Replies and loss so far of one target, for fping -c's running lines.
@@ -200,7 +170,7 @@ pub fn run(
     let count = r.options.count;
     let started = Instant::now();
     let planned = targets.len() as u64 * u64::from(count.unwrap_or(1));
-    let mut bar = ProgressBar::new(planned > 1000 && !out.json);
+    let mut progress = crate::progress::ProgressLine::new(planned > 1000 && !out.json);
     // With -c, each reply is shown as it comes, as fping -c does.
     let live = count.is_some() && !listing.quiet && !listing.alive && !listing.unreachable;
     let mut running = vec![Running::default(); if live { targets.len() } else { 0 }];
@@ -226,7 +196,7 @@ pub fn run(
         interrupt.token(),
         |e| match e {
             SweepEvent::Progress(p) => {
-                bar.show(&p);
+                progress.show(|| bar(&p));
                 flushed = Instant::now();
                 keep_going(w.flush(), &mut live_err)
             }
@@ -276,7 +246,7 @@ pub fn run(
             SweepEvent::Reply { .. } | SweepEvent::Timeout { .. } => ControlFlow::Continue(()),
         },
     ))??;
-    bar.clear();
+    progress.clear();
     if let Some(e) = live_err {
         return Err(e.into());
     }
