@@ -6,12 +6,19 @@
 //! (a current-thread runtime with IO and time is enough): they wait for the
 //! channel's readiness and for send times with tokio's timer, so a program
 //! can ping from its own runtime without giving up a thread.
+//!
+//! The spine: [`request::Asked`] (what the user typed) is checked into a
+//! [`Request`] — a session or a sweep, targets resolved — whose options the
+//! engines run; their [`session::PingEvent`]s and final statistics become
+//! [`report`] records, the JSON contract every view renders from.
 
 pub mod report;
 pub mod request;
 pub mod session;
 pub mod sweep;
 pub mod track;
+
+pub use request::{Asked, Request, RequestError};
 
 use ipkit_core::wire::icmp::IcmpError;
 
