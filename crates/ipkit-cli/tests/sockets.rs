@@ -25,6 +25,23 @@ fn sockets(args: &[&str]) -> Vec<Value> {
     found
 }
 
+/// `sockets(args)` once no process but this one holds what it lists. Other
+/// tests of this binary start children all the time, and a child holds a
+/// copy of every descriptor between its fork and its exec: asked at that
+/// instant, the kernel rightly names it as a second owner. Asking again a
+/// moment later sees only this process; a socket truly shared stays shared.
+fn sockets_owned_by(me: u64, args: &[&str]) -> Vec<Value> {
+    let mut found = sockets(args);
+    for _ in 0..10 {
+        if found.iter().all(|s| owner_pids(s) == vec![me]) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        found = sockets(args);
+    }
+    found
+}
+
 fn describe(s: &Value) -> (String, String, String, String) {
     (
         s["transport"].as_str().unwrap().to_string(),
@@ -56,7 +73,7 @@ fn finds_exactly_the_sockets_this_test_opened_with_its_pid() {
     let (c, a) = (client.local_addr().unwrap(), accepted.local_addr().unwrap());
 
     // A port question: the listener and both ends of the connection, all ours.
-    let mut found: Vec<_> = sockets(&["--port", &p4.port().to_string()])
+    let mut found: Vec<_> = sockets_owned_by(me, &["--port", &p4.port().to_string()])
         .iter()
         .map(|s| {
             assert_eq!(owner_pids(s), vec![me], "{s}");
@@ -99,7 +116,7 @@ fn finds_exactly_the_sockets_this_test_opened_with_its_pid() {
     assert_eq!(describe(&v6[0]).2, p6.to_string());
     for u in [&udp4, &udp6] {
         let port = u.local_addr().unwrap().port().to_string();
-        let found = sockets(&["--udp", "--port", &port]);
+        let found = sockets_owned_by(me, &["--udp", "--port", &port]);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(describe(&found[0]).2, u.local_addr().unwrap().to_string());
         assert_eq!(owner_pids(&found[0]), vec![me]);
