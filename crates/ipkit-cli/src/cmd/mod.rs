@@ -39,7 +39,7 @@ pub enum Command {
     /// ICMP echo to one host or sweeps of many: iputils, Windows and fping styles.
     #[command(after_help = ping::EXAMPLES)]
     Ping(ping::Args),
-    /// Route tracing: traceroute's letters and view, tracert's (--windows), mtr --report's table.
+    /// Route tracing, traceroute, tracert and mtr style.
     #[command(after_help = trace::EXAMPLES, visible_aliases = ["traceroute", "tracert"])]
     Trace(trace::Args),
     /// getaddrinfo + getnameinfo with every flag (the Winsock resolver sample).
