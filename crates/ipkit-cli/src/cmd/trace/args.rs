@@ -45,10 +45,10 @@ pub struct Args {
     /// Do not look up the names of the hops (addresses only).
     #[arg(short = 'n', long)]
     pub no_resolve: bool,
-    /// The last TTL to probe (default 30).
+    /// The last TTL to probe.
     #[arg(short = 'm', long, value_name = "MAX_TTL", default_value_t = 30, allow_negative_numbers = true, value_parser = whole::<u32>)]
     pub max_hops: u32,
-    /// The first TTL to probe (default 1).
+    /// The first TTL to probe.
     #[arg(short = 'f', long, value_name = "FIRST_TTL", default_value_t = 1, allow_negative_numbers = true, value_parser = whole::<u32>)]
     pub first_hop: u32,
     /// Give a probe up after MAX seconds, or HERE times the round trip of a
@@ -56,10 +56,10 @@ pub struct Args {
     /// (default 5,3,10; HERE or NEAR of 0 turns that rule off).
     #[arg(short = 'w', long, value_name = "MAX[,HERE,NEAR]", allow_negative_numbers = true, value_parser = wait_rule)]
     pub wait: Option<WaitRule>,
-    /// Probes per hop (default 3).
+    /// Probes per hop.
     #[arg(short = 'q', long, value_name = "NQUERIES", default_value_t = 3, allow_negative_numbers = true, value_parser = whole::<u32>)]
     pub queries: u32,
-    /// Probes in flight at once (default 16).
+    /// Probes in flight at once.
     #[arg(short = 'N', long, value_name = "SQUERIES", default_value_t = 16, allow_negative_numbers = true, value_parser = whole::<u32>)]
     pub sim_queries: u32,
     /// The destination port: the first of the incrementing ports of UDP

@@ -130,6 +130,8 @@ fn trace(r: &Request, view: View) -> anyhow::Result<u8> {
     }
     match view {
         View::Traceroute => {}
+        // Stopped by Ctrl-C, the hops so far are all there is to say.
+        View::Tracert if report.interrupted => {}
         View::Tracert => writeln!(w, "{}", tracert::footer())?,
         View::Json => write_record(&mut w, "summary", &Summary::of(&report))?,
         View::Report { jitter } => {
