@@ -19,7 +19,7 @@ pub fn header(start: &str, hostname: &str, jitter: bool) -> String {
         "Loss%", "Snt", "Last", "Avg", "Best", "Wrst", "StDev"
     );
     if jitter {
-        let _ = write!(t, "{:>6}", "Jttr");
+        let _ = write!(t, "{:>5}", "Jttr");
     }
     t
 }
@@ -56,7 +56,7 @@ pub fn row(hop: &HopReport, numeric: bool, jitter: bool) -> String {
         w = HOST_WIDTH - 3,
     );
     if jitter {
-        let _ = write!(t, "{:>6.1}", ms(s.jitter_ms));
+        let _ = write!(t, "{:>5.1}", ms(s.jitter_ms));
     }
     for other in responders.iter().skip(1) {
         let _ = write!(t, "\n    |   {other}");
@@ -114,6 +114,11 @@ mod tests {
             "  1.|-- 192.0.2.1                  0.0%     3    0.4   0.3   0.2   0.4   0.1"
         );
         assert_eq!(r.len(), titles.len());
+        // mtr -o "LS NABWVJ": the jitter column, 5 wide.
+        let head = header("2026-12-02T00:00:00+0000", "box", true);
+        assert!(head.ends_with("  Wrst StDev Jttr"), "{head}");
+        let r = row(&hop(1, &[Some(0.2), Some(0.4), Some(0.2)]), true, true);
+        assert!(r.ends_with("   0.1  0.2"), "{r}");
         let silent = row(&hop(2, &[None, None]), true, false);
         assert!(silent.starts_with("  2.|-- ???  "), "{silent}");
         assert!(silent.contains("100.0%     2"), "{silent}");
