@@ -1,35 +1,15 @@
-//! The operating system's trace channel behind [`super::System`]: a stub
-//! answering [`TraceError::Unsupported`] until the platform's sockets land
-//! (this file is the platform part's to replace).
+//! The operating system's trace channel behind [`super::System`]:
+//! `crate::sys::TraceSocket` (on Linux raw sockets with CAP_NET_RAW, else
+//! unprivileged ICMP and UDP sockets; elsewhere a stub answering
+//! [`TraceError::Unsupported`]).
 
 use super::TraceError;
-use super::channel::{
-    ChannelConfig, ProbeSpec, SendError, System, TraceChannel, TraceProvider, TraceReply,
-};
-
-/// A channel that never opens: [`System`]'s until the platform lands.
-#[derive(Debug)]
-pub struct NoChannel;
+use super::channel::{ChannelConfig, System, TraceProvider};
 
 impl TraceProvider for System {
-    type Channel = NoChannel;
+    type Channel = crate::sys::TraceSocket;
 
-    fn open(&self, _config: &ChannelConfig) -> Result<Self::Channel, TraceError> {
-        Err(TraceError::Unsupported)
-    }
-}
-
-impl TraceChannel for NoChannel {
-    fn unprivileged(&self) -> bool {
-        false
-    }
-    fn send(&mut self, _probe: &ProbeSpec) -> Result<(), SendError> {
-        Err(SendError::Io(std::io::ErrorKind::Unsupported.into()))
-    }
-    fn try_recv(&mut self) -> std::io::Result<Option<TraceReply>> {
-        Ok(None)
-    }
-    async fn wait(&self, _limit: std::time::Duration) -> std::io::Result<()> {
-        Err(std::io::ErrorKind::Unsupported.into())
+    fn open(&self, config: &ChannelConfig) -> Result<Self::Channel, TraceError> {
+        crate::sys::TraceSocket::open(config)
     }
 }
