@@ -97,12 +97,16 @@ fn ndjson(o: &Output) -> (Vec<Value>, Value) {
     (hops, summary.expect("a summary record"))
 }
 
-/// [`Hop`]s from JSON hop records.
+/// [`Hop`]s from JSON hop records. A "fragmentation needed" (`!F`) comes
+/// from the router before the hop, not the hop: not counted.
 fn json_hops(hops: &[Value]) -> Vec<Hop> {
     hops.iter()
         .map(|h| {
             let mut seen: Vec<IpAddr> = Vec::new();
             for p in h["probes"].as_array().expect("probes") {
+                if p["annotation"] == "!F" {
+                    continue;
+                }
                 if let Some(a) = p["from"].as_str() {
                     let a = a.parse().expect("an address");
                     if !seen.contains(&a) {
@@ -436,6 +440,13 @@ fn mtu_finds_1280_at_the_hop_tracepath_names() {
             .collect();
         let at = u64::from(tracepath_mtu_hop(&lab, v6, &target));
         assert_eq!(dropped, [(at, &Value::from(1280))], "{}", stdout(&o));
+        let o = ipkit_trace(&lab, &["--mtu", "-n", fam, &target]);
+        let text = stdout(&o);
+        let line = text
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(&at.to_string()))
+            .unwrap_or_else(|| panic!("no hop {at}:\n{text}"));
+        assert!(line.contains(" F=1280"), "{text}");
     }
 }
 
@@ -513,8 +524,20 @@ fn a_dscp_rewrite_shows_in_the_quoted_tos() {
                 0
             };
             for p in h["probes"].as_array().expect("probes") {
-                assert_eq!(p["quoted_tos"], want, "hop {ttl}: {h}");
+                if !p["from"].is_null() {
+                    assert_eq!(p["quoted_tos"], want, "hop {ttl}: {h}");
+                }
             }
+        }
+        // The traceroute view marks the hops that quote another TOS.
+        let o = ipkit_trace(&lab, &["-n", fam, &target]);
+        let text = stdout(&o);
+        for (ttl, line) in (1u8..).zip(text.lines().skip(1)) {
+            assert_eq!(
+                line.contains("<TOS=0x20>"),
+                ttl > trace_lab::DSCP_HOP,
+                "hop {ttl}: {line:?}\n{text}"
+            );
         }
     }
 }
