@@ -563,15 +563,19 @@ fn open_raw_tcp(config: &ChannelConfig, source: IpAddr) -> io::Result<AsyncFd<So
     })
 }
 
-/// Send on a UDP socket whose ICMP errors are queued: an error pending
-/// from an earlier probe's ICMP (the socket's `SO_ERROR`) would fail this
-/// send, so it is cleared first, and once more if one arrived in between.
-fn send_clearing_errors(sock: &Socket, payload: &[u8], to: &SockAddr) -> Result<(), SendError> {
+/// Send on a socket whose ICMP errors are queued (UDP, the ICMP datagram
+/// socket): an error pending from an earlier probe's ICMP (the socket's
+/// `SO_ERROR`) would fail this send, so it is cleared first, and once more
+/// if one arrived in between.
+fn send_clearing_errors(
+    sock: &Socket,
+    mut send: impl FnMut() -> io::Result<()>,
+) -> Result<(), SendError> {
     let mut retried = false;
     loop {
         let _ = sock.take_error();
-        match sock.send_to(payload, to) {
-            Ok(_) => return Ok(()),
+        match send() {
+            Ok(()) => return Ok(()),
             Err(e) if !retried && pending_icmp_errno(&e) => retried = true,
             Err(e) => return Err(send_error(e)),
         }
@@ -625,10 +629,11 @@ impl TraceChannel for TraceSocket {
                 b[10..12].fill(0);
                 ipkit_core::wire::icmp::write_echo_request(self.family, &mut b, *ident, probe.id)
                     .map_err(|e| SendError::Io(io::Error::other(e)))?;
-                icmp.send(&b, target).map_err(|e| match e {
-                    probe::SendError::Local(l) => SendError::Local(l),
-                    probe::SendError::Io(e) => SendError::Io(e),
-                })
+                // Sent on the registered socket itself: ping's `send` words
+                // the errno, which the pending-error retry needs.
+                let sock = icmp.async_fd().get_ref();
+                let to = SockAddr::from(SocketAddr::new(target, 0));
+                send_clearing_errors(sock, || sock.send_to(&b, &to).map(drop))
             }
             Way::Udp { udp, .. } => {
                 let port = if self.config.paris {
@@ -637,7 +642,8 @@ impl TraceChannel for TraceSocket {
                     self.config.port.wrapping_add(probe.id)
                 };
                 let to = SockAddr::from(SocketAddr::new(target, port));
-                send_clearing_errors(udp.get_ref(), &payload, &to)
+                let sock = udp.get_ref();
+                send_clearing_errors(sock, || sock.send_to(&payload, &to).map(drop))
             }
             Way::Tcp {
                 tcp,
