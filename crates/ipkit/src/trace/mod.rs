@@ -11,6 +11,9 @@
 
 pub mod channel;
 pub mod engine;
+pub mod fake;
+pub mod hops;
+pub mod names;
 pub mod report;
 pub mod request;
 mod system;
@@ -19,7 +22,7 @@ pub use channel::{
     ChannelConfig, MplsLabel, ProbeSpec, Protocol, ReplyKind, SendError, System, TraceChannel,
     TraceProvider, TraceReply,
 };
-pub use engine::{TraceEvent, run, run_with};
+pub use engine::{TraceEvent, run, run_with, run_with_names};
 pub use report::{HopReport, HopStats, ProbeResult, TraceReport};
 pub use request::{Asked, Request, RequestError};
 

@@ -22,8 +22,9 @@ pub struct TraceReport {
     pub hops: Vec<HopReport>,
     /// Whether the destination answered.
     pub reached: bool,
-    /// With `--mtu`: the path MTU found (None: not asked, or never dropped
-    /// below the first probe's size).
+    /// With `--mtu`: the path MTU found — the size the last probes went
+    /// with (1500, or `--size`, when the path never narrowed); None
+    /// without `--mtu`.
     pub path_mtu: Option<u16>,
     /// Rounds completed (1 without `--report`).
     pub rounds: u32,
