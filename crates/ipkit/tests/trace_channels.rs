@@ -48,14 +48,14 @@ fn config(protocol: Protocol, target: IpAddr, port: u16, paris: bool) -> Channel
     }
 }
 
-/// Send probes `ids` with TTL `ttl` and collect one reply for each (2 s at most).
+/// Send probes (TTL, id) on one channel and collect one reply for each
+/// (2 s at most), in id order.
 async fn probe(
     config: &ChannelConfig,
-    ttl: u8,
-    ids: &[u16],
+    probes: &[(u8, u16)],
 ) -> Result<(bool, Vec<TraceReply>), TraceError> {
     let mut channel = System.open(config)?;
-    for &id in ids {
+    for &(ttl, id) in probes {
         channel
             .send(&ProbeSpec {
                 ttl,
@@ -64,10 +64,13 @@ async fn probe(
             })
             .map_err(|e| panic!("sending probe {id} to {}: {e:?}", config.target))
             .ok();
+        // Let the answer come before the next send: a send must not lose
+        // what an earlier probe's error left queued.
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let mut replies: Vec<TraceReply> = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(2);
-    while replies.len() < ids.len() && Instant::now() < deadline {
+    while replies.len() < probes.len() && Instant::now() < deadline {
         channel
             .wait(Duration::from_millis(100))
             .await
@@ -109,7 +112,7 @@ fn every_protocol_reaches_the_loopbacks(privileged: bool) {
             }
             let c = config(protocol, target, port, paris);
             let (unprivileged, replies) = rt
-                .block_on(probe(&c, 1, &[1, 2, 300]))
+                .block_on(probe(&c, &[(1, 1), (1, 2), (1, 300)]))
                 .unwrap_or_else(|e| panic!("opening {protocol:?} to {target}: {e}"));
             assert_eq!(unprivileged, !privileged, "{protocol:?} to {target}");
             let ids: Vec<u16> = replies.iter().map(|r| r.id).collect();
@@ -301,28 +304,32 @@ fn hop_child() {
             let what = format!("{protocol:?} paris={paris} to {target} as {who:?}");
             let mut c = config(protocol, target, port, paris);
             c.tos = Some(0x20);
-            for (ttl, from, kind) in [
-                (1, router, ReplyKind::TimeExceeded),
-                (2, target, ReplyKind::Reached),
-            ] {
-                let ids = [u16::from(ttl) * 10, u16::from(ttl) * 10 + 1, 4000];
-                let (_, replies) = rt
-                    .block_on(probe(&c, ttl, &ids))
-                    .unwrap_or_else(|e| panic!("opening {what}: {e}"));
-                let got: Vec<(u16, IpAddr, ReplyKind)> = replies
+            // Both hops on one channel, interleaved: an answer of one
+            // must not be lost to the send of another.
+            let probes = [(1, 10), (2, 20), (1, 11), (2, 21), (1, 4000), (2, 4001)];
+            let (_, replies) = rt
+                .block_on(probe(&c, &probes))
+                .unwrap_or_else(|e| panic!("opening {what}: {e}"));
+            let got: Vec<(u16, IpAddr, ReplyKind)> = replies
+                .iter()
+                .map(|r| (r.id, r.from, r.kind.clone()))
+                .collect();
+            let mut want: Vec<(u16, IpAddr, ReplyKind)> = probes
+                .iter()
+                .map(|&(ttl, id)| match ttl {
+                    1 => (id, router, ReplyKind::TimeExceeded),
+                    _ => (id, target, ReplyKind::Reached),
+                })
+                .collect();
+            want.sort_by_key(|w| w.0);
+            assert_eq!(got, want, "{what}");
+            if privileged {
+                let tos: Vec<Option<u8>> = replies
                     .iter()
-                    .map(|r| (r.id, r.from, r.kind.clone()))
+                    .filter(|r| r.kind == ReplyKind::TimeExceeded)
+                    .map(|r| r.quoted_tos)
                     .collect();
-                let want: Vec<(u16, IpAddr, ReplyKind)> =
-                    ids.iter().map(|&id| (id, from, kind.clone())).collect();
-                assert_eq!(got, want, "{what}, TTL {ttl}");
-                if kind == ReplyKind::TimeExceeded && privileged {
-                    assert!(
-                        replies.iter().all(|r| r.quoted_tos == Some(0x20)),
-                        "{what}: the quoted TOS {:?}",
-                        replies[0].quoted_tos
-                    );
-                }
+                assert_eq!(tos, [Some(0x20); 3], "{what}: the quoted TOS");
             }
         }
     }

@@ -491,7 +491,11 @@ impl TraceSocket {
             Way::Udp { errors: None, .. } | Way::TcpConnect { .. } => return Ok(None),
         };
         let verified = icmp.checksums_verified();
-        Ok(icmp.try_recv()?.map(|r| self.reply_from_icmp(&r, verified)))
+        let received = match icmp.try_recv_error_queue()? {
+            Some(r) => Some(r),
+            None => icmp.try_recv()?,
+        };
+        Ok(received.map(|r| self.reply_from_icmp(&r, verified)))
     }
 
     fn set_ttl(&mut self, ttl: u8) -> io::Result<()> {
