@@ -428,3 +428,43 @@ fn all_ttls_go_at_once_within_the_window() {
         got.elapsed
     );
 }
+
+#[test]
+fn a_cancel_stops_the_trace_and_the_report_says_interrupted() {
+    let mut script = Script::new();
+    script.hop(
+        1,
+        Response::new(
+            IpAddr::from([192, 0, 2, 1]),
+            ReplyKind::TimeExceeded,
+            Duration::from_millis(1),
+        ),
+    );
+    let request = Request::new(&Asked {
+        target: "198.51.100.9".into(),
+        no_resolve: true,
+        ..Asked::default()
+    })
+    .unwrap();
+    let fake = FakeTrace::new(script);
+    let cancel = Cancel::new();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let (report, elapsed) = rt.block_on(async {
+        let start = tokio::time::Instant::now();
+        let report = run_with_names(&request, &fake, None, &cancel, |_| {
+            cancel.cancel();
+            ControlFlow::Continue(())
+        })
+        .await
+        .unwrap();
+        (report, start.elapsed())
+    });
+    assert!(report.interrupted);
+    assert!(!report.reached);
+    assert_eq!(report.hops.len(), 1);
+    assert!(elapsed < Duration::from_millis(100), "{elapsed:?}");
+}

@@ -543,3 +543,138 @@ pub fn reached(o: &Outcome, target: IpAddr) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TARGET: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, 9));
+
+    fn pass(queries: u8, window: usize) -> Pass {
+        Pass::new(PassConfig {
+            first: 1,
+            last: 30,
+            queries,
+            wait: WaitRule::default(),
+            window,
+            silent_limit: 5,
+            mtu_start: None,
+            family: Family::V4,
+            target: TARGET,
+        })
+    }
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    fn answer(id: u16, ttl: u8, kind: ReplyKind) -> TraceReply {
+        TraceReply {
+            id,
+            from: if kind == ReplyKind::Reached {
+                TARGET
+            } else {
+                IpAddr::from([192, 0, 2, ttl])
+            },
+            kind,
+            kernel_time: None,
+            quoted_tos: None,
+            mpls: Vec::new(),
+        }
+    }
+
+    fn send_all(p: &mut Pass, ids: &mut Ids, now: Duration) -> Vec<ProbeSpec> {
+        std::iter::from_fn(|| p.next_probe(ids, now)).collect()
+    }
+
+    #[test]
+    fn the_window_bounds_probes_in_flight_and_ids_are_fresh() {
+        let (mut p, mut ids) = (pass(3, 4), Ids::default());
+        let sent = send_all(&mut p, &mut ids, ms(0));
+        let got: Vec<(u8, u16)> = sent.iter().map(|s| (s.ttl, s.id)).collect();
+        assert_eq!(got, vec![(1, 0), (1, 1), (1, 2), (2, 3)]);
+        assert_eq!(
+            p.reply(&mut ids, &answer(0, 1, ReplyKind::TimeExceeded), ms(1)),
+            Verdict::Matched { ttl: 1 }
+        );
+        let next = send_all(&mut p, &mut ids, ms(1));
+        assert_eq!(
+            next.iter().map(|s| (s.ttl, s.id)).collect::<Vec<_>>(),
+            vec![(2, 4)]
+        );
+    }
+
+    #[test]
+    fn duplicates_are_ignored_and_unknown_ids_counted() {
+        let (mut p, mut ids) = (pass(1, 16), Ids::default());
+        send_all(&mut p, &mut ids, ms(0));
+        let r = answer(0, 1, ReplyKind::TimeExceeded);
+        assert_eq!(p.reply(&mut ids, &r, ms(1)), Verdict::Matched { ttl: 1 });
+        assert_eq!(p.reply(&mut ids, &r, ms(2)), Verdict::Ignored);
+        assert_eq!(
+            p.reply(&mut ids, &answer(999, 1, ReplyKind::TimeExceeded), ms(2)),
+            Verdict::Foreign
+        );
+        assert_eq!(ids.foreign, 1);
+    }
+
+    #[test]
+    fn waits_follow_max_here_and_near() {
+        let (mut p, mut ids) = (pass(2, 16), Ids::default());
+        send_all(&mut p, &mut ids, ms(0));
+        // Nothing seen: MAX.
+        assert_eq!(p.next_deadline(), Some(ms(5000)));
+        // Hop 3 answers in 4 ms: hops 1 and 2 now wait NEAR × 4 ms.
+        p.reply(&mut ids, &answer(4, 3, ReplyKind::TimeExceeded), ms(4));
+        assert_eq!(p.timeout(0), ms(40));
+        // Hop 3's other probe waits HERE × 4 ms.
+        assert_eq!(p.timeout(2), ms(12));
+        // Past every answer: NEAR × the nearest earlier, at least the floor.
+        assert_eq!(p.timeout(3), BEYOND_FLOOR);
+        p.expire(&mut ids, ms(40));
+        let late = p.reply(&mut ids, &answer(0, 1, ReplyKind::TimeExceeded), ms(41));
+        assert_eq!(late, Verdict::Ignored);
+        assert_eq!(ids.foreign, 0);
+    }
+
+    #[test]
+    fn the_destination_ends_the_trace_and_drops_later_probes() {
+        let (mut p, mut ids) = (pass(1, 16), Ids::default());
+        let sent = send_all(&mut p, &mut ids, ms(0));
+        assert_eq!(sent.len(), 5);
+        p.reply(&mut ids, &answer(0, 1, ReplyKind::TimeExceeded), ms(1));
+        p.reply(&mut ids, &answer(2, 3, ReplyKind::Reached), ms(1));
+        p.reply(&mut ids, &answer(3, 4, ReplyKind::Reached), ms(1));
+        assert!(send_all(&mut p, &mut ids, ms(1)).is_empty());
+        assert_eq!(p.pop_complete().map(|h| h.ttl), Some(1));
+        assert_eq!(p.pop_complete(), None, "hop 2 is still out");
+        p.reply(&mut ids, &answer(1, 2, ReplyKind::TimeExceeded), ms(2));
+        assert_eq!(p.pop_complete().map(|h| h.ttl), Some(2));
+        assert_eq!(p.pop_complete().map(|h| h.ttl), Some(3));
+        assert_eq!(p.pop_complete(), None);
+        assert!(p.finished() && p.reached());
+        assert_eq!(p.end_ttl(), Some(3));
+    }
+
+    #[test]
+    fn a_frag_needed_shrinks_the_probes_and_sends_again() {
+        let mut p = Pass::new(PassConfig {
+            mtu_start: Some(1500),
+            ..pass(1, 16).cfg
+        });
+        let mut ids = Ids::default();
+        let sent = send_all(&mut p, &mut ids, ms(0));
+        assert!(sent.iter().all(|s| s.size == Some(1500)));
+        let too_big = ReplyKind::Error(IcmpError::FragmentationNeeded { mtu: 1280 });
+        p.reply(&mut ids, &answer(sent[2].id, 2, too_big), ms(1));
+        let again = send_all(&mut p, &mut ids, ms(1));
+        assert_eq!(
+            again.iter().map(|s| (s.ttl, s.size)).collect::<Vec<_>>(),
+            vec![(3, Some(1280))]
+        );
+        assert_eq!(p.size(), Some(1280));
+        // The host's own refusal without an MTU steps down a plateau.
+        p.refused(&mut ids, again[0].id, LocalError::MessageTooLong);
+        assert_eq!(p.size(), Some(1006));
+    }
+}

@@ -408,3 +408,103 @@ fn min_size(family: Family, protocol: Protocol) -> usize {
         Protocol::Tcp => 20,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asked(target: &str) -> Asked {
+        Asked {
+            target: target.into(),
+            ..Asked::default()
+        }
+    }
+
+    #[test]
+    fn defaults_are_traceroutes() {
+        let r = Request::new(&asked("192.0.2.1")).unwrap();
+        assert_eq!(
+            (r.first_hop, r.max_hops, r.queries, r.window),
+            (1, 30, 3, 16)
+        );
+        assert_eq!(
+            r.wait,
+            WaitRule {
+                max: 5.0,
+                here: 3.0,
+                near: 10.0
+            }
+        );
+        assert_eq!(r.config.port, DEFAULT_UDP_PORT);
+        assert_eq!(r.packet_size(), 60);
+        assert_eq!(r.silent_limit, 5);
+        assert!(r.resolve_names);
+        let tcp = Request::new(&Asked {
+            protocol: Protocol::Tcp,
+            ..asked("2001:db8::1")
+        })
+        .unwrap();
+        assert_eq!(
+            (tcp.config.port, tcp.config.family),
+            (DEFAULT_TCP_PORT, Family::V6)
+        );
+    }
+
+    #[test]
+    fn ranges_are_checked_with_one_line_each() {
+        let bad = |a: Asked| Request::new(&a).unwrap_err().to_string();
+        assert_eq!(
+            bad(Asked {
+                max_hops: 256,
+                ..asked("192.0.2.1")
+            }),
+            "-m 256: hops go from 1 to 255"
+        );
+        assert_eq!(
+            bad(Asked {
+                first_hop: 9,
+                max_hops: 3,
+                ..asked("192.0.2.1")
+            }),
+            "first hop 9 is beyond the maximum of 3 hops"
+        );
+        assert_eq!(
+            bad(Asked {
+                queries: 11,
+                ..asked("192.0.2.1")
+            }),
+            "-q 11: 1 to 10 probes per hop"
+        );
+        assert_eq!(
+            bad(Asked {
+                size: Some(10),
+                ..asked("192.0.2.1")
+            }),
+            "packet length 10: give 28 to 65000 bytes"
+        );
+        assert_eq!(
+            bad(Asked {
+                tos: Some(256),
+                ..asked("192.0.2.1")
+            }),
+            "-t 256: a TOS / traffic class is 0 to 255"
+        );
+        let e = Request::new(&Asked {
+            ipv6: true,
+            ..asked("192.0.2.1")
+        })
+        .unwrap_err();
+        assert!(e.is_usage(), "{e}");
+        assert!(e.to_string().contains("-6"), "{e}");
+    }
+
+    #[test]
+    fn mtu_discovery_sets_dont_fragment() {
+        let r = Request::new(&Asked {
+            mtu: true,
+            ..asked("192.0.2.1")
+        })
+        .unwrap();
+        assert!(r.config.dont_fragment && r.mtu);
+    }
+}
