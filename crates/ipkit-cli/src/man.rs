@@ -52,6 +52,10 @@ const WINDOWS: &[(&str, &str)] = &[
         "Windows ping's letters: \\-t \\-a \\-n count \\-l size \\-f \\-i TTL \\-v TOS \\-r count \\-s count \\-j hosts \\-k hosts \\-w timeout, and its view.",
     ),
     (
+        "ipkit tracert, ipkit trace \\-\\-windows",
+        "Windows tracert's letters, any case, with / or \\-: \\-d \\-h max_hops \\-j host\\-list \\-w timeout \\-R \\-S srcaddr \\-4 \\-6, and its view.",
+    ),
+    (
         "ipkit ipconfig /all",
         "The same as ipkit if \\-\\-all; /? for help.",
     ),
