@@ -56,9 +56,9 @@ pub struct Args {
     /// (default 5,3,10; HERE or NEAR of 0 turns that rule off).
     #[arg(short = 'w', long, value_name = "MAX[,HERE,NEAR]", allow_negative_numbers = true, value_parser = wait_rule)]
     pub wait: Option<WaitRule>,
-    /// Probes per hop.
-    #[arg(short = 'q', long, value_name = "NQUERIES", default_value_t = 3, allow_negative_numbers = true, value_parser = whole::<u32>)]
-    pub queries: u32,
+    /// Probes per hop (default 3; with --report, per hop and round: 1, as mtr).
+    #[arg(short = 'q', long, value_name = "NQUERIES", allow_negative_numbers = true, value_parser = whole::<u32>)]
+    pub queries: Option<u32>,
     /// Probes in flight at once.
     #[arg(short = 'N', long, value_name = "SQUERIES", default_value_t = 16, allow_negative_numbers = true, value_parser = whole::<u32>)]
     pub sim_queries: u32,
@@ -104,7 +104,8 @@ pub struct Args {
     /// as traceroute's -z).
     #[arg(short = 'z', long, value_name = "SENDWAIT", allow_negative_numbers = true, value_parser = send_wait)]
     pub sendwait: Option<f64>,
-    /// Probe every hop --count times and print mtr --report's table.
+    /// Probe every hop --count times (one probe a round) and print mtr
+    /// --report's table.
     #[arg(long)]
     pub report: bool,
     /// Rounds of --report (default 10).
@@ -200,7 +201,9 @@ impl Args {
             port: self.port.or(self.udp.then_some(53)),
             first_hop: self.first_hop,
             max_hops: self.max_hops,
-            queries: self.queries,
+            queries: self
+                .queries
+                .unwrap_or(if self.report { 1 } else { defaults.queries }),
             wait: self.wait.unwrap_or(defaults.wait),
             sim_queries: self.sim_queries,
             send_wait: self.sendwait.unwrap_or(defaults.send_wait),
