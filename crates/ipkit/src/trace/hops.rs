@@ -405,14 +405,19 @@ impl Pass {
                 None => return false,
             }
         }
+        // The host's guesses above the size now were steps, not drops.
         let now = self.size.unwrap_or(size);
+        self.drops.retain(|m, (_, router)| *router || *m <= now);
         // Where the path narrowed: the lowest hop whose probe a router
-        // refused at this size; the local link for the host's own refusal,
-        // until a router says more (the host may know the path's MTU from an
-        // earlier trace).
+        // refused at this size; the local link for the host's own refusal
+        // (the kernel may know the path's MTU from an earlier trace, or have
+        // learnt it while the probe was sent, as tracepath then says `1?`),
+        // until a router says more before that hop is shown.
         let said = (if mtu.is_some() { hop } else { 0 }, mtu.is_some());
+        // A hop already shown keeps what it said (one drop, one hop).
+        let shown = self.popped;
         let entry = self.drops.entry(now).or_insert(said);
-        if said.1 && (!entry.1 || said.0 < entry.0) {
+        if entry.0 >= shown && said.1 && (!entry.1 || said.0 < entry.0) {
             *entry = said;
         }
         self.send_again(hop, query, ids, id, resends + 1);
