@@ -661,6 +661,10 @@ fn connect(config: &ChannelConfig, ttl: u8) -> Result<AsyncFd<Socket>, SendError
             nix_socket::setsockopt(&sock, sockopt::Ipv4RecvErr, &true)
         }
         .map_err(nix_err("asking for ICMP errors"))?;
+        // One retransmission at most (the least Linux allows): a silent
+        // hop's socket stops sending SYNs after about 3 s.
+        ancillary::setsockopt_int(&sock, libc::IPPROTO_TCP, libc::TCP_SYNCNT, 1)
+            .map_err(io_err("limiting SYN retransmissions"))?;
         Ok(sock)
     };
     let sock = opened().map_err(|e| match e {
