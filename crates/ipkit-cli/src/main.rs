@@ -42,47 +42,29 @@ pub struct Cli {
 
 fn main() -> ExitCode {
     // `ipkit ping --windows` takes Windows ping's letters, which collide with
-    // iputils' (-i, -s, -t, -w, -n …): it has a parser of its own.
+    // iputils' (-i, -s, -t, -w, -n …): it has a parser of its own; so has
+    // `ipkit trace --windows` (what `ipkit tracert` becomes) for tracert's.
     let argv = windows::rewrite(std::env::args_os().collect());
     if let Some(line) = coming(&argv) {
         let _ = writeln!(std::io::stderr(), "error: {line}");
         return ExitCode::from(exit::USAGE);
     }
     if let Some(parsed) = cmd::ping::windows_command_line(&argv) {
-        return match parsed {
-            Ok(args) => match cmd::ping::run_windows(args, output::ColorChoice::Auto) {
-                Ok(code) => ExitCode::from(code),
-                Err(e) if output::is_broken_pipe(&e) => ExitCode::from(exit::OK),
-                Err(e) => {
-                    let _ = writeln!(std::io::stderr(), "error: {}", message::error_line(&e));
-                    ExitCode::from(cmd::exit_code_for(&e))
-                }
-            },
-            Err(e) => {
-                let code = if e.use_stderr() {
-                    exit::USAGE
-                } else {
-                    exit::OK
-                };
-                print_clap_error(&e);
-                ExitCode::from(code)
-            }
-        };
+        return windows_dialect(parsed, |args| {
+            cmd::ping::run_windows(args, output::ColorChoice::Auto)
+        });
+    }
+    if let Some(parsed) = cmd::trace::windows_command_line(&argv) {
+        return windows_dialect(parsed, |args| {
+            cmd::trace::run_windows(args, output::ColorChoice::Auto)
+        });
     }
     let parsed = command_for(&argv)
         .try_get_matches_from(&argv)
         .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
     let cli = match parsed {
         Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            };
-            print_clap_error(&e);
-            return ExitCode::from(code);
-        }
+        Err(e) => return clap_exit(&e),
     };
     // --color is accepted only where it changes something.
     if cli.color == output::ColorChoice::Always && !cmd::uses_colour(&cli.command) {
@@ -93,7 +75,13 @@ fn main() -> ExitCode {
         return ExitCode::from(exit::USAGE);
     }
     let out = Output::new(cli.json, cli.color);
-    match cmd::run(cli.command, &out) {
+    finish(cmd::run(cli.command, &out))
+}
+
+/// A command's exit code; an error's line on stderr first (a closed pipe
+/// is no error: 0, silently).
+fn finish(result: anyhow::Result<u8>) -> ExitCode {
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(e) if output::is_broken_pipe(&e) => ExitCode::from(exit::OK),
         Err(e) => {
@@ -103,12 +91,35 @@ fn main() -> ExitCode {
     }
 }
 
+/// Run a command parsed by a Windows dialect's own parser (`ping
+/// --windows`, `trace --windows`): its exit code, or clap's message.
+fn windows_dialect<A>(
+    parsed: Result<A, clap::Error>,
+    run: impl FnOnce(A) -> anyhow::Result<u8>,
+) -> ExitCode {
+    match parsed {
+        Ok(args) => finish(run(args)),
+        Err(e) => clap_exit(&e),
+    }
+}
+
+/// clap's message printed, and its exit code: 0 for help and version, 2
+/// for a usage error.
+fn clap_exit(e: &clap::Error) -> ExitCode {
+    print_clap_error(e);
+    ExitCode::from(if e.use_stderr() {
+        exit::USAGE
+    } else {
+        exit::OK
+    })
+}
+
 /// The commands that are planned but not built yet, and what they will do:
 /// a user who types one hears that, not only "unrecognized subcommand".
 const COMING: &[(&[&str], &str)] = &[
     (
-        &["trace", "tracert", "traceroute", "tracepath", "mtr"],
-        "route tracing",
+        &["tracepath", "mtr"],
+        "a live view of route tracing (today: `ipkit trace --report`, `ipkit trace --mtu`)",
     ),
     (
         &["info", "ipinfo", "whois"],

@@ -15,7 +15,7 @@ const EXIT_STATUS: &[(&str, &str)] = &[
     ("0", "Success."),
     (
         "1",
-        "A negative result: no match, no reply, NXDOMAIN, nothing held the port.",
+        "A negative result: no match, no reply, NXDOMAIN, nothing held the port, a trace that did not reach its destination.",
     ),
     (
         "2",
@@ -50,6 +50,10 @@ const WINDOWS: &[(&str, &str)] = &[
     (
         "ipkit ping \\-\\-windows",
         "Windows ping's letters: \\-t \\-a \\-n count \\-l size \\-f \\-i TTL \\-v TOS \\-r count \\-s count \\-j hosts \\-k hosts \\-w timeout, and its view.",
+    ),
+    (
+        "ipkit tracert, ipkit trace \\-\\-windows",
+        "Windows tracert's letters, any case, with / or \\-: \\-d \\-h max_hops \\-j host\\-list \\-w timeout \\-R \\-S srcaddr \\-4 \\-6, and its view.",
     ),
     (
         "ipkit ipconfig /all",

@@ -42,6 +42,12 @@ pub fn for_error(e: &anyhow::Error) -> Option<String> {
         {
             return Some(grant(*needs));
         }
+        // Opening the tracer's sockets (trace).
+        if let Some(ipkit::trace::TraceError::NoPrivilege { needs }) =
+            cause.downcast_ref::<ipkit::trace::TraceError>()
+        {
+            return Some(grant(*needs));
+        }
         // Reading or changing the host's tables (neigh, if, kill, sockets).
         if let Some(ipkit::host::HostError::NoPrivilege { needs, .. }) =
             cause.downcast_ref::<ipkit::host::HostError>()

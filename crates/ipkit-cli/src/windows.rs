@@ -50,7 +50,7 @@ fn netstat_protocol(value: &str) -> Option<&'static str> {
 /// another view is asked for). `ipkit nslookup` has the nslookup view,
 /// which is `ipkit dns`'s own default.
 pub fn rewrite(argv: Vec<OsString>) -> Vec<OsString> {
-    let argv = rewrite_windows(argv);
+    let argv = rewrite_tracert(rewrite_windows(argv));
     let Some(at) = subcommand_at(&argv) else {
         return argv;
     };
@@ -107,10 +107,7 @@ fn rewrite_windows(argv: Vec<OsString>) -> Vec<OsString> {
             out.extend(rest.cloned());
             break;
         }
-        let windows = text
-            .strip_prefix('/')
-            .or_else(|| text.strip_prefix('-').filter(|s| !s.starts_with('-')))
-            .map(str::to_ascii_lowercase);
+        let windows = switch_name(&text);
         // A dash switch is taken as Windows' when it is a word (`-all`,
         // `-pid`) or in capitals (`-A`); `-a` is ours already, and letters
         // that are no Windows switch (`-tulpn`) are left to clap.
@@ -140,6 +137,67 @@ fn rewrite_windows(argv: Vec<OsString>) -> Vec<OsString> {
     if !view_given && matches!(program.as_str(), "netstat" | "arp" | "ipconfig") {
         out.push("--view".into());
         out.push("windows".into());
+    }
+    out
+}
+
+/// A Windows switch's name, lower case, without its `/` or `-` (None for
+/// what is not a switch, and for `--long` options).
+fn switch_name(text: &str) -> Option<String> {
+    text.strip_prefix('/')
+        .or_else(|| text.strip_prefix('-').filter(|s| !s.starts_with('-')))
+        .map(str::to_ascii_lowercase)
+}
+
+/// tracert's switches (lower case, without `/` or `-`) → the letters of
+/// `ipkit trace --windows`.
+fn tracert_switch(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "?" => "--help",
+        "d" => "-d",
+        "h" => "-h",
+        "j" => "-j",
+        "w" => "-w",
+        "r" => "-R",
+        "s" => "-S",
+        "4" => "-4",
+        "6" => "-6",
+        _ => return None,
+    })
+}
+
+/// `ipkit tracert …` (and `traceroute --windows …`) becomes `ipkit trace
+/// --windows …`, and after it tracert's switches in any case, with `/` or `-`
+/// (`/D`, `-H 5`), become the parser's letters; anything else is left for
+/// it to name.
+fn rewrite_tracert(argv: Vec<OsString>) -> Vec<OsString> {
+    let Some(at) = subcommand_at(&argv) else {
+        return argv;
+    };
+    let rest_at = if argv[at].to_string_lossy().eq_ignore_ascii_case("tracert") {
+        at + 1
+    } else if (argv[at] == "trace" || argv[at] == "traceroute")
+        && argv.get(at + 1).is_some_and(|a| a == "--windows")
+    {
+        at + 2
+    } else {
+        return argv;
+    };
+    let mut out: Vec<OsString> = argv[..at].to_vec();
+    out.push("trace".into());
+    out.push("--windows".into());
+    let mut rest = argv[rest_at..].iter();
+    while let Some(arg) = rest.next() {
+        let text = arg.to_string_lossy();
+        if text == "--" {
+            out.push(arg.clone());
+            out.extend(rest.cloned());
+            break;
+        }
+        match switch_name(&text).as_deref().and_then(tracert_switch) {
+            Some(flag) => out.push(flag.into()),
+            None => out.push(arg.clone()),
+        }
     }
     out
 }
@@ -205,6 +263,45 @@ mod tests {
         assert_eq!(
             re(&["--json", "netstat", "/a"]),
             ["--json", "netstat", "-a", "--view", "windows"]
+        );
+    }
+
+    #[test]
+    fn tracert_switches_any_case_slash_or_dash() {
+        assert_eq!(
+            re(&[
+                "tracert", "/D", "-H", "5", "/w", "500", "-r", "/s", "::1", "-6", "::2"
+            ]),
+            [
+                "trace",
+                "--windows",
+                "-d",
+                "-h",
+                "5",
+                "-w",
+                "500",
+                "-R",
+                "-S",
+                "::1",
+                "-6",
+                "::2"
+            ]
+        );
+        assert_eq!(
+            re(&["--json", "TRACERT", "/?"]),
+            ["--json", "trace", "--windows", "--help"]
+        );
+        assert_eq!(
+            re(&["trace", "--windows", "/d", "127.0.0.1"]),
+            ["trace", "--windows", "-d", "127.0.0.1"]
+        );
+        assert_eq!(
+            re(&["traceroute", "--windows", "-D", "::1"]),
+            ["trace", "--windows", "-d", "::1"]
+        );
+        assert_eq!(
+            re(&["trace", "/d", "127.0.0.1"]),
+            ["trace", "/d", "127.0.0.1"]
         );
     }
 

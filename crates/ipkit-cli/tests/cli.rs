@@ -293,7 +293,7 @@ fn windows_switches_any_case_and_windows_views_by_default() {
 /// A command that is planned says so, instead of only "unrecognized".
 #[test]
 fn coming_commands_are_named_as_coming() {
-    for sub in ["trace", "tracert", "info", "serve"] {
+    for sub in ["mtr", "tracepath", "info", "serve"] {
         let o = ipkit(&[sub, "example.test"]);
         assert_eq!(o.status.code(), Some(2), "{sub}");
         assert!(stderr(&o).contains("is coming"), "{sub}: {}", stderr(&o));
@@ -334,4 +334,112 @@ fn color_is_refused_where_it_would_change_nothing() {
     );
     let o = coloured(&["--color", "never", "ping", "-c", "1", "127.0.0.1"]);
     assert!(!stdout(&o).contains('\x1b'));
+}
+
+/// `ipkit trace`'s usage errors: a bad `-m`, `-f` beyond `-m`, a wait that
+/// is no number and an unknown option exit 2, the fault said on the first
+/// line (the library's checks on that one line alone); tracert's `-j` is
+/// refused the same way.
+#[test]
+fn trace_usage_errors_exit_2_in_one_line() {
+    for args in [
+        &["trace", "-m", "0", "127.0.0.1"][..],
+        &["trace", "-m", "256", "127.0.0.1"],
+        &["trace", "-f", "5", "-m", "3", "127.0.0.1"],
+        &["trace", "-q", "0", "127.0.0.1"],
+        &["tracert", "-h", "0", "127.0.0.1"],
+        &["tracert", "/j", "192.0.2.1", "127.0.0.1"],
+    ] {
+        let o = ipkit(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert_eq!(stderr(&o).lines().count(), 1, "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{args:?}: {}", stdout(&o));
+    }
+    for args in [
+        &["trace", "--no-such-option", "127.0.0.1"][..],
+        &["trace", "-w", "soon", "127.0.0.1"],
+        &["trace"],
+        &["tracert", "/x", "127.0.0.1"],
+    ] {
+        let o = ipkit(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&o).starts_with("error: "),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+/// The header traceroute prints for `args` on 127.0.0.1, when Debian's
+/// traceroute is installed (under CI it must be: `.ci/packages`).
+fn debian_traceroute_header(args: &[&str]) -> Option<String> {
+    match std::process::Command::new("traceroute")
+        .arg("--version")
+        .output()
+    {
+        Ok(_) => {}
+        Err(_) if std::env::var_os("CI").is_none() => return None,
+        Err(e) => panic!("traceroute is not installed under CI: {e}"),
+    }
+    let o = crate::util::run(std::process::Command::new("traceroute").args(args));
+    assert!(o.status.success(), "traceroute {args:?}: {}", stderr(&o));
+    stdout(&o).lines().next().map(str::to_string)
+}
+
+/// A trace of 127.0.0.1 reaches it at hop 1 with ICMP, UDP and TCP (to a
+/// port a listener here holds): traceroute's header, as Debian's prints
+/// it, then one hop line, exit 0.
+#[test]
+fn trace_of_loopback_reaches_hop_1_with_each_protocol() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+    let port = listener.local_addr().unwrap().port().to_string();
+    for protocol in [&["-I"][..], &["-U"], &["-T", "-p", &port]] {
+        let mut args = vec!["trace", "-n"];
+        args.extend_from_slice(protocol);
+        args.push("127.0.0.1");
+        let o = ipkit(&args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let text = stdout(&o);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{args:?}: {text}");
+        assert_eq!(
+            lines[0],
+            "traceroute to 127.0.0.1 (127.0.0.1), 30 hops max, 60 byte packets"
+        );
+        assert!(lines[1].starts_with(" 1  127.0.0.1  "), "{args:?}: {text}");
+        assert_eq!(lines[1].matches(" ms").count(), 3, "{args:?}: {text}");
+        if let Some(theirs) = debian_traceroute_header(&args[1..]) {
+            assert_eq!(lines[0], theirs, "{args:?}");
+        }
+    }
+    let o = ipkit(&["trace", "-n", "-I", "::1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("traceroute to ::1 (::1), 30 hops max, 80 byte packets\n 1  ::1  "),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// tracert's letters, any case, with `/` or `-`, and its view.
+#[test]
+fn tracert_letters_parse_and_show_tracert_s_view() {
+    for args in [
+        &["tracert", "/D", "/H", "3", "/W", "500", "127.0.0.1"][..],
+        &["tracert", "-d", "-h", "3", "-w", "500", "-4", "127.0.0.1"],
+        &["trace", "--windows", "-D", "-H", "3", "127.0.0.1"],
+    ] {
+        let o = ipkit(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let text = stdout(&o);
+        assert!(
+            text.starts_with("\nTracing route to 127.0.0.1 over a maximum of 3 hops\n\n  1    <1 ms    <1 ms    <1 ms  127.0.0.1\n"),
+            "{args:?}: {text}"
+        );
+        assert!(text.ends_with("\nTrace complete.\n"), "{args:?}: {text}");
+    }
+    let o = ipkit(&["tracert", "/?"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("-h <MAXIMUM_HOPS>"), "{}", stdout(&o));
 }

@@ -306,3 +306,16 @@ fn record_style_sections_name_every_key() {
         );
     }
 }
+
+/// `ipkit trace --json 127.0.0.1`: the destination answers at hop 1, with
+/// each protocol; every path the hop and summary records print is listed.
+#[test]
+fn trace_output_is_the_documented_contract() {
+    let mut seen = BTreeSet::new();
+    for protocol in ["-I", "-U"] {
+        let o = ipkit(&["trace", "--json", "-q", "2", protocol, "127.0.0.1"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        record_paths(&o, &mut seen);
+    }
+    agree("trace", &seen);
+}

@@ -13,5 +13,7 @@ mod ping;
 mod resolve;
 mod service;
 mod sockets;
+mod trace;
+mod trace_lab;
 mod util;
 mod windows_views;

@@ -22,6 +22,7 @@ pub mod services;
 pub mod sockopt;
 pub mod sys;
 pub mod text;
+pub mod trace;
 
 /// An error followed by its sources, joined by `": "`, as `anyhow`'s `{:#}`
 /// prints a chain: each error's message says what failed, its source why.

@@ -13,6 +13,7 @@ pub mod ping;
 pub mod resolve;
 pub mod service;
 pub mod sockets;
+pub mod trace;
 
 use std::io::Write;
 
@@ -38,6 +39,9 @@ pub enum Command {
     /// ICMP echo to one host or sweeps of many: iputils, Windows and fping styles.
     #[command(after_help = ping::EXAMPLES)]
     Ping(ping::Args),
+    /// Route tracing, traceroute, tracert and mtr style.
+    #[command(after_help = trace::EXAMPLES, visible_aliases = ["traceroute", "tracert"])]
+    Trace(trace::Args),
     /// getaddrinfo + getnameinfo with every flag (the Winsock resolver sample).
     #[command(after_help = resolve::EXAMPLES)]
     Resolve(resolve::Args),
@@ -96,6 +100,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<u8> {
         Command::Grep(a) => grep::run(a, out),
         Command::Dns(a) => dns::run(a, out),
         Command::Ping(a) => ping::run(a, out),
+        Command::Trace(a) => trace::run(a, out),
         Command::Resolve(a) => resolve::run(a, out),
         Command::Service(a) => service::run(a, out),
         Command::Sockets(a) => sockets::run(a, out),

@@ -467,6 +467,17 @@ fn quoted_transport(family: Family, protocol: IpProtocol, t: &[u8]) -> QuotedTra
     }
 }
 
+/// The checksum field of a quoted transport header, when quoted.
+fn transport_checksum(protocol: IpProtocol, t: &[u8]) -> Option<u16> {
+    let at = match protocol {
+        IpProtocol::Icmp | IpProtocol::Icmpv6 => 2,
+        IpProtocol::Udp => 6,
+        IpProtocol::Tcp => 16,
+        IpProtocol::Unknown(_) => return None,
+    };
+    (t.len() >= at + 2).then(|| be16(t, at))
+}
+
 /// What an ICMP error quotes of the datagram (a probe) it answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuotedProbe<'a> {
@@ -477,6 +488,12 @@ pub struct QuotedProbe<'a> {
     pub dst: Option<IpAddr>,
     /// The probe's IP identification (IPv4) or flow label (IPv6).
     pub ip_ident: Option<u32>,
+    /// The probe's TOS (IPv4) or traffic class (IPv6) as the router saw
+    /// it (a hop that rewrote DSCP shows here); None as for `src`.
+    pub tos: Option<u8>,
+    /// The quoted transport header's checksum field (ICMP and UDP; TCP's
+    /// when enough was quoted): where a Paris tracer keeps a probe's id.
+    pub transport_checksum: Option<u16>,
     /// The quoted transport header (an echo request's identifier and sequence).
     pub transport: QuotedTransport,
     /// What the probe carried after its 8-byte transport header, as much as
@@ -497,7 +514,7 @@ impl<'a> QuotedProbe<'a> {
     /// assert_eq!(p.transport, QuotedTransport::Echo { ident: 0x1234, seq_no: 9 });
     /// ```
     pub fn parse(family: Family, quoted: &'a [u8]) -> Result<QuotedProbe<'a>, WireError> {
-        let (src, dst, ip_ident, protocol, transport): (IpAddr, IpAddr, u32, _, &[u8]) =
+        let (src, dst, ip_ident, tos, protocol, transport): (IpAddr, IpAddr, u32, u8, _, &[u8]) =
             match family {
                 Family::V4 => {
                     let ip = ipv4::Packet::new_checked(quoted)?;
@@ -505,6 +522,7 @@ impl<'a> QuotedProbe<'a> {
                         ip.src().into(),
                         ip.dst().into(),
                         u32::from(ip.ident()),
+                        ip.tos(),
                         ip.protocol(),
                         &quoted[ip.header_len()..],
                     )
@@ -515,6 +533,7 @@ impl<'a> QuotedProbe<'a> {
                         ip.src().into(),
                         ip.dst().into(),
                         ip.flow_label(),
+                        ip.traffic_class(),
                         ip.next_header(),
                         &quoted[ipv6::HEADER_LEN..],
                     )
@@ -524,6 +543,8 @@ impl<'a> QuotedProbe<'a> {
             src: Some(src),
             dst: Some(dst),
             ip_ident: Some(ip_ident),
+            tos: Some(tos),
+            transport_checksum: transport_checksum(protocol, transport),
             transport: quoted_transport(family, protocol, transport),
             payload: transport.get(8..).unwrap_or(&[]),
         })
@@ -622,6 +643,8 @@ impl<'a> Message<'a> {
                 src: None,
                 dst: None,
                 ip_ident: None,
+                tos: None,
+                transport_checksum: transport_checksum(protocol, probe),
                 transport: quoted_transport(family, protocol, probe),
                 payload: probe.get(8..).unwrap_or(&[]),
             },
@@ -1014,5 +1037,26 @@ mod tests {
             Ok(Message::EchoReply { .. })
         ));
         assert!(Message::parse(Family::V4, &b[..7], false).is_err());
+    }
+
+    #[test]
+    fn a_quoted_udp_probe_gives_its_tos_and_checksum() {
+        // A UDP probe (TOS 0x28, checksum 0xbeef) as a router quotes it.
+        let mut q = vec![0x45, 0x28, 0, 28, 0, 1, 0, 0, 1, 17, 0, 0];
+        q.extend([192, 0, 2, 1, 198, 51, 100, 1]);
+        q.extend([0x82, 0x9a, 0x82, 0x9b, 0, 8, 0xbe, 0xef]);
+        let p = QuotedProbe::parse(Family::V4, &q).unwrap();
+        assert_eq!(p.tos, Some(0x28));
+        assert_eq!(p.transport_checksum, Some(0xbeef));
+        assert_eq!(
+            p.transport,
+            QuotedTransport::Udp {
+                src_port: 33434,
+                dst_port: 33435
+            }
+        );
+        // Only 4 bytes of transport quoted: ports, no checksum.
+        let p = QuotedProbe::parse(Family::V4, &q[..24]).unwrap();
+        assert_eq!(p.transport_checksum, None);
     }
 }

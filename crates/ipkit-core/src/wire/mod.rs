@@ -96,6 +96,7 @@ macro_rules! icmp_header_setters {
 
 pub mod checksum;
 pub mod icmp;
+pub mod icmp_ext;
 pub mod icmpv4;
 pub mod icmpv6;
 pub mod ipv4;

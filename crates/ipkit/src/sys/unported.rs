@@ -147,3 +147,38 @@ impl crate::probe::IcmpChannel for IcmpSocket {
         async move { match never {} }
     }
 }
+
+/// The trace channel of an OS without an implementation: opening one
+/// answers [`crate::trace::TraceError::Unsupported`], so the tracer
+/// compiles and says so at run time.
+#[derive(Debug)]
+pub struct TraceSocket {
+    never: std::convert::Infallible,
+}
+
+impl TraceSocket {
+    /// Not available on this OS yet.
+    pub fn open(
+        _config: &crate::trace::channel::ChannelConfig,
+    ) -> Result<TraceSocket, crate::trace::TraceError> {
+        Err(crate::trace::TraceError::Unsupported)
+    }
+}
+
+impl crate::trace::channel::TraceChannel for TraceSocket {
+    fn unprivileged(&self) -> bool {
+        match self.never {}
+    }
+    fn send(
+        &mut self,
+        _: &crate::trace::channel::ProbeSpec,
+    ) -> Result<(), crate::trace::channel::SendError> {
+        match self.never {}
+    }
+    fn try_recv(&mut self) -> std::io::Result<Option<crate::trace::channel::TraceReply>> {
+        match self.never {}
+    }
+    async fn wait(&self, _: std::time::Duration) -> std::io::Result<()> {
+        match self.never {}
+    }
+}

@@ -82,7 +82,7 @@ fn request_error(e: RequestError) -> anyhow::Error {
 }
 
 /// Run an engine's future on a current-thread tokio runtime (IO and time).
-fn block_on<F: std::future::Future>(f: F) -> anyhow::Result<F::Output> {
+pub(crate) fn block_on<F: std::future::Future>(f: F) -> anyhow::Result<F::Output> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .enable_time()

@@ -14,24 +14,20 @@
 //! addresses are decoded here from the `sockaddr_storage` the kernel wrote.
 #![allow(unsafe_code)]
 
-use std::io::{self, IoSliceMut};
+use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd};
 use std::time::Duration;
 
 use ipkit_core::wire::icmp::Family;
-use nix::sys::socket::{
-    self as nix_socket, ControlMessageOwned, MsgFlags, SockaddrStorage, sockopt,
-};
+use nix::sys::socket::{self as nix_socket, MsgFlags, sockopt};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
 use crate::ping::PingError;
 use crate::privilege::Needs;
-use crate::probe::{
-    ChannelConfig, IcmpChannel, LocalError, QueuedError, Received, RecvBatch, SendError, Slot,
-};
+use crate::probe::{ChannelConfig, IcmpChannel, Received, RecvBatch, SendError, Slot};
 use crate::sys::is_quiet;
 
 /// Which kind of ICMP socket was opened.
@@ -57,26 +53,6 @@ pub struct IcmpSocket {
     /// Scratch for a `recvmmsg` batch: lengths and sender addresses.
     lens: Vec<usize>,
     names: Vec<libc::sockaddr_storage>,
-}
-
-/// One `setsockopt` of an int, for the options nix and socket2 lack.
-fn setsockopt_int(sock: &Socket, level: i32, name: i32, value: i32) -> io::Result<()> {
-    // SAFETY: `value` is a valid c_int for the duration of the call; the
-    // length passed is its size.
-    let rc = unsafe {
-        libc::setsockopt(
-            sock.as_raw_fd(),
-            level,
-            name,
-            (&raw const value).cast(),
-            std::mem::size_of::<i32>() as libc::socklen_t,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
 }
 
 fn io_err(op: &'static str) -> impl Fn(io::Error) -> PingError {
@@ -202,22 +178,8 @@ impl IcmpSocket {
             .map_err(io_err("setting the TOS"))?;
         }
         if c.dont_fragment {
-            if v6 {
-                setsockopt_int(
-                    sock,
-                    libc::IPPROTO_IPV6,
-                    libc::IPV6_MTU_DISCOVER,
-                    libc::IPV6_PMTUDISC_DO,
-                )
-            } else {
-                setsockopt_int(
-                    sock,
-                    libc::IPPROTO_IP,
-                    libc::IP_MTU_DISCOVER,
-                    libc::IP_PMTUDISC_DO,
-                )
-            }
-            .map_err(io_err("forbidding fragmentation"))?;
+            super::ancillary::set_dont_fragment(sock, v6, true)
+                .map_err(io_err("forbidding fragmentation"))?;
         }
         if !c.ip_options.is_empty() {
             self.set_ip_options(&c.ip_options)
@@ -257,7 +219,7 @@ impl IcmpSocket {
             return Err(io::Error::last_os_error());
         }
         if self.kind == IcmpKind::Datagram {
-            setsockopt_int(self.sock(), libc::IPPROTO_IP, libc::IP_RECVOPTS, 1)?;
+            super::ancillary::setsockopt_int(self.sock(), libc::IPPROTO_IP, libc::IP_RECVOPTS, 1)?;
         }
         Ok(())
     }
@@ -265,74 +227,24 @@ impl IcmpSocket {
     /// Read one message with `flags` (the error queue with MSG_ERRQUEUE).
     fn recv_flags(&mut self, flags: MsgFlags) -> io::Result<Option<Received>> {
         let fd = self.fd.get_ref().as_raw_fd();
-        let mut iov = [IoSliceMut::new(&mut self.buf)];
-        let msg =
-            nix_socket::recvmsg::<SockaddrStorage>(fd, &mut iov, Some(&mut self.control), flags)
-                .map_err(io::Error::from)?;
-        let n = msg.bytes;
-        let mut ttl = None;
-        let mut kernel_time = None;
-        let mut ip_options = Vec::new();
-        let mut queued: Option<(libc::sock_extended_err, Option<IpAddr>)> = None;
-        for c in msg.cmsgs().map_err(io::Error::from)? {
-            match c {
-                ControlMessageOwned::Ipv4Ttl(t) | ControlMessageOwned::Ipv6HopLimit(t) => {
-                    ttl = u8::try_from(t).ok();
-                }
-                ControlMessageOwned::ScmTimestampns(ts) => {
-                    kernel_time = Some(Duration::new(
-                        u64::try_from(ts.tv_sec()).unwrap_or(0),
-                        u32::try_from(ts.tv_nsec()).unwrap_or(0),
-                    ));
-                }
-                ControlMessageOwned::Ipv4RecvErr(ee, offender) => {
-                    let from = offender
-                        .map(|a| IpAddr::V4(Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr))));
-                    queued = Some((ee, from));
-                }
-                ControlMessageOwned::Ipv6RecvErr(ee, offender) => {
-                    let from = offender.map(|a| IpAddr::V6(Ipv6Addr::from(a.sin6_addr.s6_addr)));
-                    queued = Some((ee, from));
-                }
-                ControlMessageOwned::Unknown(u)
-                    if u.cmsg_header.cmsg_level == libc::IPPROTO_IP
-                        && matches!(
-                            u.cmsg_header.cmsg_type,
-                            libc::IP_OPTIONS | libc::IP_RECVOPTS
-                        ) =>
-                {
-                    ip_options = u.data_bytes;
-                }
-                _ => {}
-            }
-        }
-        let address = msg.address;
-        let data = &self.buf[..n];
-        if let Some((ee, offender)) = queued {
+        let meta = super::ancillary::recv(fd, &mut self.buf, &mut self.control, flags)?;
+        let data = &self.buf[..meta.len];
+        let (mut ttl, kernel_time, mut ip_options) = (meta.ttl, meta.kernel_time, meta.ip_options);
+        if meta.local_error.is_some() {
             // Only errors that came as ICMP (not local ones, like EMSGSIZE).
-            let from_icmp = matches!(
-                ee.ee_origin,
-                libc::SO_EE_ORIGIN_ICMP | libc::SO_EE_ORIGIN_ICMP6
-            );
-            return Ok(offender.filter(|_| from_icmp).map(|from| Received {
+            return Ok(None);
+        }
+        if let Some((queued, offender)) = meta.queued {
+            return Ok(offender.map(|from| Received {
                 from,
                 icmp: data.to_vec(),
-                queued: Some(QueuedError {
-                    msg_type: ee.ee_type,
-                    code: ee.ee_code,
-                    info: ee.ee_info,
-                }),
+                queued: Some(queued),
                 ttl,
                 kernel_time,
                 ip_options,
             }));
         }
-        let from = address.and_then(|a| {
-            a.as_sockaddr_in()
-                .map(|s| IpAddr::V4(s.ip()))
-                .or_else(|| a.as_sockaddr_in6().map(|s| IpAddr::V6(s.ip())))
-        });
-        let Some(from) = from else {
+        let Some(from) = meta.address.map(|a| a.ip()) else {
             return Ok(None);
         };
         let icmp = if !self.v6() && self.kind == IcmpKind::Raw {
@@ -356,6 +268,24 @@ impl IcmpSocket {
             kernel_time,
             ip_options,
         }))
+    }
+
+    /// Read one message from a datagram socket's error queue, if any (the
+    /// tracer clears the socket's pending error before each send, so it
+    /// cannot wait for that error to say the queue has something).
+    pub(crate) fn try_recv_error_queue(&mut self) -> io::Result<Option<Received>> {
+        if self.kind != IcmpKind::Datagram {
+            return Ok(None);
+        }
+        match self.recv_flags(MsgFlags::MSG_ERRQUEUE | MsgFlags::MSG_DONTWAIT) {
+            Err(e) if is_quiet(&e) => Ok(None),
+            other => other,
+        }
+    }
+
+    /// The registered descriptor (the tracer waits on it with its own).
+    pub(crate) fn async_fd(&self) -> &AsyncFd<Socket> {
+        &self.fd
     }
 }
 
@@ -385,16 +315,9 @@ impl IcmpChannel for IcmpSocket {
             .send_to(icmp, &SockAddr::from(SocketAddr::new(dst, 0)))
         {
             Ok(_) => Ok(()),
-            Err(e) => Err(match e.raw_os_error() {
-                Some(libc::ENETUNREACH) => SendError::Local(LocalError::NetworkUnreachable {
-                    message: e.to_string(),
-                }),
-                Some(libc::EHOSTUNREACH) => SendError::Local(LocalError::HostUnreachable {
-                    message: e.to_string(),
-                }),
-                Some(libc::EMSGSIZE) => SendError::Local(LocalError::MessageTooLong),
-                _ => SendError::Io(e),
-            }),
+            Err(e) => {
+                Err(super::ancillary::local_error(e).map_or_else(SendError::Io, SendError::Local))
+            }
         }
     }
 

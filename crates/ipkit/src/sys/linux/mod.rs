@@ -2,14 +2,17 @@
 //! /proc (socket owners), batched datagrams (sendmmsg/recvmmsg) and the
 //! host's resolver files.
 
+mod ancillary;
 mod host;
 mod host_files;
-mod icmp;
+pub(crate) mod icmp;
 pub(crate) mod mmsg;
 mod netlink;
 mod procfs;
 mod sockdiag;
+mod trace;
 
 pub use host::HostTables;
 pub use icmp::{IcmpKind, IcmpSocket};
 pub use mmsg::BatchSocket;
+pub use trace::TraceSocket;

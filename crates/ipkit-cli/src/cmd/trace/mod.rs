@@ -1,0 +1,261 @@
+//! `ipkit trace` (aliases `traceroute`, `tracert`): route tracing with
+//! traceroute's letters and view, tracert's (`--windows`), mtr
+//! --report's table (`--report -c N`) and NDJSON (`--json`). The library
+//! does the work: flags become an [`ipkit::trace::Asked`], checked into a
+//! [`Request`]; [`ipkit::trace::run`] probes and emits each hop as it
+//! completes; the views here print one line per hop from those
+//! [`HopReport`]s (flushed at once) and pick the exit code from the
+//! [`TraceReport`]: 0 reached, 1 not, 2 an error, 130/143 after a signal.
+
+mod args;
+mod report;
+mod traceroute;
+mod tracert;
+
+use std::io::Write;
+use std::ops::ControlFlow;
+use std::time::SystemTime;
+
+use ipkit::host::InterfaceTable;
+use ipkit::trace::{Request, RequestError, TraceEvent, TraceReport};
+
+pub use args::{Args, EXAMPLES, WindowsArgs};
+
+use crate::exit::usage;
+use crate::output::{Output, write_record};
+
+/// How the hops are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum View {
+    /// traceroute's lines.
+    Traceroute,
+    /// tracert's lines.
+    Tracert,
+    /// mtr --report's table, after the last round.
+    Report {
+        /// With the jitter column.
+        jitter: bool,
+    },
+    /// NDJSON records.
+    Json,
+}
+
+/// Parse `ipkit trace --windows …` (what `ipkit tracert …` is rewritten
+/// to) when that is what the command line says; None otherwise (the
+/// ordinary parser runs). A `--json` before the command counts.
+pub fn windows_command_line(
+    argv: &[std::ffi::OsString],
+) -> Option<Result<WindowsArgs, clap::Error>> {
+    let at = crate::windows::subcommand_at(argv)?;
+    let is_windows = argv[at] == "trace" && argv.get(at + 1).is_some_and(|a| a == "--windows");
+    let json_before = argv[1..at].iter().any(|a| a == "--json");
+    is_windows.then(|| {
+        let mut args = argv[at..].to_vec();
+        if json_before {
+            args.push("--json".into());
+        }
+        <WindowsArgs as clap::Parser>::try_parse_from(args)
+    })
+}
+
+/// Run `ipkit trace --windows` / `ipkit tracert`.
+pub fn run_windows(args: WindowsArgs, color: crate::output::ColorChoice) -> anyhow::Result<u8> {
+    let out = Output::new(args.json, color);
+    let asked = args.asked().map_err(usage)?;
+    let request = Request::new(&asked).map_err(request_error)?;
+    let view = if out.json { View::Json } else { View::Tracert };
+    trace(&request, view)
+}
+
+/// Run `ipkit trace`.
+pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
+    if args.windows {
+        return Err(usage(
+            "--windows must come right after `trace`: ipkit trace --windows [OPTIONS] TARGET",
+        ));
+    }
+    let request = Request::new(&args.asked()).map_err(request_error)?;
+    let view = if out.json {
+        View::Json
+    } else if args.report {
+        View::Report {
+            jitter: args.jitter,
+        }
+    } else {
+        View::Traceroute
+    };
+    trace(&request, view)
+}
+
+/// Trace `r` and print it in `view`; returns the exit code.
+fn trace(r: &Request, view: View) -> anyhow::Result<u8> {
+    let interrupt = crate::interrupt::Interrupt::install();
+    let stdout = std::io::stdout();
+    let mut w = stdout.lock();
+    let numeric = !r.resolve_names;
+    let started = SystemTime::now();
+    match view {
+        View::Traceroute => writeln!(
+            w,
+            "{}",
+            traceroute::header(&r.shown, r.target, r.max_hops, r.packet_size())
+        )?,
+        View::Tracert => writeln!(w, "{}", tracert::header(&r.shown, r.target, r.max_hops))?,
+        View::Report { .. } | View::Json => {}
+    }
+    w.flush()?;
+    let sent_tos = r.config.tos.unwrap_or(0);
+    let mut write_err = None;
+    let report = super::ping::block_on(ipkit::trace::run(r, interrupt.token(), |event| {
+        let TraceEvent::Hop(hop) = event else {
+            return ControlFlow::Continue(());
+        };
+        let res = match view {
+            View::Traceroute => writeln!(w, "{}", traceroute::hop_line(hop, numeric, sent_tos)),
+            View::Tracert => writeln!(w, "{}", tracert::hop_line(hop, numeric)),
+            View::Json => write_record(&mut w, "hop", hop),
+            View::Report { .. } => Ok(()),
+        }
+        .and_then(|()| w.flush());
+        match res {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                write_err = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    }))??;
+    if let Some(e) = write_err {
+        return Err(e.into());
+    }
+    match view {
+        View::Traceroute => {}
+        // Stopped by Ctrl-C, the hops so far are all there is to say.
+        View::Tracert if report.interrupted => {}
+        View::Tracert => writeln!(w, "{}", tracert::footer())?,
+        View::Json => write_record(&mut w, "summary", &Summary::of(&report))?,
+        View::Report { jitter } => {
+            let since = started
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default();
+            let host = ipkit::host::system().host_name();
+            writeln!(
+                w,
+                "{}",
+                report::header(&report::start_time(since), &host, jitter)
+            )?;
+            for hop in &report.hops {
+                writeln!(w, "{}", report::row(hop, numeric, jitter))?;
+            }
+        }
+    }
+    w.flush()?;
+    if !report.reached && !report.interrupted && view != View::Json {
+        let _ = writeln!(std::io::stderr(), "ipkit: {}", not_reached(r, &report));
+    }
+    Ok(interrupt.exit_code().unwrap_or(if report.reached {
+        crate::exit::OK
+    } else {
+        crate::exit::NEGATIVE
+    }))
+}
+
+/// Why the trace ended short of the destination, in one line (stderr, so
+/// the views keep their anchors' layout).
+fn not_reached(r: &Request, report: &TraceReport) -> String {
+    let last_answer = report
+        .hops
+        .iter()
+        .rev()
+        .find(|h| h.probes.iter().any(|p| p.from.is_some()));
+    let mark = last_answer.and_then(|h| {
+        h.probes
+            .iter()
+            .find_map(|p| p.annotation)
+            .map(|m| (h.ttl, m))
+    });
+    let tried = report.hops.last().map_or(0, |h| h.ttl);
+    let why = match (mark, last_answer) {
+        (Some((ttl, mark)), _) => format!("hop {ttl} answered {mark}"),
+        _ if tried >= r.max_hops => format!("not within {} hops", r.max_hops),
+        (None, Some(h)) => format!(
+            "no answer from the {} hops after hop {}",
+            tried - h.ttl,
+            h.ttl
+        ),
+        (None, None) => format!("no hop answered up to hop {tried}"),
+    };
+    format!("destination {} not reached: {why}", r.target)
+}
+
+/// The `summary` record: the [`TraceReport`] without its hops (each came
+/// as a `hop` record).
+#[derive(Debug, serde::Serialize)]
+struct Summary<'a> {
+    target: std::net::IpAddr,
+    shown: &'a str,
+    protocol: ipkit::trace::Protocol,
+    reached: bool,
+    hops: usize,
+    path_mtu: Option<u16>,
+    rounds: u32,
+    foreign_replies: u64,
+    interrupted: bool,
+}
+
+impl<'a> Summary<'a> {
+    fn of(r: &'a TraceReport) -> Summary<'a> {
+        Summary {
+            target: r.target,
+            shown: &r.shown,
+            protocol: r.protocol,
+            reached: r.reached,
+            hops: r.hops.len(),
+            path_mtu: r.path_mtu,
+            rounds: r.rounds,
+            foreign_replies: r.foreign_replies,
+            interrupted: r.interrupted,
+        }
+    }
+}
+
+/// A request's error as the command reports it: a usage error (exit 2, one
+/// line) unless the fault is a name that did not resolve.
+fn request_error(e: RequestError) -> anyhow::Error {
+    if e.is_usage() {
+        usage(e.to_string())
+    } else {
+        e.into()
+    }
+}
+
+#[cfg(test)]
+mod fixtures {
+    //! Hops for the views' tests.
+
+    use ipkit::trace::{HopReport, HopStats, ProbeResult};
+
+    /// A probe answered by `from` after `rtt` ms (None, None: `*`).
+    pub fn probe(from: Option<&str>, rtt: Option<f64>) -> ProbeResult {
+        ProbeResult {
+            from: from.map(|f| f.parse().unwrap()),
+            name: None,
+            rtt_ms: rtt,
+            annotation: None,
+            frag_mtu: None,
+            reached: false,
+            quoted_tos: None,
+            mpls: Vec::new(),
+        }
+    }
+
+    /// A hop of these probes, with their statistics.
+    pub fn hop(ttl: u8, probes: Vec<ProbeResult>) -> HopReport {
+        HopReport {
+            ttl,
+            stats: HopStats::of(&probes),
+            probes,
+            mtu: None,
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! What a trace found, as records: the JSON contract (`docs/json.md`, the
+//! trace section) every view renders from. mtr's `report.hubs` is the
+//! model: one [`HopReport`] per TTL with its probes in query order and
+//! their statistics, and a [`TraceReport`] for the whole trace.
+
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+use super::channel::{MplsLabel, Protocol};
+
+/// The whole trace.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TraceReport {
+    /// The destination.
+    pub target: IpAddr,
+    /// The target as the user wrote it.
+    pub shown: String,
+    /// How probes travelled.
+    pub protocol: Protocol,
+    /// The hops, in TTL order, up to the destination (or the last tried).
+    pub hops: Vec<HopReport>,
+    /// Whether the destination answered.
+    pub reached: bool,
+    /// With `--mtu`: the path MTU found — the size the last probes went
+    /// with (1500, or `--size`, when the path never narrowed); None
+    /// without `--mtu`.
+    pub path_mtu: Option<u16>,
+    /// Rounds completed (1 without `--report`).
+    pub rounds: u32,
+    /// Replies about probes of ours that were not in flight (late ones
+    /// excepted): counted, not used.
+    pub foreign_replies: u64,
+    /// Whether the trace was stopped before its end.
+    pub interrupted: bool,
+}
+
+/// One TTL.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HopReport {
+    /// The TTL / hop limit of its probes.
+    pub ttl: u8,
+    /// Its probes, in query order (round after round with `--report`).
+    pub probes: Vec<ProbeResult>,
+    /// Their statistics.
+    pub stats: HopStats,
+    /// With `--mtu`: the path MTU that this hop reported (the probe size
+    /// dropped here).
+    pub mtu: Option<u16>,
+}
+
+/// One probe.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProbeResult {
+    /// Who answered; None: nobody (`*`).
+    pub from: Option<IpAddr>,
+    /// The responder's reverse name, resolved off the probing path.
+    pub name: Option<String>,
+    /// Round trip, milliseconds.
+    pub rtt_ms: Option<f64>,
+    /// traceroute's mark: `!H`, `!N`, `!P`, `!F`, `!X`, `!S`, `!A`, `!Z`,
+    /// `!V`, `!C`, `!U`, `!W`, `!I`, `!T`, `!Q` (traceroute(8)).
+    pub annotation: Option<&'static str>,
+    /// With `!F`: the next-hop MTU the router gave (traceroute's `!F-1280`).
+    pub frag_mtu: Option<u16>,
+    /// Whether this probe reached the destination.
+    pub reached: bool,
+    /// The TOS byte the responder quoted from the probe.
+    pub quoted_tos: Option<u8>,
+    /// MPLS labels from the ICMP extension.
+    pub mpls: Vec<MplsLabel>,
+}
+
+/// A hop's statistics, as mtr's report columns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HopStats {
+    /// Probes sent.
+    pub sent: u32,
+    /// Probes answered.
+    pub received: u32,
+    /// Unanswered share, percent.
+    pub loss_percent: f64,
+    /// The last round trip, ms.
+    pub last_ms: Option<f64>,
+    /// Mean, ms.
+    pub avg_ms: Option<f64>,
+    /// Best, ms.
+    pub best_ms: Option<f64>,
+    /// Worst, ms.
+    pub worst_ms: Option<f64>,
+    /// Standard deviation, ms.
+    pub stddev_ms: Option<f64>,
+    /// Mean absolute difference of consecutive round trips, ms (mtr's
+    /// jitter).
+    pub jitter_ms: Option<f64>,
+}
+
+impl HopStats {
+    /// The statistics of `probes` (all sent).
+    pub fn of(probes: &[ProbeResult]) -> HopStats {
+        let rtts: Vec<f64> = probes.iter().filter_map(|p| p.rtt_ms).collect();
+        let sent = probes.len() as u32;
+        let received = rtts.len() as u32;
+        let loss_percent = if sent == 0 {
+            0.0
+        } else {
+            100.0 * f64::from(sent - received) / f64::from(sent)
+        };
+        let n = rtts.len() as f64;
+        let avg = (!rtts.is_empty()).then(|| rtts.iter().sum::<f64>() / n);
+        let stddev = avg.map(|a| (rtts.iter().map(|r| (r - a) * (r - a)).sum::<f64>() / n).sqrt());
+        let jitter = (rtts.len() >= 2)
+            .then(|| rtts.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (n - 1.0));
+        HopStats {
+            sent,
+            received,
+            loss_percent,
+            last_ms: rtts.last().copied(),
+            avg_ms: avg,
+            best_ms: rtts.iter().copied().reduce(f64::min),
+            worst_ms: rtts.iter().copied().reduce(f64::max),
+            stddev_ms: stddev,
+            jitter_ms: jitter,
+        }
+    }
+}

@@ -1,0 +1,470 @@
+//! The tracer replayed against scripted paths: every `tests/scenarios/
+//! trace_*.toml` says what the fake trace channel ([`ipkit::trace::fake`])
+//! answers for each TTL (or one probe of it) — time exceeded from a router,
+//! the destination's answer, ICMP errors, duplicates, late and reordered
+//! replies, stray replies quoting no probe, a narrow link — and the hops
+//! the engine must report, in order, with what else is checked (reached,
+//! foreign replies, the path MTU, the quoted TOS, how long it took on
+//! tokio's paused clock).
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ipkit::cancel::Cancel;
+use ipkit::probe::LocalError;
+use ipkit::trace::channel::{Protocol, ReplyKind};
+use ipkit::trace::fake::{FakeTrace, Narrow, Response, Script, Stray};
+use ipkit::trace::names::Names;
+use ipkit::trace::request::WaitRule;
+use ipkit::trace::{Asked, HopReport, Request, TraceEvent, TraceReport, run_with_names};
+use ipkit_core::wire::icmp::IcmpError;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Scenario {
+    target: IpAddr,
+    #[serde(default)]
+    options: Options,
+    /// Probes with this TTL or more reach the destination.
+    destination: Option<Destination>,
+    #[serde(default)]
+    hop: Vec<Reply>,
+    #[serde(default)]
+    probe: Vec<Reply>,
+    #[serde(default)]
+    narrow: Vec<NarrowLink>,
+    #[serde(default)]
+    stray: Vec<StrayReply>,
+    #[serde(default)]
+    refuse: Vec<Refuse>,
+    /// Reverse names the scripted resolver knows.
+    #[serde(default)]
+    names: std::collections::BTreeMap<IpAddr, String>,
+    expect: Expect,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Options {
+    protocol: Option<String>,
+    queries: Option<u32>,
+    first_hop: Option<u32>,
+    max_hops: Option<u32>,
+    /// MAX, HERE, NEAR.
+    wait: Option<[f64; 3]>,
+    window: Option<u32>,
+    silent_limit: Option<u32>,
+    rounds: Option<u32>,
+    interval: Option<f64>,
+    mtu: Option<bool>,
+    size: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Destination {
+    ttl: u8,
+    after_ms: u64,
+}
+
+/// A reply: to every probe of `ttl` (`[[hop]]`), or to its `nth`
+/// (`[[probe]]`). `kind`: time-exceeded (the default), reached, or an
+/// unreachable by its mark (net, host, protocol, admin, frag).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Reply {
+    ttl: u8,
+    nth: Option<u32>,
+    from: Option<IpAddr>,
+    after_ms: u64,
+    kind: Option<String>,
+    mtu: Option<u16>,
+    tos: Option<u8>,
+    copies: Option<u8>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NarrowLink {
+    ttl: u8,
+    from: IpAddr,
+    mtu: u16,
+    after_ms: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StrayReply {
+    at_ms: u64,
+    id: u16,
+    from: IpAddr,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Refuse {
+    ttl: u8,
+    nth: u32,
+    /// net, host or too-long.
+    error: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expect {
+    reached: bool,
+    /// Each hop's probes: an address, `*`, an address with its mark
+    /// (`192.0.2.2!N`, `!F-1280`), or a name and address (`r1.test=192.0.2.1`).
+    hops: Vec<String>,
+    /// Round trips per hop, ms (lost probes left out).
+    #[serde(default)]
+    rtt_ms: Vec<Vec<f64>>,
+    #[serde(default)]
+    foreign: u64,
+    path_mtu: Option<u16>,
+    /// (ttl, mtu) of the hop where the path narrowed.
+    mtu_at: Option<(u8, u16)>,
+    /// (ttl, TOS) of every probe of that hop.
+    #[serde(default)]
+    quoted_tos: Vec<(u8, u8)>,
+    max_elapsed_ms: Option<u64>,
+    min_elapsed_ms: Option<u64>,
+    rounds: Option<u32>,
+    /// Loss percent per hop (with rounds).
+    #[serde(default)]
+    loss_percent: Vec<f64>,
+}
+
+fn reply_kind(r: &Reply, target: IpAddr) -> ReplyKind {
+    let unreachable = |v4: u8, v6: u8| {
+        ReplyKind::Error(if target.is_ipv6() {
+            IcmpError::DestinationUnreachableV6 { reason: v6.into() }
+        } else {
+            IcmpError::DestinationUnreachable { reason: v4.into() }
+        })
+    };
+    match r.kind.as_deref().unwrap_or("time-exceeded") {
+        "time-exceeded" => ReplyKind::TimeExceeded,
+        "reached" => ReplyKind::Reached,
+        "net" => unreachable(0, 0),
+        "host" => unreachable(1, 3),
+        "protocol" => unreachable(2, 2),
+        "admin" => unreachable(13, 1),
+        "frag" => ReplyKind::Error(IcmpError::FragmentationNeeded {
+            mtu: r.mtu.unwrap_or(0),
+        }),
+        other => panic!("unknown reply kind {other:?}"),
+    }
+}
+
+fn response(r: &Reply, target: IpAddr) -> Response {
+    Response {
+        quoted_tos: r.tos,
+        copies: r.copies.unwrap_or(1),
+        ..Response::new(
+            r.from.unwrap_or(target),
+            reply_kind(r, target),
+            Duration::from_millis(r.after_ms),
+        )
+    }
+}
+
+fn script(s: &Scenario) -> Script {
+    let mut script = Script::new();
+    if let Some(d) = &s.destination {
+        script.destination(d.ttl, Duration::from_millis(d.after_ms));
+    }
+    for r in &s.hop {
+        script.hop(r.ttl, response(r, s.target));
+    }
+    for r in &s.probe {
+        script.probe(
+            r.ttl,
+            r.nth.expect("[[probe]] needs nth"),
+            response(r, s.target),
+        );
+    }
+    for n in &s.narrow {
+        script.narrow(Narrow {
+            ttl: n.ttl,
+            from: n.from,
+            mtu: n.mtu,
+            after: Duration::from_millis(n.after_ms),
+        });
+    }
+    for st in &s.stray {
+        script.stray(Stray {
+            at: Duration::from_millis(st.at_ms),
+            id: st.id,
+            from: st.from,
+        });
+    }
+    for f in &s.refuse {
+        let error = match f.error.as_str() {
+            "net" => LocalError::NetworkUnreachable {
+                message: "Network is unreachable".into(),
+            },
+            "host" => LocalError::HostUnreachable {
+                message: "No route to host".into(),
+            },
+            "too-long" => LocalError::MessageTooLong,
+            other => panic!("unknown local error {other:?}"),
+        };
+        script.refuse(f.ttl, f.nth, error);
+    }
+    script
+}
+
+fn asked(s: &Scenario) -> Asked {
+    let o = &s.options;
+    let d = Asked::default();
+    let wait = o
+        .wait
+        .map_or(d.wait, |[max, here, near]| WaitRule { max, here, near });
+    Asked {
+        target: s.target.to_string(),
+        protocol: match o.protocol.as_deref() {
+            None | Some("udp") => Protocol::Udp,
+            Some("icmp") => Protocol::Icmp,
+            Some("tcp") => Protocol::Tcp,
+            Some(other) => panic!("unknown protocol {other:?}"),
+        },
+        queries: o.queries.unwrap_or(d.queries),
+        first_hop: o.first_hop.unwrap_or(d.first_hop),
+        max_hops: o.max_hops.unwrap_or(d.max_hops),
+        wait,
+        sim_queries: o.window.unwrap_or(d.sim_queries),
+        silent_limit: o.silent_limit.unwrap_or(d.silent_limit),
+        rounds: o.rounds,
+        interval: o.interval.unwrap_or(d.interval),
+        mtu: o.mtu.unwrap_or(false),
+        size: o.size,
+        no_resolve: s.names.is_empty(),
+        ..d
+    }
+}
+
+/// A hop as the scenario writes it.
+fn shown(hop: &HopReport) -> String {
+    hop.probes
+        .iter()
+        .map(|p| {
+            let mut t = match (p.from, &p.name) {
+                (None, _) => "*".to_string(),
+                (Some(ip), Some(n)) => format!("{n}={ip}"),
+                (Some(ip), None) => ip.to_string(),
+            };
+            if let Some(a) = p.annotation {
+                t.push_str(a);
+            }
+            if let Some(m) = p.frag_mtu {
+                t.push_str(&format!("-{m}"));
+            }
+            t
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+struct Outcome {
+    report: TraceReport,
+    events: Vec<TraceEvent>,
+    elapsed: Duration,
+    sent: Vec<(Duration, ipkit::trace::ProbeSpec)>,
+}
+
+fn play(s: &Scenario) -> Outcome {
+    let request = Request::new(&asked(s)).expect("the scenario's request is valid");
+    let fake = FakeTrace::new(script(s));
+    let names = (!s.names.is_empty()).then(|| {
+        let table = s.names.clone();
+        Names::inline(Arc::new(move |ip| table.get(&ip).cloned()))
+    });
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .expect("runtime");
+    let mut events = Vec::new();
+    let (report, elapsed) = rt.block_on(async {
+        let start = tokio::time::Instant::now();
+        let report = run_with_names(&request, &fake, names, &Cancel::new(), |e| {
+            events.push(e.clone());
+            ControlFlow::Continue(())
+        })
+        .await
+        .expect("the trace runs");
+        (report, start.elapsed())
+    });
+    Outcome {
+        report,
+        events,
+        elapsed,
+        sent: fake.sent(),
+    }
+}
+
+fn check(path: &Path) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let s: Scenario = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let name = path.display();
+    let got = play(&s);
+    let r = &got.report;
+    let e = &s.expect;
+    let hops: Vec<String> = r.hops.iter().map(shown).collect();
+    assert_eq!(hops, e.hops, "{name}: hops");
+    assert_eq!(r.reached, e.reached, "{name}: reached");
+    assert_eq!(r.foreign_replies, e.foreign, "{name}: foreign replies");
+    assert!(!r.interrupted, "{name}: not interrupted");
+    if !e.rtt_ms.is_empty() {
+        let rtts: Vec<Vec<f64>> = r
+            .hops
+            .iter()
+            .map(|h| h.probes.iter().filter_map(|p| p.rtt_ms).collect())
+            .collect();
+        assert_eq!(rtts, e.rtt_ms, "{name}: round trips");
+    }
+    assert_eq!(r.path_mtu, e.path_mtu, "{name}: path MTU");
+    if let Some((ttl, mtu)) = e.mtu_at {
+        let at: Vec<(u8, u16)> = r
+            .hops
+            .iter()
+            .filter_map(|h| h.mtu.map(|m| (h.ttl, m)))
+            .collect();
+        assert_eq!(at, vec![(ttl, mtu)], "{name}: where the MTU dropped");
+    }
+    for (ttl, tos) in &e.quoted_tos {
+        let hop = r.hops.iter().find(|h| h.ttl == *ttl).expect("the TOS hop");
+        assert!(
+            hop.probes.iter().all(|p| p.quoted_tos == Some(*tos)),
+            "{name}: quoted TOS at hop {ttl}: {:?}",
+            hop.probes
+        );
+    }
+    if let Some(max) = e.max_elapsed_ms {
+        assert!(
+            got.elapsed <= Duration::from_millis(max),
+            "{name}: took {:?}",
+            got.elapsed
+        );
+    }
+    if let Some(min) = e.min_elapsed_ms {
+        assert!(
+            got.elapsed >= Duration::from_millis(min),
+            "{name}: took {:?}",
+            got.elapsed
+        );
+    }
+    assert_eq!(r.rounds, e.rounds.unwrap_or(1), "{name}: rounds");
+    if !e.loss_percent.is_empty() {
+        let loss: Vec<f64> = r.hops.iter().map(|h| h.stats.loss_percent).collect();
+        assert_eq!(loss, e.loss_percent, "{name}: loss");
+    }
+    // Hop events come once each, in TTL order, and say what the report says.
+    let evented: Vec<&HopReport> = got
+        .events
+        .iter()
+        .filter_map(|ev| match ev {
+            TraceEvent::Hop(h) => Some(h),
+            TraceEvent::Round { .. } => None,
+        })
+        .collect();
+    assert_eq!(
+        evented,
+        r.hops.iter().collect::<Vec<_>>(),
+        "{name}: hop events"
+    );
+    // No id twice among probes in flight: every id sent once (no wrap here).
+    let ids: HashSet<u16> = got.sent.iter().map(|(_, p)| p.id).collect();
+    assert_eq!(ids.len(), got.sent.len(), "{name}: ids unique");
+}
+
+#[test]
+fn trace_scenarios() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("trace_"))
+        })
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "{files:?}");
+    for f in files {
+        check(&f);
+    }
+}
+
+#[test]
+fn all_ttls_go_at_once_within_the_window() {
+    let mut text =
+        String::from("target = \"198.51.100.9\"\ndestination = { ttl = 9, after_ms = 9 }\n");
+    for ttl in 1..=8 {
+        text += &format!("[[hop]]\nttl = {ttl}\nfrom = \"192.0.2.{ttl}\"\nafter_ms = {ttl}\n");
+    }
+    text += "[expect]\nreached = true\nhops = []\n";
+    let s: Scenario = toml::from_str(&text).unwrap();
+    let got = play(&s);
+    // The first 15 probes (TTLs 1 to 5: as far as a silent run could end
+    // the trace) leave together, before any reply is in.
+    let first: Vec<_> = got.sent.iter().take(15).collect();
+    assert!(
+        first.len() == 15 && first.iter().all(|(t, _)| t.is_zero()),
+        "{first:?}"
+    );
+    let ttls: Vec<u8> = first.iter().map(|(_, p)| p.ttl).collect();
+    assert_eq!(&ttls[..6], &[1, 1, 1, 2, 2, 2]);
+    assert_eq!(got.report.hops.len(), 9);
+    assert!(
+        got.elapsed < Duration::from_millis(100),
+        "{:?}",
+        got.elapsed
+    );
+}
+
+#[test]
+fn a_cancel_stops_the_trace_and_the_report_says_interrupted() {
+    let mut script = Script::new();
+    script.hop(
+        1,
+        Response::new(
+            IpAddr::from([192, 0, 2, 1]),
+            ReplyKind::TimeExceeded,
+            Duration::from_millis(1),
+        ),
+    );
+    let request = Request::new(&Asked {
+        target: "198.51.100.9".into(),
+        no_resolve: true,
+        ..Asked::default()
+    })
+    .unwrap();
+    let fake = FakeTrace::new(script);
+    let cancel = Cancel::new();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let (report, elapsed) = rt.block_on(async {
+        let start = tokio::time::Instant::now();
+        let report = run_with_names(&request, &fake, None, &cancel, |_| {
+            cancel.cancel();
+            ControlFlow::Continue(())
+        })
+        .await
+        .unwrap();
+        (report, start.elapsed())
+    });
+    assert!(report.interrupted);
+    assert!(!report.reached);
+    assert_eq!(report.hops.len(), 1);
+    assert!(elapsed < Duration::from_millis(100), "{elapsed:?}");
+}
