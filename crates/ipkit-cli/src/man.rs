@@ -15,7 +15,7 @@ const EXIT_STATUS: &[(&str, &str)] = &[
     ("0", "Success."),
     (
         "1",
-        "A negative result: no match, no reply, NXDOMAIN, nothing held the port.",
+        "A negative result: no match, no reply, NXDOMAIN, nothing held the port, a trace that did not reach its destination.",
     ),
     (
         "2",

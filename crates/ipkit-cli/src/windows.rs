@@ -166,8 +166,8 @@ fn tracert_switch(name: &str) -> Option<&'static str> {
     })
 }
 
-/// `ipkit tracert …` becomes `ipkit trace --windows …`, and after
-/// `trace --windows` tracert's switches in any case, with `/` or `-`
+/// `ipkit tracert …` (and `traceroute --windows …`) becomes `ipkit trace
+/// --windows …`, and after it tracert's switches in any case, with `/` or `-`
 /// (`/D`, `-H 5`), become the parser's letters; anything else is left for
 /// it to name.
 fn rewrite_tracert(argv: Vec<OsString>) -> Vec<OsString> {
@@ -176,7 +176,9 @@ fn rewrite_tracert(argv: Vec<OsString>) -> Vec<OsString> {
     };
     let rest_at = if argv[at].to_string_lossy().eq_ignore_ascii_case("tracert") {
         at + 1
-    } else if argv[at] == "trace" && argv.get(at + 1).is_some_and(|a| a == "--windows") {
+    } else if (argv[at] == "trace" || argv[at] == "traceroute")
+        && argv.get(at + 1).is_some_and(|a| a == "--windows")
+    {
         at + 2
     } else {
         return argv;
@@ -292,6 +294,10 @@ mod tests {
         assert_eq!(
             re(&["trace", "--windows", "/d", "127.0.0.1"]),
             ["trace", "--windows", "-d", "127.0.0.1"]
+        );
+        assert_eq!(
+            re(&["traceroute", "--windows", "-D", "::1"]),
+            ["trace", "--windows", "-d", "::1"]
         );
         assert_eq!(
             re(&["trace", "/d", "127.0.0.1"]),

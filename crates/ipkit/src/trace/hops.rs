@@ -197,8 +197,9 @@ pub struct Pass {
     popped: usize,
     /// `--mtu`: the probe size now.
     size: Option<usize>,
-    /// `--mtu`: each size the path narrowed to, and the hop where.
-    drops: HashMap<usize, usize>,
+    /// `--mtu`: each size the path narrowed to, the hop where, and whether
+    /// a router said so (else the local host).
+    drops: HashMap<usize, (usize, bool)>,
 }
 
 impl Pass {
@@ -247,6 +248,9 @@ impl Pass {
     /// The silent run that ends the trace, when complete: the index of its
     /// last hop.
     fn silent_end(&self) -> Option<usize> {
+        if self.final_hop.is_some() {
+            return None;
+        }
         let start = self.last_answered().map_or(0, |a| a + 1);
         let end = start + usize::from(self.cfg.silent_limit) - 1;
         (end < self.hops.len() && self.hops[start..=end].iter().all(Hop::complete)).then_some(end)
@@ -298,6 +302,15 @@ impl Pass {
             return;
         };
         if error == LocalError::MessageTooLong && self.shrink(hop, query, None, ids, id) {
+            return;
+        }
+        // A datagram socket with IP_RECVERR hands the error of an earlier
+        // probe (time exceeded: EHOSTUNREACH) to the next send, and clears
+        // it: a "no route" is believed when it comes twice.
+        if error != LocalError::MessageTooLong
+            && let Slot::Sent { resends: 0, .. } = self.hops[hop].slots[query]
+        {
+            self.send_again(hop, query, ids, id, 1);
             return;
         }
         let outcome = Outcome {
@@ -381,30 +394,42 @@ impl Pass {
             Family::V4 => 68,
             Family::V6 => 1280,
         };
-        // A probe that left before the last shrink is only sent again.
-        if sent.is_none_or(|s| s <= size) {
-            let smaller = match mtu {
-                Some(m) if (floor..size).contains(&m) => m,
-                _ => match PLATEAUS.iter().copied().find(|p| (floor..size).contains(p)) {
-                    Some(p) => p,
-                    None => return false,
-                },
-            };
-            self.size = Some(smaller);
+        // A size the router names that is smaller is taken; else the next
+        // plateau down — unless the probe left before the last shrink, and
+        // is only sent again.
+        if let Some(m) = mtu.filter(|m| (floor..size).contains(m)) {
+            self.size = Some(m);
+        } else if sent.is_none_or(|s| s <= size) {
+            match PLATEAUS.iter().copied().find(|p| (floor..size).contains(p)) {
+                Some(p) => self.size = Some(p),
+                None => return false,
+            }
         }
+        // The host's guesses above the size now were steps, not drops.
         let now = self.size.unwrap_or(size);
-        // Where the path narrowed: the lowest hop whose probe was refused at
-        // this size (the local link for the host's own refusal).
-        let at = if mtu.is_some() { hop } else { 0 };
-        let entry = self.drops.entry(now).or_insert(at);
-        *entry = (*entry).min(at);
+        self.drops.retain(|m, (_, router)| *router || *m <= now);
+        // Where the path narrowed: the lowest hop whose probe a router
+        // refused at this size; the local link for the host's own refusal
+        // (the kernel may know the path's MTU from an earlier trace, or have
+        // learnt it while the probe was sent, as tracepath then says `1?`),
+        // until a router says more before that hop is shown.
+        let said = (if mtu.is_some() { hop } else { 0 }, mtu.is_some());
+        // A hop already shown keeps what it said (one drop, one hop).
+        let shown = self.popped;
+        let entry = self.drops.entry(now).or_insert(said);
+        if entry.0 >= shown && said.1 && (!entry.1 || said.0 < entry.0) {
+            *entry = said;
+        }
+        self.send_again(hop, query, ids, id, resends + 1);
+        true
+    }
+
+    /// Put a slot back to be sent again, first.
+    fn send_again(&mut self, hop: usize, query: usize, ids: &mut Ids, id: u16, resends: u8) {
         ids.known.insert(id, Known::Over);
         self.in_flight -= 1;
-        self.hops[hop].slots[query] = Slot::Waiting {
-            resends: resends + 1,
-        };
+        self.hops[hop].slots[query] = Slot::Waiting { resends };
         self.resend.push_back((hop, query));
-        true
     }
 
     fn finish(&mut self, ids: &mut Ids, id: u16, hop: usize, query: usize, outcome: Outcome) {
@@ -510,7 +535,7 @@ impl Pass {
         hop.mtu = self
             .drops
             .iter()
-            .filter(|(_, at)| **at == index)
+            .filter(|(_, (at, _))| *at == index)
             .map(|(mtu, _)| *mtu)
             .min()
             .and_then(|m| u16::try_from(m).ok());
@@ -676,5 +701,64 @@ mod tests {
         // The host's own refusal without an MTU steps down a plateau.
         p.refused(&mut ids, again[0].id, LocalError::MessageTooLong);
         assert_eq!(p.size(), Some(1006));
+    }
+
+    #[test]
+    fn a_probe_sent_again_is_sent_after_the_destination_answered() {
+        // The hang seen over a real 1280 link: hop 2's first probe (1500
+        // bytes) is refused by the router after its other probes (1280)
+        // reached the destination; it must still go again, not wait forever.
+        let mut p = Pass::new(PassConfig {
+            mtu_start: Some(1500),
+            ..pass(3, 16).cfg
+        });
+        let mut ids = Ids::default();
+        let first = send_all(&mut p, &mut ids, ms(0));
+        assert_eq!(first.len(), 15);
+        for s in &first[..3] {
+            p.reply(&mut ids, &answer(s.id, 1, ReplyKind::TimeExceeded), ms(1));
+        }
+        // The host refuses the second probe: down to the plateau of 1492,
+        // then a router says 1280; hop 2's last two probes leave at 1280.
+        p.refused(&mut ids, first[4].id, LocalError::MessageTooLong);
+        let too_big = ReplyKind::Error(IcmpError::FragmentationNeeded { mtu: 1280 });
+        p.reply(&mut ids, &answer(first[5].id, 2, too_big.clone()), ms(1));
+        let again: Vec<ProbeSpec> = send_all(&mut p, &mut ids, ms(1))
+            .into_iter()
+            .filter(|s| s.ttl == 2)
+            .collect();
+        assert_eq!(again.len(), 2);
+        for s in &again {
+            p.reply(&mut ids, &answer(s.id, 2, ReplyKind::Reached), ms(2));
+        }
+        p.reply(&mut ids, &answer(first[3].id, 2, too_big), ms(2));
+        let last = send_all(&mut p, &mut ids, ms(2));
+        assert_eq!(
+            last.iter().map(|s| (s.ttl, s.size)).collect::<Vec<_>>(),
+            vec![(2, Some(1280))]
+        );
+        p.reply(&mut ids, &answer(last[0].id, 2, ReplyKind::Reached), ms(3));
+        for _ in 0..2 {
+            assert!(p.pop_complete().is_some());
+        }
+        assert!(p.finished() && p.reached());
+    }
+
+    #[test]
+    fn a_local_no_route_is_believed_the_second_time() {
+        let (mut p, mut ids) = (pass(1, 16), Ids::default());
+        let first = send_all(&mut p, &mut ids, ms(0));
+        let no_route = || LocalError::HostUnreachable {
+            message: "No route to host".into(),
+        };
+        p.refused(&mut ids, first[0].id, no_route());
+        let again = send_all(&mut p, &mut ids, ms(0));
+        assert_eq!(again.iter().map(|s| s.ttl).collect::<Vec<_>>(), vec![1]);
+        p.refused(&mut ids, again[0].id, no_route());
+        let hop = p.pop_complete().expect("hop 1 is complete");
+        assert_eq!(
+            hop.outcomes().next().and_then(|o| o.local.clone()),
+            Some(no_route())
+        );
     }
 }

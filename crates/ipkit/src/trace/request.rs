@@ -343,8 +343,7 @@ impl Request {
         if asked.target.is_empty() {
             return Err(RequestError::NoTarget);
         }
-        let target = crate::ping::request::resolve(&asked.target, asked.ipv4, asked.ipv6)
-            .map_err(RequestError::Target)?;
+        let target = resolve(&asked.target, asked.ipv4, asked.ipv6)?;
         let family = Family::of(target);
         if let Some(size) = asked.size {
             let min = min_size(family, asked.protocol);
@@ -394,6 +393,37 @@ impl Request {
             dialect: d,
         })
     }
+}
+
+/// The target's address: ping's rules (a numeric address as given, `-4`/
+/// `-6` checked, legacy `inet_aton` forms refused), and for a name of both
+/// families its first IPv4 address, as traceroute picks (its `DEF_AF`).
+fn resolve(target: &str, v4: bool, v6: bool) -> Result<IpAddr, RequestError> {
+    let numeric = target.parse::<IpAddr>().is_ok();
+    if v4 || v6 || numeric || ipkit_core::legacy::parse_inet_aton(target).is_some() {
+        return crate::ping::request::resolve(target, v4, v6).map_err(RequestError::Target);
+    }
+    let hints = crate::resolve::Hints {
+        socktype: crate::resolve::SockType::Dgram,
+        ..Default::default()
+    };
+    let failed = |cause| {
+        RequestError::Target(crate::ping::RequestError::Resolve {
+            target: target.to_string(),
+            cause,
+        })
+    };
+    let found = crate::resolve::getaddrinfo(Some(target), None, &hints).map_err(failed)?;
+    let ips: Vec<IpAddr> = found.iter().map(|a| a.addr.ip()).collect();
+    ips.iter()
+        .find(|ip| ip.is_ipv4())
+        .or(ips.first())
+        .copied()
+        .ok_or_else(|| {
+            RequestError::Target(crate::ping::RequestError::NoAddress {
+                target: target.to_string(),
+            })
+        })
 }
 
 /// The smallest probe packet: the IP header, the protocol's header, and

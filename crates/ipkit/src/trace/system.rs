@@ -1,6 +1,6 @@
 //! The operating system's trace channel behind [`super::System`]:
 //! `crate::sys::TraceSocket` (on Linux raw sockets with CAP_NET_RAW, else
-//! unprivileged ICMP and UDP sockets; elsewhere a stub answering
+//! unprivileged ICMP, UDP and TCP-connect sockets; elsewhere a stub answering
 //! [`TraceError::Unsupported`]).
 
 use super::TraceError;

@@ -150,11 +150,42 @@ fn trace(r: &Request, view: View) -> anyhow::Result<u8> {
         }
     }
     w.flush()?;
+    if !report.reached && !report.interrupted && view != View::Json {
+        let _ = writeln!(std::io::stderr(), "ipkit: {}", not_reached(r, &report));
+    }
     Ok(interrupt.exit_code().unwrap_or(if report.reached {
         crate::exit::OK
     } else {
         crate::exit::NEGATIVE
     }))
+}
+
+/// Why the trace ended short of the destination, in one line (stderr, so
+/// the views keep their anchors' layout).
+fn not_reached(r: &Request, report: &TraceReport) -> String {
+    let last_answer = report
+        .hops
+        .iter()
+        .rev()
+        .find(|h| h.probes.iter().any(|p| p.from.is_some()));
+    let mark = last_answer.and_then(|h| {
+        h.probes
+            .iter()
+            .find_map(|p| p.annotation)
+            .map(|m| (h.ttl, m))
+    });
+    let tried = report.hops.last().map_or(0, |h| h.ttl);
+    let why = match (mark, last_answer) {
+        (Some((ttl, mark)), _) => format!("hop {ttl} answered {mark}"),
+        _ if tried >= r.max_hops => format!("not within {} hops", r.max_hops),
+        (None, Some(h)) => format!(
+            "no answer from the {} hops after hop {}",
+            tried - h.ttl,
+            h.ttl
+        ),
+        (None, None) => format!("no hop answered up to hop {tried}"),
+    };
+    format!("destination {} not reached: {why}", r.target)
 }
 
 /// The `summary` record: the [`TraceReport`] without its hops (each came

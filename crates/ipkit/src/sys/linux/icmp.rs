@@ -270,6 +270,19 @@ impl IcmpSocket {
         }))
     }
 
+    /// Read one message from a datagram socket's error queue, if any (the
+    /// tracer clears the socket's pending error before each send, so it
+    /// cannot wait for that error to say the queue has something).
+    pub(crate) fn try_recv_error_queue(&mut self) -> io::Result<Option<Received>> {
+        if self.kind != IcmpKind::Datagram {
+            return Ok(None);
+        }
+        match self.recv_flags(MsgFlags::MSG_ERRQUEUE | MsgFlags::MSG_DONTWAIT) {
+            Err(e) if is_quiet(&e) => Ok(None),
+            other => other,
+        }
+    }
+
     /// The registered descriptor (the tracer waits on it with its own).
     pub(crate) fn async_fd(&self) -> &AsyncFd<Socket> {
         &self.fd

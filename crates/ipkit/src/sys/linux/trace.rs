@@ -36,7 +36,6 @@ use tokio::io::unix::AsyncFd;
 use super::ancillary;
 use super::icmp::{IcmpKind, IcmpSocket};
 use crate::ping::PingError;
-use crate::privilege::{Capability, Needs};
 use crate::probe::{self, IcmpChannel};
 use crate::sys::is_quiet;
 use crate::trace::TraceError;
@@ -57,6 +56,9 @@ enum Way {
         local_port: u16,
         errors: Option<IcmpSocket>,
     },
+    /// TCP without privilege: a non-blocking `connect()` per probe (its
+    /// TTL set, IP_RECVERR on), each socket kept until its answer.
+    TcpConnect { pending: Vec<Connecting> },
     /// TCP SYNs from `source`:`local_port` on a raw socket.
     Tcp {
         tcp: AsyncFd<Socket>,
@@ -64,6 +66,13 @@ enum Way {
         local_port: u16,
         errors: IcmpSocket,
     },
+}
+
+/// One unprivileged TCP probe in flight: its socket and id.
+#[derive(Debug)]
+struct Connecting {
+    id: u16,
+    sock: AsyncFd<Socket>,
 }
 
 /// An open trace channel on Linux.
@@ -152,30 +161,33 @@ impl TraceSocket {
                 }
             }
             Protocol::Tcp => {
-                let no_raw = || TraceError::NoPrivilege {
-                    needs: Needs::Capability(Capability::NetRaw),
-                };
                 let errors = match IcmpSocket::open(family, &icmp_config) {
-                    Ok(s) if s.kind == IcmpKind::Raw => s,
-                    Ok(_) | Err(PingError::NoPrivilege { .. }) => return Err(no_raw()),
+                    Ok(s) if s.kind == IcmpKind::Raw => Some(s),
+                    Ok(_) | Err(PingError::NoPrivilege { .. }) => None,
                     Err(e) => return Err(from_ping(e)),
                 };
                 let source = match config.source {
                     Some(s) => s,
                     None => route_source(config)?,
                 };
-                let tcp = open_raw_tcp(config, source).map_err(|e| {
-                    if matches!(e.raw_os_error(), Some(libc::EPERM | libc::EACCES)) {
-                        no_raw()
-                    } else {
-                        io_err("opening a raw TCP socket")(e)
-                    }
-                })?;
-                Way::Tcp {
-                    tcp,
-                    source,
-                    local_port: 0x8000 | (crate::random::u16() & 0x7fff),
-                    errors,
+                let tcp = match errors {
+                    Some(_) => match open_raw_tcp(config, source) {
+                        Ok(tcp) => Some(tcp),
+                        Err(e) if is_refused(&e) => None,
+                        Err(e) => return Err(io_err("opening a raw TCP socket")(e)),
+                    },
+                    None => None,
+                };
+                match (tcp, errors) {
+                    (Some(tcp), Some(errors)) => Way::Tcp {
+                        tcp,
+                        source,
+                        local_port: 0x8000 | (crate::random::u16() & 0x7fff),
+                        errors,
+                    },
+                    _ => Way::TcpConnect {
+                        pending: Vec::new(),
+                    },
                 }
             }
         };
@@ -414,6 +426,61 @@ impl TraceSocket {
         )))
     }
 
+    /// The first unprivileged TCP probe that has its answer: an ICMP error
+    /// on its socket's error queue (time exceeded, unreachable), or the
+    /// connection made or refused by the target (reached). Its socket is
+    /// closed then (a made connection is reset by the close).
+    fn recv_connects(&mut self) -> io::Result<Option<Option<TraceReply>>> {
+        let Way::TcpConnect { pending } = &mut self.way else {
+            return Ok(None);
+        };
+        for i in 0..pending.len() {
+            let c = &pending[i];
+            let fd = c.sock.get_ref().as_raw_fd();
+            let flags = MsgFlags::MSG_ERRQUEUE | MsgFlags::MSG_DONTWAIT;
+            let reply = match ancillary::recv(fd, &mut self.buf, &mut self.control, flags) {
+                Ok(meta) => {
+                    let Some((q, Some(from))) = meta.queued else {
+                        continue;
+                    };
+                    IcmpError::from_type_code(self.family, q.msg_type, q.code, q.info).map(
+                        |error| TraceReply {
+                            id: c.id,
+                            from,
+                            kind: if error.is_time_exceeded() {
+                                ReplyKind::TimeExceeded
+                            } else {
+                                ReplyKind::Error(error)
+                            },
+                            kernel_time: meta.kernel_time,
+                            quoted_tos: None,
+                            mpls: Vec::new(),
+                        },
+                    )
+                }
+                Err(e) if is_quiet(&e) => {
+                    let reached = match c.sock.get_ref().take_error()? {
+                        Some(e) => e.raw_os_error() == Some(libc::ECONNREFUSED),
+                        None if c.sock.get_ref().peer_addr().is_ok() => true,
+                        None => continue,
+                    };
+                    reached.then(|| TraceReply {
+                        id: c.id,
+                        from: self.config.target,
+                        kind: ReplyKind::Reached,
+                        kernel_time: None,
+                        quoted_tos: None,
+                        mpls: Vec::new(),
+                    })
+                }
+                Err(e) => return Err(e),
+            };
+            pending.swap_remove(i);
+            return Ok(Some(reply));
+        }
+        Ok(None)
+    }
+
     /// The next message on the ICMP socket that is about this channel.
     fn recv_icmp(&mut self) -> io::Result<Option<Option<TraceReply>>> {
         let icmp = match &mut self.way {
@@ -421,10 +488,14 @@ impl TraceSocket {
             Way::Udp {
                 errors: Some(icmp), ..
             } => icmp,
-            Way::Udp { errors: None, .. } => return Ok(None),
+            Way::Udp { errors: None, .. } | Way::TcpConnect { .. } => return Ok(None),
         };
         let verified = icmp.checksums_verified();
-        Ok(icmp.try_recv()?.map(|r| self.reply_from_icmp(&r, verified)))
+        let received = match icmp.try_recv_error_queue()? {
+            Some(r) => Some(r),
+            None => icmp.try_recv()?,
+        };
+        Ok(received.map(|r| self.reply_from_icmp(&r, verified)))
     }
 
     fn set_ttl(&mut self, ttl: u8) -> io::Result<()> {
@@ -433,6 +504,7 @@ impl TraceSocket {
             Way::Icmp { icmp, .. } => return icmp.set_ttl(u32::from(ttl)),
             Way::Udp { udp, .. } => udp.get_ref(),
             Way::Tcp { tcp, .. } => tcp.get_ref(),
+            Way::TcpConnect { .. } => return Ok(()),
         };
         if v6 {
             sock.set_unicast_hops_v6(u32::from(ttl))
@@ -563,6 +635,75 @@ fn open_raw_tcp(config: &ChannelConfig, source: IpAddr) -> io::Result<AsyncFd<So
     })
 }
 
+/// Whether opening a socket failed for want of privilege.
+fn is_refused(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EPERM | libc::EACCES))
+}
+
+/// Start one unprivileged TCP probe: a socket with this TTL and IP_RECVERR
+/// whose non-blocking `connect()` sends the SYN.
+fn connect(config: &ChannelConfig, ttl: u8) -> Result<AsyncFd<Socket>, SendError> {
+    let v6 = config.family == Family::V6;
+    let domain = if v6 { Domain::IPV6 } else { Domain::IPV4 };
+    let opened = || -> Result<Socket, TraceError> {
+        let sock = Socket::new(domain, Type::STREAM, Some(SockProtocol::TCP))
+            .map_err(io_err("opening a TCP socket"))?;
+        configure(&sock, config, config.source.unwrap_or(unspecified(v6)))?;
+        if v6 {
+            sock.set_unicast_hops_v6(u32::from(ttl))
+        } else {
+            sock.set_ttl_v4(u32::from(ttl))
+        }
+        .map_err(io_err("setting the TTL"))?;
+        if v6 {
+            nix_socket::setsockopt(&sock, sockopt::Ipv6RecvErr, &true)
+        } else {
+            nix_socket::setsockopt(&sock, sockopt::Ipv4RecvErr, &true)
+        }
+        .map_err(nix_err("asking for ICMP errors"))?;
+        // One retransmission at most (the least Linux allows): a silent
+        // hop's socket stops sending SYNs after about 3 s.
+        ancillary::setsockopt_int(&sock, libc::IPPROTO_TCP, libc::TCP_SYNCNT, 1)
+            .map_err(io_err("limiting SYN retransmissions"))?;
+        Ok(sock)
+    };
+    let sock = opened().map_err(|e| match e {
+        TraceError::Io { source, .. } => SendError::Io(source),
+        other => SendError::Io(io::Error::other(other.to_string())),
+    })?;
+    match sock.connect(&SocketAddr::new(config.target, config.port).into()) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+        Err(e) if e.raw_os_error() == Some(libc::ECONNREFUSED) => {}
+        Err(e) => return Err(send_error(e)),
+    }
+    // SAFETY: as in `register`: the AsyncFd owns the descriptor from here on.
+    unsafe {
+        AsyncFd::register_with_interest(
+            sock,
+            Interest::READABLE | Interest::WRITABLE | Interest::ERROR,
+        )
+    }
+    .map_err(|e| SendError::Io(e.into_parts().1))
+}
+
+/// Wait until one of the unprivileged TCP probes has its answer (its
+/// socket writable, closed or with an error), or `limit` passes.
+async fn wait_connects(pending: &[Connecting], limit: Duration) -> io::Result<()> {
+    let any = std::future::poll_fn(|cx| {
+        for c in pending {
+            if let Poll::Ready(r) = c.sock.poll_write_ready(cx) {
+                return Poll::Ready(r.map(|mut g| g.clear_ready()));
+            }
+        }
+        Poll::Pending
+    });
+    match tokio::time::timeout(limit, any).await {
+        Ok(r) => r,
+        Err(_elapsed) => Ok(()),
+    }
+}
+
 /// Send on a socket whose ICMP errors are queued (UDP, the ICMP datagram
 /// socket): an error pending from an earlier probe's ICMP (the socket's
 /// `SO_ERROR`) would fail this send, so it is cleared first, and once more
@@ -607,6 +748,7 @@ impl TraceChannel for TraceSocket {
             Way::Icmp { icmp, .. } => icmp.kind == IcmpKind::Datagram,
             Way::Udp { errors, .. } => errors.is_none(),
             Way::Tcp { .. } => false,
+            Way::TcpConnect { .. } => true,
         }
     }
 
@@ -615,6 +757,11 @@ impl TraceChannel for TraceSocket {
         let target = self.config.target;
         let payload = self.payload(probe);
         match &mut self.way {
+            Way::TcpConnect { pending } => {
+                let sock = connect(&self.config, probe.ttl)?;
+                pending.push(Connecting { id: probe.id, sock });
+                Ok(())
+            }
             Way::Icmp { icmp, ident } => {
                 // The sequence carries the id; for Paris the payload's
                 // first word compensates it, so the checksum stays.
@@ -677,11 +824,12 @@ impl TraceChannel for TraceSocket {
         // empty (readiness was cleared by `wait`).
         loop {
             let mut any = false;
-            for source in 0..4 {
+            for source in 0..5 {
                 let got = match source {
                     0 => self.recv_udp(MsgFlags::MSG_ERRQUEUE | MsgFlags::MSG_DONTWAIT)?,
                     1 => self.recv_udp(MsgFlags::MSG_DONTWAIT)?,
                     2 => self.recv_tcp()?,
+                    3 => self.recv_connects()?,
                     _ => self.recv_icmp()?,
                 };
                 if let Some(read) = got {
@@ -699,6 +847,7 @@ impl TraceChannel for TraceSocket {
 
     async fn wait(&self, limit: Duration) -> io::Result<()> {
         let (first, second) = match &self.way {
+            Way::TcpConnect { pending } => return wait_connects(pending, limit).await,
             Way::Icmp { icmp, .. } => (icmp.async_fd(), None),
             Way::Udp { udp, errors, .. } => (udp, errors.as_ref().map(IcmpSocket::async_fd)),
             Way::Tcp { tcp, errors, .. } => (tcp, Some(errors.async_fd())),
