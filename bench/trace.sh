@@ -205,6 +205,8 @@ for path in sys.argv[1:]:
     ours = r[0]["median"]
     print(f"-- {path}")
     for x in r:
-        cmd = x["command"].split(" ", 3)[-1]
-        print(f"{cmd[:60]:60s} median {x['median']:7.3f} s   ipkit/this {ours / x['median']:6.2f}")
+        words = x["command"].split()[4:]  # past "ip netns exec NAME"
+        words[0] = words[0].rsplit("/", 1)[-1]
+        cmd = " ".join(words)
+        print(f"{cmd[:50]:50s} median {x['median']:7.3f} s   ipkit/this {ours / x['median']:6.3f}")
 PY
