@@ -124,3 +124,44 @@ impl HopStats {
         }
     }
 }
+
+/// The `summary` record: the [`TraceReport`] without its hops (each came
+/// as a `hop` record).
+#[derive(Debug, Serialize)]
+pub struct Summary<'a> {
+    /// The destination.
+    pub target: IpAddr,
+    /// The target as given.
+    pub shown: &'a str,
+    /// How probes travelled.
+    pub protocol: Protocol,
+    /// Whether the destination answered.
+    pub reached: bool,
+    /// Hops reported.
+    pub hops: usize,
+    /// The path MTU, with `--mtu`.
+    pub path_mtu: Option<u16>,
+    /// Rounds probed.
+    pub rounds: u32,
+    /// Replies quoting a probe not in flight (ignored).
+    pub foreign_replies: u64,
+    /// Stopped by a signal before the end.
+    pub interrupted: bool,
+}
+
+impl<'a> Summary<'a> {
+    /// The summary of `r`.
+    pub fn of(r: &'a TraceReport) -> Summary<'a> {
+        Summary {
+            target: r.target,
+            shown: &r.shown,
+            protocol: r.protocol,
+            reached: r.reached,
+            hops: r.hops.len(),
+            path_mtu: r.path_mtu,
+            rounds: r.rounds,
+            foreign_replies: r.foreign_replies,
+            interrupted: r.interrupted,
+        }
+    }
+}

@@ -133,7 +133,11 @@ fn trace(r: &Request, view: View) -> anyhow::Result<u8> {
         // Stopped by Ctrl-C, the hops so far are all there is to say.
         View::Tracert if report.interrupted => {}
         View::Tracert => writeln!(w, "{}", tracert::footer())?,
-        View::Json => write_record(&mut w, "summary", &Summary::of(&report))?,
+        View::Json => write_record(
+            &mut w,
+            "summary",
+            &ipkit::trace::report::Summary::of(&report),
+        )?,
         View::Report { jitter } => {
             let since = started
                 .duration_since(SystemTime::UNIX_EPOCH)
@@ -186,37 +190,6 @@ fn not_reached(r: &Request, report: &TraceReport) -> String {
         (None, None) => format!("no hop answered up to hop {tried}"),
     };
     format!("destination {} not reached: {why}", r.target)
-}
-
-/// The `summary` record: the [`TraceReport`] without its hops (each came
-/// as a `hop` record).
-#[derive(Debug, serde::Serialize)]
-struct Summary<'a> {
-    target: std::net::IpAddr,
-    shown: &'a str,
-    protocol: ipkit::trace::Protocol,
-    reached: bool,
-    hops: usize,
-    path_mtu: Option<u16>,
-    rounds: u32,
-    foreign_replies: u64,
-    interrupted: bool,
-}
-
-impl<'a> Summary<'a> {
-    fn of(r: &'a TraceReport) -> Summary<'a> {
-        Summary {
-            target: r.target,
-            shown: &r.shown,
-            protocol: r.protocol,
-            reached: r.reached,
-            hops: r.hops.len(),
-            path_mtu: r.path_mtu,
-            rounds: r.rounds,
-            foreign_replies: r.foreign_replies,
-            interrupted: r.interrupted,
-        }
-    }
 }
 
 /// A request's error as the command reports it: a usage error (exit 2, one
