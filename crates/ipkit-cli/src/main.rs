@@ -126,7 +126,6 @@ const COMING: &[(&[&str], &str)] = &[
         "IP information (location, AS, organisation)",
     ),
     (&["serve"], "servers (echo, HTTP, metrics)"),
-    (&["connect"], "a version-independent client"),
     (&["mcast", "bcast"], "multicast and broadcast"),
 ];
 

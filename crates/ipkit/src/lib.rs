@@ -8,6 +8,7 @@
 pub mod addr;
 pub mod batch;
 pub mod cancel;
+pub mod connect;
 pub mod dns;
 pub mod dns_bulk;
 pub mod host;

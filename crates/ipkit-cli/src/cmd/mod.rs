@@ -3,6 +3,7 @@
 
 pub mod addr;
 pub mod cidr;
+pub mod connect;
 pub mod dns;
 pub mod dns_bulk;
 pub mod grep;
@@ -60,6 +61,9 @@ pub enum Command {
     /// End the processes holding a port, or one process (asks first).
     #[command(after_help = kill::EXAMPLES, visible_alias = "taskkill")]
     Kill(kill::Args),
+    /// A version-independent client: Happy Eyeballs (RFC 8305), then netcat.
+    #[command(after_help = connect::EXAMPLES)]
+    Connect(connect::Args),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  ipkit completions bash > ~/.local/share/bash-completion/completions/ipkit\n  ipkit completions zsh > ~/.zfunc/_ipkit"
@@ -82,6 +86,7 @@ pub fn uses_colour(c: &Command) -> bool {
             | Command::Service(_)
             | Command::Resolve(_)
             | Command::Kill(_)
+            | Command::Connect(_)
             | Command::Completions { .. }
             | Command::Man
     )
@@ -107,6 +112,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<u8> {
         Command::Kill(a) => kill::run(a, out),
         Command::Neigh(a) => neigh::run(a, out),
         Command::If(a) => ifaces::run(a, out),
+        Command::Connect(a) => connect::run(a, out),
         Command::Completions { shell } => {
             if out.json {
                 return Err(crate::exit::usage(
