@@ -3,6 +3,7 @@
 mod addr;
 mod cidr;
 mod cli;
+mod connect;
 mod dns;
 mod grep;
 mod ifaces;

@@ -46,7 +46,7 @@ pub struct Args {
     #[arg(value_name = "HOST")]
     pub host: String,
     /// The port: a number (1-65535) or a service name.
-    #[arg(value_name = "PORT")]
+    #[arg(value_name = "PORT", allow_hyphen_values = true)]
     pub port: String,
     /// UDP: a connected UDP socket, one datagram per line of input.
     #[arg(short = 'u', long)]
