@@ -68,6 +68,9 @@ pub enum RelayError {
     /// Writing the output failed (a closed pipe among others).
     #[error("writing standard output")]
     Output(#[source] io::Error),
+    /// The connection has no peer address (it was never connected).
+    #[error("the socket is not connected")]
+    NoPeer(#[source] io::Error),
     /// The socket failed.
     #[error("{op} {peer}")]
     Socket {
@@ -95,9 +98,33 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
-    match conn {
-        Connection::Tcp(s) => relay_tcp(s, input, output, cancel).await,
-        Connection::Udp(s) => relay_udp(s, input, output, quiet, cancel).await,
+    let (_, peer) = conn.ends().map_err(RelayError::NoPeer)?;
+    let counts = Counts::default();
+    let end = match conn {
+        Connection::Tcp(s) => relay_tcp(s, peer, input, output, &counts, cancel).await?,
+        Connection::Udp(s) => relay_udp(s, peer, input, output, quiet, &counts, cancel).await?,
+    };
+    Ok(Relayed {
+        sent: counts.sent.get(),
+        received: counts.received.get(),
+        end,
+    })
+}
+
+/// Bytes moved each way so far (shared by the two directions' futures).
+#[derive(Default)]
+struct Counts {
+    sent: Cell<u64>,
+    received: Cell<u64>,
+}
+
+impl Counts {
+    fn add_sent(&self, n: usize) {
+        self.sent.set(self.sent.get() + n as u64);
+    }
+
+    fn add_received(&self, n: usize) {
+        self.received.set(self.received.get() + n as u64);
     }
 }
 
@@ -107,20 +134,17 @@ fn socket_error(op: &'static str, peer: SocketAddr) -> impl Fn(io::Error) -> Rel
 
 async fn relay_tcp<R, W>(
     stream: TcpStream,
+    peer: SocketAddr,
     mut input: R,
     mut output: W,
+    counts: &Counts,
     cancel: &Cancel,
-) -> Result<Relayed, RelayError>
+) -> Result<RelayEnd, RelayError>
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
-    let peer = stream.peer_addr().map_err(socket_error(
-        "asking the peer's address of",
-        SocketAddr::from(([0; 4], 0)),
-    ))?;
     let (mut from_peer, mut to_peer) = stream.into_split();
-    let (sent, received) = (Cell::new(0u64), Cell::new(0u64));
     let upstream = async {
         let mut buf = vec![0u8; 16 * 1024];
         loop {
@@ -135,7 +159,7 @@ where
                 .write_all(&buf[..n])
                 .await
                 .map_err(socket_error("sending to", peer))?;
-            sent.set(sent.get() + n as u64);
+            counts.add_sent(n);
         }
     };
     let downstream = async {
@@ -149,33 +173,25 @@ where
                 return Ok::<(), RelayError>(());
             }
             write_out(&mut output, &buf[..n]).await?;
-            received.set(received.get() + n as u64);
+            counts.add_received(n);
         }
     };
-    let end = drive(upstream, downstream, cancel, |_| false).await?;
-    Ok(Relayed {
-        sent: sent.get(),
-        received: received.get(),
-        end,
-    })
+    drive(upstream, downstream, cancel, |_| false).await
 }
 
 async fn relay_udp<R, W>(
     socket: UdpSocket,
+    peer: SocketAddr,
     mut input: R,
     mut output: W,
     quiet: Duration,
+    counts: &Counts,
     cancel: &Cancel,
-) -> Result<Relayed, RelayError>
+) -> Result<RelayEnd, RelayError>
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
-    let peer = socket.peer_addr().map_err(socket_error(
-        "asking the peer's address of",
-        SocketAddr::from(([0; 4], 0)),
-    ))?;
-    let (sent, received) = (Cell::new(0u64), Cell::new(0u64));
     let last_heard = Cell::new(Instant::now());
     let socket = &socket;
     let upstream = async {
@@ -189,7 +205,7 @@ where
                 let end = from + at + 1;
                 for chunk in pending[from..end].chunks(MAX_DATAGRAM) {
                     send(socket, chunk, peer).await?;
-                    sent.set(sent.get() + chunk.len() as u64);
+                    counts.add_sent(chunk.len());
                 }
                 from = end;
             }
@@ -197,7 +213,7 @@ where
             while pending.len() >= MAX_DATAGRAM || (n == 0 && !pending.is_empty()) {
                 let take = pending.len().min(MAX_DATAGRAM);
                 send(socket, &pending[..take], peer).await?;
-                sent.set(sent.get() + take as u64);
+                counts.add_sent(take);
                 pending.drain(..take);
             }
             if n == 0 {
@@ -215,18 +231,13 @@ where
                 .map_err(socket_error("receiving from", peer))?;
             last_heard.set(Instant::now());
             write_out(&mut output, &buf[..n]).await?;
-            received.set(received.get() + n as u64);
+            counts.add_received(n);
         }
     };
-    let end = drive(upstream, downstream, cancel, |input_done| {
+    drive(upstream, downstream, cancel, |input_done| {
         input_done && last_heard.get().elapsed() >= quiet
     })
-    .await?;
-    Ok(Relayed {
-        sent: sent.get(),
-        received: received.get(),
-        end,
-    })
+    .await
 }
 
 async fn send(socket: &UdpSocket, datagram: &[u8], peer: SocketAddr) -> Result<(), RelayError> {
