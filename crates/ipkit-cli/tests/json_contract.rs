@@ -319,3 +319,17 @@ fn trace_output_is_the_documented_contract() {
     }
     agree("trace", &seen);
 }
+
+/// `ipkit connect -z --json` to a listener on 127.0.0.1: every path of the
+/// race's record is listed (the absent ones print as `null`).
+#[test]
+fn connect_output_is_the_documented_contract() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port().to_string();
+    let mut seen = BTreeSet::new();
+    document_paths(
+        &ipkit(&["connect", "-z", "--json", "127.0.0.1", &port]),
+        &mut seen,
+    );
+    agree("connect", &seen);
+}
