@@ -289,6 +289,14 @@ fn a_listener_on_ipv6_only_wins_with_the_first_attempt() {
     assert_eq!(r["winner"], 1);
     assert_eq!(r["attempts"][1]["result"], "not_started");
     assert!(r["remote"].as_str().unwrap().starts_with("[::1]:"), "{r}");
+    // A name nobody knows (no hosts entry, no DNS server): nc's exit status 1.
+    let o = ns.ipkit(&["connect", "-z", "unknown.test", PORT]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("getaddrinfo failed for 'unknown.test'"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

@@ -36,7 +36,7 @@ with -z, to standard error otherwise (standard output carries the peer's
 bytes).
 
 Exit codes (nc's): 0 connected; 1 no attempt connected (refused,
-unreachable, timed out), the name does not exist, or the connection failed
+unreachable, timed out), the name did not resolve, or the connection failed
 while relaying; 2 bad usage; 130 interrupted.";
 
 /// Arguments of `ipkit connect`.
@@ -138,9 +138,14 @@ async fn session(
         Ok(c) => c,
         Err(ConnectError::Interrupted { .. }) => return Ok(interrupted(interrupt)),
         Err(e) if e.is_usage() => return Err(usage(e.to_string())),
-        Err(ConnectError::Resolve(e)) => return Err(e.into()),
+        // Every other failure (the name did not resolve, resolving took
+        // longer than the timeout) is nc's exit status 1.
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "ipkit: {e}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "ipkit: {}",
+                crate::message::safe_line(&ipkit::error_chain(&e))
+            );
             return Ok(exit::NEGATIVE);
         }
     };

@@ -33,6 +33,11 @@ use crate::cancel::Cancel;
 /// The largest UDP payload over IPv4 (65,535 − 20 − 8 bytes).
 pub const MAX_DATAGRAM: usize = 65_507;
 
+/// The size of a read, each way. Standard input is read on tokio's blocking
+/// thread, one hand-over per read: large reads keep those few (a pipe gives
+/// up to 64 KiB at a time).
+const READ_SIZE: usize = 256 * 1024;
+
 /// How often the relay looks at the cancellation token.
 const TICK: Duration = Duration::from_millis(20);
 
@@ -146,7 +151,7 @@ where
 {
     let (mut from_peer, mut to_peer) = stream.into_split();
     let upstream = async {
-        let mut buf = vec![0u8; 16 * 1024];
+        let mut buf = vec![0u8; READ_SIZE];
         loop {
             let n = input.read(&mut buf).await.map_err(RelayError::Input)?;
             if n == 0 {
@@ -163,7 +168,7 @@ where
         }
     };
     let downstream = async {
-        let mut buf = vec![0u8; 16 * 1024];
+        let mut buf = vec![0u8; READ_SIZE];
         loop {
             let n = from_peer
                 .read(&mut buf)
@@ -195,7 +200,7 @@ where
     let last_heard = Cell::new(Instant::now());
     let socket = &socket;
     let upstream = async {
-        let mut buf = vec![0u8; 16 * 1024];
+        let mut buf = vec![0u8; READ_SIZE];
         let mut pending: Vec<u8> = Vec::new();
         loop {
             let n = input.read(&mut buf).await.map_err(RelayError::Input)?;
