@@ -225,10 +225,15 @@ pub async fn connect(request: &Request, cancel: &Cancel) -> Result<Connected, Co
     })
 }
 
-/// getaddrinfo on a blocking thread, within the timeout and the token.
+/// getaddrinfo on a blocking thread (inline for a numeric host), within
+/// the timeout and the token.
 async fn resolve(request: &Request, cancel: &Cancel) -> Result<Vec<SocketAddr>, ConnectError> {
     let (host, port) = (request.host.clone(), request.port.clone());
     let (family, transport) = (request.family, request.transport);
+    if host.parse::<IpAddr>().is_ok() {
+        // AI_NUMERICHOST: no lookup, nothing that blocks; no thread needed.
+        return order::resolve(&host, &port, family, transport);
+    }
     let mut job =
         tokio::task::spawn_blocking(move || order::resolve(&host, &port, family, transport));
     let deadline = Instant::now() + request.timeout;
