@@ -21,7 +21,7 @@ use ipkit::trace::fake::{FakeTrace, Narrow, Response, Script, Stray};
 use ipkit::trace::names::Names;
 use ipkit::trace::request::WaitRule;
 use ipkit::trace::{Asked, HopReport, Request, TraceEvent, TraceReport, run_with_names};
-use ipkit_core::wire::icmp::IcmpError;
+use ipkit_core::wire::icmp::{Family, IcmpError};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -74,7 +74,9 @@ struct Destination {
 
 /// A reply: to every probe of `ttl` (`[[hop]]`), or to its `nth`
 /// (`[[probe]]`). `kind`: time-exceeded (the default), reached, or an
-/// unreachable by its mark (net, host, protocol, admin, frag).
+/// unreachable by its mark (net, host, protocol, admin, frag), an
+/// unreachable by its code (`code-N`), or another ICMP error by type and
+/// code (`icmp-T-C`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Reply {
@@ -158,7 +160,30 @@ fn reply_kind(r: &Reply, target: IpAddr) -> ReplyKind {
         "frag" => ReplyKind::Error(IcmpError::FragmentationNeeded {
             mtu: r.mtu.unwrap_or(0),
         }),
-        other => panic!("unknown reply kind {other:?}"),
+        other => {
+            let numbers: Vec<u8> = other
+                .strip_prefix("code-")
+                .or_else(|| other.strip_prefix("icmp-"))
+                .unwrap_or_else(|| panic!("unknown reply kind {other:?}"))
+                .split('-')
+                .map(|n| n.parse().expect("a number in the reply kind"))
+                .collect();
+            match numbers[..] {
+                [code] => unreachable(code, code),
+                [msg_type, code] => {
+                    let family = if target.is_ipv6() {
+                        Family::V6
+                    } else {
+                        Family::V4
+                    };
+                    ReplyKind::Error(
+                        IcmpError::from_type_code(family, msg_type, code, 0)
+                            .expect("an ICMP error type"),
+                    )
+                }
+                _ => panic!("unknown reply kind {other:?}"),
+            }
+        }
     }
 }
 
@@ -259,7 +284,7 @@ fn shown(hop: &HopReport) -> String {
                 (Some(ip), Some(n)) => format!("{n}={ip}"),
                 (Some(ip), None) => ip.to_string(),
             };
-            if let Some(a) = p.annotation {
+            if let Some(a) = &p.annotation {
                 t.push_str(a);
             }
             if let Some(m) = p.frag_mtu {

@@ -59,8 +59,9 @@ pub struct ProbeResult {
     /// Round trip, milliseconds.
     pub rtt_ms: Option<f64>,
     /// traceroute's mark: `!H`, `!N`, `!P`, `!F`, `!X`, `!S`, `!A`, `!Z`,
-    /// `!V`, `!C`, `!U`, `!W`, `!I`, `!T`, `!Q` (traceroute(8)).
-    pub annotation: Option<&'static str>,
+    /// `!V`, `!C`, `!U`, `!W`, `!I`, `!T`, `!Q` (traceroute(8)); a code
+    /// with no letter by number: `!<code>` (unreachable), `!<type-code>`.
+    pub annotation: Option<String>,
     /// With `!F`: the next-hop MTU the router gave (traceroute's `!F-1280`).
     pub frag_mtu: Option<u16>,
     /// Whether this probe reached the destination.

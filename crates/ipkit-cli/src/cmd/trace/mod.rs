@@ -175,7 +175,7 @@ fn not_reached(r: &Request, report: &TraceReport) -> String {
     let mark = last_answer.and_then(|h| {
         h.probes
             .iter()
-            .find_map(|p| p.annotation)
+            .find_map(|p| p.annotation.as_deref())
             .map(|m| (h.ttl, m))
     });
     let tried = report.hops.last().map_or(0, |h| h.ttl);

@@ -41,7 +41,7 @@ pub fn hop_line(hop: &HopReport, numeric: bool, sent_tos: u8) -> String {
         if let Some(rtt) = probe.rtt_ms {
             let _ = write!(line, "  {rtt:.3} ms");
         }
-        if let Some(mark) = probe.annotation {
+        if let Some(mark) = &probe.annotation {
             line.push(' ');
             line.push_str(mark);
             if let Some(mtu) = probe.frag_mtu {
@@ -126,7 +126,7 @@ mod tests {
         let silent = hop(12, vec![probe(None, None), probe(None, None)]);
         assert_eq!(hop_line(&silent, true, 0), "12  * *");
         let mut unreachable = probe(Some("192.0.2.2"), Some(1.5));
-        unreachable.annotation = Some("!N");
+        unreachable.annotation = Some("!N".into());
         let mixed = hop(
             3,
             vec![
