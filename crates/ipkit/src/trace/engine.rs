@@ -351,6 +351,9 @@ fn probe_result(o: &Outcome, name: Option<String>, target: IpAddr) -> ProbeResul
     ProbeResult {
         from: o.from,
         name,
+        // Filled from the IP-information data once issue 14 wires it in.
+        asn: None,
+        org: None,
         rtt_ms: o
             .rtt
             .filter(|_| o.from.is_some())

@@ -84,6 +84,13 @@ pub struct ProbeResult {
     pub from: Option<IpAddr>,
     /// The responder's reverse name, resolved off the probing path.
     pub name: Option<String>,
+    /// The responder's autonomous system number, from the IP-information
+    /// data (issue 14's `ipkit::info`); None until that data is wired in,
+    /// or when the data has none for it.
+    pub asn: Option<u32>,
+    /// The organisation holding the responder's address (ipinfo's `org`,
+    /// as `AS15169 Google LLC`), from the same data; None until then.
+    pub org: Option<String>,
     /// Round trip, milliseconds.
     #[serde(serialize_with = "as_micros")]
     pub rtt_ms: Option<f64>,

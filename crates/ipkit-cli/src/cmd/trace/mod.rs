@@ -213,6 +213,8 @@ mod fixtures {
         ProbeResult {
             from: from.map(|f| f.parse().unwrap()),
             name: None,
+            asn: None,
+            org: None,
             rtt_ms: rtt,
             annotation: None,
             frag_mtu: None,
