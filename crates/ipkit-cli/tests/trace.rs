@@ -424,15 +424,19 @@ fn as_nobody_icmp_and_udp_find_the_same_hops() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
-/// The hop at which `tracepath -n` reports `pmtu 1280`.
-fn tracepath_mtu_hop(lab: &TraceLab, v6: bool, target: &str) -> u8 {
+/// What `tracepath -n [-6] TARGET` prints in the client namespace.
+fn tracepath(lab: &TraceLab, v6: bool, target: &str) -> String {
     let mut args = vec!["-n"];
     if v6 {
         args.push("-6");
     }
     args.push(target);
-    let o = lab.run_in_client("tracepath", &args, LIMIT);
-    let text = stdout(&o);
+    stdout(&lab.run_in_client("tracepath", &args, LIMIT))
+}
+
+/// The hop at which `tracepath -n` reports `pmtu 1280`.
+fn tracepath_mtu_hop(lab: &TraceLab, v6: bool, target: &str) -> u8 {
+    let text = tracepath(lab, v6, target);
     text.lines()
         .find(|l| l.contains("pmtu 1280"))
         .and_then(|l| {
@@ -473,6 +477,41 @@ fn mtu_finds_1280_at_the_hop_tracepath_names() {
             .find(|l| l.split_whitespace().next() == Some(&at.to_string()))
             .unwrap_or_else(|| panic!("no hop {at}:\n{text}"));
         assert!(line.contains(" F=1280"), "{text}");
+    }
+}
+
+/// The MTU tracepath names for the local link: ` 1?: [LOCALHOST]  pmtu N`.
+fn tracepath_local_pmtu(lab: &TraceLab, v6: bool, target: &str) -> u16 {
+    let text = tracepath(lab, v6, target);
+    text.lines()
+        .find(|l| l.contains("[LOCALHOST]"))
+        .and_then(|l| l.split("pmtu ").nth(1)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("tracepath named no local pmtu:\n{text}"))
+}
+
+#[test]
+fn a_probe_too_big_for_the_link_says_the_pmtu_tracepath_says() {
+    let Some((_guard, lab)) = lab("trace::local_pmtu", Variant::NONE) else {
+        return;
+    };
+    for v6 in [false, true] {
+        let (fam, target) = family(v6);
+        let pmtu = tracepath_local_pmtu(&lab, v6, &target);
+        // DF set and 1600 bytes: more than the client's link (1500) takes.
+        let o = ipkit_trace(&lab, &["-F", "-n", "-q", "1", fam, &target, "1600"]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let text = stdout(&o);
+        let first = text.lines().nth(1).unwrap_or_default();
+        assert_eq!(first, format!(" 1  * pmtu {pmtu}"), "{text}");
+        let o = ipkit_trace(
+            &lab,
+            &["--json", "-F", "-n", "-q", "1", fam, &target, "1600"],
+        );
+        let (hops, _) = ndjson(&o);
+        let probe = &hops[0]["probes"][0];
+        assert!(probe["from"].is_null(), "{probe}");
+        assert_eq!(probe["annotation"], "!F", "{probe}");
+        assert_eq!(probe["frag_mtu"], pmtu, "{probe}");
     }
 }
 

@@ -112,7 +112,7 @@ struct StrayReply {
 struct Refuse {
     ttl: u8,
     nth: u32,
-    /// net, host or too-long.
+    /// net, host, too-long, or too-long-MTU (the kernel names the MTU).
     error: String,
 }
 
@@ -237,8 +237,15 @@ fn script(s: &Scenario) -> Script {
             "host" => LocalError::HostUnreachable {
                 message: "No route to host".into(),
             },
-            "too-long" => LocalError::MessageTooLong,
-            other => panic!("unknown local error {other:?}"),
+            "too-long" => LocalError::MessageTooLong { mtu: None },
+            other => LocalError::MessageTooLong {
+                mtu: Some(
+                    other
+                        .strip_prefix("too-long-")
+                        .and_then(|m| m.parse().ok())
+                        .unwrap_or_else(|| panic!("unknown local error {other:?}")),
+                ),
+            },
         };
         script.refuse(f.ttl, f.nth, error);
     }

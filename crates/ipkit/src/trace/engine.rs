@@ -375,9 +375,13 @@ pub fn annotation(o: &Outcome) -> (Option<String>, Option<u16>) {
         let mark = match local {
             LocalError::NetworkUnreachable { .. } => "!N",
             LocalError::HostUnreachable { .. } => "!H",
-            LocalError::MessageTooLong => "!F",
+            LocalError::MessageTooLong { .. } => "!F",
         };
-        return (Some(mark.to_string()), None);
+        let mtu = match local {
+            LocalError::MessageTooLong { mtu } => *mtu,
+            _ => None,
+        };
+        return (Some(mark.to_string()), mtu);
     }
     let Some(ReplyKind::Error(e)) = &o.kind else {
         return (None, None);

@@ -301,13 +301,15 @@ impl Pass {
         let Some(Known::InFlight { hop, query }) = ids.known.get(&id).copied() else {
             return;
         };
-        if error == LocalError::MessageTooLong && self.shrink(hop, query, None, ids, id) {
+        if let LocalError::MessageTooLong { mtu } = error
+            && self.shrink(hop, query, mtu.map(usize::from), false, ids, id)
+        {
             return;
         }
         // A datagram socket with IP_RECVERR hands the error of an earlier
         // probe (time exceeded: EHOSTUNREACH) to the next send, and clears
         // it: a "no route" is believed when it comes twice.
-        if error != LocalError::MessageTooLong
+        if !matches!(error, LocalError::MessageTooLong { .. })
             && let Slot::Sent { resends: 0, .. } = self.hops[hop].slots[query]
         {
             self.send_again(hop, query, ids, id, 1);
@@ -335,7 +337,7 @@ impl Pass {
         };
         let rtt = at.saturating_sub(*sent);
         if let Some(mtu) = self.too_big(&r.kind)
-            && self.shrink(hop, query, Some(mtu), ids, r.id)
+            && self.shrink(hop, query, Some(mtu), true, ids, r.id)
         {
             return Verdict::Matched {
                 ttl: self.hops[hop].ttl,
@@ -367,12 +369,14 @@ impl Pass {
 
     /// Shrink the probe size (to `mtu`, or the next plateau down) and send
     /// this slot again; false when it cannot (no discovery, no smaller size,
-    /// too many tries).
+    /// too many tries). `router`: a router said it (the drop is at this
+    /// hop), else the local host refused the probe (the local link's).
     fn shrink(
         &mut self,
         hop: usize,
         query: usize,
         mtu: Option<usize>,
+        router: bool,
         ids: &mut Ids,
         id: u16,
     ) -> bool {
@@ -413,7 +417,7 @@ impl Pass {
         // (the kernel may know the path's MTU from an earlier trace, or have
         // learnt it while the probe was sent, as tracepath then says `1?`),
         // until a router says more before that hop is shown.
-        let said = (if mtu.is_some() { hop } else { 0 }, mtu.is_some());
+        let said = (if router { hop } else { 0 }, router);
         // A hop already shown keeps what it said (one drop, one hop).
         let shown = self.popped;
         let entry = self.drops.entry(now).or_insert(said);
@@ -699,7 +703,11 @@ mod tests {
         );
         assert_eq!(p.size(), Some(1280));
         // The host's own refusal without an MTU steps down a plateau.
-        p.refused(&mut ids, again[0].id, LocalError::MessageTooLong);
+        p.refused(
+            &mut ids,
+            again[0].id,
+            LocalError::MessageTooLong { mtu: None },
+        );
         assert_eq!(p.size(), Some(1006));
     }
 
@@ -720,7 +728,11 @@ mod tests {
         }
         // The host refuses the second probe: down to the plateau of 1492,
         // then a router says 1280; hop 2's last two probes leave at 1280.
-        p.refused(&mut ids, first[4].id, LocalError::MessageTooLong);
+        p.refused(
+            &mut ids,
+            first[4].id,
+            LocalError::MessageTooLong { mtu: None },
+        );
         let too_big = ReplyKind::Error(IcmpError::FragmentationNeeded { mtu: 1280 });
         p.reply(&mut ids, &answer(first[5].id, 2, too_big.clone()), ms(1));
         let again: Vec<ProbeSpec> = send_all(&mut p, &mut ids, ms(1))

@@ -36,7 +36,7 @@ use tokio::io::unix::AsyncFd;
 use super::ancillary;
 use super::icmp::{IcmpKind, IcmpSocket};
 use crate::ping::PingError;
-use crate::probe::{self, IcmpChannel};
+use crate::probe::{self, IcmpChannel, LocalError};
 use crate::sys::is_quiet;
 use crate::trace::TraceError;
 use crate::trace::channel::{
@@ -564,6 +564,113 @@ fn route_source(config: &ChannelConfig) -> Result<IpAddr, TraceError> {
         .map_err(io_err("looking up the source address"))
 }
 
+/// The MTU the kernel knows for the route to the target: `IP_MTU` /
+/// `IPV6_MTU` of a UDP socket connected there (bound as the probes are),
+/// the outgoing link's or a smaller path MTU it learnt. None when it will
+/// not say.
+fn route_mtu(config: &ChannelConfig) -> Option<u16> {
+    let v6 = config.target.is_ipv6();
+    let probe =
+        UdpSocket::bind(SocketAddr::new(config.source.unwrap_or(unspecified(v6)), 0)).ok()?;
+    if let Some(i) = &config.interface {
+        socket2::SockRef::from(&probe)
+            .bind_device(Some(i.as_bytes()))
+            .ok()?;
+    }
+    probe
+        .connect(SocketAddr::new(config.target, config.port.max(1)))
+        .ok()?;
+    let (level, name) = if v6 {
+        (libc::IPPROTO_IPV6, libc::IPV6_MTU)
+    } else {
+        (libc::IPPROTO_IP, libc::IP_MTU)
+    };
+    let mut mtu: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `mtu` and `len` are valid for writes for the call; `len`
+    // holds the size of `mtu`; the descriptor is owned by `probe`.
+    let rc = unsafe {
+        libc::getsockopt(
+            probe.as_raw_fd(),
+            level,
+            name,
+            (&raw mut mtu).cast(),
+            &raw mut len,
+        )
+    };
+    (rc == 0).then(|| u16::try_from(mtu).ok()).flatten()
+}
+
+impl TraceSocket {
+    /// Send one probe as the protocol sends it.
+    fn send_probe(&mut self, probe: &ProbeSpec) -> Result<(), SendError> {
+        self.set_ttl(probe.ttl).map_err(SendError::Io)?;
+        let target = self.config.target;
+        let payload = self.payload(probe);
+        match &mut self.way {
+            Way::TcpConnect { pending } => {
+                let sock = connect(&self.config, probe.ttl)?;
+                pending.push(Connecting { id: probe.id, sock });
+                Ok(())
+            }
+            Way::Icmp { icmp, ident } => {
+                // The sequence carries the id; for Paris the payload's
+                // first word compensates it, so the checksum stays.
+                let mut b = vec![0u8; 8];
+                b.extend_from_slice(&payload);
+                let first = if self.config.paris {
+                    compensation(probe.id)
+                } else {
+                    0
+                };
+                b[8..10].copy_from_slice(&first.to_be_bytes());
+                b[10..12].fill(0);
+                ipkit_core::wire::icmp::write_echo_request(self.family, &mut b, *ident, probe.id)
+                    .map_err(|e| SendError::Io(io::Error::other(e)))?;
+                // Sent on the registered socket itself: ping's `send` words
+                // the errno, which the pending-error retry needs.
+                let sock = icmp.async_fd().get_ref();
+                let to = SockAddr::from(SocketAddr::new(target, 0));
+                send_clearing_errors(sock, || sock.send_to(&b, &to).map(drop))
+            }
+            Way::Udp { udp, .. } => {
+                let port = if self.config.paris {
+                    self.config.port
+                } else {
+                    self.config.port.wrapping_add(probe.id)
+                };
+                let to = SockAddr::from(SocketAddr::new(target, port));
+                let sock = udp.get_ref();
+                send_clearing_errors(sock, || sock.send_to(&payload, &to).map(drop))
+            }
+            Way::Tcp {
+                tcp,
+                source,
+                local_port,
+                ..
+            } => {
+                let syn = tcp::Repr {
+                    src_port: *local_port,
+                    dst_port: self.config.port,
+                    seq: u32::from(probe.id) << 16,
+                    ack: 0,
+                    flags: tcp::flags::SYN,
+                    window: 64_240,
+                    options: &[],
+                    payload: &[],
+                };
+                let mut b = vec![0u8; syn.buffer_len()];
+                syn.emit(&mut b, *source, target)
+                    .map_err(|e| SendError::Io(io::Error::other(e)))?;
+                tcp.get_ref()
+                    .send_to(&b, &SockAddr::from(SocketAddr::new(target, 0)))
+                    .map(drop)
+                    .map_err(send_error)
+            }
+        }
+    }
+}
+
 /// Source, interface, TOS, DF and timestamps, the same on every socket.
 fn configure(sock: &Socket, config: &ChannelConfig, source: IpAddr) -> Result<(), TraceError> {
     let v6 = config.family == Family::V6;
@@ -753,69 +860,15 @@ impl TraceChannel for TraceSocket {
     }
 
     fn send(&mut self, probe: &ProbeSpec) -> Result<(), SendError> {
-        self.set_ttl(probe.ttl).map_err(SendError::Io)?;
-        let target = self.config.target;
-        let payload = self.payload(probe);
-        match &mut self.way {
-            Way::TcpConnect { pending } => {
-                let sock = connect(&self.config, probe.ttl)?;
-                pending.push(Connecting { id: probe.id, sock });
-                Ok(())
+        match self.send_probe(probe) {
+            // Too big with DF: say the MTU the kernel knows for the route,
+            // as tracepath does (`pmtu N`).
+            Err(SendError::Local(LocalError::MessageTooLong { mtu: None })) => {
+                Err(SendError::Local(LocalError::MessageTooLong {
+                    mtu: route_mtu(&self.config),
+                }))
             }
-            Way::Icmp { icmp, ident } => {
-                // The sequence carries the id; for Paris the payload's
-                // first word compensates it, so the checksum stays.
-                let mut b = vec![0u8; 8];
-                b.extend_from_slice(&payload);
-                let first = if self.config.paris {
-                    compensation(probe.id)
-                } else {
-                    0
-                };
-                b[8..10].copy_from_slice(&first.to_be_bytes());
-                b[10..12].fill(0);
-                ipkit_core::wire::icmp::write_echo_request(self.family, &mut b, *ident, probe.id)
-                    .map_err(|e| SendError::Io(io::Error::other(e)))?;
-                // Sent on the registered socket itself: ping's `send` words
-                // the errno, which the pending-error retry needs.
-                let sock = icmp.async_fd().get_ref();
-                let to = SockAddr::from(SocketAddr::new(target, 0));
-                send_clearing_errors(sock, || sock.send_to(&b, &to).map(drop))
-            }
-            Way::Udp { udp, .. } => {
-                let port = if self.config.paris {
-                    self.config.port
-                } else {
-                    self.config.port.wrapping_add(probe.id)
-                };
-                let to = SockAddr::from(SocketAddr::new(target, port));
-                let sock = udp.get_ref();
-                send_clearing_errors(sock, || sock.send_to(&payload, &to).map(drop))
-            }
-            Way::Tcp {
-                tcp,
-                source,
-                local_port,
-                ..
-            } => {
-                let syn = tcp::Repr {
-                    src_port: *local_port,
-                    dst_port: self.config.port,
-                    seq: u32::from(probe.id) << 16,
-                    ack: 0,
-                    flags: tcp::flags::SYN,
-                    window: 64_240,
-                    options: &[],
-                    payload: &[],
-                };
-                let mut b = vec![0u8; syn.buffer_len()];
-                syn.emit(&mut b, *source, target)
-                    .map_err(|e| SendError::Io(io::Error::other(e)))?;
-                tcp.get_ref()
-                    .send_to(&b, &SockAddr::from(SocketAddr::new(target, 0)))
-                    .map(drop)
-                    .map_err(send_error)
-            }
+            other => other,
         }
     }
 
