@@ -225,27 +225,24 @@ fn the_lab_variants_as_the_reference_tools_see_them() {
         let (_, target) = family(v6);
         assert_eq!(tracepath_mtu_hop(&lab, v6, &target), 6);
     }
-    let mut seen = Vec::new();
-    for _ in 0..3 {
-        let o = traceroute(
-            &lab,
-            &["-n", "-q", "5", &TraceLab::target(false).to_string()],
-        );
-        let hops = hops_of(&stdout(&o));
-        for a in &hops[usize::from(trace_lab::ECMP_HOP) - 1].1 {
-            if !seen.contains(a) {
-                seen.push(*a);
+    // Both paths of the pair, for each family, as traceroute sees them
+    // over 40 flows (see CLASSIC_RUNS).
+    for v6 in [false, true] {
+        let (fam, target) = family(v6);
+        let mut seen = Vec::new();
+        for run in 0..CLASSIC_RUNS {
+            let base = port_base(run);
+            let o = traceroute(&lab, &["-n", fam, "-q", "10", "-p", &base, &target]);
+            let hops = hops_of(&stdout(&o));
+            for a in &hops[usize::from(trace_lab::ECMP_HOP) - 1].1 {
+                if !seen.contains(a) {
+                    seen.push(*a);
+                }
             }
         }
+        seen.sort();
+        assert_eq!(seen, ecmp_pair(v6), "traceroute over the pair, v6: {v6}");
     }
-    seen.sort();
-    assert_eq!(
-        seen,
-        [
-            trace_lab::hop_v4(trace_lab::ECMP_HOP),
-            trace_lab::ecmp_other_v4()
-        ]
-    );
 }
 
 #[test]
@@ -515,29 +512,67 @@ fn a_probe_too_big_for_the_link_says_the_pmtu_tracepath_says() {
     }
 }
 
-/// Hop 7's responders in a `-q 5 --json` UDP trace with `extra` flags.
-fn ecmp_responders(lab: &TraceLab, extra: &[&str]) -> Vec<IpAddr> {
-    let target = TraceLab::target(false).to_string();
-    let mut args = vec!["--json", "-n", "-q", "5"];
+/// The two hop-7 routers of the equal-cost pair in `v6`'s family, sorted.
+fn ecmp_pair(v6: bool) -> Vec<IpAddr> {
+    let mut both = if v6 {
+        vec![
+            trace_lab::hop_v6(trace_lab::ECMP_HOP),
+            trace_lab::ecmp_other_v6(),
+        ]
+    } else {
+        vec![
+            trace_lab::hop_v4(trace_lab::ECMP_HOP),
+            trace_lab::ecmp_other_v4(),
+        ]
+    };
+    both.sort();
+    both
+}
+
+/// Classic UDP runs over the equal-cost pair, each with its own port base
+/// (`-p`), so every probe at hop 7 is a flow of its own: 4 runs of
+/// `-q 10` are 40 flows, each hashed to one of two paths; all 40 on one
+/// path has the chance 2 × 2^-40 ≈ 1.8e-12 — the assertion that both paths
+/// show cannot fail by chance in practice (below 1e-9), and is no retry.
+const CLASSIC_RUNS: u16 = 4;
+
+/// The `-p` port base of classic run `run`: 1000 ports apart, more than
+/// the ids one trace uses, so no two runs share a flow.
+fn port_base(run: u16) -> String {
+    (33434 + 1000 * run).to_string()
+}
+
+/// Hop 7's responders in a `-q 10 --json` UDP trace with `extra` flags;
+/// every other hop is the lab's one router, but hop 8 in IPv6, which r8
+/// answers from the link the probe came in on (r7's or r7b's), and which
+/// the caller gets too: (hop 7's, hop 8's).
+fn ecmp_responders(lab: &TraceLab, v6: bool, extra: &[&str]) -> (Vec<IpAddr>, Vec<IpAddr>) {
+    let (fam, target) = family(v6);
+    let mut args = vec!["--json", "-n", "-q", "10", fam];
     args.extend_from_slice(extra);
     args.push(&target);
     let o = ipkit_trace(lab, &args);
     assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
     let hops = json_hops(&ndjson(&o).0);
-    for (ttl, seen) in &hops {
-        if *ttl != trace_lab::ECMP_HOP {
-            assert_eq!(
-                seen,
-                &[trace_lab::hop_v4(*ttl)],
-                "{args:?}:\n{}",
-                stdout(&o)
-            );
-        }
-    }
-    hops.into_iter()
-        .find(|(ttl, _)| *ttl == trace_lab::ECMP_HOP)
-        .map(|(_, seen)| seen)
-        .expect("hop 7")
+    let past = trace_lab::ECMP_HOP + 1;
+    let spread = |ttl: u8| ttl == trace_lab::ECMP_HOP || (v6 && ttl == past);
+    let one_path: Vec<Hop> = expected(v6, Variant::ECMP)
+        .into_iter()
+        .filter(|(ttl, _)| !spread(*ttl))
+        .collect();
+    let others: Vec<Hop> = hops
+        .iter()
+        .filter(|(ttl, _)| !spread(*ttl))
+        .cloned()
+        .collect();
+    assert_eq!(others, one_path, "{args:?}:\n{}", stdout(&o));
+    let at = |hop: u8| {
+        hops.iter()
+            .find(|(ttl, _)| *ttl == hop)
+            .map(|(_, seen)| seen.clone())
+            .unwrap_or_else(|| panic!("hop {hop}: {}", stdout(&o)))
+    };
+    (at(trace_lab::ECMP_HOP), at(past))
 }
 
 #[test]
@@ -546,27 +581,42 @@ fn paris_keeps_one_path_over_the_equal_cost_pair() {
     let Some((_guard, lab)) = lab("trace::ecmp", variant) else {
         return;
     };
-    let both = [
-        trace_lab::hop_v4(trace_lab::ECMP_HOP),
-        trace_lab::ecmp_other_v4(),
-    ];
-    let mut classic = Vec::new();
-    for _ in 0..3 {
-        let paris = ecmp_responders(&lab, &["--paris"]);
-        assert!(
-            paris.len() == 1 && both.contains(&paris[0]),
-            "Paris shows one of {both:?}, not {paris:?}"
-        );
-        for a in ecmp_responders(&lab, &[]) {
-            if !classic.contains(&a) {
-                classic.push(a);
+    for v6 in [false, true] {
+        let both = ecmp_pair(v6);
+        let mut classic = Vec::new();
+        let after = if v6 {
+            vec![
+                trace_lab::hop_v6(trace_lab::ECMP_HOP + 1),
+                trace_lab::ecmp_after_v6(),
+            ]
+        } else {
+            vec![trace_lab::hop_v4(trace_lab::ECMP_HOP + 1)]
+        };
+        for run in 0..CLASSIC_RUNS {
+            // Paris: one flow, so one path — certain, whatever the hash:
+            // one router at hop 7, and r8 answering from one link.
+            let (paris, past) = ecmp_responders(&lab, v6, &["--paris"]);
+            assert!(
+                paris.len() == 1 && both.contains(&paris[0]),
+                "Paris shows one of {both:?}, not {paris:?}"
+            );
+            assert!(
+                past.len() == 1 && after.contains(&past[0]),
+                "Paris past the pair: one of {after:?}, not {past:?}"
+            );
+            let base = port_base(run);
+            let (seen, past) = ecmp_responders(&lab, v6, &["-p", &base]);
+            assert!(past.iter().all(|a| after.contains(a)), "{past:?}");
+            for a in seen {
+                if !classic.contains(&a) {
+                    classic.push(a);
+                }
             }
         }
+        // Classic: 40 flows; both paths show (see CLASSIC_RUNS).
+        classic.sort();
+        assert_eq!(classic, both, "classic UDP over the pair, v6: {v6}");
     }
-    // The lab really spreads flows: classic ports take both links
-    // (15 probes on one link only: 2^-14).
-    classic.sort();
-    assert_eq!(classic, both, "classic UDP over the pair");
 }
 
 #[test]
