@@ -619,6 +619,81 @@ fn paris_keeps_one_path_over_the_equal_cost_pair() {
     }
 }
 
+/// A loose source route through r7b (`-g`, tracert's `-j`): every probe
+/// takes r7b at hop 7 — which per-flow hashing alone would not do — and
+/// the hops are the ones traceroute -g lists on the same lab, UDP and
+/// ICMP. A broadcast gateway the kernel will not send to is one error line,
+/// exit 2.
+#[test]
+fn a_loose_source_route_takes_the_path_traceroute_g_takes() {
+    let Some((_guard, lab)) = lab("trace::loose_route", Variant::SOURCE_ROUTE) else {
+        return;
+    };
+    let target = TraceLab::target(false).to_string();
+    let gateway = trace_lab::ecmp_other_v4().to_string();
+    let past_gateway = usize::from(trace_lab::ECMP_HOP);
+    for protocol in [&[][..], &["-I"]] {
+        let mut args = vec!["-n", "-q", "10", "-g", &gateway];
+        args.extend_from_slice(protocol);
+        args.push(&target);
+        // traceroute waits 1 s, not 5, for the `*` it shows up to the
+        // gateway (below).
+        let mut waiting = vec!["-w", "1"];
+        waiting.extend_from_slice(&args);
+        let o = traceroute(&lab, &waiting);
+        let theirs_text = stdout(&o);
+        let theirs = hops_of(&theirs_text);
+        let o = ipkit_trace(&lab, &args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let text = stdout(&o);
+        let ours = hops_of(&text);
+        // The same header (traceroute counts the 12 bytes of the LSRR
+        // option in: 72 byte packets), and past the gateway the same hops.
+        assert_eq!(text.lines().next(), theirs_text.lines().next(), "{args:?}");
+        assert_eq!(
+            ours[past_gateway..],
+            theirs[past_gateway..],
+            "ipkit and traceroute {args:?}:\n{text}\n{theirs_text}"
+        );
+        // Up to the gateway traceroute shows `*`: it takes only replies
+        // that quote the target, and these quote the gateway the probe was
+        // on its way to. ipkit matches those too: the lab's routers, and at
+        // hop 7 r7b on every probe — which per-flow hashing alone would
+        // not do (see CLASSIC_RUNS).
+        assert!(
+            theirs[..past_gateway]
+                .iter()
+                .all(|(_, seen)| seen.is_empty()),
+            "{theirs_text}"
+        );
+        let mut before: Vec<Hop> = expected(false, Variant::SOURCE_ROUTE)[..past_gateway].to_vec();
+        before[past_gateway - 1].1 = vec![trace_lab::ecmp_other_v4()];
+        assert_eq!(ours[..past_gateway], before[..], "{args:?}:\n{text}");
+    }
+    // tracert's -j: the same route in its view (ICMP, as tracert).
+    let o = lab.run_in_client(
+        env!("CARGO_BIN_EXE_ipkit"),
+        &["tracert", "-d", "-j", &gateway, &target],
+        LIMIT,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("7 "))
+        .unwrap_or_else(|| panic!("no hop 7:\n{text}"));
+    assert!(line.ends_with(&format!("  {gateway}")), "{text}");
+    // A gateway the kernel will not send to (broadcast, no SO_BROADCAST).
+    let o = ipkit_trace(&lab, &["-n", "-g", "255.255.255.255", &target]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("the kernel refused the loose source route via 255.255.255.255"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_dscp_rewrite_shows_in_the_quoted_tos() {
     let variant = Variant::DSCP_REWRITE;

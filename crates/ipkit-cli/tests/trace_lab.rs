@@ -60,6 +60,10 @@ pub struct Variant {
     pub ecmp: bool,
     /// r3 rewrites DSCP of what it forwards to CS1.
     pub dscp_rewrite: bool,
+    /// Every node accepts source-routed IPv4 (`accept_source_route=1`,
+    /// in the lab's namespaces only): routers forward a loose source
+    /// route, the server and client take what carries one.
+    pub source_route: bool,
 }
 
 impl Variant {
@@ -70,6 +74,7 @@ impl Variant {
         mtu_1280: false,
         ecmp: false,
         dscp_rewrite: false,
+        source_route: false,
     };
     /// r4 silent.
     pub const SILENT_ROUTER: Variant = Variant {
@@ -94,6 +99,13 @@ impl Variant {
     /// The DSCP rewrite.
     pub const DSCP_REWRITE: Variant = Variant {
         dscp_rewrite: true,
+        ..Variant::NONE
+    };
+    /// The equal-cost pair, source routes accepted everywhere: a loose
+    /// source route through r7b decides the path.
+    pub const SOURCE_ROUTE: Variant = Variant {
+        ecmp: true,
+        source_route: true,
         ..Variant::NONE
     };
 }
@@ -179,7 +191,7 @@ impl TraceLab {
         let dir = std::env::temp_dir().join(format!("ipkit-trace-lab-{}", nodes[0].name));
         std::fs::create_dir_all(&dir).expect("lab dir");
         let mut lab = TraceLab { nodes, dir };
-        lab.tune();
+        lab.tune(variant);
         lab.wire(variant);
         lab.route(variant);
         lab.apply(variant);
@@ -222,7 +234,7 @@ impl TraceLab {
     /// reverse-path filter (replies of r7 over the second ECMP link come back
     /// from an address the path does not own), no ICMP error rate limits (a
     /// test traces several times in a row), forwarding on in the routers.
-    fn tune(&self) {
+    fn tune(&self, variant: Variant) {
         for (i, ns) in self.nodes.iter().enumerate() {
             let mut keys = vec![
                 ("net.ipv4.conf.all.rp_filter", "0"),
@@ -233,6 +245,10 @@ impl TraceLab {
                 ("net.ipv6.icmp.ratelimit", "0"),
                 ("net.ipv6.conf.default.accept_dad", "0"),
             ];
+            if variant.source_route {
+                keys.push(("net.ipv4.conf.all.accept_source_route", "1"));
+                keys.push(("net.ipv4.conf.default.accept_source_route", "1"));
+            }
             if i != 0 && i != ROUTERS + 1 {
                 keys.push(("net.ipv4.ip_forward", "1"));
                 keys.push(("net.ipv6.conf.all.forwarding", "1"));

@@ -403,7 +403,7 @@ fn check(path: &Path) {
         .iter()
         .filter_map(|ev| match ev {
             TraceEvent::Hop(h) => Some(h),
-            TraceEvent::Round { .. } => None,
+            TraceEvent::Round { .. } | TraceEvent::Opened => None,
         })
         .collect();
     assert_eq!(
@@ -487,8 +487,11 @@ fn a_cancel_stops_the_trace_and_the_report_says_interrupted() {
         .unwrap();
     let (report, elapsed) = rt.block_on(async {
         let start = tokio::time::Instant::now();
-        let report = run_with_names(&request, &fake, None, &cancel, |_| {
-            cancel.cancel();
+        // Cancelled once the first hop is out.
+        let report = run_with_names(&request, &fake, None, &cancel, |e| {
+            if matches!(e, TraceEvent::Hop(_)) {
+                cancel.cancel();
+            }
             ControlFlow::Continue(())
         })
         .await

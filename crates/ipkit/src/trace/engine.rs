@@ -40,6 +40,9 @@ const NAME_POLL: Duration = Duration::from_millis(5);
 /// What the engine tells its caller while it runs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TraceEvent {
+    /// The channel is open: probes are about to go (views print their
+    /// header here, so a channel that will not open prints only its error).
+    Opened,
     /// A hop is complete (every query answered or given up), in hop order;
     /// views print one line per hop from this.
     Hop(HopReport),
@@ -83,6 +86,21 @@ pub async fn run_with_names<P: TraceProvider>(
     mut on_event: impl FnMut(&TraceEvent) -> ControlFlow<()>,
 ) -> Result<TraceReport, TraceError> {
     let mut chan = provider.open(&r.config)?;
+    let mut report = TraceReport {
+        target: r.target,
+        shown: r.shown.clone(),
+        protocol: r.config.protocol,
+        hops: Vec::new(),
+        reached: false,
+        path_mtu: None,
+        rounds: 0,
+        foreign_replies: 0,
+        interrupted: false,
+    };
+    if on_event(&TraceEvent::Opened).is_break() {
+        report.interrupted = true;
+        return Ok(report);
+    }
     let mut tracer = Tracer {
         r,
         ids: Ids::default(),
@@ -96,17 +114,6 @@ pub async fn run_with_names<P: TraceProvider>(
     let report_mode = r.rounds.is_some();
     let mut merged: Vec<HopReport> = Vec::new();
     let mut last = r.max_hops;
-    let mut report = TraceReport {
-        target: r.target,
-        shown: r.shown.clone(),
-        protocol: r.config.protocol,
-        hops: Vec::new(),
-        reached: false,
-        path_mtu: None,
-        rounds: 0,
-        foreign_replies: 0,
-        interrupted: false,
-    };
     for round in 1..=r.rounds.unwrap_or(1) {
         let began = tracer.now();
         let emit = |e: &TraceEvent| {
@@ -233,6 +240,7 @@ impl Tracer<'_> {
                             op: "sending a probe",
                         });
                     }
+                    Err(SendError::Refused(e)) => return Err(e),
                 }
                 if !r.send_wait.is_zero() {
                     next_send = now + r.send_wait;

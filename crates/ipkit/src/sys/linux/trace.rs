@@ -131,6 +131,9 @@ impl TraceSocket {
     /// works; register them with the running tokio reactor.
     pub fn open(config: &ChannelConfig) -> Result<TraceSocket, TraceError> {
         let family = config.family;
+        if config.round_trip {
+            round_trip_header(config)?;
+        }
         let icmp_config = probe::ChannelConfig {
             source: config.source,
             interface: config.interface.clone(),
@@ -142,7 +145,18 @@ impl TraceSocket {
         };
         let way = match config.protocol {
             Protocol::Icmp => {
-                let icmp = IcmpSocket::open(family, &icmp_config).map_err(from_ping)?;
+                // The echo requests carry the loose source route.
+                let with_route = probe::ChannelConfig {
+                    ip_options: config.ip_options(),
+                    ..icmp_config
+                };
+                let icmp = IcmpSocket::open(family, &with_route).map_err(|e| match e {
+                    PingError::Io {
+                        op: "setting IP options",
+                        source,
+                    } => loose_route_refused(config, source),
+                    e => from_ping(e),
+                })?;
                 let ident = icmp.kernel_ident().unwrap_or_else(crate::random::u16);
                 Way::Icmp { icmp, ident }
             }
@@ -235,7 +249,10 @@ impl TraceSocket {
                 _ => return None,
             },
             Message::Error { error, probe } => {
-                if probe.dst.is_some_and(|d| d != self.config.target) {
+                if probe
+                    .dst
+                    .is_some_and(|d| !self.config.is_probe_destination(d))
+                {
                     return None;
                 }
                 let id = self.quoted_id(&probe, r.queued.is_some())?;
@@ -341,7 +358,9 @@ impl TraceSocket {
                 IcmpError::from_type_code(self.family, q.msg_type, q.code, q.info)
                     .and_then(|error| {
                         let id = self.udp_id(original.port(), data)?;
-                        (original.ip() == self.config.target).then_some((id, error))
+                        self.config
+                            .is_probe_destination(original.ip())
+                            .then_some((id, error))
                     })
                     .map(|(id, error)| TraceReply {
                         id,
@@ -671,6 +690,72 @@ impl TraceSocket {
     }
 }
 
+/// The gateways of `config`'s loose source route, as `a, b`.
+fn gateways(config: &ChannelConfig) -> String {
+    config
+        .loose_route
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The kernel's refusal of the loose source route, as the trace's error.
+fn loose_route_refused(config: &ChannelConfig, source: io::Error) -> TraceError {
+    TraceError::LooseRoute {
+        via: gateways(config),
+        source,
+    }
+}
+
+/// Send every probe of `sock` with these IPv4 options (`IP_OPTIONS`; for
+/// a source route the kernel sends to the first gateway).
+fn set_ip_options(sock: &Socket, options: &[u8]) -> io::Result<()> {
+    setsockopt_bytes(sock, libc::IPPROTO_IP, libc::IP_OPTIONS, options)
+}
+
+/// One `setsockopt` of a byte string (options neither nix nor socket2 has).
+fn setsockopt_bytes(sock: &Socket, level: i32, name: i32, value: &[u8]) -> io::Result<()> {
+    let len = libc::socklen_t::try_from(value.len()).map_err(|_| io::ErrorKind::InvalidInput)?;
+    // SAFETY: `value` is valid for reads of `len` bytes for the call; the
+    // descriptor is owned by `sock`.
+    let rc = unsafe { libc::setsockopt(sock.as_raw_fd(), level, name, value.as_ptr().cast(), len) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// tracert's `-R`: ask the kernel for the IPv6 type 0 routing header a
+/// round trip needs (RFC 2460 §4.4: to the target, and back), on a UDP
+/// socket of its own. Linux refuses type 0 (`IPV6_RTHDR`: EINVAL, since
+/// RFC 5095 deprecated it): that refusal is the error. A kernel that took
+/// it would still get none of ipkit's probes that way: ipkit sends no
+/// round-trip traces, and says so.
+fn round_trip_header(config: &ChannelConfig) -> Result<(), TraceError> {
+    let sock = Socket::new(Domain::IPV6, Type::DGRAM, Some(SockProtocol::UDP))
+        .map_err(io_err("opening a UDP socket"))?;
+    let IpAddr::V6(target) = config.target else {
+        return Err(TraceError::RoundTrip {
+            source: io::ErrorKind::InvalidInput.into(),
+        });
+    };
+    // Next header (the kernel's), length in 8-byte units past the first
+    // 8, type 0, segments left 1, 4 reserved bytes, then the address.
+    let mut header = vec![0u8, 2, 0, 1, 0, 0, 0, 0];
+    header.extend_from_slice(&target.octets());
+    let set = setsockopt_bytes(&sock, libc::IPPROTO_IPV6, libc::IPV6_RTHDR, &header);
+    let source = match set {
+        Ok(()) => io::Error::new(
+            io::ErrorKind::Unsupported,
+            "the kernel took it, but ipkit sends no round-trip traces",
+        ),
+        Err(e) => e,
+    };
+    Err(TraceError::RoundTrip { source })
+}
+
 /// Source, interface, TOS, DF and timestamps, the same on every socket.
 fn configure(sock: &Socket, config: &ChannelConfig, source: IpAddr) -> Result<(), TraceError> {
     let v6 = config.family == Family::V6;
@@ -689,6 +774,10 @@ fn configure(sock: &Socket, config: &ChannelConfig, source: IpAddr) -> Result<()
         .map_err(io_err("setting the TOS"))?;
     }
     ancillary::set_dont_fragment(sock, v6, config.dont_fragment).map_err(io_err("setting DF"))?;
+    let options = config.ip_options();
+    if !options.is_empty() {
+        set_ip_options(sock, &options).map_err(|e| loose_route_refused(config, e))?;
+    }
     nix_socket::setsockopt(sock, sockopt::ReceiveTimestampns, &true)
         .map_err(nix_err("asking for timestamps"))?;
     sock.set_nonblocking(true)
@@ -867,6 +956,18 @@ impl TraceChannel for TraceSocket {
                 Err(SendError::Local(LocalError::MessageTooLong {
                     mtu: route_mtu(&self.config),
                 }))
+            }
+            // Along a loose source route, a send the kernel will not make
+            // (a broadcast gateway: EACCES; a route it cannot use: EINVAL)
+            // is the route's fault: the trace stops and says so.
+            Err(SendError::Io(e))
+                if !self.config.loose_route.is_empty()
+                    && matches!(
+                        e.raw_os_error(),
+                        Some(libc::EACCES | libc::EPERM | libc::EINVAL)
+                    ) =>
+            {
+                Err(SendError::Refused(loose_route_refused(&self.config, e)))
             }
             other => other,
         }
