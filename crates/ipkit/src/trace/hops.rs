@@ -200,6 +200,9 @@ pub struct Pass {
     /// `--mtu`: each size the path narrowed to, the hop where, and whether
     /// a router said so (else the local host).
     drops: HashMap<usize, (usize, bool)>,
+    /// `--mtu`: the largest probe that is known to have left the host (a
+    /// reply came about it): the local link carries at least that much.
+    carried: Option<usize>,
 }
 
 impl Pass {
@@ -223,6 +226,7 @@ impl Pass {
             popped: 0,
             size: cfg.mtu_start,
             drops: HashMap::new(),
+            carried: None,
         }
     }
 
@@ -332,10 +336,16 @@ impl Pass {
             Some(Known::Over) => return Verdict::Ignored,
             Some(Known::InFlight { hop, query }) => (*hop, *query),
         };
-        let Some(Slot::Sent { at: sent, .. }) = self.hops.get(hop).map(|h| &h.slots[query]) else {
+        let Some(Slot::Sent {
+            at: sent,
+            size: sent_size,
+            ..
+        }) = self.hops.get(hop).map(|h| &h.slots[query])
+        else {
             return Verdict::Ignored;
         };
         let rtt = at.saturating_sub(*sent);
+        self.carried = self.carried.max(*sent_size);
         if let Some(mtu) = self.too_big(&r.kind)
             && self.shrink(hop, query, Some(mtu), true, ids, r.id)
         {
@@ -418,6 +428,14 @@ impl Pass {
         // learnt it while the probe was sent, as tracepath then says `1?`),
         // until a router says more before that hop is shown.
         let said = (if router { hop } else { 0 }, router);
+        // The host refusing a size smaller than one that already left it
+        // knows a path MTU a router told it (its ICMP may be on its way to
+        // us still): the drop is that router's to name, not the local link's.
+        let learnt = !router && mtu.is_some() && self.carried.is_some_and(|c| c > now);
+        if learnt {
+            self.send_again(hop, query, ids, id, resends + 1);
+            return true;
+        }
         // A hop already shown keeps what it said (one drop, one hop).
         let shown = self.popped;
         let entry = self.drops.entry(now).or_insert(said);
@@ -709,6 +727,51 @@ mod tests {
             LocalError::MessageTooLong { mtu: None },
         );
         assert_eq!(p.size(), Some(1006));
+    }
+
+    #[test]
+    fn a_path_mtu_the_host_learnt_from_a_router_is_that_routers_drop() {
+        // Seen over a real 1280 link: a router's "fragmentation needed"
+        // reaches the kernel (which learns the path MTU) before ipkit
+        // reads it, and the next 1500-byte probe is refused locally with
+        // the kernel's 1280. The link carried 1500 already (hop 1
+        // answered one), so the drop is the router's, at hop 3, not hop 1.
+        let mut p = Pass::new(PassConfig {
+            mtu_start: Some(1500),
+            ..pass(1, 3).cfg
+        });
+        let mut ids = Ids::default();
+        let sent = send_all(&mut p, &mut ids, ms(0));
+        assert_eq!(sent.len(), 3);
+        p.reply(
+            &mut ids,
+            &answer(sent[0].id, 1, ReplyKind::TimeExceeded),
+            ms(1),
+        );
+        p.refused(
+            &mut ids,
+            sent[1].id,
+            LocalError::MessageTooLong { mtu: Some(1280) },
+        );
+        assert_eq!(p.size(), Some(1280));
+        // Hop 1 is shown before the router's ICMP is read: no drop there.
+        assert_eq!(p.pop_complete().map(|h| (h.ttl, h.mtu)), Some((1, None)));
+        let too_big = ReplyKind::Error(IcmpError::FragmentationNeeded { mtu: 1280 });
+        p.reply(&mut ids, &answer(sent[2].id, 2, too_big), ms(1));
+        for s in send_all(&mut p, &mut ids, ms(2)) {
+            assert_eq!(s.size, Some(1280));
+            let kind = if s.ttl == 3 {
+                ReplyKind::Reached
+            } else {
+                ReplyKind::TimeExceeded
+            };
+            p.reply(&mut ids, &answer(s.id, s.ttl, kind), ms(3));
+        }
+        assert_eq!(p.pop_complete().map(|h| (h.ttl, h.mtu)), Some((2, None)));
+        assert_eq!(
+            p.pop_complete().map(|h| (h.ttl, h.mtu)),
+            Some((3, Some(1280)))
+        );
     }
 
     #[test]
