@@ -421,8 +421,10 @@ fn as_nobody_icmp_and_udp_find_the_same_hops() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
-/// What `tracepath -n [-6] TARGET` prints in the client namespace.
+/// What `tracepath -n [-6] TARGET` prints in the client namespace, the
+/// path MTUs learnt by earlier traces forgotten first.
 fn tracepath(lab: &TraceLab, v6: bool, target: &str) -> String {
+    lab.flush_learnt_mtus();
     let mut args = vec!["-n"];
     if v6 {
         args.push("-6");
@@ -455,6 +457,7 @@ fn mtu_finds_1280_at_the_hop_tracepath_names() {
     };
     for v6 in [false, true] {
         let (fam, target) = family(v6);
+        lab.flush_learnt_mtus();
         let o = ipkit_trace(&lab, &["--json", "--mtu", "-n", fam, &target]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         let (hops, summary) = ndjson(&o);
@@ -467,6 +470,7 @@ fn mtu_finds_1280_at_the_hop_tracepath_names() {
             .collect();
         let at = u64::from(tracepath_mtu_hop(&lab, v6, &target));
         assert_eq!(dropped, [(at, &Value::from(1280))], "{}", stdout(&o));
+        lab.flush_learnt_mtus();
         let o = ipkit_trace(&lab, &["--mtu", "-n", fam, &target]);
         let text = stdout(&o);
         let line = text

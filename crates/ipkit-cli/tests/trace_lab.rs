@@ -464,6 +464,15 @@ impl TraceLab {
         crate::util::run_limited(&mut c, b"", limit)
     }
 
+    /// Forget the path MTUs the client's kernel learnt (both families), so
+    /// the next tool discovers the drop itself rather than being refused
+    /// locally from the first probe on.
+    pub fn flush_learnt_mtus(&self) {
+        let c = self.client();
+        c.ip(&["-n", &c.name, "route", "flush", "cache"]);
+        c.ip(&["-n", &c.name, "-6", "route", "flush", "cache"]);
+    }
+
     /// Open ICMP (ping) sockets to every group in the client namespace, for
     /// the unprivileged paths.
     pub fn open_ping_group_range(&self) {
