@@ -3,8 +3,10 @@
 # (when installed) in a 9-hop namespace lab with hop 4 silent — the lab of
 # crates/ipkit-cli/tests/trace_lab.rs, built here by the script itself
 # (namespaces with unique names, removed on exit; nothing leaves them).
-# Three cases (issue 13, "Speed"): the responsive path, a destination that
-# answers nothing, and `--report -c 10`. Before timing, every tool's hop
+# Four cases (issue 13, "Speed"): the responsive path, a destination that
+# answers nothing, `--report -c 10`, and `--mtu` against tracepath over an
+# MTU-1280 link (r5 — r6, set for that case only; both must name the same
+# hop and pmtu, each run starting with the client's learnt PMTUs flushed). Before timing, every tool's hop
 # list is checked against the lab's addressing; a difference fails the run.
 #
 #   sudo bash bench/trace.sh          # builds ipkit --release first
@@ -182,6 +184,30 @@ cmds=("$x $bin trace --report -c 10 $t4" "$x mtr -r -c 10 $t4")
 [ -n "$trip" ] && cmds+=("$x $trip -m pretty -C 10 $t4")
 hyperfine -N --output=pipe --runs 3 --export-json $data/trace-report.json "${cmds[@]}"
 
+echo "== --mtu over the MTU-1280 link (r5 - r6)"
+ip -n "$(ns 5)" link set r0 mtu 1280
+ip -n "$(ns 6)" link set l0 mtu 1280
+flush="ip -n $(ns 0) route flush cache"
+flush6="ip -n $(ns 0) -6 route flush cache"
+# "HOP PMTU" where the path narrowed: ipkit's `F=1280` hop, tracepath's
+# `pmtu 1280` line (not its Resume: line), each after a flush.
+for fam in 4 6; do
+  t=$t4; [ $fam = 6 ] && t=$t6
+  $flush; $flush6
+  ours=$(in_ns 0 "$bin" trace --mtu -n "$t" | awk 'match($0, / F=[0-9]+/) { print $1, substr($0, RSTART + 3, RLENGTH - 3); exit }')
+  $flush; $flush6
+  theirs=$(in_ns 0 tracepath -n "$t" | awk '/pmtu [0-9]+/ && !/Resume/ && !/LOCALHOST/ { h = $1; sub(/[?:]+$/, "", h); for (i = 1; i < NF; i++) if ($i == "pmtu") print h, $(i + 1); exit }')
+  if [ -z "$ours" ] || [ "$ours" != "$theirs" ]; then
+    echo "FAIL: --mtu (IPv$fam): ipkit says '${ours}', tracepath '${theirs}' (hop pmtu)" >&2; exit 1
+  fi
+  echo "ok: ipkit --mtu and tracepath (IPv$fam): hop and pmtu '$ours'"
+done
+cmds=("$x $bin trace --mtu $t4" "$x tracepath $t4" "$x $bin trace --mtu $t6" "$x tracepath $t6")
+hyperfine -N --output=pipe --warmup 1 --runs 5 --prepare "sh -c '$flush; $flush6'" \
+  --export-json $data/trace-mtu.json "${cmds[@]}"
+ip -n "$(ns 5)" link set r0 mtu 1500
+ip -n "$(ns 6)" link set l0 mtu 1500
+
 echo "== a destination that answers nothing"
 deaf
 for fam in 4 6; do
@@ -198,7 +224,7 @@ cmds=("$x $bin trace $t4" "$x traceroute $t4" "$x traceroute -q1 -w1 -N32 $t4"
 # ipkit exits 1 here (not reached): -i keeps hyperfine going.
 hyperfine -N -i --output=pipe --runs 2 --export-json $data/trace-silent.json "${cmds[@]}"
 
-python3 - $data/trace-reached.json $data/trace-report.json $data/trace-silent.json <<'PY'
+python3 - $data/trace-reached.json $data/trace-report.json $data/trace-mtu.json $data/trace-silent.json <<'PY'
 import json, sys
 for path in sys.argv[1:]:
     r = json.load(open(path))["results"]

@@ -338,17 +338,23 @@ fn color_is_refused_where_it_would_change_nothing() {
 
 /// `ipkit trace`'s usage errors: a bad `-m`, `-f` beyond `-m`, a wait that
 /// is no number and an unknown option exit 2, the fault said on the first
-/// line (the library's checks on that one line alone); tracert's `-j` is
-/// refused the same way.
+/// line (the library's checks on that one line alone); loose source routes
+/// of 9 gateways or to IPv6, and tracert's `-R` to IPv4 (or refused by the
+/// kernel, for IPv6: Linux sends no type 0 routing headers) the same way.
 #[test]
 fn trace_usage_errors_exit_2_in_one_line() {
+    let nine =
+        "192.0.2.1 192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.5 192.0.2.6 192.0.2.7 192.0.2.8 192.0.2.9";
     for args in [
         &["trace", "-m", "0", "127.0.0.1"][..],
         &["trace", "-m", "256", "127.0.0.1"],
         &["trace", "-f", "5", "-m", "3", "127.0.0.1"],
         &["trace", "-q", "0", "127.0.0.1"],
         &["tracert", "-h", "0", "127.0.0.1"],
-        &["tracert", "/j", "192.0.2.1", "127.0.0.1"],
+        &["tracert", "/j", nine, "127.0.0.1"],
+        &["trace", "-g", "192.0.2.1", "::1"],
+        &["tracert", "/R", "127.0.0.1"],
+        &["tracert", "-R", "::1"],
     ] {
         let o = ipkit(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");

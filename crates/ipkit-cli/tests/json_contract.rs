@@ -316,6 +316,10 @@ fn trace_output_is_the_documented_contract() {
         let o = ipkit(&["trace", "--json", "-q", "2", protocol, "127.0.0.1"]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         record_paths(&o, &mut seen);
+        for line in stdout(&o).lines() {
+            let record: Value = serde_json::from_str(line).expect("an NDJSON record");
+            at_most_micros(&record, "");
+        }
     }
     agree("trace", &seen);
 }
@@ -332,4 +336,19 @@ fn connect_output_is_the_documented_contract() {
         &mut seen,
     );
     agree("connect", &seen);
+}
+
+/// Every `*_ms` number under `v` is rounded to the microsecond (at most
+/// three decimals), as docs/json.md's rule says.
+fn at_most_micros(v: &Value, key: &str) {
+    match v {
+        Value::Object(m) => m.iter().for_each(|(k, x)| at_most_micros(x, k)),
+        Value::Array(a) => a.iter().for_each(|x| at_most_micros(x, key)),
+        Value::Number(n) if key.ends_with("_ms") => {
+            let text = n.to_string();
+            let decimals = text.split_once('.').map_or(0, |(_, d)| d.len());
+            assert!(decimals <= 3, "{key} = {text}: more than three decimals");
+        }
+        _ => {}
+    }
 }

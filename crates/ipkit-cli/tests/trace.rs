@@ -225,27 +225,24 @@ fn the_lab_variants_as_the_reference_tools_see_them() {
         let (_, target) = family(v6);
         assert_eq!(tracepath_mtu_hop(&lab, v6, &target), 6);
     }
-    let mut seen = Vec::new();
-    for _ in 0..3 {
-        let o = traceroute(
-            &lab,
-            &["-n", "-q", "5", &TraceLab::target(false).to_string()],
-        );
-        let hops = hops_of(&stdout(&o));
-        for a in &hops[usize::from(trace_lab::ECMP_HOP) - 1].1 {
-            if !seen.contains(a) {
-                seen.push(*a);
+    // Both paths of the pair, for each family, as traceroute sees them
+    // over 40 flows (see CLASSIC_RUNS).
+    for v6 in [false, true] {
+        let (fam, target) = family(v6);
+        let mut seen = Vec::new();
+        for run in 0..CLASSIC_RUNS {
+            let base = port_base(run);
+            let o = traceroute(&lab, &["-n", fam, "-q", "10", "-p", &base, &target]);
+            let hops = hops_of(&stdout(&o));
+            for a in &hops[usize::from(trace_lab::ECMP_HOP) - 1].1 {
+                if !seen.contains(a) {
+                    seen.push(*a);
+                }
             }
         }
+        seen.sort();
+        assert_eq!(seen, ecmp_pair(v6), "traceroute over the pair, v6: {v6}");
     }
-    seen.sort();
-    assert_eq!(
-        seen,
-        [
-            trace_lab::hop_v4(trace_lab::ECMP_HOP),
-            trace_lab::ecmp_other_v4()
-        ]
-    );
 }
 
 #[test]
@@ -424,15 +421,21 @@ fn as_nobody_icmp_and_udp_find_the_same_hops() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
-/// The hop at which `tracepath -n` reports `pmtu 1280`.
-fn tracepath_mtu_hop(lab: &TraceLab, v6: bool, target: &str) -> u8 {
+/// What `tracepath -n [-6] TARGET` prints in the client namespace, the
+/// path MTUs learnt by earlier traces forgotten first.
+fn tracepath(lab: &TraceLab, v6: bool, target: &str) -> String {
+    lab.flush_learnt_mtus();
     let mut args = vec!["-n"];
     if v6 {
         args.push("-6");
     }
     args.push(target);
-    let o = lab.run_in_client("tracepath", &args, LIMIT);
-    let text = stdout(&o);
+    stdout(&lab.run_in_client("tracepath", &args, LIMIT))
+}
+
+/// The hop at which `tracepath -n` reports `pmtu 1280`.
+fn tracepath_mtu_hop(lab: &TraceLab, v6: bool, target: &str) -> u8 {
+    let text = tracepath(lab, v6, target);
     text.lines()
         .find(|l| l.contains("pmtu 1280"))
         .and_then(|l| {
@@ -454,6 +457,7 @@ fn mtu_finds_1280_at_the_hop_tracepath_names() {
     };
     for v6 in [false, true] {
         let (fam, target) = family(v6);
+        lab.flush_learnt_mtus();
         let o = ipkit_trace(&lab, &["--json", "--mtu", "-n", fam, &target]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         let (hops, summary) = ndjson(&o);
@@ -466,6 +470,7 @@ fn mtu_finds_1280_at_the_hop_tracepath_names() {
             .collect();
         let at = u64::from(tracepath_mtu_hop(&lab, v6, &target));
         assert_eq!(dropped, [(at, &Value::from(1280))], "{}", stdout(&o));
+        lab.flush_learnt_mtus();
         let o = ipkit_trace(&lab, &["--mtu", "-n", fam, &target]);
         let text = stdout(&o);
         let line = text
@@ -476,29 +481,102 @@ fn mtu_finds_1280_at_the_hop_tracepath_names() {
     }
 }
 
-/// Hop 7's responders in a `-q 5 --json` UDP trace with `extra` flags.
-fn ecmp_responders(lab: &TraceLab, extra: &[&str]) -> Vec<IpAddr> {
-    let target = TraceLab::target(false).to_string();
-    let mut args = vec!["--json", "-n", "-q", "5"];
+/// The MTU tracepath names for the local link: ` 1?: [LOCALHOST]  pmtu N`.
+fn tracepath_local_pmtu(lab: &TraceLab, v6: bool, target: &str) -> u16 {
+    let text = tracepath(lab, v6, target);
+    text.lines()
+        .find(|l| l.contains("[LOCALHOST]"))
+        .and_then(|l| l.split("pmtu ").nth(1)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("tracepath named no local pmtu:\n{text}"))
+}
+
+#[test]
+fn a_probe_too_big_for_the_link_says_the_pmtu_tracepath_says() {
+    let Some((_guard, lab)) = lab("trace::local_pmtu", Variant::NONE) else {
+        return;
+    };
+    for v6 in [false, true] {
+        let (fam, target) = family(v6);
+        let pmtu = tracepath_local_pmtu(&lab, v6, &target);
+        // DF set and 1600 bytes: more than the client's link (1500) takes.
+        let o = ipkit_trace(&lab, &["-F", "-n", "-q", "1", fam, &target, "1600"]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let text = stdout(&o);
+        let first = text.lines().nth(1).unwrap_or_default();
+        assert_eq!(first, format!(" 1  * pmtu {pmtu}"), "{text}");
+        let o = ipkit_trace(
+            &lab,
+            &["--json", "-F", "-n", "-q", "1", fam, &target, "1600"],
+        );
+        let (hops, _) = ndjson(&o);
+        let probe = &hops[0]["probes"][0];
+        assert!(probe["from"].is_null(), "{probe}");
+        assert_eq!(probe["annotation"], "!F", "{probe}");
+        assert_eq!(probe["frag_mtu"], pmtu, "{probe}");
+    }
+}
+
+/// The two hop-7 routers of the equal-cost pair in `v6`'s family, sorted.
+fn ecmp_pair(v6: bool) -> Vec<IpAddr> {
+    let mut both = if v6 {
+        vec![
+            trace_lab::hop_v6(trace_lab::ECMP_HOP),
+            trace_lab::ecmp_other_v6(),
+        ]
+    } else {
+        vec![
+            trace_lab::hop_v4(trace_lab::ECMP_HOP),
+            trace_lab::ecmp_other_v4(),
+        ]
+    };
+    both.sort();
+    both
+}
+
+/// Classic UDP runs over the equal-cost pair, each with its own port base
+/// (`-p`), so every probe at hop 7 is a flow of its own: 4 runs of
+/// `-q 10` are 40 flows, each hashed to one of two paths; all 40 on one
+/// path has the chance 2 × 2^-40 ≈ 1.8e-12 — the assertion that both paths
+/// show cannot fail by chance in practice (below 1e-9), and is no retry.
+const CLASSIC_RUNS: u16 = 4;
+
+/// The `-p` port base of classic run `run`: 1000 ports apart, more than
+/// the ids one trace uses, so no two runs share a flow.
+fn port_base(run: u16) -> String {
+    (33434 + 1000 * run).to_string()
+}
+
+/// Hop 7's responders in a `-q 10 --json` UDP trace with `extra` flags;
+/// every other hop is the lab's one router, but hop 8 in IPv6, which r8
+/// answers from the link the probe came in on (r7's or r7b's), and which
+/// the caller gets too: (hop 7's, hop 8's).
+fn ecmp_responders(lab: &TraceLab, v6: bool, extra: &[&str]) -> (Vec<IpAddr>, Vec<IpAddr>) {
+    let (fam, target) = family(v6);
+    let mut args = vec!["--json", "-n", "-q", "10", fam];
     args.extend_from_slice(extra);
     args.push(&target);
     let o = ipkit_trace(lab, &args);
     assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
     let hops = json_hops(&ndjson(&o).0);
-    for (ttl, seen) in &hops {
-        if *ttl != trace_lab::ECMP_HOP {
-            assert_eq!(
-                seen,
-                &[trace_lab::hop_v4(*ttl)],
-                "{args:?}:\n{}",
-                stdout(&o)
-            );
-        }
-    }
-    hops.into_iter()
-        .find(|(ttl, _)| *ttl == trace_lab::ECMP_HOP)
-        .map(|(_, seen)| seen)
-        .expect("hop 7")
+    let past = trace_lab::ECMP_HOP + 1;
+    let spread = |ttl: u8| ttl == trace_lab::ECMP_HOP || (v6 && ttl == past);
+    let one_path: Vec<Hop> = expected(v6, Variant::ECMP)
+        .into_iter()
+        .filter(|(ttl, _)| !spread(*ttl))
+        .collect();
+    let others: Vec<Hop> = hops
+        .iter()
+        .filter(|(ttl, _)| !spread(*ttl))
+        .cloned()
+        .collect();
+    assert_eq!(others, one_path, "{args:?}:\n{}", stdout(&o));
+    let at = |hop: u8| {
+        hops.iter()
+            .find(|(ttl, _)| *ttl == hop)
+            .map(|(_, seen)| seen.clone())
+            .unwrap_or_else(|| panic!("hop {hop}: {}", stdout(&o)))
+    };
+    (at(trace_lab::ECMP_HOP), at(past))
 }
 
 #[test]
@@ -507,27 +585,117 @@ fn paris_keeps_one_path_over_the_equal_cost_pair() {
     let Some((_guard, lab)) = lab("trace::ecmp", variant) else {
         return;
     };
-    let both = [
-        trace_lab::hop_v4(trace_lab::ECMP_HOP),
-        trace_lab::ecmp_other_v4(),
-    ];
-    let mut classic = Vec::new();
-    for _ in 0..3 {
-        let paris = ecmp_responders(&lab, &["--paris"]);
-        assert!(
-            paris.len() == 1 && both.contains(&paris[0]),
-            "Paris shows one of {both:?}, not {paris:?}"
-        );
-        for a in ecmp_responders(&lab, &[]) {
-            if !classic.contains(&a) {
-                classic.push(a);
+    for v6 in [false, true] {
+        let both = ecmp_pair(v6);
+        let mut classic = Vec::new();
+        let after = if v6 {
+            vec![
+                trace_lab::hop_v6(trace_lab::ECMP_HOP + 1),
+                trace_lab::ecmp_after_v6(),
+            ]
+        } else {
+            vec![trace_lab::hop_v4(trace_lab::ECMP_HOP + 1)]
+        };
+        for run in 0..CLASSIC_RUNS {
+            // Paris: one flow, so one path — certain, whatever the hash:
+            // one router at hop 7, and r8 answering from one link.
+            let (paris, past) = ecmp_responders(&lab, v6, &["--paris"]);
+            assert!(
+                paris.len() == 1 && both.contains(&paris[0]),
+                "Paris shows one of {both:?}, not {paris:?}"
+            );
+            assert!(
+                past.len() == 1 && after.contains(&past[0]),
+                "Paris past the pair: one of {after:?}, not {past:?}"
+            );
+            let base = port_base(run);
+            let (seen, past) = ecmp_responders(&lab, v6, &["-p", &base]);
+            assert!(past.iter().all(|a| after.contains(a)), "{past:?}");
+            for a in seen {
+                if !classic.contains(&a) {
+                    classic.push(a);
+                }
             }
         }
+        // Classic: 40 flows; both paths show (see CLASSIC_RUNS).
+        classic.sort();
+        assert_eq!(classic, both, "classic UDP over the pair, v6: {v6}");
     }
-    // The lab really spreads flows: classic ports take both links
-    // (15 probes on one link only: 2^-14).
-    classic.sort();
-    assert_eq!(classic, both, "classic UDP over the pair");
+}
+
+/// A loose source route through r7b (`-g`, tracert's `-j`): every probe
+/// takes r7b at hop 7 — which per-flow hashing alone would not do — and
+/// the hops are the ones traceroute -g lists on the same lab, UDP and
+/// ICMP. A broadcast gateway the kernel will not send to is one error line,
+/// exit 2.
+#[test]
+fn a_loose_source_route_takes_the_path_traceroute_g_takes() {
+    let Some((_guard, lab)) = lab("trace::loose_route", Variant::SOURCE_ROUTE) else {
+        return;
+    };
+    let target = TraceLab::target(false).to_string();
+    let gateway = trace_lab::ecmp_other_v4().to_string();
+    let past_gateway = usize::from(trace_lab::ECMP_HOP);
+    for protocol in [&[][..], &["-I"]] {
+        let mut args = vec!["-n", "-q", "10", "-g", &gateway];
+        args.extend_from_slice(protocol);
+        args.push(&target);
+        // traceroute waits 1 s, not 5, for the `*` it shows up to the
+        // gateway (below).
+        let mut waiting = vec!["-w", "1"];
+        waiting.extend_from_slice(&args);
+        let o = traceroute(&lab, &waiting);
+        let theirs_text = stdout(&o);
+        let theirs = hops_of(&theirs_text);
+        let o = ipkit_trace(&lab, &args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let text = stdout(&o);
+        let ours = hops_of(&text);
+        // The same header (traceroute counts the 12 bytes of the LSRR
+        // option in: 72 byte packets), and past the gateway the same hops.
+        assert_eq!(text.lines().next(), theirs_text.lines().next(), "{args:?}");
+        assert_eq!(
+            ours[past_gateway..],
+            theirs[past_gateway..],
+            "ipkit and traceroute {args:?}:\n{text}\n{theirs_text}"
+        );
+        // Up to the gateway traceroute shows `*`: it takes only replies
+        // that quote the target, and these quote the gateway the probe was
+        // on its way to. ipkit matches those too: the lab's routers, and at
+        // hop 7 r7b on every probe — which per-flow hashing alone would
+        // not do (see CLASSIC_RUNS).
+        assert!(
+            theirs[..past_gateway]
+                .iter()
+                .all(|(_, seen)| seen.is_empty()),
+            "{theirs_text}"
+        );
+        let mut before: Vec<Hop> = expected(false, Variant::SOURCE_ROUTE)[..past_gateway].to_vec();
+        before[past_gateway - 1].1 = vec![trace_lab::ecmp_other_v4()];
+        assert_eq!(ours[..past_gateway], before[..], "{args:?}:\n{text}");
+    }
+    // tracert's -j: the same route in its view (ICMP, as tracert).
+    let o = lab.run_in_client(
+        env!("CARGO_BIN_EXE_ipkit"),
+        &["tracert", "-d", "-j", &gateway, &target],
+        LIMIT,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("7 "))
+        .unwrap_or_else(|| panic!("no hop 7:\n{text}"));
+    assert!(line.ends_with(&format!("  {gateway}")), "{text}");
+    // A gateway the kernel will not send to (broadcast, no SO_BROADCAST).
+    let o = ipkit_trace(&lab, &["-n", "-g", "255.255.255.255", &target]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("the kernel refused the loose source route via 255.255.255.255"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -12,7 +12,12 @@
 //! client, 1 … 8 the routers, 9 the server): `198.18.j.0/24` and
 //! `2001:db8:0:j::/64`, `.1`/`::1` on the left node, `.2`/`::2` on the
 //! right one. Hop `h` of a trace is node `h`'s left address. With `ecmp`, a
-//! second link 9 joins r6 and r7, and r6 spreads over both by L4 hash.
+//! second router r7b (node 10) stands beside r7: link 9 joins r6 and r7b,
+//! link 10 joins r7b and r8, and r6 spreads over r7 and r7b by L4 hash, for
+//! IPv4 and IPv6 alike: each path's hop 7 is a router of its own. Past the
+//! pair, r8 answers IPv4 from its link towards the client (link 7) on both
+//! paths, but IPv6 probes that came over link 10 from its link-10 address
+//! (as this kernel picks the ICMPv6 source).
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -31,8 +36,10 @@ pub const DSCP_HOP: u8 = 3;
 pub const REWRITTEN_TOS: u8 = 0x20;
 /// The link (r5 → r6) whose MTU is 1280, with `mtu_1280`.
 pub const MTU_LINK: usize = 5;
-/// The hop behind the equal-cost pair, with `ecmp`: r7.
+/// The hop behind the equal-cost pair, with `ecmp`: r7 or r7b.
 pub const ECMP_HOP: u8 = 7;
+/// The node index of r7b, the second router of the equal-cost pair.
+const ECMP_NODE: usize = ROUTERS + 2;
 /// A network r2 has no route for (`unreachable`): `!N`.
 pub const UNREACHABLE_V4: &str = "203.0.113.1";
 /// The IPv6 network r2 has no route for.
@@ -53,6 +60,10 @@ pub struct Variant {
     pub ecmp: bool,
     /// r3 rewrites DSCP of what it forwards to CS1.
     pub dscp_rewrite: bool,
+    /// Every node accepts source-routed IPv4 (`accept_source_route=1`,
+    /// in the lab's namespaces only): routers forward a loose source
+    /// route, the server and client take what carries one.
+    pub source_route: bool,
 }
 
 impl Variant {
@@ -63,6 +74,7 @@ impl Variant {
         mtu_1280: false,
         ecmp: false,
         dscp_rewrite: false,
+        source_route: false,
     };
     /// r4 silent.
     pub const SILENT_ROUTER: Variant = Variant {
@@ -89,6 +101,13 @@ impl Variant {
         dscp_rewrite: true,
         ..Variant::NONE
     };
+    /// The equal-cost pair, source routes accepted everywhere: a loose
+    /// source route through r7b decides the path.
+    pub const SOURCE_ROUTE: Variant = Variant {
+        ecmp: true,
+        source_route: true,
+        ..Variant::NONE
+    };
 }
 
 /// The running lab.
@@ -108,9 +127,19 @@ pub fn hop_v6(hop: u8) -> IpAddr {
     format!("2001:db8:0:{}::2", hop - 1).parse().expect("v6")
 }
 
-/// r7's address on the second equal-cost link.
+/// r7b's address, the other path's hop 7.
 pub fn ecmp_other_v4() -> IpAddr {
     "198.18.9.2".parse().expect("v4")
+}
+
+/// r8's IPv6 address on link 10: hop 8 of IPv6 probes that took r7b.
+pub fn ecmp_after_v6() -> IpAddr {
+    "2001:db8:0:10::2".parse().expect("v6")
+}
+
+/// r7b's IPv6 address, the other path's hop 7.
+pub fn ecmp_other_v6() -> IpAddr {
+    "2001:db8:0:9::2".parse().expect("v6")
 }
 
 /// The router's (or server's) name for hop `hop`.
@@ -153,11 +182,16 @@ impl TraceLab {
         crate::lab::ensure_installed("nft", "nftables");
         crate::lab::ensure_installed("dnsmasq", "dnsmasq-base");
         let resolv = "nameserver 127.0.0.1\noptions timeout:1 attempts:2\n";
-        let nodes: Vec<Netns> = (0..ROUTERS + 2).map(|_| Netns::new("", resolv)).collect();
+        let count = if variant.ecmp {
+            ECMP_NODE + 1
+        } else {
+            ROUTERS + 2
+        };
+        let nodes: Vec<Netns> = (0..count).map(|_| Netns::new("", resolv)).collect();
         let dir = std::env::temp_dir().join(format!("ipkit-trace-lab-{}", nodes[0].name));
         std::fs::create_dir_all(&dir).expect("lab dir");
         let mut lab = TraceLab { nodes, dir };
-        lab.tune();
+        lab.tune(variant);
         lab.wire(variant);
         lab.route(variant);
         lab.apply(variant);
@@ -200,7 +234,7 @@ impl TraceLab {
     /// reverse-path filter (replies of r7 over the second ECMP link come back
     /// from an address the path does not own), no ICMP error rate limits (a
     /// test traces several times in a row), forwarding on in the routers.
-    fn tune(&self) {
+    fn tune(&self, variant: Variant) {
         for (i, ns) in self.nodes.iter().enumerate() {
             let mut keys = vec![
                 ("net.ipv4.conf.all.rp_filter", "0"),
@@ -211,6 +245,10 @@ impl TraceLab {
                 ("net.ipv6.icmp.ratelimit", "0"),
                 ("net.ipv6.conf.default.accept_dad", "0"),
             ];
+            if variant.source_route {
+                keys.push(("net.ipv4.conf.all.accept_source_route", "1"));
+                keys.push(("net.ipv4.conf.default.accept_source_route", "1"));
+            }
             if i != 0 && i != ROUTERS + 1 {
                 keys.push(("net.ipv4.ip_forward", "1"));
                 keys.push(("net.ipv6.conf.all.forwarding", "1"));
@@ -223,13 +261,17 @@ impl TraceLab {
 
     /// The veth pairs and their addresses.
     fn wire(&self, variant: Variant) {
-        let mut links: Vec<(usize, usize, usize)> = (0..=ROUTERS).map(|j| (j, j, 0)).collect();
+        // (link, left node, right node, the left's and the right's device
+        // numbers: `rN` on the left, `lN` on the right).
+        let mut links: Vec<(usize, usize, usize, usize, usize)> =
+            (0..=ROUTERS).map(|j| (j, j, j + 1, 0, 0)).collect();
         if variant.ecmp {
-            links.push((9, 6, 1));
+            links.push((9, 6, ECMP_NODE, 1, 0));
+            links.push((10, ECMP_NODE, 8, 0, 1));
         }
-        for (j, left, slot) in links {
-            let (l, r) = (&self.nodes[left], &self.nodes[left + 1]);
-            let (out_dev, in_dev) = (format!("r{slot}"), format!("l{slot}"));
+        for (j, left, right, left_slot, right_slot) in links {
+            let (l, r) = (&self.nodes[left], &self.nodes[right]);
+            let (out_dev, in_dev) = (format!("r{left_slot}"), format!("l{right_slot}"));
             l.ip(&[
                 "link", "add", &out_dev, "netns", &l.name, "type", "veth", "peer", "name", &in_dev,
                 "netns", &r.name,
@@ -258,6 +300,31 @@ impl TraceLab {
                     ns,
                     &[("-4", "198.18.8.1", "l0"), ("-6", "2001:db8:0:8::1", "l0")],
                 );
+                continue;
+            }
+            if k == ECMP_NODE {
+                // r7b: on to r8 over link 10, back to r6 over link 9.
+                default_via(
+                    ns,
+                    &[
+                        ("-4", "198.18.10.2", "r0"),
+                        ("-6", "2001:db8:0:10::2", "r0"),
+                    ],
+                );
+                for j in 0..6 {
+                    let (net4, net6) = (format!("198.18.{j}.0/24"), format!("2001:db8:0:{j}::/64"));
+                    ns.ip(&["-n", n, "route", "add", &net4, "via", "198.18.9.1"]);
+                    ns.ip(&[
+                        "-n",
+                        n,
+                        "-6",
+                        "route",
+                        "add",
+                        &net6,
+                        "via",
+                        "2001:db8:0:9::1",
+                    ]);
+                }
                 continue;
             }
             if variant.ecmp && k == 6 {
@@ -308,15 +375,6 @@ impl TraceLab {
             "unreachable",
             "2001:db8:ffff::/48",
         ]);
-        if variant.ecmp {
-            // r7 answers from the address the probe came in on, so the hop
-            // shows which of the two links a probe took.
-            RouterLab::sysctl(
-                &self.nodes[7],
-                "net.ipv4.icmp_errors_use_inbound_ifaddr",
-                "1",
-            );
-        }
     }
 
     /// The variants that are filters: nft inside one namespace each.
@@ -353,11 +411,14 @@ impl TraceLab {
                 hosts.push_str(&format!("198.18.{k}.1 {name}\n2001:db8:0:{k}::1 {name}\n"));
             }
         }
-        hosts.push_str(&format!(
-            "198.18.9.1 {}\n198.18.9.2 {}\n",
-            hop_name(6),
-            hop_name(7)
-        ));
+        for (a, hop) in [
+            ("198.18.9.1", 6),
+            ("198.18.9.2", 7),
+            ("2001:db8:0:9::1", 6),
+            ("2001:db8:0:9::2", 7),
+        ] {
+            hosts.push_str(&format!("{a} {}\n", hop_name(hop)));
+        }
         let file = self.dir.join("hosts");
         std::fs::write(&file, hosts).expect("lab hosts");
         let addn = format!("--addn-hosts={}", file.display());
@@ -401,6 +462,15 @@ impl TraceLab {
         let mut c = self.client().command(program);
         c.args(args).env("NO_COLOR", "1");
         crate::util::run_limited(&mut c, b"", limit)
+    }
+
+    /// Forget the path MTUs the client's kernel learnt (both families), so
+    /// the next tool discovers the drop itself rather than being refused
+    /// locally from the first probe on.
+    pub fn flush_learnt_mtus(&self) {
+        let c = self.client();
+        c.ip(&["-n", &c.name, "route", "flush", "cache"]);
+        c.ip(&["-n", &c.name, "-6", "route", "flush", "cache"]);
     }
 
     /// Open ICMP (ping) sockets to every group in the client namespace, for

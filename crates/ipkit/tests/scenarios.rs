@@ -159,7 +159,7 @@ fn script(s: &Scenario) -> Script {
             "host-unreachable" => LocalError::HostUnreachable {
                 message: "No route to host".into(),
             },
-            "message-too-long" => LocalError::MessageTooLong,
+            "message-too-long" => LocalError::MessageTooLong { mtu: None },
             other => panic!("unknown refusal {other:?}"),
         };
         script.refuse(dst, r.seq, error);

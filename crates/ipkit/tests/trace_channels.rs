@@ -45,6 +45,8 @@ fn config(protocol: Protocol, target: IpAddr, port: u16, paris: bool) -> Channel
         tos: None,
         size: None,
         dont_fragment: false,
+        loose_route: Vec::new(),
+        round_trip: false,
     }
 }
 

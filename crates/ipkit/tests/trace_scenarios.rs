@@ -21,7 +21,7 @@ use ipkit::trace::fake::{FakeTrace, Narrow, Response, Script, Stray};
 use ipkit::trace::names::Names;
 use ipkit::trace::request::WaitRule;
 use ipkit::trace::{Asked, HopReport, Request, TraceEvent, TraceReport, run_with_names};
-use ipkit_core::wire::icmp::IcmpError;
+use ipkit_core::wire::icmp::{Family, IcmpError};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -74,7 +74,9 @@ struct Destination {
 
 /// A reply: to every probe of `ttl` (`[[hop]]`), or to its `nth`
 /// (`[[probe]]`). `kind`: time-exceeded (the default), reached, or an
-/// unreachable by its mark (net, host, protocol, admin, frag).
+/// unreachable by its mark (net, host, protocol, admin, frag), an
+/// unreachable by its code (`code-N`), or another ICMP error by type and
+/// code (`icmp-T-C`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Reply {
@@ -110,7 +112,7 @@ struct StrayReply {
 struct Refuse {
     ttl: u8,
     nth: u32,
-    /// net, host or too-long.
+    /// net, host, too-long, or too-long-MTU (the kernel names the MTU).
     error: String,
 }
 
@@ -158,7 +160,30 @@ fn reply_kind(r: &Reply, target: IpAddr) -> ReplyKind {
         "frag" => ReplyKind::Error(IcmpError::FragmentationNeeded {
             mtu: r.mtu.unwrap_or(0),
         }),
-        other => panic!("unknown reply kind {other:?}"),
+        other => {
+            let numbers: Vec<u8> = other
+                .strip_prefix("code-")
+                .or_else(|| other.strip_prefix("icmp-"))
+                .unwrap_or_else(|| panic!("unknown reply kind {other:?}"))
+                .split('-')
+                .map(|n| n.parse().expect("a number in the reply kind"))
+                .collect();
+            match numbers[..] {
+                [code] => unreachable(code, code),
+                [msg_type, code] => {
+                    let family = if target.is_ipv6() {
+                        Family::V6
+                    } else {
+                        Family::V4
+                    };
+                    ReplyKind::Error(
+                        IcmpError::from_type_code(family, msg_type, code, 0)
+                            .expect("an ICMP error type"),
+                    )
+                }
+                _ => panic!("unknown reply kind {other:?}"),
+            }
+        }
     }
 }
 
@@ -212,8 +237,15 @@ fn script(s: &Scenario) -> Script {
             "host" => LocalError::HostUnreachable {
                 message: "No route to host".into(),
             },
-            "too-long" => LocalError::MessageTooLong,
-            other => panic!("unknown local error {other:?}"),
+            "too-long" => LocalError::MessageTooLong { mtu: None },
+            other => LocalError::MessageTooLong {
+                mtu: Some(
+                    other
+                        .strip_prefix("too-long-")
+                        .and_then(|m| m.parse().ok())
+                        .unwrap_or_else(|| panic!("unknown local error {other:?}")),
+                ),
+            },
         };
         script.refuse(f.ttl, f.nth, error);
     }
@@ -259,7 +291,7 @@ fn shown(hop: &HopReport) -> String {
                 (Some(ip), Some(n)) => format!("{n}={ip}"),
                 (Some(ip), None) => ip.to_string(),
             };
-            if let Some(a) = p.annotation {
+            if let Some(a) = &p.annotation {
                 t.push_str(a);
             }
             if let Some(m) = p.frag_mtu {
@@ -371,7 +403,7 @@ fn check(path: &Path) {
         .iter()
         .filter_map(|ev| match ev {
             TraceEvent::Hop(h) => Some(h),
-            TraceEvent::Round { .. } => None,
+            TraceEvent::Round { .. } | TraceEvent::Opened => None,
         })
         .collect();
     assert_eq!(
@@ -455,8 +487,11 @@ fn a_cancel_stops_the_trace_and_the_report_says_interrupted() {
         .unwrap();
     let (report, elapsed) = rt.block_on(async {
         let start = tokio::time::Instant::now();
-        let report = run_with_names(&request, &fake, None, &cancel, |_| {
-            cancel.cancel();
+        // Cancelled once the first hop is out.
+        let report = run_with_names(&request, &fake, None, &cancel, |e| {
+            if matches!(e, TraceEvent::Hop(_)) {
+                cancel.cancel();
+            }
             ControlFlow::Continue(())
         })
         .await

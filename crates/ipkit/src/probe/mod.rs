@@ -77,7 +77,12 @@ pub enum LocalError {
     },
     /// Larger than the outgoing link's MTU while fragmenting is forbidden
     /// (EMSGSIZE).
-    MessageTooLong,
+    MessageTooLong {
+        /// The MTU the kernel reported for the route (IP_MTU / IPV6_MTU of
+        /// the route to the destination: the link's, or a smaller path MTU
+        /// it learnt), when it said.
+        mtu: Option<u16>,
+    },
 }
 
 impl std::fmt::Display for LocalError {
@@ -85,8 +90,12 @@ impl std::fmt::Display for LocalError {
         match self {
             LocalError::NetworkUnreachable { message }
             | LocalError::HostUnreachable { message } => f.write_str(message),
-            LocalError::MessageTooLong => {
+            LocalError::MessageTooLong { mtu: None } => {
                 f.write_str("local error: message too long for the outgoing link (DF set)")
+            }
+            // iputils ping's words for it.
+            LocalError::MessageTooLong { mtu: Some(mtu) } => {
+                write!(f, "local error: message too long, mtu={mtu}")
             }
         }
     }

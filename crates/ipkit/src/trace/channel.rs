@@ -6,7 +6,7 @@
 
 use std::future::Future;
 use std::io;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use ipkit_core::wire::icmp::{Family, IcmpError};
@@ -50,6 +50,39 @@ pub struct ChannelConfig {
     pub size: Option<usize>,
     /// Set DF / forbid fragmentation (path-MTU discovery).
     pub dont_fragment: bool,
+    /// IPv4 loose source route (traceroute's `-g`, tracert's `-j`): the
+    /// gateways in order, the target not included; every probe carries an
+    /// LSRR option (`IP_OPTIONS`) through them. Empty: none.
+    pub loose_route: Vec<Ipv4Addr>,
+    /// tracert's `-R`: a round trip over an IPv6 type 0 routing header
+    /// (to the target and back). Linux refuses such headers (RFC 5095
+    /// deprecated them): the channel says so when it opens.
+    pub round_trip: bool,
+}
+
+impl ChannelConfig {
+    /// The IPv4 options every probe carries: the LSRR option of
+    /// [`loose_route`](Self::loose_route), the target in its last slot (the
+    /// kernel sends to the first gateway and writes the target there);
+    /// empty without a route.
+    pub fn ip_options(&self) -> Vec<u8> {
+        if self.loose_route.is_empty() {
+            return Vec::new();
+        }
+        let mut route = self.loose_route.clone();
+        if let IpAddr::V4(t) = self.target {
+            route.push(t);
+        }
+        ipkit_core::wire::ipv4::emit_options(&[
+            ipkit_core::wire::ipv4::Ipv4Option::LooseSourceRoute { route, pointer: 4 },
+        ])
+    }
+
+    /// Whether a quoted probe's destination is one of ours: the target, or
+    /// with a loose source route, a gateway the probe was on its way to.
+    pub fn is_probe_destination(&self, dst: IpAddr) -> bool {
+        dst == self.target || matches!(dst, IpAddr::V4(d) if self.loose_route.contains(&d))
+    }
 }
 
 /// One probe to send.
@@ -117,6 +150,9 @@ pub enum SendError {
     Local(crate::probe::LocalError),
     /// Anything else: the trace stops.
     Io(io::Error),
+    /// The platform refused the probe in a way that ends the trace with
+    /// this error (a loose source route the kernel will not send along).
+    Refused(crate::trace::TraceError),
 }
 
 /// Opens trace channels: the platform, or a fake.

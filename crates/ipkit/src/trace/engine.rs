@@ -40,6 +40,9 @@ const NAME_POLL: Duration = Duration::from_millis(5);
 /// What the engine tells its caller while it runs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TraceEvent {
+    /// The channel is open: probes are about to go (views print their
+    /// header here, so a channel that will not open prints only its error).
+    Opened,
     /// A hop is complete (every query answered or given up), in hop order;
     /// views print one line per hop from this.
     Hop(HopReport),
@@ -83,6 +86,21 @@ pub async fn run_with_names<P: TraceProvider>(
     mut on_event: impl FnMut(&TraceEvent) -> ControlFlow<()>,
 ) -> Result<TraceReport, TraceError> {
     let mut chan = provider.open(&r.config)?;
+    let mut report = TraceReport {
+        target: r.target,
+        shown: r.shown.clone(),
+        protocol: r.config.protocol,
+        hops: Vec::new(),
+        reached: false,
+        path_mtu: None,
+        rounds: 0,
+        foreign_replies: 0,
+        interrupted: false,
+    };
+    if on_event(&TraceEvent::Opened).is_break() {
+        report.interrupted = true;
+        return Ok(report);
+    }
     let mut tracer = Tracer {
         r,
         ids: Ids::default(),
@@ -96,17 +114,6 @@ pub async fn run_with_names<P: TraceProvider>(
     let report_mode = r.rounds.is_some();
     let mut merged: Vec<HopReport> = Vec::new();
     let mut last = r.max_hops;
-    let mut report = TraceReport {
-        target: r.target,
-        shown: r.shown.clone(),
-        protocol: r.config.protocol,
-        hops: Vec::new(),
-        reached: false,
-        path_mtu: None,
-        rounds: 0,
-        foreign_replies: 0,
-        interrupted: false,
-    };
     for round in 1..=r.rounds.unwrap_or(1) {
         let began = tracer.now();
         let emit = |e: &TraceEvent| {
@@ -233,6 +240,7 @@ impl Tracer<'_> {
                             op: "sending a probe",
                         });
                     }
+                    Err(SendError::Refused(e)) => return Err(e),
                 }
                 if !r.send_wait.is_zero() {
                     next_send = now + r.send_wait;
@@ -351,6 +359,9 @@ fn probe_result(o: &Outcome, name: Option<String>, target: IpAddr) -> ProbeResul
     ProbeResult {
         from: o.from,
         name,
+        // Filled from the IP-information data once issue 14 wires it in.
+        asn: None,
+        org: None,
         rtt_ms: o
             .rtt
             .filter(|_| o.from.is_some())
@@ -363,33 +374,54 @@ fn probe_result(o: &Outcome, name: Option<String>, target: IpAddr) -> ProbeResul
     }
 }
 
-/// traceroute's mark for what a probe got, and the MTU of `!F`.
-pub fn annotation(o: &Outcome) -> (Option<&'static str>, Option<u16>) {
+/// traceroute's mark for what a probe got, and the MTU of `!F`. A code
+/// with no letter is shown by number as traceroute 2.x shows it
+/// (`traceroute/traceroute.c`, `parse_icmp_res`): an unreachable code as
+/// `!<code>`, any other ICMP error as `!<type-code>`.
+pub fn annotation(o: &Outcome) -> (Option<String>, Option<u16>) {
     if let Some(local) = &o.local {
-        return match local {
-            LocalError::NetworkUnreachable { .. } => (Some("!N"), None),
-            LocalError::HostUnreachable { .. } => (Some("!H"), None),
-            LocalError::MessageTooLong => (Some("!F"), None),
+        let mark = match local {
+            LocalError::NetworkUnreachable { .. } => "!N",
+            LocalError::HostUnreachable { .. } => "!H",
+            LocalError::MessageTooLong { .. } => "!F",
         };
+        let mtu = match local {
+            LocalError::MessageTooLong { mtu } => *mtu,
+            _ => None,
+        };
+        return (Some(mark.to_string()), mtu);
     }
     let Some(ReplyKind::Error(e)) = &o.kind else {
         return (None, None);
     };
-    match e {
+    let v6 = o.from.is_some_and(|a| a.is_ipv6());
+    let (mark, mtu) = match e {
         IcmpError::DestinationUnreachable { reason } => (unreachable_v4(*reason), None),
         IcmpError::DestinationUnreachableV6 { reason } => (unreachable_v6(*reason), None),
-        IcmpError::FragmentationNeeded { mtu } => (Some("!F"), Some(*mtu).filter(|m| *m > 0)),
-        IcmpError::PacketTooBig { mtu } => (Some("!F"), u16::try_from(*mtu).ok()),
+        IcmpError::FragmentationNeeded { mtu } => {
+            (Some("!F".into()), Some(*mtu).filter(|m| *m > 0))
+        }
+        IcmpError::PacketTooBig { mtu } => (Some("!F".into()), u16::try_from(*mtu).ok()),
         // ICMPv6 "unrecognized next header": the protocol is unknown there.
-        IcmpError::ParameterProblem { code: 1, .. } => (Some("!P"), None),
-        _ => (Some("!?"), None),
-    }
+        IcmpError::ParameterProblem { code: 1, .. } if v6 => (Some("!P".into()), None),
+        IcmpError::ParameterProblem { code, .. } => {
+            (Some(type_code(if v6 { 4 } else { 12 }, *code)), None)
+        }
+        IcmpError::TimeExceeded { code } => (Some(type_code(11, *code)), None),
+        IcmpError::HopLimitExceeded { code } => (Some(type_code(3, *code)), None),
+    };
+    (mark, mtu)
+}
+
+/// traceroute's mark for an ICMP error it has no letter for.
+fn type_code(msg_type: u8, code: u8) -> String {
+    format!("!<{msg_type}-{code}>")
 }
 
 /// IPv4 unreachable codes, as traceroute 2.x marks them.
-fn unreachable_v4(reason: icmpv4::Unreachable) -> Option<&'static str> {
+fn unreachable_v4(reason: icmpv4::Unreachable) -> Option<String> {
     use icmpv4::Unreachable::*;
-    Some(match reason {
+    let mark = match reason {
         Net | NetUnknown | SourceIsolated | NetTos => "!N",
         Host | HostUnknown | HostTos => "!H",
         NetProhibited | HostProhibited | AdminProhibited => "!X",
@@ -399,20 +431,22 @@ fn unreachable_v4(reason: icmpv4::Unreachable) -> Option<&'static str> {
         SourceRouteFailed => "!S",
         PrecedenceViolation => "!V",
         PrecedenceCutoff => "!C",
-        Unknown(_) => "!?",
-    })
+        Unknown(code) => return Some(format!("!<{code}>")),
+    };
+    Some(mark.to_string())
 }
 
 /// ICMPv6 unreachable codes, as traceroute 2.x marks them.
-fn unreachable_v6(reason: icmpv6::Unreachable) -> Option<&'static str> {
+fn unreachable_v6(reason: icmpv6::Unreachable) -> Option<String> {
     use icmpv6::Unreachable::*;
-    Some(match reason {
+    let mark = match reason {
         NoRoute | RejectRoute => "!N",
         BeyondScope | Address => "!H",
         AdminProhibited | SourcePolicy => "!X",
         Port => return None,
-        Unknown(_) => "!?",
-    })
+        Unknown(code) => return Some(format!("!<{code}>")),
+    };
+    Some(mark.to_string())
 }
 
 /// Add a pass's hops to those of the passes before (by TTL).

@@ -200,6 +200,9 @@ pub struct Pass {
     /// `--mtu`: each size the path narrowed to, the hop where, and whether
     /// a router said so (else the local host).
     drops: HashMap<usize, (usize, bool)>,
+    /// `--mtu`: the largest probe that is known to have left the host (a
+    /// reply came about it): the local link carries at least that much.
+    carried: Option<usize>,
 }
 
 impl Pass {
@@ -223,6 +226,7 @@ impl Pass {
             popped: 0,
             size: cfg.mtu_start,
             drops: HashMap::new(),
+            carried: None,
         }
     }
 
@@ -301,13 +305,15 @@ impl Pass {
         let Some(Known::InFlight { hop, query }) = ids.known.get(&id).copied() else {
             return;
         };
-        if error == LocalError::MessageTooLong && self.shrink(hop, query, None, ids, id) {
+        if let LocalError::MessageTooLong { mtu } = error
+            && self.shrink(hop, query, mtu.map(usize::from), false, ids, id)
+        {
             return;
         }
         // A datagram socket with IP_RECVERR hands the error of an earlier
         // probe (time exceeded: EHOSTUNREACH) to the next send, and clears
         // it: a "no route" is believed when it comes twice.
-        if error != LocalError::MessageTooLong
+        if !matches!(error, LocalError::MessageTooLong { .. })
             && let Slot::Sent { resends: 0, .. } = self.hops[hop].slots[query]
         {
             self.send_again(hop, query, ids, id, 1);
@@ -330,12 +336,18 @@ impl Pass {
             Some(Known::Over) => return Verdict::Ignored,
             Some(Known::InFlight { hop, query }) => (*hop, *query),
         };
-        let Some(Slot::Sent { at: sent, .. }) = self.hops.get(hop).map(|h| &h.slots[query]) else {
+        let Some(Slot::Sent {
+            at: sent,
+            size: sent_size,
+            ..
+        }) = self.hops.get(hop).map(|h| &h.slots[query])
+        else {
             return Verdict::Ignored;
         };
         let rtt = at.saturating_sub(*sent);
+        self.carried = self.carried.max(*sent_size);
         if let Some(mtu) = self.too_big(&r.kind)
-            && self.shrink(hop, query, Some(mtu), ids, r.id)
+            && self.shrink(hop, query, Some(mtu), true, ids, r.id)
         {
             return Verdict::Matched {
                 ttl: self.hops[hop].ttl,
@@ -367,12 +379,14 @@ impl Pass {
 
     /// Shrink the probe size (to `mtu`, or the next plateau down) and send
     /// this slot again; false when it cannot (no discovery, no smaller size,
-    /// too many tries).
+    /// too many tries). `router`: a router said it (the drop is at this
+    /// hop), else the local host refused the probe (the local link's).
     fn shrink(
         &mut self,
         hop: usize,
         query: usize,
         mtu: Option<usize>,
+        router: bool,
         ids: &mut Ids,
         id: u16,
     ) -> bool {
@@ -413,7 +427,15 @@ impl Pass {
         // (the kernel may know the path's MTU from an earlier trace, or have
         // learnt it while the probe was sent, as tracepath then says `1?`),
         // until a router says more before that hop is shown.
-        let said = (if mtu.is_some() { hop } else { 0 }, mtu.is_some());
+        let said = (if router { hop } else { 0 }, router);
+        // The host refusing a size smaller than one that already left it
+        // knows a path MTU a router told it (its ICMP may be on its way to
+        // us still): the drop is that router's to name, not the local link's.
+        let learnt = !router && mtu.is_some() && self.carried.is_some_and(|c| c > now);
+        if learnt {
+            self.send_again(hop, query, ids, id, resends + 1);
+            return true;
+        }
         // A hop already shown keeps what it said (one drop, one hop).
         let shown = self.popped;
         let entry = self.drops.entry(now).or_insert(said);
@@ -699,8 +721,57 @@ mod tests {
         );
         assert_eq!(p.size(), Some(1280));
         // The host's own refusal without an MTU steps down a plateau.
-        p.refused(&mut ids, again[0].id, LocalError::MessageTooLong);
+        p.refused(
+            &mut ids,
+            again[0].id,
+            LocalError::MessageTooLong { mtu: None },
+        );
         assert_eq!(p.size(), Some(1006));
+    }
+
+    #[test]
+    fn a_path_mtu_the_host_learnt_from_a_router_is_that_routers_drop() {
+        // Seen over a real 1280 link: a router's "fragmentation needed"
+        // reaches the kernel (which learns the path MTU) before ipkit
+        // reads it, and the next 1500-byte probe is refused locally with
+        // the kernel's 1280. The link carried 1500 already (hop 1
+        // answered one), so the drop is the router's, at hop 3, not hop 1.
+        let mut p = Pass::new(PassConfig {
+            mtu_start: Some(1500),
+            ..pass(1, 3).cfg
+        });
+        let mut ids = Ids::default();
+        let sent = send_all(&mut p, &mut ids, ms(0));
+        assert_eq!(sent.len(), 3);
+        p.reply(
+            &mut ids,
+            &answer(sent[0].id, 1, ReplyKind::TimeExceeded),
+            ms(1),
+        );
+        p.refused(
+            &mut ids,
+            sent[1].id,
+            LocalError::MessageTooLong { mtu: Some(1280) },
+        );
+        assert_eq!(p.size(), Some(1280));
+        // Hop 1 is shown before the router's ICMP is read: no drop there.
+        assert_eq!(p.pop_complete().map(|h| (h.ttl, h.mtu)), Some((1, None)));
+        let too_big = ReplyKind::Error(IcmpError::FragmentationNeeded { mtu: 1280 });
+        p.reply(&mut ids, &answer(sent[2].id, 2, too_big), ms(1));
+        for s in send_all(&mut p, &mut ids, ms(2)) {
+            assert_eq!(s.size, Some(1280));
+            let kind = if s.ttl == 3 {
+                ReplyKind::Reached
+            } else {
+                ReplyKind::TimeExceeded
+            };
+            p.reply(&mut ids, &answer(s.id, s.ttl, kind), ms(3));
+        }
+        assert_eq!(p.pop_complete().map(|h| (h.ttl, h.mtu)), Some((2, None)));
+        assert_eq!(
+            p.pop_complete().map(|h| (h.ttl, h.mtu)),
+            Some((3, Some(1280)))
+        );
     }
 
     #[test]
@@ -720,7 +791,11 @@ mod tests {
         }
         // The host refuses the second probe: down to the plateau of 1492,
         // then a router says 1280; hop 2's last two probes leave at 1280.
-        p.refused(&mut ids, first[4].id, LocalError::MessageTooLong);
+        p.refused(
+            &mut ids,
+            first[4].id,
+            LocalError::MessageTooLong { mtu: None },
+        );
         let too_big = ReplyKind::Error(IcmpError::FragmentationNeeded { mtu: 1280 });
         p.reply(&mut ids, &answer(first[5].id, 2, too_big.clone()), ms(1));
         let again: Vec<ProbeSpec> = send_all(&mut p, &mut ids, ms(1))

@@ -42,6 +42,27 @@ pub enum TraceError {
     /// This platform has no trace channel (yet).
     #[error("route tracing is not supported on this platform")]
     Unsupported,
+    /// The kernel refused the loose source route: setting the LSRR option
+    /// (`IP_OPTIONS`), or sending along it (a broadcast gateway: EACCES).
+    #[error("the kernel refused the loose source route via {via}")]
+    LooseRoute {
+        /// The gateways, as `a, b`.
+        via: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// tracert's `-R`: the kernel refused the IPv6 type 0 routing header a
+    /// round-trip trace needs (`IPV6_RTHDR`). Linux no longer sends them
+    /// (RFC 5095 deprecated type 0 routing headers).
+    #[error(
+        "tracert -R: the kernel refused the IPv6 type 0 routing header a round-trip trace needs (deprecated by RFC 5095)"
+    )]
+    RoundTrip {
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
     /// Opening, sending or reading failed: `op` names the step, the OS
     /// error (the source) says why.
     #[error("{op}")]

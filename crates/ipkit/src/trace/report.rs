@@ -2,12 +2,40 @@
 //! trace section) every view renders from. mtr's `report.hubs` is the
 //! model: one [`HopReport`] per TTL with its probes in query order and
 //! their statistics, and a [`TraceReport`] for the whole trace.
+//!
+//! Round trips are kept as exact milliseconds (the views print them to
+//! three places) and written to JSON rounded to the microsecond, the unit
+//! and precision of every `*_ms` field in docs/json.md ([`micros`]).
 
 use std::net::IpAddr;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use super::channel::{MplsLabel, Protocol};
+
+/// Milliseconds rounded to the microsecond, as every `*_ms` field of the
+/// JSON is written (ping's [`crate::ping::report::ms`] does the same from a
+/// duration).
+///
+/// # Examples
+/// ```
+/// assert_eq!(ipkit::trace::report::micros(0.060000000000000005), 0.06);
+/// assert_eq!(ipkit::trace::report::micros(1.2345678), 1.235);
+/// ```
+pub fn micros(ms: f64) -> f64 {
+    (ms * 1000.0).round() / 1000.0
+}
+
+#[allow(
+    clippy::ref_option,
+    reason = "serde's serialize_with hands the field by reference"
+)]
+fn as_micros<S: Serializer>(ms: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match ms {
+        Some(ms) => s.serialize_f64(micros(*ms)),
+        None => s.serialize_none(),
+    }
+}
 
 /// The whole trace.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -56,11 +84,20 @@ pub struct ProbeResult {
     pub from: Option<IpAddr>,
     /// The responder's reverse name, resolved off the probing path.
     pub name: Option<String>,
+    /// The responder's autonomous system number, from the IP-information
+    /// data (issue 14's `ipkit::info`); None until that data is wired in,
+    /// or when the data has none for it.
+    pub asn: Option<u32>,
+    /// The organisation holding the responder's address (ipinfo's `org`,
+    /// as `AS15169 Google LLC`), from the same data; None until then.
+    pub org: Option<String>,
     /// Round trip, milliseconds.
+    #[serde(serialize_with = "as_micros")]
     pub rtt_ms: Option<f64>,
     /// traceroute's mark: `!H`, `!N`, `!P`, `!F`, `!X`, `!S`, `!A`, `!Z`,
-    /// `!V`, `!C`, `!U`, `!W`, `!I`, `!T`, `!Q` (traceroute(8)).
-    pub annotation: Option<&'static str>,
+    /// `!V`, `!C`, `!U`, `!W`, `!I`, `!T`, `!Q` (traceroute(8)); a code
+    /// with no letter by number: `!<code>` (unreachable), `!<type-code>`.
+    pub annotation: Option<String>,
     /// With `!F`: the next-hop MTU the router gave (traceroute's `!F-1280`).
     pub frag_mtu: Option<u16>,
     /// Whether this probe reached the destination.
@@ -81,17 +118,23 @@ pub struct HopStats {
     /// Unanswered share, percent.
     pub loss_percent: f64,
     /// The last round trip, ms.
+    #[serde(serialize_with = "as_micros")]
     pub last_ms: Option<f64>,
     /// Mean, ms.
+    #[serde(serialize_with = "as_micros")]
     pub avg_ms: Option<f64>,
     /// Best, ms.
+    #[serde(serialize_with = "as_micros")]
     pub best_ms: Option<f64>,
     /// Worst, ms.
+    #[serde(serialize_with = "as_micros")]
     pub worst_ms: Option<f64>,
     /// Standard deviation, ms.
+    #[serde(serialize_with = "as_micros")]
     pub stddev_ms: Option<f64>,
     /// Mean absolute difference of consecutive round trips, ms (mtr's
     /// jitter).
+    #[serde(serialize_with = "as_micros")]
     pub jitter_ms: Option<f64>,
 }
 

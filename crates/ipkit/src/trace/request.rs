@@ -6,7 +6,7 @@
 //! ranges (one-line errors naming the flag) and resolves the target (a
 //! numeric address directly; `-4`/`-6` pick the family), as ping does.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use ipkit_core::wire::icmp::Family;
@@ -31,6 +31,8 @@ impl Dialect {
             (Dialect::Traceroute, MaxHops) => "-m",
             (Dialect::Traceroute, Queries) => "-q",
             (Dialect::Traceroute, Wait) => "-w",
+            (Dialect::Traceroute, LooseRoute) => "-g",
+            (Dialect::Windows, LooseRoute) => "-j",
             (Dialect::Windows, FirstHop) => "--first-hop",
             (Dialect::Windows, MaxHops) => "-h",
             (Dialect::Windows, Queries) => "--queries",
@@ -45,7 +47,12 @@ enum Flag {
     MaxHops,
     Queries,
     Wait,
+    LooseRoute,
 }
+
+/// The most gateways a loose source route holds: the LSRR option's 40
+/// bytes (3 of header, 4 an address) with the destination's slot.
+pub const MAX_GATEWAYS: usize = 8;
 
 /// traceroute's first UDP destination port (`-p`).
 pub const DEFAULT_UDP_PORT: u16 = 33434;
@@ -133,6 +140,11 @@ pub struct Asked {
     /// Silent hops in a row, past the last one that answered, before the
     /// trace gives up (the destination was not reached).
     pub silent_limit: u32,
+    /// traceroute's `-g` (each), tracert's `-j host-list`: the gateways of
+    /// an IPv4 loose source route, names or addresses, in order.
+    pub loose_route: Vec<String>,
+    /// tracert's `-R`: trace the round trip (IPv6 type 0 routing header).
+    pub round_trip: bool,
 }
 
 impl Default for Asked {
@@ -161,6 +173,8 @@ impl Default for Asked {
             ipv4: false,
             ipv6: false,
             silent_limit: 5,
+            loose_route: Vec::new(),
+            round_trip: false,
         }
     }
 }
@@ -263,6 +277,29 @@ pub enum RequestError {
     /// A port of 0.
     #[error("-p 0: give a port from 1 to 65535")]
     Port,
+    /// More gateways than a loose source route holds, or none.
+    #[error(
+        "{flag}: {count} gateways; a loose source route holds 1 to {MAX_GATEWAYS} (40 bytes of IPv4 options, the destination's slot included)"
+    )]
+    LooseRouteHops {
+        /// The flag, as typed.
+        flag: &'static str,
+        /// How many were given.
+        count: usize,
+    },
+    /// A loose source route to an IPv6 target, or through an IPv6 gateway.
+    #[error(
+        "{flag} {what}: loose source routes are IPv4 only (IPv6's type 0 routing header was deprecated by RFC 5095)"
+    )]
+    LooseRouteFamily {
+        /// The flag, as typed.
+        flag: &'static str,
+        /// The target or gateway that is IPv6.
+        what: String,
+    },
+    /// tracert's `-R` to an IPv4 target.
+    #[error("tracert -R: round-trip tracing is IPv6 only, and {0} is IPv4")]
+    RoundTripFamily(IpAddr),
     /// A source address of the other family.
     #[error("source {source_ip} and target {target} are of different families")]
     SourceFamily {
@@ -359,6 +396,10 @@ impl Request {
                 target,
             });
         }
+        let loose_route = loose_route(asked, target)?;
+        if asked.round_trip && target.is_ipv4() {
+            return Err(RequestError::RoundTripFamily(target));
+        }
         let port = asked.port.unwrap_or(match asked.protocol {
             Protocol::Tcp => DEFAULT_TCP_PORT,
             _ => DEFAULT_UDP_PORT,
@@ -374,6 +415,8 @@ impl Request {
             tos,
             size: asked.size,
             dont_fragment: asked.dont_fragment || asked.mtu,
+            loose_route,
+            round_trip: asked.round_trip,
         };
         Ok(Request {
             target,
@@ -424,6 +467,55 @@ fn resolve(target: &str, v4: bool, v6: bool) -> Result<IpAddr, RequestError> {
                 target: target.to_string(),
             })
         })
+}
+
+/// The gateways of the loose source route, resolved as the target is
+/// (IPv4 only), at most [`MAX_GATEWAYS`]; an entry may list several,
+/// separated by commas or spaces (tracert's host-list).
+fn loose_route(asked: &Asked, target: IpAddr) -> Result<Vec<Ipv4Addr>, RequestError> {
+    let flag = asked.dialect.letters(Flag::LooseRoute);
+    let names: Vec<&str> = asked
+        .loose_route
+        .iter()
+        .flat_map(|entry| entry.split([',', ' ']))
+        .filter(|h| !h.is_empty())
+        .collect();
+    if names.is_empty() && asked.loose_route.is_empty() {
+        return Ok(Vec::new());
+    }
+    if names.is_empty() {
+        return Err(RequestError::LooseRouteHops { flag, count: 0 });
+    }
+    if target.is_ipv6() {
+        return Err(RequestError::LooseRouteFamily {
+            flag,
+            what: target.to_string(),
+        });
+    }
+    if names.len() > MAX_GATEWAYS {
+        return Err(RequestError::LooseRouteHops {
+            flag,
+            count: names.len(),
+        });
+    }
+    names
+        .iter()
+        .map(|h| {
+            if let Ok(IpAddr::V6(_)) = h.parse::<IpAddr>() {
+                return Err(RequestError::LooseRouteFamily {
+                    flag,
+                    what: (*h).to_string(),
+                });
+            }
+            match resolve(h, true, false)? {
+                IpAddr::V4(a) => Ok(a),
+                IpAddr::V6(_) => Err(RequestError::LooseRouteFamily {
+                    flag,
+                    what: (*h).to_string(),
+                }),
+            }
+        })
+        .collect()
 }
 
 /// The smallest probe packet: the IP header, the protocol's header, and
@@ -526,6 +618,60 @@ mod tests {
         .unwrap_err();
         assert!(e.is_usage(), "{e}");
         assert!(e.to_string().contains("-6"), "{e}");
+    }
+
+    #[test]
+    fn loose_routes_are_ipv4_with_at_most_eight_gateways() {
+        let r = Request::new(&Asked {
+            loose_route: vec!["192.0.2.7".into(), "192.0.2.8,192.0.2.9".into()],
+            ..asked("198.51.100.1")
+        })
+        .unwrap();
+        assert_eq!(
+            r.config.loose_route,
+            [
+                Ipv4Addr::new(192, 0, 2, 7),
+                Ipv4Addr::new(192, 0, 2, 8),
+                Ipv4Addr::new(192, 0, 2, 9)
+            ]
+        );
+        // RFC 791: type 131, length 3 + 4 per address, pointer 4; the
+        // target in the last slot, padded with EOL to 4 bytes.
+        let options = r.config.ip_options();
+        assert_eq!(&options[..3], &[131, 19, 4]);
+        assert_eq!(&options[15..19], &[198, 51, 100, 1]);
+        assert_eq!(options.len(), 20);
+        let bad = |a: Asked| Request::new(&a).unwrap_err().to_string();
+        let nine: Vec<String> = (1..=9).map(|i| format!("192.0.2.{i}")).collect();
+        assert_eq!(
+            bad(Asked {
+                loose_route: nine,
+                ..asked("198.51.100.1")
+            }),
+            "-g: 9 gateways; a loose source route holds 1 to 8 (40 bytes of IPv4 options, the destination's slot included)"
+        );
+        assert_eq!(
+            bad(Asked {
+                loose_route: vec!["192.0.2.1".into()],
+                ..asked("2001:db8::1")
+            }),
+            "-g 2001:db8::1: loose source routes are IPv4 only (IPv6's type 0 routing header was deprecated by RFC 5095)"
+        );
+        assert_eq!(
+            bad(Asked {
+                dialect: Dialect::Windows,
+                loose_route: vec!["2001:db8::7".into()],
+                ..asked("192.0.2.1")
+            }),
+            "-j 2001:db8::7: loose source routes are IPv4 only (IPv6's type 0 routing header was deprecated by RFC 5095)"
+        );
+        assert_eq!(
+            bad(Asked {
+                round_trip: true,
+                ..asked("192.0.2.1")
+            }),
+            "tracert -R: round-trip tracing is IPv6 only, and 192.0.2.1 is IPv4"
+        );
     }
 
     #[test]

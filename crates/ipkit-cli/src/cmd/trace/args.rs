@@ -19,6 +19,7 @@ pub const EXAMPLES: &str = "Examples:
   ipkit trace --report -c 10 192.0.2.1   10 rounds, mtr --report's table (--jitter adds a column)
   ipkit trace --json 127.0.0.1           NDJSON: a hop record per hop, then a summary
   ipkit tracert -d -h 10 192.0.2.1       Windows tracert's letters and view
+  ipkit trace -g 192.0.2.7 192.0.2.1     an IPv4 loose source route through 192.0.2.7 (-g again for more, 8 at most)
 
 Every TTL of a window (-N, default 16) is probed at once; a probe is given
 up after -w MAX,HERE,NEAR (traceroute's rule: 5 s at most, 3 times a reply
@@ -96,6 +97,10 @@ pub struct Args {
     /// Set DF: do not fragment the probes.
     #[arg(short = 'F', long)]
     pub dont_fragment: bool,
+    /// Route the probes through this gateway (an IPv4 loose source route;
+    /// repeat for more, at most 8, in order; commas also separate).
+    #[arg(short = 'g', long = "gateway", value_name = "GATEWAY", action = clap::ArgAction::Append)]
+    pub gateways: Vec<String>,
     /// Discover the path MTU (DF set, shrink on "fragmentation needed"), and
     /// show `F=MTU` at the hop where it dropped.
     #[arg(long)]
@@ -158,13 +163,16 @@ pub struct WindowsArgs {
     /// Maximum number of hops to search for the target.
     #[arg(short = 'h', value_name = "MAXIMUM_HOPS", default_value_t = 30, allow_negative_numbers = true, value_parser = whole::<u32>)]
     max_hops: u32,
-    /// Loose source route along the host list (IPv4 only).
+    /// Loose source route along the host list (IPv4 only; at most 8 hosts,
+    /// separated by spaces or commas).
     #[arg(short = 'j', value_name = "HOST-LIST")]
     loose: Option<String>,
     /// Wait this many milliseconds for each reply.
     #[arg(short = 'w', value_name = "TIMEOUT", default_value_t = 4000, allow_negative_numbers = true, value_parser = whole::<u64>)]
     timeout_ms: u64,
-    /// Trace the round-trip path (IPv6 only).
+    /// Trace the round-trip path (IPv6 only). It needs an IPv6 type 0
+    /// routing header, which Linux refuses (RFC 5095 deprecated them): the
+    /// kernel's refusal is reported, exit 2.
     #[arg(short = 'R')]
     round_trip: bool,
     /// The source address to use (IPv6 only in tracert).
@@ -212,6 +220,7 @@ impl Args {
             source: self.source,
             interface: self.interface.clone(),
             dont_fragment: self.dont_fragment,
+            loose_route: self.gateways.clone(),
             mtu: self.mtu,
             rounds: self.report.then_some(self.count.unwrap_or(DEFAULT_ROUNDS)),
             interval: self.interval.unwrap_or(defaults.interval),
@@ -225,20 +234,11 @@ impl Args {
 
 impl WindowsArgs {
     /// What these flags ask for: tracert's ICMP echo, 3 probes a hop, each
-    /// waited for `-w` milliseconds. tracert's `-j` and `-R` are refused
-    /// with the line to show (ipkit has neither yet).
+    /// waited for `-w` milliseconds; `-j` a loose source route, `-R` the
+    /// round trip (IPv6: a name resolves to its IPv6 address; the kernel
+    /// has the last word).
     pub fn asked(&self) -> Result<Asked, String> {
         let _ = self.windows;
-        if self.loose.is_some() {
-            return Err(
-                "tracert -j: loose source routes are not available in ipkit trace yet".into(),
-            );
-        }
-        if self.round_trip {
-            return Err(
-                "tracert -R: round-trip tracing is not available in ipkit trace yet".into(),
-            );
-        }
         let defaults = Asked::default();
         Ok(Asked {
             dialect: Dialect::Windows,
@@ -251,8 +251,12 @@ impl WindowsArgs {
             },
             source: self.source,
             no_resolve: self.no_resolve,
+            loose_route: self.loose.iter().cloned().collect(),
+            round_trip: self.round_trip,
             ipv4: self.ipv4,
-            ipv6: self.ipv6,
+            // tracert -R is IPv6's: a name resolves to its IPv6 address.
+            ipv6: self.ipv6
+                || (self.round_trip && !self.ipv4 && self.target.parse::<IpAddr>().is_err()),
             ..defaults
         })
     }

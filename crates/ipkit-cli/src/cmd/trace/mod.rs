@@ -94,21 +94,21 @@ fn trace(r: &Request, view: View) -> anyhow::Result<u8> {
     let mut w = stdout.lock();
     let numeric = !r.resolve_names;
     let started = SystemTime::now();
-    match view {
-        View::Traceroute => writeln!(
-            w,
-            "{}",
-            traceroute::header(&r.shown, r.target, r.max_hops, r.packet_size())
-        )?,
-        View::Tracert => writeln!(w, "{}", tracert::header(&r.shown, r.target, r.max_hops))?,
-        View::Report { .. } | View::Json => {}
-    }
-    w.flush()?;
     let sent_tos = r.config.tos.unwrap_or(0);
     let mut write_err = None;
     let report = super::ping::block_on(ipkit::trace::run(r, interrupt.token(), |event| {
-        let TraceEvent::Hop(hop) = event else {
-            return ControlFlow::Continue(());
+        let hop = match event {
+            // The header once the channel is open: a trace that cannot
+            // start prints its one error line and nothing else.
+            TraceEvent::Opened => match header(r, view, &mut w) {
+                Ok(()) => return ControlFlow::Continue(()),
+                Err(e) => {
+                    write_err = Some(e);
+                    return ControlFlow::Break(());
+                }
+            },
+            TraceEvent::Hop(hop) => hop,
+            _ => return ControlFlow::Continue(()),
         };
         let res = match view {
             View::Traceroute => writeln!(w, "{}", traceroute::hop_line(hop, numeric, sent_tos)),
@@ -164,6 +164,26 @@ fn trace(r: &Request, view: View) -> anyhow::Result<u8> {
     }))
 }
 
+/// The view's first lines (none for the table and JSON), flushed.
+fn header(r: &Request, view: View, w: &mut impl Write) -> std::io::Result<()> {
+    match view {
+        View::Traceroute => writeln!(
+            w,
+            "{}",
+            // traceroute counts the IP options (a loose route) in.
+            traceroute::header(
+                &r.shown,
+                r.target,
+                r.max_hops,
+                r.packet_size() + r.config.ip_options().len()
+            )
+        )?,
+        View::Tracert => writeln!(w, "{}", tracert::header(&r.shown, r.target, r.max_hops))?,
+        View::Report { .. } | View::Json => {}
+    }
+    w.flush()
+}
+
 /// Why the trace ended short of the destination, in one line (stderr, so
 /// the views keep their anchors' layout).
 fn not_reached(r: &Request, report: &TraceReport) -> String {
@@ -175,7 +195,7 @@ fn not_reached(r: &Request, report: &TraceReport) -> String {
     let mark = last_answer.and_then(|h| {
         h.probes
             .iter()
-            .find_map(|p| p.annotation)
+            .find_map(|p| p.annotation.as_deref())
             .map(|m| (h.ttl, m))
     });
     let tried = report.hops.last().map_or(0, |h| h.ttl);
@@ -213,6 +233,8 @@ mod fixtures {
         ProbeResult {
             from: from.map(|f| f.parse().unwrap()),
             name: None,
+            asn: None,
+            org: None,
             rtt_ms: rtt,
             annotation: None,
             frag_mtu: None,

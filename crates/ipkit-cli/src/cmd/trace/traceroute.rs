@@ -41,12 +41,20 @@ pub fn hop_line(hop: &HopReport, numeric: bool, sent_tos: u8) -> String {
         if let Some(rtt) = probe.rtt_ms {
             let _ = write!(line, "  {rtt:.3} ms");
         }
-        if let Some(mark) = probe.annotation {
-            line.push(' ');
-            line.push_str(mark);
-            if let Some(mtu) = probe.frag_mtu {
-                let _ = write!(line, "-{mtu}");
+        match (&probe.annotation, probe.from, probe.frag_mtu) {
+            // The local host refused it as too big, and the kernel named
+            // the route's MTU: tracepath's words for it.
+            (Some(mark), None, Some(mtu)) if mark == "!F" => {
+                let _ = write!(line, " pmtu {mtu}");
             }
+            (Some(mark), _, mtu) => {
+                line.push(' ');
+                line.push_str(mark);
+                if let Some(mtu) = mtu {
+                    let _ = write!(line, "-{mtu}");
+                }
+            }
+            (None, ..) => {}
         }
         if !probe.mpls.is_empty() {
             line.push_str(&mpls(probe));
@@ -126,7 +134,7 @@ mod tests {
         let silent = hop(12, vec![probe(None, None), probe(None, None)]);
         assert_eq!(hop_line(&silent, true, 0), "12  * *");
         let mut unreachable = probe(Some("192.0.2.2"), Some(1.5));
-        unreachable.annotation = Some("!N");
+        unreachable.annotation = Some("!N".into());
         let mixed = hop(
             3,
             vec![
@@ -138,6 +146,18 @@ mod tests {
         assert_eq!(
             hop_line(&mixed, true, 0),
             " 3  * 192.0.2.1  1.250 ms 192.0.2.2  1.500 ms !N"
+        );
+        // Refused locally as too big, the kernel naming the route's MTU:
+        // tracepath's `pmtu N`; a router's `!F` keeps traceroute's form.
+        let mut local = probe(None, None);
+        local.annotation = Some("!F".into());
+        local.frag_mtu = Some(1280);
+        let mut router = probe(Some("192.0.2.1"), Some(2.0));
+        router.annotation = Some("!F".into());
+        router.frag_mtu = Some(1400);
+        assert_eq!(
+            hop_line(&hop(1, vec![local, router]), true, 0),
+            " 1  * pmtu 1280 192.0.2.1  2.000 ms !F-1400"
         );
     }
 }

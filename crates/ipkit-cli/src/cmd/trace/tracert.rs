@@ -38,7 +38,7 @@ pub fn hop_line(hop: &HopReport, numeric: bool) -> String {
         None => line.push_str("Request timed out."),
         Some(probe) => {
             line.push_str(&responder(probe, numeric));
-            if let Some(words) = probe.annotation.and_then(reports) {
+            if let Some(words) = probe.annotation.as_deref().and_then(reports) {
                 let _ = write!(line, " reports: {words}");
             }
         }

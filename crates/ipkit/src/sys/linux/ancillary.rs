@@ -163,7 +163,7 @@ pub(crate) fn local_error(e: io::Error) -> Result<LocalError, io::Error> {
         Some(libc::EHOSTUNREACH) => Ok(LocalError::HostUnreachable {
             message: e.to_string(),
         }),
-        Some(libc::EMSGSIZE) => Ok(LocalError::MessageTooLong),
+        Some(libc::EMSGSIZE) => Ok(LocalError::MessageTooLong { mtu: None }),
         _ => Err(e),
     }
 }

@@ -36,7 +36,7 @@ use tokio::io::unix::AsyncFd;
 use super::ancillary;
 use super::icmp::{IcmpKind, IcmpSocket};
 use crate::ping::PingError;
-use crate::probe::{self, IcmpChannel};
+use crate::probe::{self, IcmpChannel, LocalError};
 use crate::sys::is_quiet;
 use crate::trace::TraceError;
 use crate::trace::channel::{
@@ -131,6 +131,9 @@ impl TraceSocket {
     /// works; register them with the running tokio reactor.
     pub fn open(config: &ChannelConfig) -> Result<TraceSocket, TraceError> {
         let family = config.family;
+        if config.round_trip {
+            round_trip_header(config)?;
+        }
         let icmp_config = probe::ChannelConfig {
             source: config.source,
             interface: config.interface.clone(),
@@ -142,7 +145,18 @@ impl TraceSocket {
         };
         let way = match config.protocol {
             Protocol::Icmp => {
-                let icmp = IcmpSocket::open(family, &icmp_config).map_err(from_ping)?;
+                // The echo requests carry the loose source route.
+                let with_route = probe::ChannelConfig {
+                    ip_options: config.ip_options(),
+                    ..icmp_config
+                };
+                let icmp = IcmpSocket::open(family, &with_route).map_err(|e| match e {
+                    PingError::Io {
+                        op: "setting IP options",
+                        source,
+                    } => loose_route_refused(config, source),
+                    e => from_ping(e),
+                })?;
                 let ident = icmp.kernel_ident().unwrap_or_else(crate::random::u16);
                 Way::Icmp { icmp, ident }
             }
@@ -235,7 +249,10 @@ impl TraceSocket {
                 _ => return None,
             },
             Message::Error { error, probe } => {
-                if probe.dst.is_some_and(|d| d != self.config.target) {
+                if probe
+                    .dst
+                    .is_some_and(|d| !self.config.is_probe_destination(d))
+                {
                     return None;
                 }
                 let id = self.quoted_id(&probe, r.queued.is_some())?;
@@ -341,7 +358,9 @@ impl TraceSocket {
                 IcmpError::from_type_code(self.family, q.msg_type, q.code, q.info)
                     .and_then(|error| {
                         let id = self.udp_id(original.port(), data)?;
-                        (original.ip() == self.config.target).then_some((id, error))
+                        self.config
+                            .is_probe_destination(original.ip())
+                            .then_some((id, error))
                     })
                     .map(|(id, error)| TraceReply {
                         id,
@@ -564,6 +583,179 @@ fn route_source(config: &ChannelConfig) -> Result<IpAddr, TraceError> {
         .map_err(io_err("looking up the source address"))
 }
 
+/// The MTU the kernel knows for the route to the target: `IP_MTU` /
+/// `IPV6_MTU` of a UDP socket connected there (bound as the probes are),
+/// the outgoing link's or a smaller path MTU it learnt. None when it will
+/// not say.
+fn route_mtu(config: &ChannelConfig) -> Option<u16> {
+    let v6 = config.target.is_ipv6();
+    let probe =
+        UdpSocket::bind(SocketAddr::new(config.source.unwrap_or(unspecified(v6)), 0)).ok()?;
+    if let Some(i) = &config.interface {
+        socket2::SockRef::from(&probe)
+            .bind_device(Some(i.as_bytes()))
+            .ok()?;
+    }
+    probe
+        .connect(SocketAddr::new(config.target, config.port.max(1)))
+        .ok()?;
+    let (level, name) = if v6 {
+        (libc::IPPROTO_IPV6, libc::IPV6_MTU)
+    } else {
+        (libc::IPPROTO_IP, libc::IP_MTU)
+    };
+    let mut mtu: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `mtu` and `len` are valid for writes for the call; `len`
+    // holds the size of `mtu`; the descriptor is owned by `probe`.
+    let rc = unsafe {
+        libc::getsockopt(
+            probe.as_raw_fd(),
+            level,
+            name,
+            (&raw mut mtu).cast(),
+            &raw mut len,
+        )
+    };
+    (rc == 0).then(|| u16::try_from(mtu).ok()).flatten()
+}
+
+impl TraceSocket {
+    /// Send one probe as the protocol sends it.
+    fn send_probe(&mut self, probe: &ProbeSpec) -> Result<(), SendError> {
+        self.set_ttl(probe.ttl).map_err(SendError::Io)?;
+        let target = self.config.target;
+        let payload = self.payload(probe);
+        match &mut self.way {
+            Way::TcpConnect { pending } => {
+                let sock = connect(&self.config, probe.ttl)?;
+                pending.push(Connecting { id: probe.id, sock });
+                Ok(())
+            }
+            Way::Icmp { icmp, ident } => {
+                // The sequence carries the id; for Paris the payload's
+                // first word compensates it, so the checksum stays.
+                let mut b = vec![0u8; 8];
+                b.extend_from_slice(&payload);
+                let first = if self.config.paris {
+                    compensation(probe.id)
+                } else {
+                    0
+                };
+                b[8..10].copy_from_slice(&first.to_be_bytes());
+                b[10..12].fill(0);
+                ipkit_core::wire::icmp::write_echo_request(self.family, &mut b, *ident, probe.id)
+                    .map_err(|e| SendError::Io(io::Error::other(e)))?;
+                // Sent on the registered socket itself: ping's `send` words
+                // the errno, which the pending-error retry needs.
+                let sock = icmp.async_fd().get_ref();
+                let to = SockAddr::from(SocketAddr::new(target, 0));
+                send_clearing_errors(sock, || sock.send_to(&b, &to).map(drop))
+            }
+            Way::Udp { udp, .. } => {
+                let port = if self.config.paris {
+                    self.config.port
+                } else {
+                    self.config.port.wrapping_add(probe.id)
+                };
+                let to = SockAddr::from(SocketAddr::new(target, port));
+                let sock = udp.get_ref();
+                send_clearing_errors(sock, || sock.send_to(&payload, &to).map(drop))
+            }
+            Way::Tcp {
+                tcp,
+                source,
+                local_port,
+                ..
+            } => {
+                let syn = tcp::Repr {
+                    src_port: *local_port,
+                    dst_port: self.config.port,
+                    seq: u32::from(probe.id) << 16,
+                    ack: 0,
+                    flags: tcp::flags::SYN,
+                    window: 64_240,
+                    options: &[],
+                    payload: &[],
+                };
+                let mut b = vec![0u8; syn.buffer_len()];
+                syn.emit(&mut b, *source, target)
+                    .map_err(|e| SendError::Io(io::Error::other(e)))?;
+                tcp.get_ref()
+                    .send_to(&b, &SockAddr::from(SocketAddr::new(target, 0)))
+                    .map(drop)
+                    .map_err(send_error)
+            }
+        }
+    }
+}
+
+/// The gateways of `config`'s loose source route, as `a, b`.
+fn gateways(config: &ChannelConfig) -> String {
+    config
+        .loose_route
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The kernel's refusal of the loose source route, as the trace's error.
+fn loose_route_refused(config: &ChannelConfig, source: io::Error) -> TraceError {
+    TraceError::LooseRoute {
+        via: gateways(config),
+        source,
+    }
+}
+
+/// Send every probe of `sock` with these IPv4 options (`IP_OPTIONS`; for
+/// a source route the kernel sends to the first gateway).
+fn set_ip_options(sock: &Socket, options: &[u8]) -> io::Result<()> {
+    setsockopt_bytes(sock, libc::IPPROTO_IP, libc::IP_OPTIONS, options)
+}
+
+/// One `setsockopt` of a byte string (options neither nix nor socket2 has).
+fn setsockopt_bytes(sock: &Socket, level: i32, name: i32, value: &[u8]) -> io::Result<()> {
+    let len = libc::socklen_t::try_from(value.len()).map_err(|_| io::ErrorKind::InvalidInput)?;
+    // SAFETY: `value` is valid for reads of `len` bytes for the call; the
+    // descriptor is owned by `sock`.
+    let rc = unsafe { libc::setsockopt(sock.as_raw_fd(), level, name, value.as_ptr().cast(), len) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// tracert's `-R`: ask the kernel for the IPv6 type 0 routing header a
+/// round trip needs (RFC 2460 §4.4: to the target, and back), on a UDP
+/// socket of its own. Linux refuses type 0 (`IPV6_RTHDR`: EINVAL, since
+/// RFC 5095 deprecated it): that refusal is the error. A kernel that took
+/// it would still get none of ipkit's probes that way: ipkit sends no
+/// round-trip traces, and says so.
+fn round_trip_header(config: &ChannelConfig) -> Result<(), TraceError> {
+    let sock = Socket::new(Domain::IPV6, Type::DGRAM, Some(SockProtocol::UDP))
+        .map_err(io_err("opening a UDP socket"))?;
+    let IpAddr::V6(target) = config.target else {
+        return Err(TraceError::RoundTrip {
+            source: io::ErrorKind::InvalidInput.into(),
+        });
+    };
+    // Next header (the kernel's), length in 8-byte units past the first
+    // 8, type 0, segments left 1, 4 reserved bytes, then the address.
+    let mut header = vec![0u8, 2, 0, 1, 0, 0, 0, 0];
+    header.extend_from_slice(&target.octets());
+    let set = setsockopt_bytes(&sock, libc::IPPROTO_IPV6, libc::IPV6_RTHDR, &header);
+    let source = match set {
+        Ok(()) => io::Error::new(
+            io::ErrorKind::Unsupported,
+            "the kernel took it, but ipkit sends no round-trip traces",
+        ),
+        Err(e) => e,
+    };
+    Err(TraceError::RoundTrip { source })
+}
+
 /// Source, interface, TOS, DF and timestamps, the same on every socket.
 fn configure(sock: &Socket, config: &ChannelConfig, source: IpAddr) -> Result<(), TraceError> {
     let v6 = config.family == Family::V6;
@@ -582,6 +774,10 @@ fn configure(sock: &Socket, config: &ChannelConfig, source: IpAddr) -> Result<()
         .map_err(io_err("setting the TOS"))?;
     }
     ancillary::set_dont_fragment(sock, v6, config.dont_fragment).map_err(io_err("setting DF"))?;
+    let options = config.ip_options();
+    if !options.is_empty() {
+        set_ip_options(sock, &options).map_err(|e| loose_route_refused(config, e))?;
+    }
     nix_socket::setsockopt(sock, sockopt::ReceiveTimestampns, &true)
         .map_err(nix_err("asking for timestamps"))?;
     sock.set_nonblocking(true)
@@ -753,69 +949,27 @@ impl TraceChannel for TraceSocket {
     }
 
     fn send(&mut self, probe: &ProbeSpec) -> Result<(), SendError> {
-        self.set_ttl(probe.ttl).map_err(SendError::Io)?;
-        let target = self.config.target;
-        let payload = self.payload(probe);
-        match &mut self.way {
-            Way::TcpConnect { pending } => {
-                let sock = connect(&self.config, probe.ttl)?;
-                pending.push(Connecting { id: probe.id, sock });
-                Ok(())
+        match self.send_probe(probe) {
+            // Too big with DF: say the MTU the kernel knows for the route,
+            // as tracepath does (`pmtu N`).
+            Err(SendError::Local(LocalError::MessageTooLong { mtu: None })) => {
+                Err(SendError::Local(LocalError::MessageTooLong {
+                    mtu: route_mtu(&self.config),
+                }))
             }
-            Way::Icmp { icmp, ident } => {
-                // The sequence carries the id; for Paris the payload's
-                // first word compensates it, so the checksum stays.
-                let mut b = vec![0u8; 8];
-                b.extend_from_slice(&payload);
-                let first = if self.config.paris {
-                    compensation(probe.id)
-                } else {
-                    0
-                };
-                b[8..10].copy_from_slice(&first.to_be_bytes());
-                b[10..12].fill(0);
-                ipkit_core::wire::icmp::write_echo_request(self.family, &mut b, *ident, probe.id)
-                    .map_err(|e| SendError::Io(io::Error::other(e)))?;
-                // Sent on the registered socket itself: ping's `send` words
-                // the errno, which the pending-error retry needs.
-                let sock = icmp.async_fd().get_ref();
-                let to = SockAddr::from(SocketAddr::new(target, 0));
-                send_clearing_errors(sock, || sock.send_to(&b, &to).map(drop))
+            // Along a loose source route, a send the kernel will not make
+            // (a broadcast gateway: EACCES; a route it cannot use: EINVAL)
+            // is the route's fault: the trace stops and says so.
+            Err(SendError::Io(e))
+                if !self.config.loose_route.is_empty()
+                    && matches!(
+                        e.raw_os_error(),
+                        Some(libc::EACCES | libc::EPERM | libc::EINVAL)
+                    ) =>
+            {
+                Err(SendError::Refused(loose_route_refused(&self.config, e)))
             }
-            Way::Udp { udp, .. } => {
-                let port = if self.config.paris {
-                    self.config.port
-                } else {
-                    self.config.port.wrapping_add(probe.id)
-                };
-                let to = SockAddr::from(SocketAddr::new(target, port));
-                let sock = udp.get_ref();
-                send_clearing_errors(sock, || sock.send_to(&payload, &to).map(drop))
-            }
-            Way::Tcp {
-                tcp,
-                source,
-                local_port,
-                ..
-            } => {
-                let syn = tcp::Repr {
-                    src_port: *local_port,
-                    dst_port: self.config.port,
-                    seq: u32::from(probe.id) << 16,
-                    ack: 0,
-                    flags: tcp::flags::SYN,
-                    window: 64_240,
-                    options: &[],
-                    payload: &[],
-                };
-                let mut b = vec![0u8; syn.buffer_len()];
-                syn.emit(&mut b, *source, target)
-                    .map_err(|e| SendError::Io(io::Error::other(e)))?;
-                tcp.get_ref()
-                    .send_to(&b, &SockAddr::from(SocketAddr::new(target, 0)))
-                    .map(drop)
-                    .map_err(send_error)
-            }
+            other => other,
         }
     }
 
