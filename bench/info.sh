@@ -62,7 +62,7 @@ print(f"agreement: {total - bad}/{total} sampled lines agree")
 sys.exit(1 if bad else 0)
 PY
 
-hyperfine --shell=bash --warmup 1 --runs 5 --export-json "$data/bulk.json" \
+hyperfine --shell=bash --warmup 1 --runs 3 --export-json "$data/bulk.json" \
   "$bin info --bulk $data/ips-$n.txt --db $city --db $asn > $data/ipkit.ndjson" \
   "$venv/bin/python bench/info_py.py $city $asn < $data/ips-$n.txt > $data/python.ndjson"
 hyperfine -N --warmup 5 --runs 50 --export-json "$data/single.json" \

@@ -783,3 +783,58 @@ fn help_names_the_db_ip_attribution() {
         stdout(&o)
     );
 }
+
+#[test]
+fn bulk_into_a_closed_pipe_ends_quietly() {
+    let dir = scratch("pipe");
+    let (city, _) = maxmind_dbs(&dir);
+    let input: String = (0..400_000u32)
+        .map(|i| format!("1.2.{}.{}\n", i % 256, i % 199))
+        .collect();
+    let path = dir.join("ips.txt");
+    std::fs::write(&path, input).unwrap();
+    let script = format!(
+        "{} info --bulk {} --db {} | head -n 1",
+        env!("CARGO_BIN_EXE_ipkit"),
+        path.display(),
+        city.display()
+    );
+    let o = run_limited(
+        Command::new("bash").args(["-c", &format!("set -o pipefail; {script}")]),
+        b"",
+        CHILD_LIMIT,
+    );
+    assert!(
+        o.status.success(),
+        "exit {:?}: {}",
+        o.status.code(),
+        stderr(&o)
+    );
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 1);
+}
+
+#[test]
+fn bulk_answers_a_slow_stream_at_once_and_stops_on_sigint() {
+    let dir = scratch("sigint");
+    let (city, _) = maxmind_dbs(&dir);
+    let args = ["info", "--bulk", "-", "--db", city.to_str().unwrap()];
+    let o = crate::util::interrupt_after_first_line(&args, "INT", |mut stdin| {
+        use std::io::Write;
+        let _ = stdin.write_all(b"1.2.3.4\n");
+        // Then nothing more, and the pipe stays open.
+        std::thread::sleep(std::time::Duration::from_secs(60));
+        drop(stdin);
+    });
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("{\"ip\":\"1.2.3.4\",\"city\":\"Seoul\""),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stderr(&o).contains("interrupted after 1 lines (1 addresses, 0 bad lines)"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -23,6 +23,8 @@
 
 use std::io::{self, Read, Write};
 use std::net::IpAddr;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
 
 use rustc_hash::FxHashMap;
 
@@ -33,6 +35,9 @@ use crate::cancel::Cancel;
 
 /// Bytes read per chunk (a chunk ends at a line boundary).
 const CHUNK: usize = 1 << 21;
+
+/// The longest line kept whole.
+const LINE_MAX: usize = 1 << 26;
 
 /// Rendered fragments kept per worker before the cache starts afresh.
 const CACHE_MAX: usize = 1 << 20;
@@ -242,46 +247,104 @@ fn render_fragment(info: &IpInfo) -> Box<[u8]> {
 }
 
 /// Read the next chunk: whole lines (the last line of the input may lack
-/// its newline); the bytes after the last newline wait in `carry`.
+/// its newline); the bytes after the last newline wait in `carry`. A read
+/// that returns less than asked (a pipe with nothing more yet) ends the
+/// chunk at once if it holds a whole line, so a slow stream is answered
+/// line by line; a file fills whole chunks. A "line" longer than
+/// [`LINE_MAX`] is cut there (it holds no address anyway).
 fn read_chunk(input: &mut impl Read, carry: &mut Vec<u8>) -> io::Result<Option<Vec<u8>>> {
     let mut buf = std::mem::take(carry);
     let mut eof = false;
-    while buf.len() < CHUNK {
+    loop {
         let old = buf.len();
         buf.resize(old + CHUNK, 0);
-        match input.read(&mut buf[old..]) {
+        let short = match input.read(&mut buf[old..]) {
             Ok(0) => {
                 buf.truncate(old);
                 eof = true;
                 break;
             }
-            Ok(n) => buf.truncate(old + n),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(old),
+            Ok(n) => {
+                buf.truncate(old + n);
+                n < CHUNK
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                buf.truncate(old);
+                false
+            }
             Err(e) => return Err(e),
+        };
+        let has_line = memchr::memchr(b'\n', &buf[old..]).is_some() || buf[..old].contains(&b'\n');
+        if (buf.len() >= CHUNK || short) && has_line || buf.len() >= LINE_MAX {
+            break;
         }
     }
     if buf.is_empty() {
         return Ok(None);
     }
-    if !eof {
-        match memchr::memrchr(b'\n', &buf) {
-            Some(i) => *carry = buf.split_off(i + 1),
-            // One line longer than a chunk: read on until its end.
-            None => {
-                *carry = buf;
-                return read_chunk(input, carry);
-            }
-        }
+    if !eof && let Some(i) = memchr::memrchr(b'\n', &buf) {
+        *carry = buf.split_off(i + 1);
     }
     Ok(Some(buf))
 }
+
+/// Chunks read ahead of the workers.
+const READ_AHEAD: usize = 4;
+
+/// Read chunks on a thread of their own, so waiting for input never keeps
+/// the cancellation token from being seen (the thread is left blocked in
+/// its read when the run stops early; it ends with the process).
+fn spawn_reader(mut input: impl Read + Send + 'static) -> Receiver<io::Result<Vec<u8>>> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD);
+    std::thread::spawn(move || {
+        let mut carry = Vec::new();
+        loop {
+            match read_chunk(&mut input, &mut carry) {
+                Ok(None) => return,
+                Ok(Some(chunk)) => {
+                    if tx.send(Ok(chunk)).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// The next chunk, waiting for it while checking `cancel`: None at the
+/// end of the input or when cancelled (`stats.interrupted` then says so).
+fn next_chunk(
+    rx: &Receiver<io::Result<Vec<u8>>>,
+    cancel: &Cancel,
+    stats: &mut BulkStats,
+) -> io::Result<Option<Vec<u8>>> {
+    loop {
+        if cancel.is_cancelled() {
+            stats.interrupted = true;
+            return Ok(None);
+        }
+        match rx.recv_timeout(POLL) {
+            Ok(chunk) => return chunk.map(Some),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return Ok(None),
+        }
+    }
+}
+
+/// How often a wait for input looks at the cancellation token.
+const POLL: Duration = Duration::from_millis(50);
 
 /// Answer every address of `input` as NDJSON into `out`, on `threads`
 /// workers, in input order; `on_bad` hears each bad line. Stops between
 /// chunks when `cancel` fires (what was read is written first).
 pub fn to_ndjson(
     dbs: &Databases,
-    mut input: impl Read,
+    input: impl Read + Send + 'static,
     out: &mut impl Write,
     threads: usize,
     cancel: &Cancel,
@@ -290,21 +353,15 @@ pub fn to_ndjson(
     let threads = threads.max(1);
     let mut workers: Vec<Worker> = (0..threads).map(|_| Worker::default()).collect();
     let mut stats = BulkStats::default();
-    let mut carry = Vec::new();
-    loop {
-        if cancel.is_cancelled() {
-            stats.interrupted = true;
-            break;
-        }
-        let mut chunks = Vec::with_capacity(threads);
+    let rx = spawn_reader(input);
+    while let Some(first) = next_chunk(&rx, cancel, &mut stats)? {
+        // This round: the chunk waited for, and those already read.
+        let mut chunks = vec![first];
         while chunks.len() < threads {
-            match read_chunk(&mut input, &mut carry)? {
-                Some(c) => chunks.push(c),
-                None => break,
+            match rx.try_recv() {
+                Ok(c) => chunks.push(c?),
+                Err(_) => break,
             }
-        }
-        if chunks.is_empty() {
-            break;
         }
         std::thread::scope(|s| {
             let mut pairs = workers.iter_mut().zip(&chunks);
@@ -332,6 +389,7 @@ pub fn to_ndjson(
             stats.addresses += w.addresses;
             stats.bogons += w.bogons;
         }
+        out.flush()?;
     }
     out.flush()?;
     Ok(stats)
@@ -340,19 +398,15 @@ pub fn to_ndjson(
 /// Count every address of `input` ([`Summary`]) instead of printing it.
 pub fn summarize(
     dbs: &Databases,
-    mut input: impl Read,
+    input: impl Read + Send + 'static,
     cancel: &Cancel,
     on_bad: &mut dyn FnMut(BadLine),
 ) -> Result<(Summary, BulkStats), BulkError> {
     let mut tally = Tally::default();
     let mut stats = BulkStats::default();
     let mut cache: FxHashMap<RecordKey, IpInfo> = FxHashMap::default();
-    let mut carry = Vec::new();
-    while let Some(chunk) = read_chunk(&mut input, &mut carry)? {
-        if cancel.is_cancelled() {
-            stats.interrupted = true;
-            break;
-        }
+    let rx = spawn_reader(input);
+    while let Some(chunk) = next_chunk(&rx, cancel, &mut stats)? {
         for raw in chunk.split(|&b| b == b'\n') {
             stats.lines += 1;
             let line = raw.strip_suffix(b"\r").unwrap_or(raw);

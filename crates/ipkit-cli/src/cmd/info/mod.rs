@@ -185,8 +185,8 @@ fn run_bulk(
     } else {
         path.display().to_string()
     };
-    let input: Box<dyn std::io::Read> = if path.as_os_str() == "-" {
-        Box::new(std::io::stdin().lock())
+    let input: Box<dyn std::io::Read + Send> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin())
     } else {
         Box::new(std::fs::File::open(path).map_err(|e| {
             anyhow::Error::new(e).context(format!("cannot read {}", path.display()))
@@ -204,7 +204,8 @@ fn run_bulk(
         usize::from,
     );
     let stats = if args.summarize {
-        let (summary, stats) = bulk::summarize(dbs, input, interrupt.token(), &mut on_bad)?;
+        let (summary, stats) =
+            bulk::summarize(dbs, input, interrupt.token(), &mut on_bad).map_err(bulk_error)?;
         if out.json {
             print_json(&summary)?;
         } else {
@@ -214,7 +215,8 @@ fn run_bulk(
         stats
     } else {
         let mut w = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-        bulk::to_ndjson(dbs, input, &mut w, threads, interrupt.token(), &mut on_bad)?
+        bulk::to_ndjson(dbs, input, &mut w, threads, interrupt.token(), &mut on_bad)
+            .map_err(bulk_error)?
     };
     if let Some(code) = interrupt.exit_code() {
         eprintln!(
@@ -228,4 +230,14 @@ fn run_bulk(
         return Ok(crate::exit::NEGATIVE);
     }
     Ok(code)
+}
+
+/// A bulk run's error as the binary reports it: an I/O error as itself (so
+/// a closed pipe is recognised and ends the run quietly), a database that
+/// fails mid-run as one line, exit status 2.
+fn bulk_error(e: bulk::BulkError) -> anyhow::Error {
+    match e {
+        bulk::BulkError::Io(io) => io.into(),
+        bulk::BulkError::Data(d) => crate::exit::usage(ipkit::error_chain(&d)),
+    }
 }
