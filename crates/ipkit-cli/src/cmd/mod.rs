@@ -61,7 +61,7 @@ pub enum Command {
     /// End the processes holding a port, or one process (asks first).
     #[command(after_help = kill::EXAMPLES, visible_alias = "taskkill")]
     Kill(kill::Args),
-    /// What the data says of an address: location, AS, time zone (ipinfo style, offline).
+    /// Location, AS and time zone of addresses, ipinfo style, offline.
     #[command(after_help = info::EXAMPLES, visible_alias = "ipinfo")]
     Info(info::Args),
     /// Print a shell completion script.
