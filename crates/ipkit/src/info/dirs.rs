@@ -47,7 +47,11 @@ pub fn default_paths() -> Vec<PathBuf> {
     let dir = data_dir();
     let entries = match (&listed, &dir) {
         (None, Some(dir)) => std::fs::read_dir(dir)
-            .map(|it| it.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .map(|it| {
+                it.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.is_file())
+                    .collect()
+            })
             .unwrap_or_default(),
         _ => Vec::new(),
     };

@@ -36,6 +36,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 
 use super::data::{DataError, Databases, Source};
+use super::layout::Kind;
 use crate::cancel::Cancel;
 
 /// Where DB-IP publishes the free Lite databases.
@@ -582,6 +583,21 @@ fn check(path: &Path, edition: Edition, url: &str) -> Result<Source, UpdateError
         source,
     };
     let source = super::data::verify(path).map_err(invalid)?;
+    let expected = match edition {
+        Edition::City => Kind::City,
+        Edition::Asn => Kind::Asn,
+    };
+    if source.kind != expected {
+        return Err(UpdateError::WrongContent {
+            url: url.to_string(),
+            what: format!(
+                "expected a {} database, got {:?} (type {:?})",
+                edition.stem(),
+                source.kind,
+                source.database_type
+            ),
+        });
+    }
     let databases = Databases::open(&[path.to_path_buf()]).map_err(invalid)?;
     let answer = databases.lookup(KNOWN_ADDRESS);
     let wrong = |what: String| UpdateError::WrongContent {
