@@ -14,10 +14,14 @@
 pub mod api;
 pub mod asn_csv;
 pub mod bogon;
+pub mod bulk;
 pub mod data;
 pub mod dirs;
 pub mod layout;
 pub mod record;
+pub mod report;
+pub mod request;
+pub mod summary;
 pub mod update;
 pub mod zone;
 
