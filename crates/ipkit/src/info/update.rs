@@ -168,12 +168,7 @@ impl UpdateRequest {
     /// into `dir`.
     pub fn new(from: Option<&str>, dir: PathBuf, now: SystemTime) -> Result<Self, UpdateError> {
         let base = from.unwrap_or(DEFAULT_SOURCE).trim();
-        let lower = base.to_ascii_lowercase();
-        let scheme_ok = lower.starts_with("http://") || lower.starts_with("https://");
-        let host_ok = base.split_once("://").is_some_and(|(_, rest)| {
-            !rest.is_empty() && !rest.starts_with('/') && !rest.contains(char::is_whitespace)
-        });
-        if !scheme_ok || !host_ok {
+        if !is_http_url(base) {
             return Err(UpdateError::BadSource {
                 url: base.to_string(),
             });
@@ -337,6 +332,17 @@ pub enum UpdateError {
     /// Cancelled (Ctrl-C, or the event callback said stop).
     #[error("update cancelled; the old databases are unchanged")]
     Cancelled,
+}
+
+/// Whether `url` is `http://` or `https://` followed by a host (no
+/// whitespace): what `--from` and `--api` accept.
+pub(super) fn is_http_url(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let scheme_ok = lower.starts_with("http://") || lower.starts_with("https://");
+    let host_ok = url.split_once("://").is_some_and(|(_, rest)| {
+        !rest.is_empty() && !rest.starts_with('/') && !rest.contains(char::is_whitespace)
+    });
+    scheme_ok && host_ok
 }
 
 /// The blocking HTTP agent `--update` and `--api` share: rustls with ring

@@ -7,12 +7,11 @@
 use std::io::Write;
 use std::net::IpAddr;
 use std::ops::ControlFlow;
-use std::path::PathBuf;
 use std::time::SystemTime;
 
-use anyhow::Context;
 use ipkit::info::api::{ApiClient, ApiRequest};
 use ipkit::info::record::IpInfo;
+use ipkit::info::report::InfoReport;
 use ipkit::info::update::{self, UpdateEvent, UpdateReport, UpdateRequest};
 
 use crate::exit;
@@ -29,7 +28,7 @@ pub struct FetchArgs {
     /// directory ($XDG_DATA_HOME/ipkit, else ~/.local/share/ipkit), check
     /// them, and replace the old ones atomically. The data is CC BY 4.0:
     /// IP Geolocation by DB-IP (https://db-ip.com).
-    #[arg(long, conflicts_with = "api")]
+    #[arg(long, conflicts_with_all = ["api", "addresses", "db", "bulk", "field", "summarize"])]
     pub update: bool,
     /// Where --update fetches the files from: a directory URL holding
     /// dbip-city-lite-YYYY-MM.mmdb.gz and dbip-asn-lite-YYYY-MM.mmdb.gz.
@@ -38,7 +37,7 @@ pub struct FetchArgs {
     /// Ask an ipinfo-compatible HTTP service (GET URL/IP, JSON) instead of
     /// the local databases, e.g. https://ipinfo.io or `ipkit serve http`.
     /// The token, if any, comes from IPINFO_TOKEN.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", conflicts_with_all = ["db", "bulk"])]
     pub api: Option<String>,
 }
 
@@ -62,7 +61,9 @@ pub fn run_update(args: &FetchArgs, out: &Output) -> anyhow::Result<u8> {
             return Ok(interrupt.exit_code().unwrap_or(exit::ERROR));
         }
         Err(e) => {
-            return Err(anyhow::Error::new(e).context("update failed; the old databases are unchanged"));
+            return Err(
+                anyhow::Error::new(e).context("update failed; the old databases are unchanged")
+            );
         }
     };
     if out.json {
@@ -143,22 +144,19 @@ impl Progress {
     }
 }
 
-/// `ipkit info --api URL ADDRESS...`: the service's answers, in order. The
-/// token is read here, from [`TOKEN_ENV`], as the library reads no
-/// environment.
-pub fn api_lookups(url: &str, addresses: &[IpAddr]) -> anyhow::Result<Vec<IpInfo>> {
+/// `ipkit info --api URL ADDRESS...`: the service's answers, in order, as
+/// the report `ipkit info` renders. The token is read here, from
+/// [`TOKEN_ENV`], as the library reads no environment.
+pub fn api_report(url: &str, addresses: &[IpAddr]) -> anyhow::Result<InfoReport> {
     let token = std::env::var(TOKEN_ENV).ok();
     let request = ApiRequest::new(url, token).map_err(|e| exit::usage(e.to_string()))?;
     let client = ApiClient::new(request);
-    addresses
+    let answers = addresses
         .iter()
-        .map(|ip| client.lookup(*ip).with_context(|| format!("looking up {ip}")))
-        .collect()
-}
-
-/// The data directory `--update` writes to, for `--help` texts and errors.
-pub fn data_dir_text() -> String {
-    ipkit::info::dirs::data_dir()
-        .map(|d: PathBuf| d.display().to_string())
-        .unwrap_or_else(|| "(none: set XDG_DATA_HOME or HOME)".to_string())
+        .map(|ip| client.lookup(*ip))
+        .collect::<Result<Vec<IpInfo>, _>>()?;
+    Ok(InfoReport {
+        answers,
+        no_data: false,
+    })
 }
