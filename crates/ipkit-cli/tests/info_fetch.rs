@@ -436,6 +436,51 @@ fn interrupted_download_leaves_the_old_file_and_no_temporary_file() {
 }
 
 #[test]
+fn interrupted_update_exits_130_and_leaves_the_old_files() {
+    let home = scratch("sigint");
+    let (old_city, old_asn) = good_update(&home, "Mountain View");
+    let (this, _) = months();
+    let served = home.join("served-slow");
+    publish(&served, "dbip-city-lite", &this, &city_db("Palo Alto"));
+    publish(&served, "dbip-asn-lite", &this, &asn_db());
+    let server = Server::start("slow", &served, &[]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ipkit"))
+        .args(["info", "--update", "--from", &server.url()])
+        .env("NO_COLOR", "1")
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env_remove("IPKIT_DB")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ipkit");
+    // Wait until the download is under way: its temporary file exists.
+    let start = std::time::Instant::now();
+    while !listing(&home).iter().any(|n| n.starts_with('.')) {
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("no download in progress after 30 s: {:?}", listing(&home));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    crate::util::signal(&child, "INT");
+    let o = crate::util::finish_limited(&mut child, b"", Duration::from_secs(30), "ipkit --update");
+    assert_eq!(o.status.code(), Some(130), "stderr: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("old databases are unchanged"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(installed(&home, "dbip-city-lite.mmdb"), old_city);
+    assert_eq!(installed(&home, "dbip-asn-lite.mmdb"), old_asn);
+    assert_eq!(
+        listing(&home),
+        ["dbip-asn-lite.mmdb", "dbip-city-lite.mmdb"]
+    );
+}
+
+#[test]
 fn update_with_nothing_published_names_the_url() {
     let home = scratch("update-404");
     let served = home.join("empty");

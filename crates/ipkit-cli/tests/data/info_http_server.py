@@ -8,6 +8,8 @@ first line. MODE:
   cut    for a file that exists: a 200 with the file's full Content-Length,
          then only the first half of the body, then the connection closed
          (an interrupted download)
+  slow   like cut, but the body trickles out (512 bytes every 50 ms) and
+         its last byte comes only after a minute: a download in progress
   api    the files as ipinfo answers: the request must send
          `Accept: application/json` (else 406) and, when the environment
          has WANT_TOKEN, `Authorization: Bearer WANT_TOKEN` (else 403 with
@@ -19,6 +21,7 @@ import http.server
 import json
 import os
 import sys
+import time
 
 mode, directory = sys.argv[1], sys.argv[2]
 
@@ -35,6 +38,24 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()
             self.close_connection = True
+            return
+        if mode == "slow" and os.path.isfile(path):
+            with open(path, "rb") as f:
+                data = f.read()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            try:
+                for i in range(0, len(data) - 1, 512):
+                    self.wfile.write(data[i : min(i + 512, len(data) - 1)])
+                    self.wfile.flush()
+                    time.sleep(0.05)
+                # The last byte only after a minute: the download is surely
+                # still in progress when the test interrupts it.
+                time.sleep(60)
+                self.wfile.write(data[-1:])
+            except (BrokenPipeError, ConnectionResetError):
+                pass
             return
         if mode == "api":
             if self.headers.get("Accept") != "application/json":

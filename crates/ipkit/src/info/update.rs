@@ -395,7 +395,13 @@ pub fn run(
     let agent = agent(READ_TIMEOUT);
     let mut staged = Vec::new();
     for edition in Edition::ALL {
-        staged.push(stage(&agent, request, edition, cancel, &mut on_event)?);
+        staged.push(stage_on_worker(
+            &agent,
+            request,
+            edition,
+            cancel,
+            &mut on_event,
+        )?);
     }
     if cancel.is_cancelled() {
         return Err(UpdateError::Cancelled);
@@ -421,14 +427,93 @@ pub fn run(
     })
 }
 
+/// What the download thread tells the caller's thread.
+enum FromWorker {
+    Event(UpdateEvent),
+    TempFile(PathBuf),
+    Done(Box<Result<Staged, UpdateError>>),
+}
+
+/// How often the caller's thread looks at the cancellation token while the
+/// download thread works.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
+
+/// [`stage`] on a thread of its own, so cancellation is prompt even while a
+/// read is blocked on a silent server (a blocking read cannot be woken, and
+/// waits up to its timeout). On cancel the caller removes the temporary
+/// file at once and returns; the abandoned thread stops at its next read.
+fn stage_on_worker(
+    agent: &ureq::Agent,
+    request: &UpdateRequest,
+    edition: Edition,
+    cancel: &Cancel,
+    on_event: &mut impl FnMut(UpdateEvent) -> ControlFlow<()>,
+) -> Result<Staged, UpdateError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stop = Cancel::new();
+    let worker = (agent.clone(), request.clone(), stop.clone());
+    std::thread::spawn(move || {
+        let (agent, request, stop) = worker;
+        let events = tx.clone();
+        let temps = tx.clone();
+        let result = stage(
+            &agent,
+            &request,
+            edition,
+            &stop,
+            &mut |e| {
+                let _ = events.send(FromWorker::Event(e));
+                ControlFlow::Continue(())
+            },
+            &mut |p| {
+                let _ = temps.send(FromWorker::TempFile(p.to_path_buf()));
+            },
+        );
+        let _ = tx.send(FromWorker::Done(Box::new(result)));
+    });
+    let mut temp = None;
+    let abandon = |mut temp: Option<PathBuf>| {
+        stop.cancel();
+        // A path sent just before the stop is still in the channel.
+        while let Ok(message) = rx.try_recv() {
+            if let FromWorker::TempFile(path) = message {
+                temp = Some(path);
+            }
+        }
+        if let Some(path) = temp {
+            let _ = std::fs::remove_file(path);
+        }
+        Err(UpdateError::Cancelled)
+    };
+    loop {
+        if cancel.is_cancelled() {
+            return abandon(temp);
+        }
+        match rx.recv_timeout(CANCEL_POLL) {
+            Ok(FromWorker::Event(e)) => {
+                if on_event(e).is_break() {
+                    return abandon(temp);
+                }
+            }
+            Ok(FromWorker::TempFile(path)) => temp = Some(path),
+            Ok(FromWorker::Done(result)) => return *result,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            // The thread ended without a result: it panicked.
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return abandon(temp),
+        }
+    }
+}
+
 /// Download `edition` (this month's, else last month's) into a temporary
-/// file in the target directory and check it.
+/// file in the target directory and check it; `on_temp` learns the
+/// temporary file's path as soon as it exists.
 fn stage(
     agent: &ureq::Agent,
     request: &UpdateRequest,
     edition: Edition,
     cancel: &Cancel,
     on_event: &mut impl FnMut(UpdateEvent) -> ControlFlow<()>,
+    on_temp: &mut impl FnMut(&Path),
 ) -> Result<Staged, UpdateError> {
     let months = [request.month, request.month.previous()];
     for (i, month) in months.into_iter().enumerate() {
@@ -481,6 +566,7 @@ fn stage(
                 path: request.dir.clone(),
                 source,
             })?;
+        on_temp(file.path());
         let mut counted = Counted {
             inner: body,
             received: 0,
