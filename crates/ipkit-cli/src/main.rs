@@ -125,7 +125,6 @@ const COMING: &[(&[&str], &str)] = &[
         &["info", "ipinfo", "whois"],
         "IP information (location, AS, organisation)",
     ),
-    (&["serve"], "servers (echo, HTTP, metrics)"),
     (&["connect"], "a version-independent client"),
     (&["mcast", "bcast"], "multicast and broadcast"),
 ];

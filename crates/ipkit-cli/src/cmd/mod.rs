@@ -11,6 +11,7 @@ pub mod kill;
 pub mod neigh;
 pub mod ping;
 pub mod resolve;
+pub mod serve;
 pub mod service;
 pub mod sockets;
 pub mod trace;
@@ -60,6 +61,9 @@ pub enum Command {
     /// End the processes holding a port, or one process (asks first).
     #[command(after_help = kill::EXAMPLES, visible_alias = "taskkill")]
     Kill(kill::Args),
+    /// Version-independent servers: TCP/UDP echo and the ipinfo-style HTTP API.
+    #[command(after_help = serve::EXAMPLES)]
+    Serve(serve::Args),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  ipkit completions bash > ~/.local/share/bash-completion/completions/ipkit\n  ipkit completions zsh > ~/.zfunc/_ipkit"
@@ -82,6 +86,7 @@ pub fn uses_colour(c: &Command) -> bool {
             | Command::Service(_)
             | Command::Resolve(_)
             | Command::Kill(_)
+            | Command::Serve(_)
             | Command::Completions { .. }
             | Command::Man
     )
@@ -107,6 +112,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<u8> {
         Command::Kill(a) => kill::run(a, out),
         Command::Neigh(a) => neigh::run(a, out),
         Command::If(a) => ifaces::run(a, out),
+        Command::Serve(a) => serve::run(a, out),
         Command::Completions { shell } => {
             if out.json {
                 return Err(crate::exit::usage(
