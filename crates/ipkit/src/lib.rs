@@ -12,6 +12,7 @@ pub mod dns;
 pub mod dns_bulk;
 pub mod host;
 pub mod iface;
+pub mod info;
 pub mod ping;
 pub mod privilege;
 pub mod probe;
