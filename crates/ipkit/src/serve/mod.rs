@@ -7,6 +7,7 @@
 //! callback and stop when their [`crate::cancel::Cancel`] fires.
 
 pub mod echo;
+pub mod http;
 pub mod listen;
 
 use std::time::Duration;

@@ -7,6 +7,7 @@
 //! `--json` every event is an NDJSON record on stdout.
 
 pub mod echo;
+pub mod http;
 
 use std::io::Write;
 use std::net::IpAddr;
@@ -22,7 +23,8 @@ pub const EXAMPLES: &str = "Examples:
   ipkit serve echo --port 0 --json       a free port; NDJSON events on stdout
   ipkit serve echo --bind ::1 --bind 127.0.0.1
   ipkit sockets --port 5150              find it (the chapter's netstat practice)
-  ipkit kill --port 5150                 and stop it";
+  ipkit kill --port 5150                 and stop it
+  ipkit serve http --db city.mmdb        the ipinfo-style API on port 8080";
 
 /// Arguments of `ipkit serve`.
 #[derive(Debug, clap::Args)]
@@ -38,6 +40,9 @@ pub enum Server {
     /// TCP and UDP echo (the chapter's tcpserver), one log line per connection.
     #[command(after_help = echo::EXAMPLES)]
     Echo(echo::Args),
+    /// The ipinfo-style HTTP API over `ipkit info`'s data.
+    #[command(after_help = http::EXAMPLES)]
+    Http(http::Args),
 }
 
 /// Where to listen: shared by every server.
@@ -90,6 +95,7 @@ fn announce(at: &Listening, out: &Output) -> anyhow::Result<()> {
 pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     match args.server {
         Server::Echo(a) => echo::run(a, out),
+        Server::Http(a) => http::run(a, out),
     }
 }
 
