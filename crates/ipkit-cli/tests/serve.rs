@@ -362,7 +362,8 @@ fn http_server(name: &str, extra: &[&str]) -> (Server, std::path::PathBuf) {
     let db = asn_csv(&dir);
     let mut args = vec!["serve", "http", "--db", db.to_str().unwrap()];
     args.extend_from_slice(extra);
-    (Server::start(&args, 2), dir)
+    let listeners = if extra.contains(&"--bind") { 1 } else { 2 };
+    (Server::start(&args, listeners), dir)
 }
 
 #[test]
@@ -484,5 +485,267 @@ fn curl_gets_text_and_the_access_log_is_common_log_format() {
     assert_eq!(date.len(), "10/Oct/2000:13:55:36 +0000".len(), "{date}");
     assert!(date.ends_with(" +0000"));
     assert_eq!(rest, "\"GET / HTTP/1.1\" 200 4");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn bad_and_oversized_requests_are_refused_with_their_status() {
+    let (mut server, dir) = http_server("limits", &[]);
+    let at = server.at(true);
+    // RFC 9110 15.5.14: 413 when the content is larger than the server takes.
+    let (status, head, _) = exchange(
+        at,
+        b"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 10000000\r\n\r\n",
+    );
+    assert_eq!(status, 413, "{head}");
+    // ... also for a chunked body that only grows past it on the way.
+    let mut chunked = b"GET / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for _ in 0..8 {
+        chunked.extend_from_slice(b"1000\r\n");
+        chunked.extend_from_slice(&[b'a'; 0x1000]);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    assert_eq!(exchange(at, &chunked).0, 413);
+    // A small body is read and ignored.
+    assert_eq!(
+        exchange(
+            at,
+            b"GET /health HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"
+        )
+        .0,
+        200
+    );
+    // RFC 6585 5: 431 for a head larger than the limit (8 KiB).
+    let big = format!(
+        "GET / HTTP/1.1\r\nHost: t\r\nX-Filler: {}\r\n\r\n",
+        "a".repeat(9000)
+    );
+    assert_eq!(exchange(at, big.as_bytes()).0, 431);
+    // A malformed request line: 400.
+    assert_eq!(exchange(at, b"GET\x01 / HTTP/1.1\r\n\r\n").0, 400);
+    assert_eq!(
+        exchange(at, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n").0,
+        400
+    );
+    let rejected = server.wait_for("rejected", 3);
+    let statuses: Vec<&Value> = rejected.iter().map(|r| &r["data"]["status"]).collect();
+    assert!(statuses.contains(&&Value::from(431)), "{rejected:?}");
+    // The server is still there.
+    assert_eq!(get(at, "/health", "").0, 200);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Whether the server closed `s` within `limit` (EOF or reset on read).
+fn closed_within(s: &mut TcpStream, limit: Duration) -> Option<Duration> {
+    let start = Instant::now();
+    s.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let mut buf = [0u8; 256];
+    while start.elapsed() < limit {
+        match s.read(&mut buf) {
+            Ok(0) => return Some(start.elapsed()),
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return Some(start.elapsed()),
+        }
+    }
+    None
+}
+
+#[test]
+fn slowloris_and_idle_connections_are_cut_off_at_the_read_timeout() {
+    let (mut server, dir) = http_server("slow", &["--read-timeout", "1"]);
+    let at = server.at(false);
+    // Slowloris: a head that never ends, one byte every 100 ms.
+    let mut slow = TcpStream::connect(at).unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: t\r\nX-Slow: ")
+        .unwrap();
+    let trickle = slow.try_clone().unwrap();
+    let feeder = std::thread::spawn(move || {
+        let mut t = trickle;
+        for _ in 0..50 {
+            if t.write_all(b"a").is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let cut = closed_within(&mut slow, Duration::from_secs(4)).expect("slowloris cut off");
+    assert!(cut < Duration::from_secs(3), "cut after {cut:?}");
+    // An idle connection that never sends anything.
+    let mut idle = TcpStream::connect(at).unwrap();
+    assert!(
+        closed_within(&mut idle, Duration::from_secs(4)).is_some(),
+        "idle cut off"
+    );
+    let _ = feeder.join();
+    assert!(!server.wait_for("rejected", 1).is_empty());
+    // A keep-alive client that is answered and then idles is closed too.
+    let mut keep = TcpStream::connect(at).unwrap();
+    keep.write_all(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    assert!(closed_within(&mut keep, Duration::from_secs(4)).is_some());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn forwarded_for_counts_only_with_trust_proxy() {
+    let header = "User-Agent: curl/8\r\nX-Forwarded-For: 203.0.113.50, 8.8.8.8\r\n";
+    let (plain, dir) = http_server("xff-off", &[]);
+    assert_eq!(get(plain.at(false), "/", header).2, b"127.0.0.1\n");
+    drop(plain);
+    let (trusting, dir2) = http_server("xff-on", &["--trust-proxy"]);
+    assert_eq!(get(trusting.at(false), "/", header).2, b"8.8.8.8\n");
+    assert_eq!(
+        json_of(&get(trusting.at(true), "/json", header).2)["org"],
+        "AS15169 Google LLC"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_dir_all(dir2);
+}
+
+#[test]
+fn past_the_connection_cap_clients_wait_until_a_slot_frees() {
+    let (server, dir) = http_server("cap", &["--max-connections", "1", "--bind", "127.0.0.1"]);
+    let at = server.at(false);
+    let first = TcpStream::connect(at).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut second = TcpStream::connect(at).unwrap();
+    second
+        .write_all(b"GET /health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    second
+        .set_read_timeout(Some(Duration::from_millis(700)))
+        .unwrap();
+    let mut buf = [0u8; 64];
+    assert!(
+        second.read(&mut buf).is_err(),
+        "no answer while the one slot is taken"
+    );
+    drop(first);
+    second
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut answer = Vec::new();
+    second.read_to_end(&mut answer).unwrap();
+    assert_eq!(split_answer(&answer).0, 200);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn shutdown_answers_the_request_in_flight() {
+    let (mut server, dir) = http_server("graceful", &["--bind", "::1"]);
+    let at = server.at(true);
+    let idle = TcpStream::connect(at).unwrap();
+    let mut busy = TcpStream::connect(at).unwrap();
+    // The head and half the body: the request is in flight.
+    busy.write_all(b"GET /8.8.8.8/org HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhello")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&server.child, "TERM");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        TcpStream::connect_timeout(&at, Duration::from_secs(1)).is_err(),
+        "the listener is closed once shutdown begins"
+    );
+    busy.write_all(b"world").unwrap();
+    busy.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut answer = Vec::new();
+    busy.read_to_end(&mut answer).unwrap();
+    let (status, _, body) = split_answer(&answer);
+    assert_eq!(
+        (status, body.as_slice()),
+        (200, &b"AS15169 Google LLC\n"[..])
+    );
+    let mut idle = idle;
+    assert!(
+        closed_within(&mut idle, Duration::from_secs(5)).is_some(),
+        "idle closed"
+    );
+    server.child.stderr = server.stderr.take();
+    let o = finish_limited(
+        &mut server.child,
+        b"",
+        Duration::from_secs(20),
+        "ipkit serve http",
+    );
+    assert_eq!(o.status.code(), Some(143));
+    let summary = server.wait_for("summary", 1);
+    assert_eq!(summary[0]["data"]["requests"], 1);
+    assert_eq!(summary[0]["data"]["unfinished"], 0);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
+}
+
+#[test]
+fn five_thousand_idle_connections_in_bounded_memory() {
+    const CONNECTIONS: usize = 5_000;
+    // This test process holds the client ends: raise its own limit too.
+    let me = std::process::id().to_string();
+    let o = run(Command::new("prlimit").args(["--pid", &me, "--nofile=20000:20000"]));
+    assert!(o.status.success(), "prlimit: {}", stderr(&o));
+    let dir = temp_dir("idle");
+    let db = asn_csv(&dir);
+    let mut server = Server::start_with(
+        &["prlimit", "--nofile=20000:20000"],
+        &[
+            "serve",
+            "http",
+            "--bind",
+            "127.0.0.1",
+            "--db",
+            db.to_str().unwrap(),
+            "--read-timeout",
+            "120",
+        ],
+        1,
+    );
+    let at = server.at(false);
+    let before = rss_kib(server.pid());
+    let mut held = Vec::with_capacity(CONNECTIONS);
+    for _ in 0..CONNECTIONS {
+        held.push(TcpStream::connect(at).expect("connect"));
+    }
+    // Each one is served: one request on the last, and all still open.
+    let last = held.last_mut().unwrap();
+    last.write_all(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    last.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut buf = [0u8; 512];
+    let n = last.read(&mut buf).unwrap();
+    assert_eq!(split_answer(&buf[..n]).0, 200);
+    server.wait_for("request", 1);
+    let after = rss_kib(server.pid());
+    let o = run(Command::new("ss").args([
+        "-H",
+        "-t",
+        "-n",
+        "state",
+        "established",
+        &format!("sport = :{}", server.port),
+    ]));
+    let open = stdout(&o).lines().count();
+    assert_eq!(open, CONNECTIONS, "every connection is still open");
+    eprintln!("RSS with {CONNECTIONS} idle connections: {after} KiB (before: {before} KiB)");
+    assert!(after < 100 * 1024, "RSS {after} KiB");
+    let (code, records, _) = server.stop("INT");
+    assert_eq!(code, Some(130));
+    let summary = records.iter().find(|r| r["type"] == "summary").unwrap();
+    assert_eq!(summary["data"]["connections"], CONNECTIONS);
     let _ = std::fs::remove_dir_all(dir);
 }
