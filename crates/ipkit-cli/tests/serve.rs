@@ -188,12 +188,27 @@ fn ss_listeners(port: u16) -> Vec<String> {
     lines
 }
 
-/// The JSON output of `ipkit serve echo`: the contract test reads it.
+/// The JSON records of `ipkit serve echo` serving one TCP connection and
+/// one datagram: the contract test (json_contract.rs) reads them.
 pub fn echo_records() -> Vec<Value> {
     let server = Server::start(&["serve", "echo"], 4);
     assert_eq!(echo_over_tcp(server.at(false), b"x"), b"x");
     assert_eq!(echo_over_udp(server.at(true), b"y"), b"y");
     let (_, records, _) = server.stop("INT");
+    records
+}
+
+/// The JSON records of `ipkit serve http` answering one request and
+/// rejecting one (a head over the limit).
+pub fn http_records() -> Vec<Value> {
+    let (mut server, dir) = http_server("contract", &["--bind", "::1"]);
+    let at = server.at(true);
+    assert_eq!(get(at, "/8.8.8.8", "User-Agent: curl/8\r\n").0, 200);
+    let big = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(9000));
+    assert_eq!(exchange(at, big.as_bytes()).0, 431);
+    server.wait_for("rejected", 1);
+    let (_, records, _) = server.stop("INT");
+    let _ = std::fs::remove_dir_all(dir);
     records
 }
 
@@ -231,13 +246,8 @@ fn echo_serves_tcp_and_udp_on_one_port_for_both_families() {
     let closed = server.wait_for("closed", 2);
     assert_eq!(closed[0]["data"]["end"], "eof");
     assert_eq!(closed[0]["data"]["bytes"], "hello over 127.0.0.1".len());
-    assert_eq!(
-        closed[1]["data"]["peer"]
-            .as_str()
-            .unwrap()
-            .starts_with("[::1]"),
-        true
-    );
+    let peer = closed[1]["data"]["peer"].as_str().unwrap();
+    assert!(peer.starts_with("[::1]:"), "{peer}");
     let (code, records, _) = server.stop("INT");
     assert_eq!(code, Some(130), "SIGINT: 130");
     let summary = records
@@ -748,4 +758,76 @@ fn five_thousand_idle_connections_in_bounded_memory() {
     let summary = records.iter().find(|r| r["type"] == "summary").unwrap();
     assert_eq!(summary["data"]["connections"], CONNECTIONS);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Chromium's flags for a sealed, quiet headless run.
+const CHROMIUM_FLAGS: [&str; 8] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
+/// The browser's view: the page names the address (Chromium's DOM after
+/// loading it) and draws it in the page's address colour (pixels of
+/// exactly #0050ef in Chromium's screenshot; nothing else on the page has
+/// that colour).
+#[test]
+fn chromium_shows_the_address_page() {
+    ensure_installed("chromium", "chromium");
+    let dir = temp_dir("chromium");
+    let (server, db_dir) = http_server("chromium-db", &["--bind", "127.0.0.1"]);
+    let url = format!("http://127.0.0.1:{}/", server.port);
+    let chromium = |profile: &str, extra: &[String]| {
+        let mut c = Command::new("chromium");
+        c.args(CHROMIUM_FLAGS)
+            .arg(format!("--user-data-dir={}", dir.join(profile).display()))
+            .args(extra)
+            .arg(&url)
+            .env_remove("DBUS_SESSION_BUS_ADDRESS");
+        crate::util::run_limited(&mut c, b"", Duration::from_secs(90))
+    };
+    let o = chromium("dom", &["--dump-dom".to_string()]);
+    assert!(o.status.success(), "chromium --dump-dom: {}", stderr(&o));
+    assert!(
+        stdout(&o).contains("<h1 id=\"ip\">127.0.0.1</h1>"),
+        "the DOM: {}",
+        stdout(&o)
+    );
+    let shot = dir.join("page.png");
+    let o = chromium(
+        "shot",
+        &[
+            "--window-size=800,600".to_string(),
+            format!("--screenshot={}", shot.display()),
+        ],
+    );
+    assert!(o.status.success(), "chromium --screenshot: {}", stderr(&o));
+    let decoder = png::Decoder::new(std::fs::File::open(&shot).expect("a screenshot"));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut pixels).unwrap();
+    let channels = frame.color_type.samples();
+    let (mut count, mut top, mut bottom) = (0usize, usize::MAX, 0usize);
+    for (i, px) in pixels[..frame.buffer_size()].chunks(channels).enumerate() {
+        if px[..3] == [0x00, 0x50, 0xef] {
+            count += 1;
+            let y = i / frame.width as usize;
+            top = top.min(y);
+            bottom = bottom.max(y);
+        }
+    }
+    // "127.0.0.1" at 72 px bold covers thousands of pixels near the top.
+    assert!(count > 2_000, "{count} pixels of the address colour");
+    assert!(
+        top < 150 && bottom - top > 30,
+        "address drawn at rows {top}..{bottom}"
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_dir_all(db_dir);
 }

@@ -27,8 +27,8 @@ pub struct ConnectionClosed {
     pub local: SocketAddr,
     /// Bytes echoed back (as many as were read).
     pub bytes: u64,
-    /// How long the connection was open, in seconds.
-    pub seconds: f64,
+    /// How long the connection was open, in milliseconds.
+    pub duration_ms: f64,
     /// Connections accepted so far (this one included).
     pub connections: u64,
     /// Connections still open after this one.
@@ -192,7 +192,7 @@ async fn echo_connection(
         peer,
         local,
         bytes,
-        seconds: started.elapsed().as_secs_f64(),
+        duration_ms: crate::ping::report::ms(started.elapsed()),
         connections: counters.accepted.load(Ordering::SeqCst),
         open,
         end,

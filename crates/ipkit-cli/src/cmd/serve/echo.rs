@@ -60,8 +60,8 @@ fn log(event: &EchoEvent, json: bool) {
     }
     match event {
         EchoEvent::Closed(c) => eprintln!(
-            "tcp {} -> {}: {} bytes echoed in {:.3} s, {} ({} connections, {} open)",
-            c.peer, c.local, c.bytes, c.seconds, c.end, c.connections, c.open
+            "tcp {} -> {}: {} bytes echoed in {:.1} ms, {} ({} connections, {} open)",
+            c.peer, c.local, c.bytes, c.duration_ms, c.end, c.connections, c.open
         ),
         EchoEvent::Datagram(d) => {
             eprintln!("udp {} -> {}: {} bytes echoed", d.peer, d.local, d.bytes);

@@ -110,6 +110,7 @@ pub fn answer(asked: &Asked<'_>, caller: IpAddr, databases: &Databases) -> Reply
         [""] => caller_reply(asked, caller, databases),
         ["json"] => Reply::json(200, &databases.lookup(caller)),
         ["health"] => Reply::text(200, "ok\n"),
+        [name] if !looks_like_an_address(name) => not_found(),
         [ip] | [ip, "json"] => match parse_ip(ip) {
             Some(ip) => Reply::json(200, &databases.lookup(ip)),
             None => wrong_ip(),
@@ -122,11 +123,24 @@ pub fn answer(asked: &Asked<'_>, caller: IpAddr, databases: &Databases) -> Reply
                 None => Reply::error(404, &format!("404 not found: no {field} for {ip}")),
             },
         },
-        _ => Reply::error(
-            404,
-            "404 not found: try /, /json, /IP, /IP/FIELD or /health",
-        ),
+        _ => not_found(),
     }
+}
+
+fn not_found() -> Reply {
+    Reply::error(
+        404,
+        "404 not found: try /, /json, /IP, /IP/FIELD or /health",
+    )
+}
+
+/// Whether a path segment is an attempt at an address (hex digits, dots,
+/// colons, brackets, `%3A`): those that fail to parse get ipinfo's 400;
+/// other names (`/favicon.ico`, `/robots.txt`) are simply not here (404).
+fn looks_like_an_address(segment: &str) -> bool {
+    segment
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '[' | ']' | '%'))
 }
 
 /// An address in a path: `1.2.3.4`, `2001:db8::1` or `[2001:db8::1]`,
@@ -280,6 +294,8 @@ mod tests {
         assert_eq!(get("/1.2.3.4/nonsense").status, 404);
         assert_eq!(get("/1.2.3.4/city").status, 404);
         assert_eq!(get("/1.2.3.4/a/b").status, 404);
+        assert_eq!(get("/favicon.ico").status, 404);
+        assert_eq!(get("/::1::2").status, 400);
         let bad = get("/1.2.3.999");
         assert_eq!(bad.status, 400);
         let v: serde_json::Value = serde_json::from_slice(&bad.body).unwrap();
