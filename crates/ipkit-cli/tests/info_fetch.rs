@@ -577,6 +577,56 @@ fn api_answers_in_ipinfo_shape_with_the_token() {
 }
 
 #[test]
+fn api_against_ipkit_serve_http_answers_as_local_data_does() {
+    let home = scratch("api-serve");
+    let (city, asn) = (home.join("city.mmdb"), home.join("asn.mmdb"));
+    std::fs::write(&city, city_db("Mountain View")).expect("city");
+    std::fs::write(&asn, asn_db()).expect("asn");
+    let (c, a) = (city.to_string_lossy(), asn.to_string_lossy());
+    let server = crate::serve::Server::start(
+        &[
+            "serve",
+            "http",
+            "--bind",
+            "127.0.0.1",
+            "--db",
+            &c,
+            "--db",
+            &a,
+        ],
+        1,
+    );
+    let base = format!("http://{}", server.at(false));
+    let asked = ["8.8.8.8", "10.0.0.1", "8.8.4.4"];
+    let mut api = vec!["info", "--api", &base, "--json"];
+    api.extend(asked);
+    let over_http = ipkit_in(&home, &api, &[]);
+    assert_eq!(
+        over_http.status.code(),
+        Some(0),
+        "stderr: {}",
+        stderr(&over_http)
+    );
+    // The same databases read here, without host names (the server looks
+    // none up).
+    let mut local = vec!["info", "-n", "--json", "--db", &c, "--db", &a];
+    local.extend(asked);
+    let here = ipkit_in(&home, &local, &[]);
+    assert_eq!(here.status.code(), Some(0), "stderr: {}", stderr(&here));
+    assert_eq!(records(&over_http), records(&here));
+    assert_eq!(records(&over_http)[0]["org"], "AS15169 Google LLC");
+    assert_eq!(records(&over_http)[1]["bogon"], true);
+    // Human view and --field alike.
+    let o = ipkit_in(
+        &home,
+        &["info", "--api", &base, "--field", "city", "8.8.8.8"],
+        &[],
+    );
+    assert_eq!(stdout(&o).trim(), "Mountain View", "stderr: {}", stderr(&o));
+    drop(server);
+}
+
+#[test]
 fn api_errors_are_one_line() {
     let home = scratch("api-errors");
     let server = Server::start("api", &api_dir(&home), &[("WANT_TOKEN", "s3cret")]);

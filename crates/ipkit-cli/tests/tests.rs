@@ -13,6 +13,7 @@ mod lab;
 mod neigh;
 mod ping;
 mod resolve;
+mod serve;
 mod service;
 mod sockets;
 mod trace;
