@@ -334,6 +334,15 @@ fn update_json_reports_what_was_installed() {
     assert_eq!(editions, ["city", "asn"]);
     assert_eq!(report["installed"][0]["month"], this.as_str());
     assert_eq!(report["installed"][1]["source"]["kind"], "asn");
+    assert_eq!(
+        report["installed"][0]["source"]["path"],
+        report["installed"][0]["path"]
+    );
+    let city_path = data_dir(&home).join("dbip-city-lite.mmdb");
+    assert_eq!(
+        report["installed"][0]["path"],
+        city_path.to_string_lossy().as_ref()
+    );
     // Every path printed is listed in docs/json.md, and every one listed printed.
     let mut seen = std::collections::BTreeSet::new();
     crate::json_contract::paths(&report, "", &mut seen);

@@ -410,13 +410,16 @@ pub fn run(
     for s in staged {
         let path = request.dir.join(s.edition.local_name());
         install(s.file, &path)?;
+        let mut source = s.source;
+        // What was checked under its temporary name is now here.
+        source.path = path.clone();
         installed.push(Installed {
             edition: s.edition,
             month: s.month.to_string(),
             url: s.url,
             path,
             bytes: s.bytes,
-            source: s.source,
+            source,
         });
     }
     sync_dir(&request.dir)?;

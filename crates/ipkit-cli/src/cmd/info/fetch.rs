@@ -71,6 +71,12 @@ pub fn run_update(args: &FetchArgs, out: &Output) -> anyhow::Result<u8> {
     } else {
         print_report(&report)?;
     }
+    if std::env::var_os(ipkit::info::dirs::DB_ENV).is_some() {
+        eprintln!(
+            "ipkit: note: {} is set, so ipkit info reads the files it names, not these",
+            ipkit::info::dirs::DB_ENV
+        );
+    }
     Ok(exit::OK)
 }
 

@@ -24,6 +24,8 @@ pub const EXAMPLES: &str = "Examples:
   ipkit info 1.1.1.1 2001:db8::1 --json    ipinfo.io's JSON (an array for several)
   ipkit info 8.8.8.8 --field country       one field
   ipkit info --db city.mmdb --db asn.csv 1.2.3.4
+  ipkit info --update                      fetch DB-IP Lite into the data directory
+  ipkit info --api https://ipinfo.io 8.8.8.8   ask a service (token from IPINFO_TOKEN)
   ipkit grep -o access.log | ipkit info --bulk -           NDJSON, one object a line
   ipkit info --bulk ips.txt --summarize                    counts by country, ASN, city
 
