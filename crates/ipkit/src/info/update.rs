@@ -597,7 +597,12 @@ fn stage(
             source,
         });
     }
-    unreachable!("the last month's 404 returns a Status error")
+    // Not reached: the last month's 404 returns above. Said as an error
+    // all the same, never a panic.
+    Err(UpdateError::Status {
+        url: request.url(edition, request.month.previous()),
+        status: 404,
+    })
 }
 
 /// Decompress `body` into `file`, refusing more than [`MAX_UNCOMPRESSED`]
