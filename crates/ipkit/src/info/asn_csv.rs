@@ -23,6 +23,9 @@ pub struct CsvError {
 #[derive(Debug, Default)]
 pub struct AsnTable {
     v4: Vec<(u32, u32, u32)>,
+    /// `v4_index[h]`: the first IPv4 range starting at or after `h << 16`
+    /// (65,537 entries), so a lookup binary-searches one /16's ranges.
+    v4_index: Vec<u32>,
     v6: Vec<(u128, u128, u32)>,
     /// `org` of each entry, as `"AS13335 Cloudflare, Inc."`.
     orgs: Vec<Box<str>>,
@@ -41,7 +44,8 @@ impl AsnTable {
     /// ```
     pub fn parse(text: &str) -> Result<AsnTable, CsvError> {
         let mut table = AsnTable::default();
-        let mut orgs: std::collections::HashMap<(u32, String), u32> = Default::default();
+        let mut orgs: rustc_hash::FxHashMap<(u32, std::borrow::Cow<'_, str>), u32> =
+            Default::default();
         for (i, raw) in text.lines().enumerate() {
             let line = raw.trim_end_matches('\r');
             if line.trim().is_empty()
@@ -56,14 +60,9 @@ impl AsnTable {
                 return Err(err("not start,end,asn,org"));
             };
             let org = unquote(parts.next().unwrap_or("").trim());
-            let start: IpAddr = start
-                .trim()
-                .parse()
-                .map_err(|_| err("the first address is not an address"))?;
-            let end: IpAddr = end
-                .trim()
-                .parse()
-                .map_err(|_| err("the last address is not an address"))?;
+            let start =
+                parse_ip(start).ok_or_else(|| err("the first address is not an address"))?;
+            let end = parse_ip(end).ok_or_else(|| err("the last address is not an address"))?;
             let asn: u32 = asn
                 .trim()
                 .trim_start_matches("AS")
@@ -94,6 +93,12 @@ impl AsnTable {
         }
         table.v4.sort_unstable();
         table.v6.sort_unstable();
+        table.v4_index = (0..=1u32 << 16)
+            .map(|h| {
+                let at = u64::from(h) << 16;
+                table.v4.partition_point(|r| u64::from(r.0) < at) as u32
+            })
+            .collect();
         Ok(table)
     }
 
@@ -115,9 +120,19 @@ impl AsnTable {
             (x <= r.1).then_some(r.2)
         }
         match ip {
-            IpAddr::V4(a) => search(&self.v4, u32::from(a)),
+            IpAddr::V4(a) => {
+                let x = u32::from(a);
+                let h = (x >> 16) as usize;
+                let (Some(&lo), Some(&hi)) = (self.v4_index.get(h), self.v4_index.get(h + 1))
+                else {
+                    return search(&self.v4, x);
+                };
+                // The range holding x starts in x's /16, or is the last one before it.
+                let lo = lo.saturating_sub(1) as usize;
+                search(&self.v4[lo..hi as usize], x)
+            }
             IpAddr::V6(a) => match a.to_ipv4_mapped() {
-                Some(v4) if self.v6.is_empty() => search(&self.v4, u32::from(v4)),
+                Some(v4) if self.v6.is_empty() => self.find(IpAddr::V4(v4)),
                 _ => search(&self.v6, u128::from(a)),
             },
         }
@@ -134,11 +149,21 @@ impl AsnTable {
     }
 }
 
-fn unquote(field: &str) -> String {
+fn unquote(field: &str) -> std::borrow::Cow<'_, str> {
     match field.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
-        Some(inner) => inner.replace("\"\"", "\""),
-        None => field.to_string(),
+        Some(inner) if inner.contains('"') => inner.replace("\"\"", "\"").into(),
+        Some(inner) => inner.into(),
+        None => field.into(),
     }
+}
+
+/// An address of a range: IPv4 tried first, as nearly every line is.
+fn parse_ip(text: &str) -> Option<IpAddr> {
+    let t = text.trim();
+    t.parse::<std::net::Ipv4Addr>()
+        .map(IpAddr::V4)
+        .or_else(|_| t.parse::<std::net::Ipv6Addr>().map(IpAddr::V6))
+        .ok()
 }
 
 #[cfg(test)]
@@ -151,24 +176,27 @@ mod tests {
             "start,end,asn,org\n\
              2.0.0.0,2.0.0.255,3215,Orange\n\
              1.0.0.0,1.0.0.255,13335,\"Cloudflare, \"\"Inc.\"\"\"\n\
-             2001:db8::,2001:db8::ffff,64500,Example\n",
+             2001:db8::,2001:db8::ffff,64500,Example\n\
+             3.0.0.0,3.255.255.255,16509,Amazon\n\
+             255.255.255.0,255.255.255.255,64511,Last\n",
         )
         .unwrap();
-        assert_eq!(t.len(), 3);
-        assert_eq!(
-            t.lookup("1.0.0.0".parse().unwrap()),
-            Some("AS13335 Cloudflare, \"Inc.\"")
-        );
-        assert_eq!(
-            t.lookup("2.0.0.255".parse().unwrap()),
-            Some("AS3215 Orange")
-        );
-        assert_eq!(t.lookup("2.0.1.0".parse().unwrap()), None);
-        assert_eq!(t.lookup("0.255.255.255".parse().unwrap()), None);
-        assert_eq!(
-            t.lookup("2001:db8::ff".parse().unwrap()),
-            Some("AS64500 Example")
-        );
+        assert_eq!(t.len(), 5);
+        // A range over many /16s is found from any of them; edges are inclusive.
+        for (ip, org) in [
+            ("3.128.0.1", Some("AS16509 Amazon")),
+            ("3.255.255.255", Some("AS16509 Amazon")),
+            ("4.0.0.0", None),
+            ("255.255.255.255", Some("AS64511 Last")),
+            ("::ffff:3.1.1.1", None),
+            ("1.0.0.0", Some("AS13335 Cloudflare, \"Inc.\"")),
+            ("2.0.0.255", Some("AS3215 Orange")),
+            ("2.0.1.0", None),
+            ("0.255.255.255", None),
+            ("2001:db8::ff", Some("AS64500 Example")),
+        ] {
+            assert_eq!(t.lookup(ip.parse().unwrap()), org, "{ip}");
+        }
     }
 
     #[test]

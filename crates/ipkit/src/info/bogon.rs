@@ -13,7 +13,9 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipkit_core::addr::{Block, is_global, special_blocks};
+use std::sync::LazyLock;
+
+use ipkit_core::addr::{Block, IPV4_MULTICAST, IPV4_SPECIAL, is_global, special_blocks};
 
 /// Whether `ip` is a bogon (see the module doc).
 ///
@@ -34,8 +36,27 @@ pub fn is_bogon(ip: IpAddr) -> bool {
 }
 
 fn is_bogon4(a: Ipv4Addr) -> bool {
+    // Most first octets hold no special-purpose block: no table walk then
+    // (`--bulk` asks this for every address).
+    if !NEEDS_CHECK[usize::from(a.octets()[0])] {
+        return false;
+    }
     a.is_multicast() || !is_global(IpAddr::V4(a))
 }
+
+/// First octets that some IPv4 special-purpose block, or multicast, touches.
+static NEEDS_CHECK: LazyLock<[bool; 256]> = LazyLock::new(|| {
+    let mut t = [false; 256];
+    for b in IPV4_SPECIAL.iter().chain(IPV4_MULTICAST) {
+        if let (IpAddr::V4(first), IpAddr::V4(last)) = (b.prefix.network(), b.prefix.last()) {
+            for octet in first.octets()[0]..=last.octets()[0] {
+                t[usize::from(octet)] = true;
+            }
+        }
+    }
+    t[224..].fill(true);
+    t
+});
 
 fn is_bogon6(a: Ipv6Addr) -> bool {
     let s = a.segments();
@@ -55,4 +76,22 @@ fn is_bogon6(a: Ipv6Addr) -> bool {
 /// "Private-Use"), for the human view.
 pub fn block(ip: IpAddr) -> Option<Block> {
     special_blocks(ip).into_iter().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first-octet shortcut answers as the full table walk would, at
+    /// the edges of every /16 and inside each.
+    #[test]
+    fn the_first_octet_table_agrees_with_the_registries() {
+        for hi in 0..=u32::from(u16::MAX) {
+            for lo in [0u32, 1, 0x80, 0xfffe, 0xffff] {
+                let a = Ipv4Addr::from(hi << 16 | lo);
+                let slow = a.is_multicast() || !is_global(IpAddr::V4(a));
+                assert_eq!(is_bogon4(a), slow, "{a}");
+            }
+        }
+    }
 }

@@ -32,7 +32,7 @@ use super::summary::{Summary, Tally};
 use crate::cancel::Cancel;
 
 /// Bytes read per chunk (a chunk ends at a line boundary).
-const CHUNK: usize = 1 << 19;
+const CHUNK: usize = 1 << 21;
 
 /// Rendered fragments kept per worker before the cache starts afresh.
 const CACHE_MAX: usize = 1 << 20;
@@ -84,10 +84,27 @@ pub fn line_address(line: &[u8]) -> Option<IpAddr> {
     ipkit_core::scan::find_all(text).next().map(|m| m.addr)
 }
 
+/// One address of a chunk, waiting for its answer.
+struct Entry {
+    ip: IpAddr,
+    /// Where its canonical text is in the chunk (a whole-line IPv4
+    /// address), else `(0, 0)`: written from `ip`.
+    text: (u32, u32),
+    /// Its answer's index in `Worker::fragments`.
+    fragment: u32,
+}
+
+/// The fragment index that means "bogon".
+const BOGON: u32 = u32::MAX;
+
 /// One worker's state: its cache, and its output for the current chunk.
 #[derive(Default)]
 struct Worker {
-    cache: FxHashMap<RecordKey, Box<[u8]>>,
+    /// Record key → index in `fragments`.
+    cache: FxHashMap<RecordKey, u32>,
+    fragments: Vec<Box<[u8]>>,
+    entries: Vec<Entry>,
+    order: Vec<(u128, u32)>,
     out: Vec<u8>,
     bad: Vec<(u64, String)>,
     lines: u64,
@@ -97,79 +114,123 @@ struct Worker {
 }
 
 impl Worker {
+    /// Parse the chunk's lines, look the addresses up in address order
+    /// (neighbouring lookups share the upper search tree, which then stays
+    /// in the CPU's cache), and write the answers in input order.
     fn process(&mut self, dbs: &Databases, chunk: &[u8]) {
         self.out.clear();
         self.bad.clear();
+        self.entries.clear();
+        self.order.clear();
         self.lines = 0;
         self.addresses = 0;
         self.bogons = 0;
+        if self.cache.len() >= CACHE_MAX {
+            self.cache.clear();
+            self.fragments.clear();
+        }
         let mut start = 0;
         while start < chunk.len() {
             let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |i| start + i);
-            let line = &chunk[start..end];
-            start = end + 1;
             self.lines += 1;
-            if let Err(e) = self.line(dbs, line) {
-                self.failed = Some(e);
-                return;
+            self.parse(chunk, start, end);
+            start = end + 1;
+        }
+        self.order
+            .extend(self.entries.iter().enumerate().map(|(i, e)| {
+                let key = match e.ip {
+                    IpAddr::V4(a) => u128::from(u32::from(a)),
+                    IpAddr::V6(a) => u128::from(a),
+                };
+                (key, i as u32)
+            }));
+        self.order.sort_unstable();
+        for k in 0..self.order.len() {
+            let i = self.order[k].1 as usize;
+            match self.answer(dbs, self.entries[i].ip) {
+                Ok(f) => self.entries[i].fragment = f,
+                Err(e) => {
+                    self.failed = Some(e);
+                    return;
+                }
             }
         }
+        self.write(chunk);
     }
 
-    fn line(&mut self, dbs: &Databases, line: &[u8]) -> Result<(), DataError> {
+    fn parse(&mut self, chunk: &[u8], start: usize, end: usize) {
+        let line = &chunk[start..end];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let text = line.trim_ascii();
         if text.is_empty() {
-            return Ok(());
+            return;
         }
         // The fast path: a whole-line IPv4 address is its own canonical text.
         let whole_v4 = std::str::from_utf8(text)
             .ok()
             .and_then(|s| s.parse::<std::net::Ipv4Addr>().ok());
-        let (ip, canonical) = match whole_v4 {
-            Some(a) => (IpAddr::V4(a), Some(text)),
+        let entry = match whole_v4 {
+            Some(a) => {
+                let from = text.as_ptr() as usize - chunk.as_ptr() as usize;
+                Entry {
+                    ip: IpAddr::V4(a),
+                    text: (from as u32, (from + text.len()) as u32),
+                    fragment: 0,
+                }
+            }
             None => match line_address(text) {
-                Some(ip) => (ip, None),
+                Some(ip) => Entry {
+                    ip,
+                    text: (0, 0),
+                    fragment: 0,
+                },
                 None => {
                     self.bad
                         .push((self.lines, String::from_utf8_lossy(line).into_owned()));
-                    return Ok(());
+                    return;
                 }
             },
         };
-        self.addresses += 1;
-        self.out.extend_from_slice(b"{\"ip\":\"");
-        match canonical {
-            Some(t) => self.out.extend_from_slice(t),
-            None => {
-                let _ = write!(self.out, "{ip}");
-            }
-        }
-        self.out.push(b'"');
+        self.entries.push(entry);
+    }
+
+    /// The fragment index of `ip`'s answer, rendering it if it is new.
+    fn answer(&mut self, dbs: &Databases, ip: IpAddr) -> Result<u32, DataError> {
         if super::bogon::is_bogon(ip) {
-            self.bogons += 1;
-            self.out.extend_from_slice(b",\"bogon\":true}\n");
-            return Ok(());
+            return Ok(BOGON);
         }
-        match dbs.keyed(ip) {
-            Some(key) => {
-                if let Some(fragment) = self.cache.get(&key) {
-                    self.out.extend_from_slice(fragment);
-                } else {
-                    let fragment = render_fragment(&dbs.try_lookup(ip)?);
-                    self.out.extend_from_slice(&fragment);
-                    if self.cache.len() >= CACHE_MAX {
-                        self.cache.clear();
-                    }
-                    self.cache.insert(key, fragment);
-                }
+        let key = dbs.keyed(ip);
+        if let Some(&f) = key.as_ref().and_then(|k| self.cache.get(k)) {
+            return Ok(f);
+        }
+        let f = self.fragments.len() as u32;
+        self.fragments.push(render_fragment(&dbs.try_lookup(ip)?));
+        if let Some(key) = key {
+            self.cache.insert(key, f);
+        }
+        Ok(f)
+    }
+
+    fn write(&mut self, chunk: &[u8]) {
+        self.addresses = self.entries.len() as u64;
+        for e in &self.entries {
+            self.out.extend_from_slice(b"{\"ip\":\"");
+            if e.text.1 > 0 {
+                self.out
+                    .extend_from_slice(&chunk[e.text.0 as usize..e.text.1 as usize]);
+            } else {
+                let _ = write!(self.out, "{}", e.ip);
             }
-            None => self
-                .out
-                .extend_from_slice(&render_fragment(&dbs.try_lookup(ip)?)),
+            self.out.push(b'"');
+            if e.fragment == BOGON {
+                self.bogons += 1;
+                self.out.extend_from_slice(b",\"bogon\":true}");
+            } else {
+                self.out
+                    .extend_from_slice(&self.fragments[e.fragment as usize]);
+            }
+            self.out.push(b'\n');
         }
-        self.out.push(b'\n');
-        Ok(())
     }
 }
 

@@ -236,10 +236,31 @@ fn to_info(ip: IpAddr, f: Fields) -> IpInfo {
         city: f.city,
         region: f.region,
         country: f.country,
-        loc: f.lat_lon.map(|(lat, lon)| format!("{lat:.4},{lon:.4}")),
+        loc: f
+            .lat_lon
+            .map(|(lat, lon)| format!("{},{}", Fixed4(lat), Fixed4(lon))),
         org: f.org,
         postal: f.postal,
         timezone,
+    }
+}
+
+/// A coordinate with four decimals, as ipinfo writes `loc`: rounded half
+/// away from zero at the fourth decimal, by integer arithmetic (std's
+/// `{:.4}` takes its slow exact path for most doubles; a bulk run formats
+/// every distinct record).
+struct Fixed4(f64);
+
+impl std::fmt::Display for Fixed4 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scaled = (self.0 * 10_000.0).round();
+        if !scaled.is_finite() || scaled.abs() > 1e15 {
+            return write!(f, "{:.4}", self.0);
+        }
+        let n = scaled as i64;
+        let sign = if n < 0 { "-" } else { "" };
+        let n = n.unsigned_abs();
+        write!(f, "{sign}{}.{:04}", n / 10_000, n % 10_000)
     }
 }
 
@@ -365,4 +386,25 @@ fn open_mmdb(path: &Path, map: Mmap) -> Result<(Db, Source), DataError> {
 fn map_file(file: &std::fs::File) -> std::io::Result<Mmap> {
     // SAFETY: see above: ipkit never modifies a database in place.
     unsafe { Mmap::map(file) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Fixed4;
+
+    #[test]
+    fn four_decimals_as_ipinfo_writes_them() {
+        for (x, want) in [
+            (37.5665, "37.5665"),
+            (126.978, "126.9780"),
+            (-122.08499908447266, "-122.0850"),
+            (48.85341, "48.8534"),
+            (-0.00004, "0.0000"),
+            (-0.00006, "-0.0001"),
+            (0.0, "0.0000"),
+            (-33.8688, "-33.8688"),
+        ] {
+            assert_eq!(Fixed4(x).to_string(), want, "{x}");
+        }
+    }
 }
