@@ -125,7 +125,6 @@ const COMING: &[(&[&str], &str)] = &[
         &["whois"],
         "whois (registry) lookups (`ipkit info` answers location and AS offline)",
     ),
-    (&["serve"], "servers (echo, HTTP, metrics)"),
     (&["mcast", "bcast"], "multicast and broadcast"),
 ];
 

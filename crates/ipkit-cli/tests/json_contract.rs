@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::util::{ipkit, ipkit_with_input, stderr, stdout};
 
 /// The text of the section headed `## \`ipkit NAME\``, up to the next.
-fn section_of(name: &str) -> String {
+pub(crate) fn section_of(name: &str) -> String {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/json.md"))
         .expect("docs/json.md");
     let head = format!("## `ipkit {name}`");
@@ -25,7 +25,7 @@ fn section_of(name: &str) -> String {
 
 /// The paths listed in the tables of the section whose heading starts with
 /// `## \`ipkit NAME\``.
-fn documented(name: &str) -> BTreeSet<String> {
+pub(crate) fn documented(name: &str) -> BTreeSet<String> {
     section_of(name)
         .lines()
         .filter_map(|l| l.strip_prefix("| `"))
@@ -35,7 +35,7 @@ fn documented(name: &str) -> BTreeSet<String> {
 }
 
 /// Every path in one JSON value (`a.b`, `a[].c`), prefixed by `prefix`.
-fn paths(v: &Value, prefix: &str, out: &mut BTreeSet<String>) {
+pub(crate) fn paths(v: &Value, prefix: &str, out: &mut BTreeSet<String>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
@@ -74,7 +74,7 @@ fn record_paths(o: &std::process::Output, out: &mut BTreeSet<String>) {
     }
 }
 
-fn agree(name: &str, seen: &BTreeSet<String>) {
+pub(crate) fn agree(name: &str, seen: &BTreeSet<String>) {
     let listed = documented(name);
     let unlisted: Vec<_> = seen.difference(&listed).collect();
     let unseen: Vec<_> = listed.difference(seen).collect();
@@ -395,4 +395,21 @@ fn info_output_is_the_documented_contract() {
         &mut seen,
     );
     agree("info --summarize", &seen);
+}
+
+/// The paths of NDJSON records already parsed.
+fn records_paths(records: &[Value]) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    for r in records {
+        let kind = r["type"].as_str().expect("a record type").to_string();
+        seen.insert(kind.clone());
+        paths(&r["data"], &kind, &mut seen);
+    }
+    seen
+}
+
+#[test]
+fn serve_output_is_the_documented_contract() {
+    agree("serve echo", &records_paths(&crate::serve::echo_records()));
+    agree("serve http", &records_paths(&crate::serve::http_records()));
 }

@@ -20,6 +20,7 @@ pub mod probe;
 pub mod random;
 pub mod report;
 pub mod resolve;
+pub mod serve;
 pub mod services;
 pub mod sockopt;
 pub mod sys;

@@ -13,6 +13,7 @@ pub mod kill;
 pub mod neigh;
 pub mod ping;
 pub mod resolve;
+pub mod serve;
 pub mod service;
 pub mod sockets;
 pub mod trace;
@@ -68,6 +69,9 @@ pub enum Command {
     /// Location, AS and time zone of addresses, ipinfo style, offline.
     #[command(after_help = info::EXAMPLES, visible_alias = "ipinfo")]
     Info(info::Args),
+    /// Version-independent servers: TCP/UDP echo and the ipinfo-style HTTP API.
+    #[command(after_help = serve::EXAMPLES)]
+    Serve(serve::Args),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  ipkit completions bash > ~/.local/share/bash-completion/completions/ipkit\n  ipkit completions zsh > ~/.zfunc/_ipkit"
@@ -91,6 +95,7 @@ pub fn uses_colour(c: &Command) -> bool {
             | Command::Resolve(_)
             | Command::Kill(_)
             | Command::Connect(_)
+            | Command::Serve(_)
             | Command::Completions { .. }
             | Command::Man
     )
@@ -118,6 +123,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<u8> {
         Command::If(a) => ifaces::run(a, out),
         Command::Connect(a) => connect::run(a, out),
         Command::Info(a) => info::run(a, out),
+        Command::Serve(a) => serve::run(a, out),
         Command::Completions { shell } => {
             if out.json {
                 return Err(crate::exit::usage(

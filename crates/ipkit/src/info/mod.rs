@@ -8,8 +8,10 @@
 //! special-purpose addresses without data; [`request::Request`] is what a
 //! user asked, checked; [`report`] adds host names; [`bulk`] streams many
 //! addresses to NDJSON fast; [`summary`] counts them as ipinfo's
-//! `summarize` does. [`dirs`] says where the data lives.
+//! `summarize` does. [`dirs`] says where the data lives; [`update`] downloads DB-IP Lite into
+//! it (`--update`); [`api`] asks an ipinfo-compatible service instead (`--api`).
 
+pub mod api;
 pub mod asn_csv;
 pub mod bogon;
 pub mod bulk;
@@ -20,6 +22,7 @@ pub mod record;
 pub mod report;
 pub mod request;
 pub mod summary;
+pub mod update;
 pub mod zone;
 
 pub use data::{DataError, Databases, Source, verify};

@@ -4,6 +4,7 @@
 //! and the report are `ipkit::info`; this module turns the flags into a
 //! request, finds the databases and renders.
 
+pub mod fetch;
 mod view;
 
 use std::io::Write;
@@ -23,6 +24,8 @@ pub const EXAMPLES: &str = "Examples:
   ipkit info 1.1.1.1 2001:db8::1 --json    ipinfo.io's JSON (an array for several)
   ipkit info 8.8.8.8 --field country       one field
   ipkit info --db city.mmdb --db asn.csv 1.2.3.4
+  ipkit info --update                      fetch DB-IP Lite into the data directory
+  ipkit info --api https://ipinfo.io 8.8.8.8   ask a service (token from IPINFO_TOKEN)
   ipkit grep -o access.log | ipkit info --bulk -           NDJSON, one object a line
   ipkit info --bulk ips.txt --summarize                    counts by country, ASN, city
 
@@ -71,6 +74,9 @@ pub struct Args {
     /// Worker threads for --bulk (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
+    /// --update, --from and --api (cmd/info/fetch.rs).
+    #[command(flatten)]
+    pub fetch: fetch::FetchArgs,
 }
 
 /// The one line said when there is no database.
@@ -78,6 +84,9 @@ pub const NO_DATA: &str = "no IP database found: run `ipkit info --update` (the 
 
 /// Run `ipkit info`.
 pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
+    if args.fetch.update {
+        return fetch::run_update(&args.fetch, out);
+    }
     let asked = Asked {
         addresses: args.addresses.clone(),
         field: args.field.clone(),
@@ -96,11 +105,15 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             "--field prints one lookup's field; --bulk prints whole objects (pipe them to jq)",
         ));
     }
-    let dbs = open_databases(&args.db)?;
-    if let Some(path) = &args.bulk {
-        return run_bulk(&dbs, path, &args, out);
-    }
-    let report = ipkit::info::report::report(&request, &dbs)?;
+    let report = if let Some(url) = &args.fetch.api {
+        fetch::api_report(url, &request.addresses)?
+    } else {
+        let dbs = open_databases(&args.db)?;
+        if let Some(path) = &args.bulk {
+            return run_bulk(&dbs, path, &args, out);
+        }
+        ipkit::info::report::report(&request, &dbs)?
+    };
     if report.missing_data() {
         eprintln!("ipkit: {NO_DATA}");
     }
