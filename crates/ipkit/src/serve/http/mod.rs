@@ -291,32 +291,7 @@ async fn accept_loop(
         let mut stop = stop.clone();
         let done = done.clone();
         tokio::spawn(async move {
-            let stall = stall::Stall::default();
-            let io = TokioIo::new(stall::Watched::new(stream, stall.clone()));
-            let service_shared = Arc::clone(&shared);
-            let service = hyper::service::service_fn(move |req| {
-                handle(req, Arc::clone(&service_shared), peer)
-            });
-            let mut connection = std::pin::pin!(shared.builder.serve_connection(io, service));
-            let mut stopping = *stop.borrow_and_update();
-            if stopping {
-                connection.as_mut().graceful_shutdown();
-            }
-            let outcome = loop {
-                tokio::select! {
-                    finished = connection.as_mut() => break finished.err().and_then(|e| rejected(peer, &e)),
-                    () = stall.exceeded(shared.options.write_timeout) => break Some(Rejected {
-                        peer,
-                        status: None,
-                        reason: "write timeout: the client stopped reading".into(),
-                    }),
-                    _ = stop.changed(), if !stopping => {
-                        // Idle: close now; in flight: answer, then close.
-                        stopping = true;
-                        connection.as_mut().graceful_shutdown();
-                    }
-                }
-            };
+            let outcome = serve_connection(stream, peer, &shared, stop).await;
             if let Some(r) = outcome {
                 let _ = shared.events.send(HttpEvent::Rejected(r));
             }
@@ -324,6 +299,60 @@ async fn accept_loop(
             drop(done);
             drop(permit);
         });
+    }
+}
+
+/// Serve one connection until it ends; the [`Rejected`] event if the HTTP
+/// layer cut it off.
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    shared: &Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) -> Option<Rejected> {
+    let mut stopping = *stop.borrow_and_update();
+    // Until the first bytes arrive the connection costs only its socket and
+    // this task: hyper's buffers (8 KiB and more) are allocated once there
+    // is a request to read, so idle connections stay cheap.
+    if !stopping {
+        tokio::select! {
+            ready = tokio::time::timeout(shared.options.read_timeout, stream.readable()) => match ready {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return None,
+                Err(_) => return Some(Rejected {
+                    peer,
+                    status: None,
+                    reason: "read timeout: no request arrived in time".into(),
+                }),
+            },
+            // Shutting down: an idle connection just closes.
+            _ = stop.changed() => return None,
+        }
+    }
+    let stall = stall::Stall::default();
+    let io = TokioIo::new(stall::Watched::new(stream, stall.clone()));
+    let service_shared = Arc::clone(shared);
+    let service =
+        hyper::service::service_fn(move |req| handle(req, Arc::clone(&service_shared), peer));
+    let mut connection = std::pin::pin!(shared.builder.serve_connection(io, service));
+    stopping = stopping || *stop.borrow_and_update();
+    if stopping {
+        connection.as_mut().graceful_shutdown();
+    }
+    loop {
+        tokio::select! {
+            finished = connection.as_mut() => return finished.err().and_then(|e| rejected(peer, &e)),
+            () = stall.exceeded(shared.options.write_timeout) => return Some(Rejected {
+                peer,
+                status: None,
+                reason: "write timeout: the client stopped reading".into(),
+            }),
+            _ = stop.changed(), if !stopping => {
+                // Idle: close now; in flight: answer, then close.
+                stopping = true;
+                connection.as_mut().graceful_shutdown();
+            }
+        }
     }
 }
 
