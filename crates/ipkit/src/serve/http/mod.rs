@@ -288,7 +288,7 @@ async fn accept_loop(
         shared.accepted.fetch_add(1, Ordering::Relaxed);
         shared.open.fetch_add(1, Ordering::Relaxed);
         let shared = Arc::clone(&shared);
-        let mut stop = stop.clone();
+        let stop = stop.clone();
         let done = done.clone();
         tokio::spawn(async move {
             let outcome = serve_connection(stream, peer, &shared, stop).await;
