@@ -6,6 +6,7 @@ mod cli;
 mod dns;
 mod grep;
 mod ifaces;
+mod info;
 mod json_contract;
 mod lab;
 mod neigh;

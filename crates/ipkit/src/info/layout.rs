@@ -271,6 +271,10 @@ impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'a>, E> {
+        // ip-location-db writes "" for an unknown value.
+        if v.is_empty() {
+            return Ok(Text::default());
+        }
         Ok(Text {
             flat: Some(Cow::Borrowed(v)),
             ..Text::default()
@@ -278,6 +282,9 @@ impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'a>, E> {
+        if v.is_empty() {
+            return Ok(Text::default());
+        }
         Ok(Text {
             flat: Some(Cow::Owned(v.to_string())),
             ..Text::default()

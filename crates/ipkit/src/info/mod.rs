@@ -12,10 +12,14 @@
 
 pub mod asn_csv;
 pub mod bogon;
+pub mod bulk;
 pub mod data;
 pub mod dirs;
 pub mod layout;
 pub mod record;
+pub mod report;
+pub mod request;
+pub mod summary;
 pub mod zone;
 
 pub use data::{DataError, Databases, Source, verify};
