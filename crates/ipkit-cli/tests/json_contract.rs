@@ -335,6 +335,8 @@ fn records_paths(records: &[Value]) -> BTreeSet<String> {
 fn serve_output_is_the_documented_contract() {
     agree("serve echo", &records_paths(&crate::serve::echo_records()));
     agree("serve http", &records_paths(&crate::serve::http_records()));
+}
+
 #[test]
 fn info_output_is_the_documented_contract() {
     let dir = crate::info::scratch("contract");
