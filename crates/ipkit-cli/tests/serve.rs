@@ -867,7 +867,16 @@ fn http_serves_the_records_ipkit_info_prints() {
         String::from_utf8_lossy(&body),
         "{\n  \"ip\": \"1.2.3.4\",\n  \"city\": \"Seoul\",\n  \"region\": \"Seoul\",\n  \"country\": \"KR\",\n  \"loc\": \"37.5665,126.9780\",\n  \"org\": \"AS4766 Korea Telecom\",\n  \"postal\": \"04524\",\n  \"timezone\": \"Asia/Seoul\"\n}\n"
     );
-    for address in ["1.2.3.4", "2.16.1.1", "2a00:1450::1", "7.7.7.7", "10.0.0.1"] {
+    // 1.2.3.5 after 1.2.3.4: the same record, from the server's cache.
+    for address in [
+        "1.2.3.4",
+        "1.2.3.5",
+        "2.16.1.1",
+        "2a00:1450::1",
+        "7.7.7.7",
+        "10.0.0.1",
+        "7.7.7.8",
+    ] {
         let mut info = vec!["info", "-n", "--json"];
         info.extend_from_slice(&dbs);
         info.push(address);

@@ -19,6 +19,7 @@
 //! out, as ipinfo leaves it out where there is none.
 
 pub mod access;
+pub mod lookups;
 pub mod routes;
 pub mod stall;
 
@@ -167,7 +168,7 @@ pub trait HttpLog {
 }
 
 struct Shared {
-    databases: Arc<Databases>,
+    lookups: lookups::Lookups,
     options: HttpOptions,
     builder: hyper::server::conn::http1::Builder,
     events: mpsc::UnboundedSender<HttpEvent>,
@@ -194,7 +195,7 @@ pub async fn run(
         .keep_alive(true);
     let (events, mut received) = mpsc::unbounded_channel();
     let shared = Arc::new(Shared {
-        databases,
+        lookups: lookups::Lookups::new(databases),
         slots: Arc::new(Semaphore::new(options.max_connections)),
         options,
         builder,
@@ -403,7 +404,7 @@ async fn handle(
                 accept: header_text(header::ACCEPT),
             },
             client,
-            &shared.databases,
+            &shared.lookups,
         ),
         Err(refusal) => refusal,
     };
