@@ -11,6 +11,8 @@ fn commands() -> Vec<String> {
     list.lines()
         .skip(1)
         .take_while(|l| !l.trim().is_empty())
+        // A description that wraps continues on a deeper-indented line.
+        .filter(|l| !l.starts_with("   "))
         .filter_map(|l| l.split_whitespace().next())
         .filter(|c| *c != "help")
         .map(str::to_string)

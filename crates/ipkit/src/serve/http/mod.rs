@@ -19,6 +19,7 @@
 //! out, as ipinfo leaves it out where there is none.
 
 pub mod access;
+pub mod lookups;
 pub mod routes;
 pub mod stall;
 
@@ -167,7 +168,7 @@ pub trait HttpLog {
 }
 
 struct Shared {
-    databases: Arc<Databases>,
+    lookups: lookups::Lookups,
     options: HttpOptions,
     builder: hyper::server::conn::http1::Builder,
     events: mpsc::UnboundedSender<HttpEvent>,
@@ -194,7 +195,7 @@ pub async fn run(
         .keep_alive(true);
     let (events, mut received) = mpsc::unbounded_channel();
     let shared = Arc::new(Shared {
-        databases,
+        lookups: lookups::Lookups::new(databases),
         slots: Arc::new(Semaphore::new(options.max_connections)),
         options,
         builder,
@@ -288,35 +289,10 @@ async fn accept_loop(
         shared.accepted.fetch_add(1, Ordering::Relaxed);
         shared.open.fetch_add(1, Ordering::Relaxed);
         let shared = Arc::clone(&shared);
-        let mut stop = stop.clone();
+        let stop = stop.clone();
         let done = done.clone();
         tokio::spawn(async move {
-            let stall = stall::Stall::default();
-            let io = TokioIo::new(stall::Watched::new(stream, stall.clone()));
-            let service_shared = Arc::clone(&shared);
-            let service = hyper::service::service_fn(move |req| {
-                handle(req, Arc::clone(&service_shared), peer)
-            });
-            let mut connection = std::pin::pin!(shared.builder.serve_connection(io, service));
-            let mut stopping = *stop.borrow_and_update();
-            if stopping {
-                connection.as_mut().graceful_shutdown();
-            }
-            let outcome = loop {
-                tokio::select! {
-                    finished = connection.as_mut() => break finished.err().and_then(|e| rejected(peer, &e)),
-                    () = stall.exceeded(shared.options.write_timeout) => break Some(Rejected {
-                        peer,
-                        status: None,
-                        reason: "write timeout: the client stopped reading".into(),
-                    }),
-                    _ = stop.changed(), if !stopping => {
-                        // Idle: close now; in flight: answer, then close.
-                        stopping = true;
-                        connection.as_mut().graceful_shutdown();
-                    }
-                }
-            };
+            let outcome = serve_connection(stream, peer, &shared, stop).await;
             if let Some(r) = outcome {
                 let _ = shared.events.send(HttpEvent::Rejected(r));
             }
@@ -324,6 +300,60 @@ async fn accept_loop(
             drop(done);
             drop(permit);
         });
+    }
+}
+
+/// Serve one connection until it ends; the [`Rejected`] event if the HTTP
+/// layer cut it off.
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    shared: &Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) -> Option<Rejected> {
+    let mut stopping = *stop.borrow_and_update();
+    // Until the first bytes arrive the connection costs only its socket and
+    // this task: hyper's buffers (8 KiB and more) are allocated once there
+    // is a request to read, so idle connections stay cheap.
+    if !stopping {
+        tokio::select! {
+            ready = tokio::time::timeout(shared.options.read_timeout, stream.readable()) => match ready {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return None,
+                Err(_) => return Some(Rejected {
+                    peer,
+                    status: None,
+                    reason: "read timeout: no request arrived in time".into(),
+                }),
+            },
+            // Shutting down: an idle connection just closes.
+            _ = stop.changed() => return None,
+        }
+    }
+    let stall = stall::Stall::default();
+    let io = TokioIo::new(stall::Watched::new(stream, stall.clone()));
+    let service_shared = Arc::clone(shared);
+    let service =
+        hyper::service::service_fn(move |req| handle(req, Arc::clone(&service_shared), peer));
+    let mut connection = std::pin::pin!(shared.builder.serve_connection(io, service));
+    stopping = stopping || *stop.borrow_and_update();
+    if stopping {
+        connection.as_mut().graceful_shutdown();
+    }
+    loop {
+        tokio::select! {
+            finished = connection.as_mut() => return finished.err().and_then(|e| rejected(peer, &e)),
+            () = stall.exceeded(shared.options.write_timeout) => return Some(Rejected {
+                peer,
+                status: None,
+                reason: "write timeout: the client stopped reading".into(),
+            }),
+            _ = stop.changed(), if !stopping => {
+                // Idle: close now; in flight: answer, then close.
+                stopping = true;
+                connection.as_mut().graceful_shutdown();
+            }
+        }
     }
 }
 
@@ -374,7 +404,7 @@ async fn handle(
                 accept: header_text(header::ACCEPT),
             },
             client,
-            &shared.databases,
+            &shared.lookups,
         ),
         Err(refusal) => refusal,
     };

@@ -16,7 +16,7 @@
 
 use std::net::IpAddr;
 
-use crate::info::data::Databases;
+use super::lookups::Lookups;
 use crate::info::record::{Field, IpInfo};
 
 /// The parts of a request the routes read.
@@ -97,8 +97,8 @@ struct WrongIpError {
 }
 
 /// Answer one request from `caller` (the peer, or X-Forwarded-For's when
-/// the proxy is trusted) over `databases`.
-pub fn answer(asked: &Asked<'_>, caller: IpAddr, databases: &Databases) -> Reply {
+/// the proxy is trusted) from `databases`.
+pub fn answer(asked: &Asked<'_>, caller: IpAddr, databases: &Lookups) -> Reply {
     if asked.method != "GET" && asked.method != "HEAD" {
         return Reply {
             allow: Some("GET, HEAD"),
@@ -199,7 +199,7 @@ pub fn representation(user_agent: Option<&str>, accept: Option<&str>) -> Represe
     }
 }
 
-fn caller_reply(asked: &Asked<'_>, caller: IpAddr, databases: &Databases) -> Reply {
+fn caller_reply(asked: &Asked<'_>, caller: IpAddr, databases: &Lookups) -> Reply {
     match representation(asked.user_agent, asked.accept) {
         Representation::Text => Reply::text(200, format!("{caller}\n")),
         Representation::Json => Reply::json(200, &databases.lookup(caller)),
@@ -258,6 +258,11 @@ fn escape_html(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::info::data::Databases;
+
+    fn empty() -> Lookups {
+        Lookups::new(std::sync::Arc::new(Databases::empty()))
+    }
 
     fn get(path: &str) -> Reply {
         let asked = Asked {
@@ -265,7 +270,7 @@ mod tests {
             path,
             ..Asked::default()
         };
-        answer(&asked, "192.0.2.7".parse().unwrap(), &Databases::empty())
+        answer(&asked, "192.0.2.7".parse().unwrap(), &empty())
     }
 
     #[test]
@@ -307,7 +312,7 @@ mod tests {
                 ..Asked::default()
             },
             "192.0.2.7".parse().unwrap(),
-            &Databases::empty(),
+            &empty(),
         );
         assert_eq!((post.status, post.allow), (405, Some("GET, HEAD")));
     }
