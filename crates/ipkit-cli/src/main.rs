@@ -25,6 +25,10 @@ use crate::output::Output;
 #[command(
     name = "ipkit",
     version,
+    long_version = concat!(
+        env!("CARGO_PKG_VERSION"),
+        "\nipkit info's data, when it is DB-IP Lite: IP Geolocation by DB-IP (https://db-ip.com), CC BY 4.0"
+    ),
     about = "Every job of the IP layer in one program: addresses, prefixes, sets, and more.",
     after_help = "Examples:\n  ipkit addr 172.31.28.120/16\n  ipkit cidr merge --file prefixes.txt\n  ipkit grep -o access.log\n  ipkit completions bash > /etc/bash_completion.d/ipkit",
     propagate_version = true
