@@ -127,7 +127,6 @@ const COMING: &[(&[&str], &str)] = &[
     ),
     (&["serve"], "servers (echo, HTTP, metrics)"),
     (&["connect"], "a version-independent client"),
-    (&["mcast", "bcast"], "multicast and broadcast"),
 ];
 
 fn coming(argv: &[std::ffi::OsString]) -> Option<String> {

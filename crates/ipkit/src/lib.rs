@@ -7,11 +7,13 @@
 
 pub mod addr;
 pub mod batch;
+pub mod bcast;
 pub mod cancel;
 pub mod dns;
 pub mod dns_bulk;
 pub mod host;
 pub mod iface;
+pub mod mcast;
 pub mod ping;
 pub mod privilege;
 pub mod probe;

@@ -2,12 +2,14 @@
 //! calls the library and renders. `run` returns the exit code.
 
 pub mod addr;
+pub mod bcast;
 pub mod cidr;
 pub mod dns;
 pub mod dns_bulk;
 pub mod grep;
 pub mod ifaces;
 pub mod kill;
+pub mod mcast;
 pub mod neigh;
 pub mod ping;
 pub mod resolve;
@@ -60,6 +62,12 @@ pub enum Command {
     /// End the processes holding a port, or one process (asks first).
     #[command(after_help = kill::EXAMPLES, visible_alias = "taskkill")]
     Kill(kill::Args),
+    /// Multicast: join a group and print what arrives, send to a group.
+    #[command(after_help = mcast::EXAMPLES)]
+    Mcast(mcast::Args),
+    /// Broadcast: send to a subnet's directed broadcast, listen on a port.
+    #[command(after_help = bcast::EXAMPLES)]
+    Bcast(bcast::Args),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  ipkit completions bash > ~/.local/share/bash-completion/completions/ipkit\n  ipkit completions zsh > ~/.zfunc/_ipkit"
@@ -82,6 +90,8 @@ pub fn uses_colour(c: &Command) -> bool {
             | Command::Service(_)
             | Command::Resolve(_)
             | Command::Kill(_)
+            | Command::Mcast(_)
+            | Command::Bcast(_)
             | Command::Completions { .. }
             | Command::Man
     )
@@ -107,6 +117,8 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<u8> {
         Command::Kill(a) => kill::run(a, out),
         Command::Neigh(a) => neigh::run(a, out),
         Command::If(a) => ifaces::run(a, out),
+        Command::Mcast(a) => mcast::run(a, out),
+        Command::Bcast(a) => bcast::run(a, out),
         Command::Completions { shell } => {
             if out.json {
                 return Err(crate::exit::usage(

@@ -182,3 +182,52 @@ impl crate::trace::channel::TraceChannel for TraceSocket {
         match self.never {}
     }
 }
+
+/// A datagram read from a group socket (`ipkit mcast join`).
+#[derive(Debug, Clone, Copy)]
+pub struct McastReceived {
+    /// Bytes read.
+    pub len: usize,
+    /// Who sent it.
+    pub from: Option<std::net::SocketAddr>,
+    /// TTL / hop limit: not read on this OS yet.
+    pub ttl: Option<u8>,
+}
+
+/// IPv6 source-specific joins are Linux's so far.
+pub fn source_group_membership(
+    _sock: &socket2::Socket,
+    _group: std::net::IpAddr,
+    _source: std::net::IpAddr,
+    _ifindex: u32,
+    _join: bool,
+) -> std::io::Result<()> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "source-specific IPv6 joins are not available on this operating system yet",
+    ))
+}
+
+/// The TTL of received datagrams is not read on this OS yet: nothing to ask.
+pub fn receive_ttl(_sock: &socket2::Socket, _v6: bool) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// One datagram with its sender (portable `recvfrom`; no TTL).
+pub fn recv_datagram(sock: &socket2::Socket, buf: &mut [u8]) -> std::io::Result<McastReceived> {
+    let mut s: &socket2::Socket = sock;
+    let (len, from) = std::io::Read::read(&mut s, buf).map(|n| (n, None))?;
+    Ok(McastReceived {
+        len,
+        from,
+        ttl: None,
+    })
+}
+
+/// Whether a join or send failed for want of a route to the group.
+pub fn is_no_route(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::HostUnreachable
+    )
+}
