@@ -8,6 +8,7 @@ mod grep;
 mod ifaces;
 mod json_contract;
 mod lab;
+mod mcast;
 mod neigh;
 mod ping;
 mod resolve;
