@@ -15,13 +15,13 @@ use crate::lab::{Netns, can_use_namespaces};
 use crate::util::{finish_limited, signal, stderr, stdout};
 
 /// Hosts on one bridge; each has `eth0` with the addresses given.
-struct Lan {
-    hosts: Vec<Netns>,
+pub struct Lan {
+    pub hosts: Vec<Netns>,
     _switch: Netns,
 }
 
 impl Lan {
-    fn new(addresses: &[&[&str]]) -> Lan {
+    pub fn new(addresses: &[&[&str]]) -> Lan {
         let switch = Netns::new("", "");
         switch.ip(&[
             "-n",
@@ -74,12 +74,12 @@ impl Lan {
 
 /// A long-running ipkit in `ns`, started and waited on until its first line
 /// (`joined …`, printed once the join is done) is out.
-struct Running {
+pub struct Running {
     child: Child,
     first: Vec<u8>,
 }
 
-fn start(ns: &Netns, args: &[&str]) -> Running {
+pub fn start(ns: &Netns, args: &[&str]) -> Running {
     let mut child = ns
         .command(env!("CARGO_BIN_EXE_ipkit"))
         .args(args)
@@ -113,7 +113,7 @@ fn start(ns: &Netns, args: &[&str]) -> Running {
 }
 
 impl Running {
-    fn finish(mut self) -> Output {
+    pub fn finish(mut self) -> Output {
         let mut o = finish_limited(&mut self.child, b"", Duration::from_secs(30), "ipkit");
         self.first.append(&mut o.stdout);
         o.stdout = self.first;
