@@ -372,4 +372,24 @@ fn mcast_and_bcast_output_is_the_documented_contract() {
     record_paths(&sent, &mut seen);
     record_paths(&r.finish(), &mut seen);
     agree("bcast", &seen);
+
+    let mut seen = BTreeSet::new();
+    let r = start(
+        receiver,
+        &[
+            "mcast",
+            "join",
+            "232.1.1.1:5000",
+            "-s",
+            "10.9.0.1",
+            "-i",
+            "eth0",
+            "-t",
+            "10",
+        ],
+    );
+    document_paths(&receiver.ipkit(&["--json", "mcast", "groups"]), &mut seen);
+    crate::util::signal(&r.child, "INT");
+    r.finish();
+    agree("mcast groups", &seen);
 }

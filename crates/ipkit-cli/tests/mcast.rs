@@ -75,7 +75,7 @@ impl Lan {
 /// A long-running ipkit in `ns`, started and waited on until its first line
 /// (`joined …`, printed once the join is done) is out.
 pub struct Running {
-    child: Child,
+    pub child: Child,
     first: Vec<u8>,
 }
 
@@ -414,5 +414,119 @@ fn refusals_are_one_clear_line() {
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
         assert!(err.contains(want), "{args:?}: {err}");
         assert!(stdout(&o).is_empty(), "{args:?}: {}", stdout(&o));
+    }
+}
+
+/// The groups `ip maddr` lists per interface (its `inet` / `inet6` lines).
+fn ip_maddr(ns: &Netns) -> std::collections::BTreeSet<(String, String)> {
+    let o = crate::util::run(ns.command("ip").args(["maddr", "show"]));
+    let mut out = std::collections::BTreeSet::new();
+    let mut dev = String::new();
+    for line in stdout(&o).lines() {
+        if let Some((_, name)) = line.split_once(":\t") {
+            dev = name.trim().to_string();
+        } else if let Some(rest) = line
+            .trim()
+            .strip_prefix("inet6 ")
+            .or(line.trim().strip_prefix("inet "))
+        {
+            let group = rest.split_whitespace().next().unwrap_or_default();
+            out.insert((dev.clone(), group.to_string()));
+        }
+    }
+    out
+}
+
+/// The element of array `list` whose `key` is `value`.
+fn find<'a>(list: &'a Value, key: &str, value: &str) -> &'a Value {
+    list.as_array()
+        .and_then(|a| a.iter().find(|v| v[key] == value))
+        .unwrap_or_else(|| panic!("no {key} {value} in {list}"))
+}
+
+/// `mcast groups` lists what `ip maddr` lists, interface by interface,
+/// with the source filter of a source-specific join and the IGMP version
+/// the test forced on eth0 (`force_igmp_version=2`; lo keeps v3).
+#[test]
+fn groups_match_ip_maddr() {
+    if !can_use_namespaces("groups_match_ip_maddr") {
+        return;
+    }
+    let lan = Lan::new(&[&["10.9.0.1/24", "fd09::1/64"]]);
+    let host = &lan.hosts[0];
+    crate::lab::RouterLab::sysctl(host, "net.ipv4.conf.eth0.force_igmp_version", "2");
+    // The source-specific joins last: the kernel's mcfilter tables show an
+    // interface's filters only when its newest group has one.
+    let joins = [
+        start(
+            host,
+            &["mcast", "join", "239.1.2.3:5000", "-i", "eth0", "-t", "20"],
+        ),
+        start(
+            host,
+            &[
+                "mcast",
+                "join",
+                "[ff0e::1:3]:5000",
+                "-i",
+                "eth0",
+                "-t",
+                "20",
+            ],
+        ),
+        start(
+            host,
+            &[
+                "mcast",
+                "join",
+                "[ff3e::8000:9]:5000",
+                "-s",
+                "fd09::7",
+                "-i",
+                "eth0",
+                "-t",
+                "20",
+            ],
+        ),
+        start(
+            host,
+            &[
+                "mcast",
+                "join",
+                "232.1.1.1:5000",
+                "-s",
+                "10.9.0.7",
+                "-i",
+                "eth0",
+                "-t",
+                "20",
+            ],
+        ),
+    ];
+    let o = host.ipkit(&["--json", "mcast", "groups"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut ours = std::collections::BTreeSet::new();
+    for i in report["interfaces"].as_array().unwrap() {
+        for g in i["groups"].as_array().unwrap() {
+            ours.insert((
+                i["name"].as_str().unwrap().to_string(),
+                g["group"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    assert_eq!(ours, ip_maddr(host));
+    let eth0 = find(&report["interfaces"], "name", "eth0");
+    assert_eq!(eth0["igmp"], "IGMPv2");
+    let lo = find(&report["interfaces"], "name", "lo");
+    assert_eq!(lo["igmp"], "IGMPv3");
+    let ssm = find(&eth0["groups"], "group", "232.1.1.1");
+    assert_eq!(ssm["filter"], "include");
+    assert_eq!(ssm["sources"][0]["source"], "10.9.0.7");
+    let text = stdout(&host.ipkit(&["mcast", "groups", "-i", "eth0"]));
+    assert!(text.contains("inet  232.1.1.1 include 10.9.0.7"), "{text}");
+    for j in joins {
+        signal(&j.child, "INT");
+        assert_eq!(j.finish().status.code(), Some(130));
     }
 }

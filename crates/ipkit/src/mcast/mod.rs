@@ -16,6 +16,7 @@
 //! `MCAST_JOIN_SOURCE_GROUP` (IPv6). The group is left explicitly when the
 //! engine ends, by count, timeout or cancellation.
 
+pub mod groups;
 pub mod receive;
 pub mod report;
 pub mod request;

@@ -231,3 +231,11 @@ pub fn is_no_route(e: &std::io::Error) -> bool {
         std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::HostUnreachable
     )
 }
+
+/// The kernel's multicast membership tables are read on Linux only so far.
+pub fn multicast_tables() -> std::io::Result<crate::mcast::groups::Tables> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "the multicast group tables are not available on this operating system yet",
+    ))
+}

@@ -19,6 +19,7 @@ pub const EXAMPLES: &str = "Examples:
   ipkit mcast send 239.1.2.3:5000 -i eth0 --ttl 2 hello   one datagram, two hops at most
   ipkit mcast send 239.1.2.3:5000 -c 10 --interval 0.5 -  ten of stdin's text
   ipkit --json mcast join 239.1.2.3:5000 -c 5    NDJSON: joined, datagram…, summary
+  ipkit mcast groups -i eth0                     the groups eth0 holds, with source filters
 
 The group is left when join ends: after --count datagrams, after --timeout,
 or on Ctrl-C (the summary is printed, exit 130).
@@ -39,6 +40,17 @@ enum Command {
     Join(JoinArgs),
     /// Send datagrams to a group.
     Send(SendArgs),
+    /// The groups each interface has joined, with IGMP/MLD version and
+    /// source filters (ip maddr's view).
+    Groups(GroupsArgs),
+}
+
+/// `ipkit mcast groups`.
+#[derive(Debug, clap::Args)]
+struct GroupsArgs {
+    /// Only this interface.
+    #[arg(short = 'i', long, value_name = "IF")]
+    interface: Option<String>,
 }
 
 /// `ipkit mcast join`.
@@ -164,5 +176,46 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             .map_err(refusal)?;
             stream::send(&r, out)
         }
+        Command::Groups(a) => groups(a.interface.as_deref(), out),
     }
+}
+
+/// `ipkit mcast groups`: ip maddr's layout (`inet`/`inet6` lines under each
+/// interface), with the version and the source filters.
+fn groups(only: Option<&str>, out: &Output) -> anyhow::Result<u8> {
+    use std::io::Write;
+    let mut interfaces = ipkit::mcast::groups::groups().map_err(refusal)?;
+    if let Some(name) = only {
+        interfaces.retain(|i| i.name == name);
+        if interfaces.is_empty() {
+            ipkit::mcast::interface(name).map_err(refusal)?;
+        }
+    }
+    let report = ipkit::mcast::groups::GroupsReport { interfaces };
+    if out.json {
+        crate::output::print_json(&report)?;
+        return Ok(crate::exit::OK);
+    }
+    let mut w = std::io::stdout().lock();
+    for i in &report.interfaces {
+        let versions: Vec<&str> = [i.igmp.as_deref(), i.mld.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        writeln!(w, "{}:\t{} ({})", i.index, i.name, versions.join(", "))?;
+        for m in &i.groups {
+            let family = if m.group.is_ipv4() { "inet " } else { "inet6" };
+            let mut line = format!("\t{family} {}", m.group);
+            if m.users > 1 {
+                line.push_str(&format!(" users {}", m.users));
+            }
+            if !m.sources.is_empty() {
+                let s: Vec<String> = m.sources.iter().map(|s| s.source.to_string()).collect();
+                line.push_str(&format!(" {} {}", m.filter, s.join(" ")));
+            }
+            writeln!(w, "{line}")?;
+        }
+    }
+    w.flush()?;
+    Ok(crate::exit::OK)
 }

@@ -112,3 +112,29 @@ pub fn is_no_route(e: &io::Error) -> bool {
         Some(libc::ENODEV | libc::ENETUNREACH | libc::EHOSTUNREACH | libc::EADDRNOTAVAIL)
     )
 }
+
+/// The kernel's multicast tables, as `ip maddr` reads them, and each
+/// interface's `force_mld_version`.
+pub fn multicast_tables() -> io::Result<crate::mcast::groups::Tables> {
+    let read = |name: &str| std::fs::read_to_string(format!("/proc/net/{name}"));
+    let igmp6 = read("igmp6").unwrap_or_default();
+    let mut force_mld = Vec::new();
+    for name in igmp6.lines().filter_map(|l| l.split_whitespace().nth(1)) {
+        if force_mld.iter().any(|(n, _): &(String, u8)| n == name) {
+            continue;
+        }
+        let path = format!("/proc/sys/net/ipv6/conf/{name}/force_mld_version");
+        let v = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        force_mld.push((name.to_string(), v));
+    }
+    Ok(crate::mcast::groups::Tables {
+        igmp: read("igmp")?,
+        igmp6,
+        mcfilter: read("mcfilter").unwrap_or_default(),
+        mcfilter6: read("mcfilter6").unwrap_or_default(),
+        force_mld,
+    })
+}

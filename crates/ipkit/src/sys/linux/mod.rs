@@ -15,6 +15,9 @@ mod trace;
 
 pub use host::HostTables;
 pub use icmp::{IcmpKind, IcmpSocket};
-pub use mcast::{McastReceived, is_no_route, receive_ttl, recv_datagram, source_group_membership};
+pub use mcast::{
+    McastReceived, is_no_route, multicast_tables, receive_ttl, recv_datagram,
+    source_group_membership,
+};
 pub use mmsg::BatchSocket;
 pub use trace::TraceSocket;
