@@ -392,4 +392,19 @@ fn mcast_and_bcast_output_is_the_documented_contract() {
     crate::util::signal(&r.child, "INT");
     r.finish();
     agree("mcast groups", &seen);
+
+    for h in &lan.hosts {
+        h.ip(&["-n", &h.name, "route", "add", "default", "dev", "eth0"]);
+    }
+    let pingd = start(sender, &["--json", "mcast", "pingd"]);
+    let mut seen = BTreeSet::new();
+    record_paths(
+        &receiver.ipkit(&["--json", "mcast", "ping", "10.9.0.1", "-c", "1"]),
+        &mut seen,
+    );
+    agree("mcast ping", &seen);
+    let mut seen = BTreeSet::new();
+    crate::util::signal(&pingd.child, "INT");
+    record_paths(&pingd.finish(), &mut seen);
+    agree("mcast pingd", &seen);
 }

@@ -530,3 +530,128 @@ fn groups_match_ip_maddr() {
         assert_eq!(j.finish().status.code(), Some(130));
     }
 }
+
+/// Two hosts on a bridge with default routes out of eth0, IPv4 and IPv6
+/// (ssmpingd sends its multicast answers by route).
+fn routed_pair() -> Lan {
+    let lan = Lan::new(&[
+        &["10.9.0.1/24", "fd09::1/64"],
+        &["10.9.0.2/24", "fd09::2/64"],
+    ]);
+    for h in &lan.hosts {
+        for family in ["-4", "-6"] {
+            h.ip(&[
+                "-n", &h.name, family, "route", "add", "default", "dev", "eth0",
+            ]);
+        }
+    }
+    lan
+}
+
+/// Both directions against Debian's `ssmping` package, IPv4 and IPv6:
+/// its ssmpingd answers `ipkit mcast ping` (unicast and multicast, every
+/// request, distance 0 on one link), and `ipkit mcast pingd` answers its
+/// ssmping and asmping (whose statistics say 0% loss for both kinds).
+#[test]
+fn multicast_ping_interoperates_with_ssmping() {
+    if !can_use_namespaces("multicast_ping_interoperates_with_ssmping") {
+        return;
+    }
+    crate::lab::ensure_installed("ssmpingd", "ssmping");
+    let mut lan = routed_pair();
+    let client = lan.hosts.remove(1);
+    let responder = &mut lan.hosts[0];
+    responder.spawn("ssmpingd", &[]);
+    for server in ["10.9.0.1", "fd09::1"] {
+        let mut o = client.ipkit(&[
+            "--json",
+            "mcast",
+            "ping",
+            server,
+            "-c",
+            "3",
+            "--interval",
+            "0.2",
+        ]);
+        for _ in 0..20 {
+            // ssmpingd may not have bound yet: ask again.
+            if o.status.success() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+            o = client.ipkit(&[
+                "--json",
+                "mcast",
+                "ping",
+                server,
+                "-c",
+                "3",
+                "--interval",
+                "0.2",
+            ]);
+        }
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{server}: {}{}",
+            stdout(&o),
+            stderr(&o)
+        );
+        let replies = records(&o, "reply");
+        for kind in ["unicast", "multicast"] {
+            let seqs: Vec<u64> = replies
+                .iter()
+                .filter(|r| r["kind"] == kind)
+                .map(|r| r["seq"].as_u64().unwrap())
+                .collect();
+            assert_eq!(seqs, [1, 2, 3], "{server} {kind}: {}", stdout(&o));
+        }
+        assert!(
+            replies
+                .iter()
+                .all(|r| r["from"] == server && r["hops"] == 0)
+        );
+        let summary = &records(&o, "summary")[0];
+        assert_eq!(summary["unicast"]["loss_percent"], 0.0);
+        assert_eq!(summary["multicast"]["loss_percent"], 0.0);
+    }
+    drop(lan);
+
+    let lan = routed_pair();
+    let pingd = start(&lan.hosts[0], &["mcast", "pingd"]);
+    let tool = |program: &str, args: &[&str]| {
+        let o = crate::util::run_limited(
+            lan.hosts[1].command(program).args(args),
+            b"",
+            Duration::from_secs(30),
+        );
+        let text = stdout(&o);
+        assert!(
+            o.status.success(),
+            "{program} {args:?}: {text}{}",
+            stderr(&o)
+        );
+        text
+    };
+    for server in ["10.9.0.1", "fd09::1"] {
+        let text = tool("ssmping", &["-c", "3", server]);
+        assert!(text.contains("Server version: ipkit"), "{text}");
+        assert_eq!(
+            text.matches(&format!("  unicast from {server}")).count(),
+            3,
+            "{text}"
+        );
+        assert_eq!(
+            text.matches(&format!("multicast from {server}")).count(),
+            3,
+            "{text}"
+        );
+        assert_eq!(text.matches(" 0% packet loss").count(), 2, "{text}");
+    }
+    let text = tool("asmping", &["-c", "3", "239.1.1.234", "10.9.0.1"]);
+    assert_eq!(text.matches("multicast from 10.9.0.1").count(), 3, "{text}");
+    signal(&pingd.child, "INT");
+    let o = pingd.finish();
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert!(stdout(&o).contains("9 requests answered"), "{}", stdout(&o));
+}

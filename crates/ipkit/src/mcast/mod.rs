@@ -17,11 +17,13 @@
 //! engine ends, by count, timeout or cancellation.
 
 pub mod groups;
+pub mod ping;
 pub mod receive;
 pub mod report;
 pub mod request;
 pub mod send;
 pub mod socket;
+pub mod ssmping;
 
 use std::net::{IpAddr, Ipv4Addr};
 

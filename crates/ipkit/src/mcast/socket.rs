@@ -82,6 +82,18 @@ impl GroupSocket {
     }
 }
 
+impl GroupSocket {
+    /// The socket itself (the multicast ping reads it beside another).
+    pub fn socket(&self) -> &Socket {
+        &self.sock
+    }
+
+    /// Reads return at once when nothing is queued.
+    pub fn set_nonblocking(&self) -> io::Result<()> {
+        self.sock.set_nonblocking(true)
+    }
+}
+
 /// Join or leave every membership `r` asks for.
 fn membership(sock: &Socket, r: &JoinRequest, join: bool) -> io::Result<()> {
     let ifindex = r.interface.as_ref().map_or(0, |i| i.index);

@@ -192,6 +192,13 @@ pub struct McastReceived {
     pub from: Option<std::net::SocketAddr>,
     /// TTL / hop limit: not read on this OS yet.
     pub ttl: Option<u8>,
+    /// The kernel's receive time: not read on this OS yet.
+    pub kernel_time: Option<std::time::Duration>,
+}
+
+/// Kernel receive times are not read on this OS yet: nothing to ask.
+pub fn receive_timestamps(_sock: &socket2::Socket) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// IPv6 source-specific joins are Linux's so far.
@@ -215,12 +222,13 @@ pub fn receive_ttl(_sock: &socket2::Socket, _v6: bool) -> std::io::Result<()> {
 
 /// One datagram with its sender (portable `recvfrom`; no TTL).
 pub fn recv_datagram(sock: &socket2::Socket, buf: &mut [u8]) -> std::io::Result<McastReceived> {
-    let mut s: &socket2::Socket = sock;
-    let (len, from) = std::io::Read::read(&mut s, buf).map(|n| (n, None))?;
+    let udp: std::net::UdpSocket = sock.try_clone()?.into();
+    let (len, from) = udp.recv_from(buf).map(|(n, f)| (n, Some(f)))?;
     Ok(McastReceived {
         len,
         from,
         ttl: None,
+        kernel_time: None,
     })
 }
 

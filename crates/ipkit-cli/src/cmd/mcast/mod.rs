@@ -2,6 +2,7 @@
 //! group (`send`). The library does the work ([`ipkit::mcast`]); here the
 //! flags become its requests and its records become lines or NDJSON.
 
+pub mod ping;
 pub mod stream;
 
 use std::net::IpAddr;
@@ -20,6 +21,8 @@ pub const EXAMPLES: &str = "Examples:
   ipkit mcast send 239.1.2.3:5000 -c 10 --interval 0.5 -  ten of stdin's text
   ipkit --json mcast join 239.1.2.3:5000 -c 5    NDJSON: joined, datagram…, summary
   ipkit mcast groups -i eth0                     the groups eth0 holds, with source filters
+  ipkit mcast ping 10.0.0.1 -c 5                 RFC 6450 ping of an ssmpingd: unicast and multicast
+  ipkit mcast pingd                              answer ssmping / asmping / ipkit on port 4321
 
 The group is left when join ends: after --count datagrams, after --timeout,
 or on Ctrl-C (the summary is printed, exit 130).
@@ -43,6 +46,11 @@ enum Command {
     /// The groups each interface has joined, with IGMP/MLD version and
     /// source filters (ip maddr's view).
     Groups(GroupsArgs),
+    /// Multicast ping (RFC 6450, ssmping/asmping): unicast and multicast
+    /// loss, round trip and hop distance to a responder.
+    Ping(ping::PingArgs),
+    /// Answer multicast pings (RFC 6450, ssmpingd) on UDP port 4321.
+    Pingd,
 }
 
 /// `ipkit mcast groups`.
@@ -177,6 +185,8 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             stream::send(&r, out)
         }
         Command::Groups(a) => groups(a.interface.as_deref(), out),
+        Command::Ping(a) => ping::ping(a, out),
+        Command::Pingd => ping::pingd(out),
     }
 }
 

@@ -79,7 +79,7 @@ pub fn receive(
 
 /// Keep going after a line was written; after a failed write (a closed
 /// pipe) keep the error and stop the engine at once.
-fn go_on(res: std::io::Result<()>, err: &mut Option<std::io::Error>) -> ControlFlow<()> {
+pub fn go_on(res: std::io::Result<()>, err: &mut Option<std::io::Error>) -> ControlFlow<()> {
     match res {
         Ok(()) => ControlFlow::Continue(()),
         Err(e) => {

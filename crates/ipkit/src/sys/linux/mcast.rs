@@ -24,6 +24,9 @@ pub struct McastReceived {
     pub from: Option<SocketAddr>,
     /// Its TTL (IPv4) or hop limit (IPv6) on arrival.
     pub ttl: Option<u8>,
+    /// When the kernel received it, since the Unix epoch (with
+    /// [`receive_timestamps`]).
+    pub kernel_time: Option<std::time::Duration>,
 }
 
 /// `addr` as a `sockaddr_storage`, as `group_source_req` holds it.
@@ -92,15 +95,21 @@ pub fn receive_ttl(sock: &Socket, v6: bool) -> io::Result<()> {
     }
 }
 
+/// Ask for the kernel's receive time of each datagram (SO_TIMESTAMPNS).
+pub fn receive_timestamps(sock: &Socket) -> io::Result<()> {
+    ancillary::setsockopt_int(sock, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)
+}
+
 /// Read one datagram (waiting up to the socket's read timeout) with its
 /// sender and TTL / hop limit.
 pub fn recv_datagram(sock: &Socket, buf: &mut [u8]) -> io::Result<McastReceived> {
-    let mut control = nix::cmsg_space!(libc::c_int, libc::c_int);
+    let mut control = nix::cmsg_space!(libc::c_int, libc::timespec);
     let meta = ancillary::recv(sock.as_raw_fd(), buf, &mut control, MsgFlags::empty())?;
     Ok(McastReceived {
         len: meta.len,
         from: meta.address,
         ttl: meta.ttl,
+        kernel_time: meta.kernel_time,
     })
 }
 

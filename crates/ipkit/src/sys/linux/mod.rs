@@ -16,7 +16,7 @@ mod trace;
 pub use host::HostTables;
 pub use icmp::{IcmpKind, IcmpSocket};
 pub use mcast::{
-    McastReceived, is_no_route, multicast_tables, receive_ttl, recv_datagram,
+    McastReceived, is_no_route, multicast_tables, receive_timestamps, receive_ttl, recv_datagram,
     source_group_membership,
 };
 pub use mmsg::BatchSocket;
