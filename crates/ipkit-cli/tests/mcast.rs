@@ -655,3 +655,117 @@ fn multicast_ping_interoperates_with_ssmping() {
     assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
     assert!(stdout(&o).contains("9 requests answered"), "{}", stdout(&o));
 }
+
+/// A sender and a receiver on two subnets with a router between them that
+/// runs a real multicast router (Debian's smcroute, static routes for the
+/// group from the sender's side to the receiver's), IPv4 and IPv6: a
+/// datagram sent with TTL 1 does not cross the router, one sent with TTL 2
+/// does and arrives with TTL 1; and the sender's subnet-directed broadcast
+/// stays on its own subnet.
+#[test]
+fn ttl_decides_whether_a_multicast_router_forwards() {
+    if !can_use_namespaces("ttl_decides_whether_a_multicast_router_forwards") {
+        return;
+    }
+    crate::lab::ensure_installed("smcrouted", "smcroute");
+    let sender = Netns::new("", "");
+    let mut router = Netns::new("", "");
+    let receiver = Netns::new("", "");
+    for (host, port, ours, theirs) in [
+        (
+            &sender,
+            "r0",
+            ["10.9.1.1/24", "fd01::1/64"],
+            ["10.9.1.254/24", "fd01::fe/64"],
+        ),
+        (
+            &receiver,
+            "r1",
+            ["10.9.2.1/24", "fd02::1/64"],
+            ["10.9.2.254/24", "fd02::fe/64"],
+        ),
+    ] {
+        router.ip(&[
+            "link",
+            "add",
+            "eth0",
+            "netns",
+            &host.name,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            port,
+            "netns",
+            &router.name,
+        ]);
+        for (ns, dev, addrs) in [(host, "eth0", ours), (&router, port, theirs)] {
+            for a in addrs {
+                ns.ip(&["-n", &ns.name, "addr", "add", a, "dev", dev, "nodad"]);
+            }
+            ns.ip(&["-n", &ns.name, "link", "set", dev, "up"]);
+        }
+        let gw4 = theirs[0].split('/').next().unwrap();
+        let gw6 = theirs[1].split('/').next().unwrap();
+        host.ip(&["-n", &host.name, "route", "add", "default", "via", gw4]);
+        host.ip(&[
+            "-n", &host.name, "-6", "route", "add", "default", "via", gw6,
+        ]);
+    }
+    crate::lab::RouterLab::sysctl(&router, "net.ipv4.ip_forward", "1");
+    crate::lab::RouterLab::sysctl(&router, "net.ipv6.conf.all.forwarding", "1");
+    let dir = std::env::temp_dir().join(&router.name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("smcroute.conf");
+    std::fs::write(
+        &conf,
+        "mroute from r0 group 239.1.2.3 to r1\nmroute from r0 group ff0e::1:3 to r1\n",
+    )
+    .unwrap();
+    let sock = dir.join("smcroute.sock");
+    let (conf_s, sock_s, pid_s) = (
+        conf.to_str().unwrap().to_string(),
+        sock.to_str().unwrap().to_string(),
+        dir.join("smcroute.pid").to_str().unwrap().to_string(),
+    );
+    let ident = router.name.clone();
+    router.spawn(
+        "smcrouted",
+        &[
+            "-n", "-f", &conf_s, "-i", &ident, "-u", &sock_s, "-P", &pid_s, "-l", "info",
+        ],
+    );
+    router.wait_until("smcrouted", Duration::from_secs(20), || sock.exists());
+
+    for (group, from) in [
+        ("239.1.2.3:5000", "10.9.1.1"),
+        ("[ff0e::1:3]:5000", "fd01::1"),
+    ] {
+        let r = start(
+            &receiver,
+            &["--json", "mcast", "join", group, "-i", "eth0", "-t", "3"],
+        );
+        for (ttl, text) in [("1", "one"), ("2", "two")] {
+            send(
+                &sender,
+                &["mcast", "send", group, "-i", "eth0", "--ttl", ttl, text],
+            );
+        }
+        let o = r.finish();
+        let got = records(&o, "datagram");
+        assert_eq!(got.len(), 1, "{group}: {}{}", stdout(&o), stderr(&o));
+        assert_eq!(got[0]["payload"], "two");
+        assert_eq!(got[0]["ttl"], 1);
+        assert_eq!(senders(&o), [from]);
+    }
+
+    let r = start(&receiver, &["--json", "bcast", "listen", "9999", "-t", "2"]);
+    let o = sender.ipkit(&["bcast", "send", "9999", "-i", "eth0", "subnet"]);
+    assert!(
+        stdout(&o).starts_with("broadcast to 10.9.1.255"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(senders(&r.finish()).is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
