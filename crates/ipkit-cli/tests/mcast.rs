@@ -563,7 +563,15 @@ fn multicast_ping_interoperates_with_ssmping() {
     let responder = &mut lan.hosts[0];
     responder.spawn("ssmpingd", &[]);
     for server in ["10.9.0.1", "fd09::1"] {
-        let mut o = client.ipkit(&[
+        // ssmpingd may not have bound yet: one ping until it answers.
+        let ready = || {
+            client
+                .ipkit(&["mcast", "ping", server, "-c", "1"])
+                .status
+                .success()
+        };
+        client.wait_until("ssmpingd", Duration::from_secs(20), ready);
+        let o = client.ipkit(&[
             "--json",
             "mcast",
             "ping",
@@ -573,23 +581,6 @@ fn multicast_ping_interoperates_with_ssmping() {
             "--interval",
             "0.2",
         ]);
-        for _ in 0..20 {
-            // ssmpingd may not have bound yet: ask again.
-            if o.status.success() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-            o = client.ipkit(&[
-                "--json",
-                "mcast",
-                "ping",
-                server,
-                "-c",
-                "3",
-                "--interval",
-                "0.2",
-            ]);
-        }
         assert_eq!(
             o.status.code(),
             Some(0),

@@ -361,12 +361,15 @@ pub struct Answered {
 /// The version string `pingd` answers with.
 const VERSION: &str = concat!("ipkit ", env!("CARGO_PKG_VERSION"), " [asm]");
 
-/// Answer requests on port 4321 (both families where they open) until
-/// cancelled; each answered request reported.
-pub fn serve(
-    cancel: &Cancel,
-    mut on_answer: impl FnMut(&Answered) -> ControlFlow<()>,
-) -> Result<u64, McastError> {
+/// The responder's sockets, bound to port 4321 (IPv4, and IPv6 where it
+/// opens).
+#[derive(Debug)]
+pub struct Responder {
+    socks: Vec<Socket>,
+}
+
+/// Bind port 4321 for [`Responder::serve`].
+pub fn bind() -> Result<Responder, McastError> {
     let mut socks = Vec::new();
     for v6 in [false, true] {
         let open = || -> io::Result<Socket> {
@@ -391,11 +394,30 @@ pub fn serve(
             Err(_) => {}
         }
     }
+    Ok(Responder { socks })
+}
+
+impl Responder {
+    /// Answer requests until cancelled; each answered request reported.
+    pub fn serve(
+        &self,
+        cancel: &Cancel,
+        on_answer: impl FnMut(&Answered) -> ControlFlow<()>,
+    ) -> Result<u64, McastError> {
+        answer_on(&self.socks, cancel, on_answer)
+    }
+}
+
+fn answer_on(
+    socks: &[Socket],
+    cancel: &Cancel,
+    mut on_answer: impl FnMut(&Answered) -> ControlFlow<()>,
+) -> Result<u64, McastError> {
     let mut answered = 0;
     let mut buf = [0u8; 65_536];
     while !cancel.is_cancelled() {
         let mut got_any = false;
-        for s in &socks {
+        for s in socks {
             let got = match sys::recv_datagram(s, &mut buf) {
                 Ok(g) => g,
                 Err(e) if sys::is_quiet(&e) => continue,

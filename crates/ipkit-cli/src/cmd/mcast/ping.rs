@@ -129,6 +129,7 @@ fn summary_text(s: &PingSummary) -> String {
 
 /// Run `ipkit mcast pingd`: answer until Ctrl-C.
 pub fn pingd(out: &Output) -> anyhow::Result<u8> {
+    let responder = ipkit::mcast::ping::bind().map_err(refusal)?;
     let interrupt = Interrupt::install();
     let stdout = std::io::stdout();
     let mut w = stdout.lock();
@@ -140,20 +141,21 @@ pub fn pingd(out: &Output) -> anyhow::Result<u8> {
     }
     w.flush()?;
     let mut write_err = None;
-    let answered = ipkit::mcast::ping::serve(interrupt.token(), |a| {
-        let res = if out.json {
-            write_record(&mut w, "answered", a)
-        } else {
-            let note = a
-                .multicast_error
-                .as_deref()
-                .map_or(String::new(), |e| format!(" (no multicast answer: {e})"));
-            writeln!(w, "answered {} seq={} on {}{note}", a.from, a.seq, a.group)
-        }
-        .and_then(|()| w.flush());
-        super::stream::go_on(res, &mut write_err)
-    })
-    .map_err(refusal)?;
+    let answered = responder
+        .serve(interrupt.token(), |a| {
+            let res = if out.json {
+                write_record(&mut w, "answered", a)
+            } else {
+                let note = a
+                    .multicast_error
+                    .as_deref()
+                    .map_or(String::new(), |e| format!(" (no multicast answer: {e})"));
+                writeln!(w, "answered {} seq={} on {}{note}", a.from, a.seq, a.group)
+            }
+            .and_then(|()| w.flush());
+            super::stream::go_on(res, &mut write_err)
+        })
+        .map_err(refusal)?;
     if let Some(e) = write_err {
         return Err(e.into());
     }
