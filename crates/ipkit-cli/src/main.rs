@@ -129,7 +129,6 @@ const COMING: &[(&[&str], &str)] = &[
         &["whois"],
         "whois (registry) lookups (`ipkit info` answers location and AS offline)",
     ),
-    (&["mcast", "bcast"], "multicast and broadcast"),
 ];
 
 fn coming(argv: &[std::ffi::OsString]) -> Option<String> {

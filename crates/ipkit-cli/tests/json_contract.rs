@@ -413,3 +413,92 @@ fn info_output_is_the_documented_contract() {
     );
     agree("info --summarize", &seen);
 }
+
+/// `ipkit mcast` and `ipkit bcast` on a two-host bridge: every path the
+/// joined, datagram, sent, target and summary records print is listed.
+#[test]
+fn mcast_and_bcast_output_is_the_documented_contract() {
+    use crate::mcast::{Lan, start};
+    if !crate::lab::can_use_namespaces("mcast_and_bcast_output_is_the_documented_contract") {
+        return;
+    }
+    let lan = Lan::new(&[&["10.9.0.1/24"], &["10.9.0.2/24"]]);
+    let [sender, receiver] = &lan.hosts[..] else {
+        unreachable!()
+    };
+    let mut seen = BTreeSet::new();
+    let join = [
+        "--json",
+        "mcast",
+        "join",
+        "232.1.1.1:5000",
+        "-s",
+        "10.9.0.1",
+        "-i",
+        "eth0",
+        "-c",
+        "1",
+        "-t",
+        "5",
+    ];
+    let r = start(receiver, &join);
+    let sent = sender.ipkit(&[
+        "--json",
+        "mcast",
+        "send",
+        "232.1.1.1:5000",
+        "-i",
+        "eth0",
+        "x",
+    ]);
+    record_paths(&sent, &mut seen);
+    record_paths(&r.finish(), &mut seen);
+    agree("mcast", &seen);
+
+    let mut seen = BTreeSet::new();
+    let r = start(
+        receiver,
+        &[
+            "--json", "bcast", "listen", "9999", "-i", "eth0", "-c", "1", "-t", "5",
+        ],
+    );
+    let sent = sender.ipkit(&["--json", "bcast", "send", "9999", "-i", "eth0", "x"]);
+    record_paths(&sent, &mut seen);
+    record_paths(&r.finish(), &mut seen);
+    agree("bcast", &seen);
+
+    let mut seen = BTreeSet::new();
+    let r = start(
+        receiver,
+        &[
+            "mcast",
+            "join",
+            "232.1.1.1:5000",
+            "-s",
+            "10.9.0.1",
+            "-i",
+            "eth0",
+            "-t",
+            "10",
+        ],
+    );
+    document_paths(&receiver.ipkit(&["--json", "mcast", "groups"]), &mut seen);
+    crate::util::signal(&r.child, "INT");
+    r.finish();
+    agree("mcast groups", &seen);
+
+    for h in &lan.hosts {
+        h.ip(&["-n", &h.name, "route", "add", "default", "dev", "eth0"]);
+    }
+    let pingd = start(sender, &["--json", "mcast", "pingd"]);
+    let mut seen = BTreeSet::new();
+    record_paths(
+        &receiver.ipkit(&["--json", "mcast", "ping", "10.9.0.1", "-c", "1"]),
+        &mut seen,
+    );
+    agree("mcast ping", &seen);
+    let mut seen = BTreeSet::new();
+    crate::util::signal(&pingd.child, "INT");
+    record_paths(&pingd.finish(), &mut seen);
+    agree("mcast pingd", &seen);
+}

@@ -7,6 +7,7 @@
 
 pub mod addr;
 pub mod batch;
+pub mod bcast;
 pub mod cancel;
 pub mod connect;
 pub mod dns;
@@ -14,6 +15,7 @@ pub mod dns_bulk;
 pub mod host;
 pub mod iface;
 pub mod info;
+pub mod mcast;
 pub mod ping;
 pub mod privilege;
 pub mod probe;

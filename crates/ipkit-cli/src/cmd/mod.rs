@@ -2,6 +2,7 @@
 //! calls the library and renders. `run` returns the exit code.
 
 pub mod addr;
+pub mod bcast;
 pub mod cidr;
 pub mod connect;
 pub mod dns;
@@ -10,6 +11,7 @@ pub mod grep;
 pub mod ifaces;
 pub mod info;
 pub mod kill;
+pub mod mcast;
 pub mod neigh;
 pub mod ping;
 pub mod resolve;
@@ -72,6 +74,12 @@ pub enum Command {
     /// Version-independent servers: TCP/UDP echo and the ipinfo-style HTTP API.
     #[command(after_help = serve::EXAMPLES)]
     Serve(serve::Args),
+    /// Multicast: join a group and print what arrives, send to a group.
+    #[command(after_help = mcast::EXAMPLES)]
+    Mcast(mcast::Args),
+    /// Broadcast: send to a subnet's directed broadcast, listen on a port.
+    #[command(after_help = bcast::EXAMPLES)]
+    Bcast(bcast::Args),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  ipkit completions bash > ~/.local/share/bash-completion/completions/ipkit\n  ipkit completions zsh > ~/.zfunc/_ipkit"
@@ -96,6 +104,8 @@ pub fn uses_colour(c: &Command) -> bool {
             | Command::Kill(_)
             | Command::Connect(_)
             | Command::Serve(_)
+            | Command::Mcast(_)
+            | Command::Bcast(_)
             | Command::Completions { .. }
             | Command::Man
     )
@@ -124,6 +134,8 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<u8> {
         Command::Connect(a) => connect::run(a, out),
         Command::Info(a) => info::run(a, out),
         Command::Serve(a) => serve::run(a, out),
+        Command::Mcast(a) => mcast::run(a, out),
+        Command::Bcast(a) => bcast::run(a, out),
         Command::Completions { shell } => {
             if out.json {
                 return Err(crate::exit::usage(

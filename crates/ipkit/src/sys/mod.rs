@@ -63,7 +63,7 @@ pub fn bind_device(
 }
 
 /// Timeouts and interruptions: nothing arrived (or could go) yet.
-fn is_quiet(e: &std::io::Error) -> bool {
+pub(crate) fn is_quiet(e: &std::io::Error) -> bool {
     matches!(
         e.kind(),
         std::io::ErrorKind::WouldBlock

@@ -182,3 +182,68 @@ impl crate::trace::channel::TraceChannel for TraceSocket {
         match self.never {}
     }
 }
+
+/// A datagram read from a group socket (`ipkit mcast join`).
+#[derive(Debug, Clone, Copy)]
+pub struct McastReceived {
+    /// Bytes read.
+    pub len: usize,
+    /// Who sent it.
+    pub from: Option<std::net::SocketAddr>,
+    /// TTL / hop limit: not read on this OS yet.
+    pub ttl: Option<u8>,
+    /// The kernel's receive time: not read on this OS yet.
+    pub kernel_time: Option<std::time::Duration>,
+}
+
+/// Kernel receive times are not read on this OS yet: nothing to ask.
+pub fn receive_timestamps(_sock: &socket2::Socket) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// IPv6 source-specific joins are Linux's so far.
+pub fn source_group_membership(
+    _sock: &socket2::Socket,
+    _group: std::net::IpAddr,
+    _source: std::net::IpAddr,
+    _ifindex: u32,
+    _join: bool,
+) -> std::io::Result<()> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "source-specific IPv6 joins are not available on this operating system yet",
+    ))
+}
+
+/// The TTL of received datagrams is not read on this OS yet: nothing to ask.
+pub fn receive_ttl(_sock: &socket2::Socket, _v6: bool) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// One datagram with its sender (portable `recvfrom`; no TTL).
+pub fn recv_datagram(sock: &socket2::Socket, buf: &mut [u8]) -> std::io::Result<McastReceived> {
+    let udp: std::net::UdpSocket = sock.try_clone()?.into();
+    let (len, from) = udp.recv_from(buf).map(|(n, f)| (n, Some(f)))?;
+    Ok(McastReceived {
+        len,
+        from,
+        ttl: None,
+        kernel_time: None,
+    })
+}
+
+/// Whether a join or send failed for want of a route to the group.
+pub fn is_no_route(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::HostUnreachable
+    )
+}
+
+/// The kernel's multicast membership tables are read on Linux only so far.
+pub fn multicast_tables() -> std::io::Result<crate::mcast::groups::Tables> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "the multicast group tables are not available on this operating system yet",
+    ))
+}

@@ -6,6 +6,7 @@ mod ancillary;
 mod host;
 mod host_files;
 pub(crate) mod icmp;
+mod mcast;
 pub(crate) mod mmsg;
 mod netlink;
 mod procfs;
@@ -14,5 +15,9 @@ mod trace;
 
 pub use host::HostTables;
 pub use icmp::{IcmpKind, IcmpSocket};
+pub use mcast::{
+    McastReceived, is_no_route, multicast_tables, receive_timestamps, receive_ttl, recv_datagram,
+    source_group_membership,
+};
 pub use mmsg::BatchSocket;
 pub use trace::TraceSocket;
