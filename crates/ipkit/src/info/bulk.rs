@@ -36,6 +36,7 @@ use rustc_hash::FxHashMap;
 use super::data::{DataError, Databases, RecordKey};
 use super::record::IpInfo;
 use super::summary::{Summary, Tally};
+use super::zone::ZoneMemo;
 use crate::cancel::Cancel;
 
 /// Bytes read per chunk (a chunk ends at a line boundary).
@@ -113,6 +114,7 @@ struct Worker {
     /// Record key → index in `fragments`.
     cache: FxHashMap<RecordKey, u32>,
     fragments: Vec<Box<[u8]>>,
+    zones: ZoneMemo,
     entries: Vec<Entry>,
     order: Vec<(u128, u32)>,
     out: Vec<u8>,
@@ -214,7 +216,8 @@ impl Worker {
             return Ok(f);
         }
         let f = self.fragments.len() as u32;
-        self.fragments.push(render_fragment(&dbs.try_lookup(ip)?));
+        self.fragments
+            .push(render_fragment(&dbs.try_lookup_with(ip, &mut self.zones)?));
         if let Some(key) = key {
             self.cache.insert(key, f);
         }
@@ -410,6 +413,8 @@ pub fn summarize(
     let mut tally = Tally::default();
     let mut stats = BulkStats::default();
     let mut cache: FxHashMap<RecordKey, IpInfo> = FxHashMap::default();
+    // The summary counts no time zones.
+    let mut zones = ZoneMemo::not_needed();
     let rx = spawn_reader(input);
     while let Some(chunk) = next_chunk(&rx, cancel, &mut stats)? {
         for raw in chunk.split(|&b| b == b'\n') {
@@ -436,7 +441,7 @@ pub fn summarize(
                         let info = IpInfo { ip, ..info.clone() };
                         tally.add(&info);
                     } else {
-                        let info = dbs.try_lookup(ip)?;
+                        let info = dbs.try_lookup_with(ip, &mut zones)?;
                         tally.add(&info);
                         cache.insert(key, info);
                     }

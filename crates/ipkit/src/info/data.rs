@@ -18,6 +18,7 @@ use serde::Serialize;
 use super::asn_csv::AsnTable;
 use super::layout::{Fields, Kind, Layout, Record, kind_of, layout_by_type};
 use super::record::IpInfo;
+use super::zone::ZoneMemo;
 
 /// The marker before a MaxMind database's metadata section.
 const METADATA_MARKER: &[u8] = b"\xAB\xCD\xEFMaxMind.com";
@@ -166,6 +167,15 @@ impl Databases {
     /// As [`Databases::lookup`], but a record that cannot be decoded
     /// (a corrupt database) is an error.
     pub fn try_lookup(&self, ip: IpAddr) -> Result<IpInfo, DataError> {
+        self.try_lookup_with(ip, &mut ZoneMemo::default())
+    }
+
+    /// As [`Databases::try_lookup`], with derived time zones kept in `zones`.
+    pub(crate) fn try_lookup_with(
+        &self,
+        ip: IpAddr,
+        zones: &mut ZoneMemo,
+    ) -> Result<IpInfo, DataError> {
         if super::bogon::is_bogon(ip) {
             let mut info = IpInfo::new(ip);
             info.bogon = Some(true);
@@ -175,7 +185,7 @@ impl Databases {
         for db in &self.dbs {
             fields.fill_from(db.fields(ip)?);
         }
-        Ok(to_info(ip, fields))
+        Ok(to_info(ip, fields, zones))
     }
 
     /// The key of `ip`'s records (None when there are more databases than
@@ -224,11 +234,10 @@ impl Db {
     }
 }
 
-fn to_info(ip: IpAddr, f: Fields) -> IpInfo {
-    let timezone = f.timezone.or_else(|| {
-        f.lat_lon
-            .and_then(|(lat, lon)| super::zone::zone_at(lat, lon))
-    });
+fn to_info(ip: IpAddr, f: Fields, zones: &mut ZoneMemo) -> IpInfo {
+    let timezone = f
+        .timezone
+        .or_else(|| f.lat_lon.and_then(|(lat, lon)| zones.zone_at(lat, lon)));
     IpInfo {
         ip,
         hostname: None,

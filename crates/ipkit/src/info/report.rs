@@ -7,8 +7,9 @@
 use serde::Serialize;
 
 use super::data::{DataError, Databases};
-use super::record::IpInfo;
+use super::record::{Field, IpInfo};
 use super::request::Request;
+use super::zone::ZoneMemo;
 use crate::resolve::ReverseNames;
 
 /// The answers of one `ipkit info`.
@@ -41,8 +42,14 @@ pub fn add_hostname(info: &mut IpInfo, names: &mut ReverseNames) {
 pub fn report(request: &Request, dbs: &Databases) -> Result<InfoReport, DataError> {
     let mut names = ReverseNames::default();
     let mut answers = Vec::with_capacity(request.addresses.len());
+    // A derived time zone costs the finder's start (milliseconds): not
+    // paid when `--field` asks for another field.
+    let mut zones = match request.field {
+        Some(f) if f != Field::Timezone => ZoneMemo::not_needed(),
+        _ => ZoneMemo::default(),
+    };
     for &ip in &request.addresses {
-        let mut info = dbs.try_lookup(ip)?;
+        let mut info = dbs.try_lookup_with(ip, &mut zones)?;
         if request.hostnames {
             add_hostname(&mut info, &mut names);
         }
