@@ -52,9 +52,9 @@ fn a_global_responder_carries_the_datas_as_holder_and_country() {
     };
     let o = trace(&["--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let hops = hops(&o.stdout);
-    assert_eq!(hops.len(), 1, "{}", stdout(&o));
-    let probe = &hops[0]["probes"][0];
+    let found = hops(&o.stdout);
+    assert_eq!(found.len(), 1, "{}", stdout(&o));
+    let probe = &found[0]["probes"][0];
     assert_eq!(probe["from"], "1.2.3.4");
     assert_eq!(probe["asn"], 4766);
     assert_eq!(probe["org"], "AS4766 Korea Telecom");
@@ -74,6 +74,21 @@ fn a_global_responder_carries_the_datas_as_holder_and_country() {
     let o = trace(&["--report", "-c", "1", "-A"]);
     let row = stdout(&o).lines().nth(2).unwrap_or_default().to_string();
     assert!(row.starts_with("  1.|-- AS4766   1.2.3.4"), "{row}");
+
+    // The trace lab's router range (198.18.0.0/15, RFC 2544's benchmarking
+    // block: a bogon) in a database that covers it: not looked up.
+    ns.ip(&["-n", &ns.name, "addr", "add", "198.18.0.1/32", "dev", "lo"]);
+    let lab_range = dir.join("lab-asn.csv");
+    std::fs::write(&lab_range, "198.18.0.0,198.19.255.255,64501,Lab Test Net\n").unwrap();
+    let mut c = ns.command(env!("CARGO_BIN_EXE_ipkit"));
+    c.args(["trace", "-n", "-q", "1", "--json", "--db"])
+        .arg(&lab_range)
+        .arg("198.18.0.1");
+    let o = run_limited(&mut c, b"", CHILD_LIMIT);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let probe = &hops(&o.stdout)[0]["probes"][0];
+    assert_eq!(probe["from"], "198.18.0.1");
+    assert!(probe["asn"].is_null() && probe["org"].is_null(), "{probe}");
 }
 
 #[test]
