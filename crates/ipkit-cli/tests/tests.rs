@@ -19,6 +19,7 @@ mod serve;
 mod service;
 mod sockets;
 mod trace;
+mod trace_info;
 mod trace_lab;
 mod util;
 mod windows_views;

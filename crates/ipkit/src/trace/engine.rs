@@ -22,6 +22,7 @@ use tokio::time::Instant;
 use super::TraceError;
 use super::channel::{ReplyKind, SendError, System, TraceChannel, TraceProvider};
 use super::hops::{self, Hop, Ids, Outcome, Pass, PassConfig, Verdict};
+use super::ip_info::{Label, Labels};
 use super::names::{self, NAME_WAIT, Name, Names};
 use super::report::{HopReport, HopStats, ProbeResult, TraceReport};
 use super::request::Request;
@@ -105,6 +106,7 @@ pub async fn run_with_names<P: TraceProvider>(
         r,
         ids: Ids::default(),
         names,
+        labels: Labels::new(r.ip_info.clone()),
         asked: HashMap::new(),
         start: Instant::now(),
         start_real: std::time::SystemTime::now()
@@ -172,6 +174,8 @@ struct Tracer<'a> {
     r: &'a Request,
     ids: Ids,
     names: Option<Names>,
+    /// The responders' AS, holder and country, each looked up once.
+    labels: Labels,
     /// When each responder's name was asked for.
     asked: HashMap<IpAddr, Duration>,
     start: Instant,
@@ -280,7 +284,9 @@ impl Tracer<'_> {
             self.receive(chan, &mut pass)?;
         }
         // Stopped: the hops complete so far are reported, names as known.
-        shown.extend(pending.iter().map(|h| self.hop_report(h)));
+        for hop in &pending {
+            shown.push(self.hop_report(hop));
+        }
         Ok(PassDone {
             hops: shown,
             reached: pass.reached(),
@@ -330,7 +336,7 @@ impl Tracer<'_> {
         })
     }
 
-    fn hop_report(&self, hop: &Hop) -> HopReport {
+    fn hop_report(&mut self, hop: &Hop) -> HopReport {
         let probes: Vec<ProbeResult> = hop
             .outcomes()
             .map(|o| {
@@ -341,7 +347,8 @@ impl Tracer<'_> {
                     },
                     _ => None,
                 };
-                probe_result(o, name, self.r.target)
+                let label = o.from.map(|ip| self.labels.of(ip)).unwrap_or_default();
+                probe_result(o, name, label, self.r.target)
             })
             .collect();
         HopReport {
@@ -354,14 +361,14 @@ impl Tracer<'_> {
 }
 
 /// A probe's record.
-fn probe_result(o: &Outcome, name: Option<String>, target: IpAddr) -> ProbeResult {
+fn probe_result(o: &Outcome, name: Option<String>, label: Label, target: IpAddr) -> ProbeResult {
     let (annotation, frag_mtu) = annotation(o);
     ProbeResult {
         from: o.from,
         name,
-        // Filled from the IP-information data once issue 14 wires it in.
-        asn: None,
-        org: None,
+        asn: label.asn,
+        org: label.org,
+        country: label.country,
         rtt_ms: o
             .rtt
             .filter(|_| o.from.is_some())

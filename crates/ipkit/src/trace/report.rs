@@ -85,12 +85,16 @@ pub struct ProbeResult {
     /// The responder's reverse name, resolved off the probing path.
     pub name: Option<String>,
     /// The responder's autonomous system number, from the IP-information
-    /// data (issue 14's `ipkit::info`); None until that data is wired in,
-    /// or when the data has none for it.
+    /// data ([`crate::info`], looked up once per responder:
+    /// [`super::ip_info`]); None without data, for a bogon (never looked
+    /// up), or when the data has none for it.
     pub asn: Option<u32>,
     /// The organisation holding the responder's address (ipinfo's `org`,
-    /// as `AS15169 Google LLC`), from the same data; None until then.
+    /// as `AS15169 Google LLC`), from the same data.
     pub org: Option<String>,
+    /// The responder's country (ipinfo's `country`, ISO 3166-1 alpha-2),
+    /// from the same data.
+    pub country: Option<String>,
     /// Round trip, milliseconds.
     #[serde(serialize_with = "as_micros")]
     pub rtt_ms: Option<f64>,

@@ -212,6 +212,9 @@ pub struct Request {
     pub silent_limit: u8,
     /// Whose letters were used.
     pub dialect: Dialect,
+    /// The IP-information data the responders are labelled from (AS,
+    /// holder, country); none by default (the caller opens it).
+    pub ip_info: super::ip_info::HopData,
 }
 
 impl Request {
@@ -434,6 +437,7 @@ impl Request {
             resolve_names: !asked.no_resolve,
             silent_limit,
             dialect: d,
+            ip_info: super::ip_info::HopData::default(),
         })
     }
 }

@@ -20,6 +20,7 @@ pub const EXAMPLES: &str = "Examples:
   ipkit trace --json 127.0.0.1           NDJSON: a hop record per hop, then a summary
   ipkit tracert -d -h 10 192.0.2.1       Windows tracert's letters and view
   ipkit trace -g 192.0.2.7 192.0.2.1     an IPv4 loose source route through 192.0.2.7 (-g again for more, 8 at most)
+  ipkit trace -A 192.0.2.1               each hop's AS and holder from `ipkit info`'s data: [AS15169 Google LLC]
 
 Every TTL of a window (-N, default 16) is probed at once; a probe is given
 up after -w MAX,HERE,NEAR (traceroute's rule: 5 s at most, 3 times a reply
@@ -122,6 +123,16 @@ pub struct Args {
     /// Add the jitter column to --report's table.
     #[arg(long, requires = "report")]
     pub jitter: bool,
+    /// Show each responder's autonomous system and holder after its address
+    /// (`[AS15169 Google LLC]`; an ASN column with --report), from the
+    /// IP-information data `ipkit info` reads. JSON always carries them
+    /// when there is data.
+    #[arg(short = 'A', long)]
+    pub as_path: bool,
+    /// An IP-information database (as `ipkit info --db`; repeatable); else
+    /// IPKIT_DB or the data directory, and none is no error.
+    #[arg(long = "db", value_name = "FILE")]
+    pub db: Vec<std::path::PathBuf>,
     /// Use IPv4.
     #[arg(short = '4', conflicts_with = "ipv6")]
     pub ipv4: bool,

@@ -14,9 +14,12 @@ mod tracert;
 
 use std::io::Write;
 use std::ops::ControlFlow;
+use std::path::PathBuf;
 use std::time::SystemTime;
 
 use ipkit::host::InterfaceTable;
+use ipkit::info::Databases;
+use ipkit::trace::ip_info::HopData;
 use ipkit::trace::{Request, RequestError, TraceEvent, TraceReport};
 
 pub use args::{Args, EXAMPLES, WindowsArgs};
@@ -62,9 +65,10 @@ pub fn windows_command_line(
 pub fn run_windows(args: WindowsArgs, color: crate::output::ColorChoice) -> anyhow::Result<u8> {
     let out = Output::new(args.json, color);
     let asked = args.asked().map_err(usage)?;
-    let request = Request::new(&asked).map_err(request_error)?;
+    let mut request = Request::new(&asked).map_err(request_error)?;
+    request.ip_info = hop_data(&[])?;
     let view = if out.json { View::Json } else { View::Tracert };
-    trace(&request, view)
+    trace(&request, view, false)
 }
 
 /// Run `ipkit trace`.
@@ -74,7 +78,8 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             "--windows must come right after `trace`: ipkit trace --windows [OPTIONS] TARGET",
         ));
     }
-    let request = Request::new(&args.asked()).map_err(request_error)?;
+    let mut request = Request::new(&args.asked()).map_err(request_error)?;
+    request.ip_info = hop_data(&args.db)?;
     let view = if out.json {
         View::Json
     } else if args.report {
@@ -84,11 +89,29 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     } else {
         View::Traceroute
     };
-    trace(&request, view)
+    trace(&request, view, args.as_path)
 }
 
-/// Trace `r` and print it in `view`; returns the exit code.
-fn trace(r: &Request, view: View) -> anyhow::Result<u8> {
+/// The IP-information data of `--db` (a file that will not open: one
+/// line, exit 2), else of `IPKIT_DB` or the data directory, where a
+/// missing or unreadable database only leaves the hops unlabelled (the
+/// trace is what was asked for; `ipkit info` says what is wrong).
+fn hop_data(given: &[PathBuf]) -> anyhow::Result<HopData> {
+    if !given.is_empty() {
+        return Databases::open(given)
+            .map(HopData::new)
+            .map_err(|e| usage(ipkit::error_chain(&e)));
+    }
+    let paths = ipkit::info::dirs::default_paths();
+    if paths.is_empty() {
+        return Ok(HopData::default());
+    }
+    Ok(Databases::open(&paths).map_or_else(|_| HopData::default(), HopData::new))
+}
+
+/// Trace `r` and print it in `view` (`as_path`: with each responder's
+/// AS); returns the exit code.
+fn trace(r: &Request, view: View, as_path: bool) -> anyhow::Result<u8> {
     let interrupt = crate::interrupt::Interrupt::install();
     let stdout = std::io::stdout();
     let mut w = stdout.lock();
@@ -111,7 +134,11 @@ fn trace(r: &Request, view: View) -> anyhow::Result<u8> {
             _ => return ControlFlow::Continue(()),
         };
         let res = match view {
-            View::Traceroute => writeln!(w, "{}", traceroute::hop_line(hop, numeric, sent_tos)),
+            View::Traceroute => writeln!(
+                w,
+                "{}",
+                traceroute::hop_line(hop, numeric, sent_tos, as_path)
+            ),
             View::Tracert => writeln!(w, "{}", tracert::hop_line(hop, numeric)),
             View::Json => write_record(&mut w, "hop", hop),
             View::Report { .. } => Ok(()),
@@ -149,7 +176,7 @@ fn trace(r: &Request, view: View) -> anyhow::Result<u8> {
                 report::header(&report::start_time(since), &host, jitter)
             )?;
             for hop in &report.hops {
-                writeln!(w, "{}", report::row(hop, numeric, jitter))?;
+                writeln!(w, "{}", report::row(hop, numeric, jitter, as_path))?;
             }
         }
     }
@@ -235,6 +262,7 @@ mod fixtures {
             name: None,
             asn: None,
             org: None,
+            country: None,
             rtt_ms: rtt,
             annotation: None,
             frag_mtu: None,

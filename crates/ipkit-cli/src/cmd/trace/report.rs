@@ -27,7 +27,10 @@ pub fn header(start: &str, hostname: &str, jitter: bool) -> String {
 /// One hop's row: its first responder (`???` when none answered), then
 /// further responders of the hop on lines of their own, as mtr shows
 /// several paths (`    |  `… with -o, here `       addr`).
-pub fn row(hop: &HopReport, numeric: bool, jitter: bool) -> String {
+///
+/// `as_path` adds mtr `-z`'s column before the host: the first
+/// responder's `AS15169`, `AS???` when the data has no AS for it.
+pub fn row(hop: &HopReport, numeric: bool, jitter: bool, as_path: bool) -> String {
     let s = &hop.stats;
     let mut responders: Vec<String> = Vec::new();
     for p in &hop.probes {
@@ -41,7 +44,16 @@ pub fn row(hop: &HopReport, numeric: bool, jitter: bool) -> String {
             }
         }
     }
-    let first = responders.first().map_or("???", String::as_str);
+    let mut first = responders.first().map_or("???", String::as_str).to_string();
+    if as_path {
+        let asn = hop
+            .probes
+            .iter()
+            .find(|p| p.from.is_some())
+            .and_then(|p| p.asn);
+        let asn = asn.map_or_else(|| "AS???".to_string(), |n| format!("AS{n}"));
+        first = format!("{asn:<8} {first}");
+    }
     let ms = |v: Option<f64>| v.unwrap_or(0.0);
     let mut t = format!(
         "{:>3}.|-- {first:<w$}{:>6}{:>6}{:>7.1}{:>6.1}{:>6.1}{:>6.1}{:>6.1}",
@@ -108,7 +120,12 @@ mod tests {
             titles,
             "HOST: box                         Loss%   Snt   Last   Avg  Best  Wrst StDev"
         );
-        let r = row(&hop(1, &[Some(0.3), Some(0.2), Some(0.4)]), true, false);
+        let r = row(
+            &hop(1, &[Some(0.3), Some(0.2), Some(0.4)]),
+            true,
+            false,
+            false,
+        );
         assert_eq!(
             r,
             "  1.|-- 192.0.2.1                  0.0%     3    0.4   0.3   0.2   0.4   0.1"
@@ -117,14 +134,32 @@ mod tests {
         // mtr -o "LS NABWVJ": the jitter column, 5 wide.
         let head = header("2026-12-02T00:00:00+0000", "box", true);
         assert!(head.ends_with("  Wrst StDev Jttr"), "{head}");
-        let r = row(&hop(1, &[Some(0.2), Some(0.4), Some(0.2)]), true, true);
+        let r = row(
+            &hop(1, &[Some(0.2), Some(0.4), Some(0.2)]),
+            true,
+            true,
+            false,
+        );
         assert!(r.ends_with("   0.1  0.2"), "{r}");
-        let silent = row(&hop(2, &[None, None]), true, false);
+        let silent = row(&hop(2, &[None, None]), true, false, false);
         assert!(silent.starts_with("  2.|-- ???  "), "{silent}");
         assert!(silent.contains("100.0%     2"), "{silent}");
         assert_eq!(
             start_time(std::time::Duration::from_secs(1_796_172_045)),
             "2026-12-02T00:40:45+0000"
+        );
+    }
+
+    #[test]
+    fn the_as_column_comes_before_the_host_as_mtr_z_shows_it() {
+        let mut labelled = hop(1, &[Some(0.3)]);
+        labelled.probes[0].asn = Some(64500);
+        let r = row(&labelled, true, false, true);
+        assert!(r.starts_with("  1.|-- AS64500  192.0.2.1 "), "{r}");
+        let unknown = row(&hop(2, &[Some(0.3)]), true, false, true);
+        assert!(
+            unknown.starts_with("  2.|-- AS???    192.0.2.1 "),
+            "{unknown}"
         );
     }
 }

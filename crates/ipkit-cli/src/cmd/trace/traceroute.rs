@@ -19,7 +19,11 @@ pub fn header(shown: &str, target: IpAddr, max_hops: u8, packet_size: usize) -> 
 /// only; else `name (addr)`, the address standing for a name that did not
 /// resolve. `sent_tos` is the TOS the probes left with: a responder that
 /// quotes another shows it (` <TOS=0x..>`), since a hop rewrote it.
-pub fn hop_line(hop: &HopReport, numeric: bool, sent_tos: u8) -> String {
+/// `as_path` (traceroute's `-A`, "print results directly after the
+/// corresponding addresses"): ` [AS15169 Google LLC]` after each
+/// responder, ` [*]` when the data has nothing for it (as traceroute marks
+/// a failed lookup).
+pub fn hop_line(hop: &HopReport, numeric: bool, sent_tos: u8, as_path: bool) -> String {
     let mut line = format!("{:2} ", hop.ttl);
     let mut last_from: Option<IpAddr> = None;
     for (i, probe) in hop.probes.iter().enumerate() {
@@ -29,6 +33,9 @@ pub fn hop_line(hop: &HopReport, numeric: bool, sent_tos: u8) -> String {
                 if last_from != Some(from) {
                     line.push(' ');
                     line.push_str(&responder(probe, from, numeric));
+                    if as_path {
+                        let _ = write!(line, " [{}]", probe.org.as_deref().unwrap_or("*"));
+                    }
                     if i == first_answered(&hop.probes)
                         && let Some(mtu) = hop.mtu
                     {
@@ -124,15 +131,15 @@ mod tests {
             ],
         );
         assert_eq!(
-            hop_line(&h, false, 0),
+            hop_line(&h, false, 0, false),
             " 1  localhost (127.0.0.1)  0.031 ms  0.008 ms  0.007 ms"
         );
         assert_eq!(
-            hop_line(&h, true, 0),
+            hop_line(&h, true, 0, false),
             " 1  127.0.0.1  0.031 ms  0.008 ms  0.007 ms"
         );
         let silent = hop(12, vec![probe(None, None), probe(None, None)]);
-        assert_eq!(hop_line(&silent, true, 0), "12  * *");
+        assert_eq!(hop_line(&silent, true, 0, false), "12  * *");
         let mut unreachable = probe(Some("192.0.2.2"), Some(1.5));
         unreachable.annotation = Some("!N".into());
         let mixed = hop(
@@ -144,7 +151,7 @@ mod tests {
             ],
         );
         assert_eq!(
-            hop_line(&mixed, true, 0),
+            hop_line(&mixed, true, 0, false),
             " 3  * 192.0.2.1  1.250 ms 192.0.2.2  1.500 ms !N"
         );
         // Refused locally as too big, the kernel naming the route's MTU:
@@ -156,8 +163,19 @@ mod tests {
         router.annotation = Some("!F".into());
         router.frag_mtu = Some(1400);
         assert_eq!(
-            hop_line(&hop(1, vec![local, router]), true, 0),
+            hop_line(&hop(1, vec![local, router]), true, 0, false),
             " 1  * pmtu 1280 192.0.2.1  2.000 ms !F-1400"
+        );
+    }
+
+    #[test]
+    fn as_path_follows_each_responder_as_traceroute_a_prints_it() {
+        let mut labelled = probe(Some("192.0.2.1"), Some(1.0));
+        labelled.org = Some("AS64500 Example Net".into());
+        let h = hop(4, vec![labelled, probe(Some("192.0.2.2"), Some(2.0))]);
+        assert_eq!(
+            hop_line(&h, true, 0, true),
+            " 4  192.0.2.1 [AS64500 Example Net]  1.000 ms 192.0.2.2 [*]  2.000 ms"
         );
     }
 }
