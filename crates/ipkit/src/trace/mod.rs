@@ -13,6 +13,7 @@ pub mod channel;
 pub mod engine;
 pub mod fake;
 pub mod hops;
+pub mod live;
 pub mod names;
 pub mod report;
 pub mod request;
