@@ -8,6 +8,7 @@
 //! [`TraceReport`]: 0 reached, 1 not, 2 an error, 130/143 after a signal.
 
 mod args;
+mod live;
 mod report;
 mod traceroute;
 mod tracert;
@@ -73,6 +74,16 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         return Err(usage(
             "--windows must come right after `trace`: ipkit trace --windows [OPTIONS] TARGET",
         ));
+    }
+    if args.live {
+        if out.json {
+            return Err(usage("--live is a terminal view; it does not take --json"));
+        }
+        if let Some(why) = crate::live::needs_terminal("--live") {
+            return Err(usage(why));
+        }
+        let request = Request::new(&args.asked()).map_err(request_error)?;
+        return live::run(request, out.color);
     }
     let request = Request::new(&args.asked()).map_err(request_error)?;
     let view = if out.json {

@@ -1,0 +1,135 @@
+//! `ipkit trace --live`: the tracer's passes, one after another at the
+//! request's interval, on a thread of their own; their hops fold into the
+//! library's [`LiveTrace`] and the screen ([`crate::live::trace`]) redraws
+//! ten times a second and on every key. `p` holds the probing, `r` forgets
+//! the statistics; `q` ends it (exit 0), Ctrl-C as SIGINT (130), SIGTERM
+//! 143. A trace that cannot start (no privilege …) leaves the screen and
+//! reports its error as the other views do.
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use ipkit::cancel::Cancel;
+use ipkit::trace::live::LiveTrace;
+use ipkit::trace::{HopReport, Request, TraceEvent};
+
+use crate::live::trace::{Action, TraceScreen, draw};
+use crate::live::{Screen, key_of};
+
+/// How often the screen redraws when nothing happens.
+const FRAME: Duration = Duration::from_millis(100);
+
+/// The exit code of Ctrl-C, a key in raw mode: as after SIGINT (128 + 2).
+const AFTER_CTRL_C: u8 = 130;
+
+/// What the probing thread tells the screen.
+enum Update {
+    Hop(HopReport),
+    Round,
+    Failed(anyhow::Error),
+}
+
+/// Run the live view of `r` until a key or a signal ends it.
+pub fn run(r: Request, colour: bool) -> anyhow::Result<u8> {
+    let interrupt = crate::interrupt::Interrupt::install();
+    let cancel = Cancel::new();
+    let paused = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = mpsc::channel();
+    let mut screen = TraceScreen {
+        title: if r.shown == r.target.to_string() {
+            r.shown.clone()
+        } else {
+            format!("{} ({})", r.shown, r.target)
+        },
+        selected: 0,
+        paused: false,
+        names: r.resolve_names,
+        colour,
+    };
+    let mut term = Screen::enter()?;
+    let prober = {
+        let (cancel, paused) = (cancel.clone(), Arc::clone(&paused));
+        std::thread::Builder::new()
+            .name("trace-live".into())
+            .spawn(move || probe(&r, &cancel, &paused, &tx))?
+    };
+    let mut live = LiveTrace::default();
+    let mut outcome = Ok(crate::exit::OK);
+    loop {
+        for update in rx.try_iter() {
+            match update {
+                Update::Hop(hop) => live.record(&hop),
+                Update::Round => live.end_round(),
+                Update::Failed(e) => outcome = Err(e),
+            }
+        }
+        if outcome.is_err() {
+            break;
+        }
+        if interrupt.fired() {
+            outcome = Ok(interrupt.exit_code().unwrap_or(AFTER_CTRL_C));
+            break;
+        }
+        term.terminal.draw(|f| draw(f, &live, &screen))?;
+        if !crossterm::event::poll(FRAME)? {
+            continue;
+        }
+        let Some(key) = key_of(&crossterm::event::read()?) else {
+            continue;
+        };
+        match screen.key(key, live.hops.len()) {
+            Action::None => {}
+            Action::Quit => break,
+            Action::Interrupt => {
+                outcome = Ok(AFTER_CTRL_C);
+                break;
+            }
+            Action::Reset => live.reset(),
+        }
+        paused.store(screen.paused, Ordering::Relaxed);
+    }
+    cancel.cancel();
+    drop(term);
+    let _ = prober.join();
+    outcome
+}
+
+/// The probing thread: pass after pass until cancelled, each hop sent on.
+fn probe(r: &Request, cancel: &Cancel, paused: &AtomicBool, tx: &mpsc::Sender<Update>) {
+    while !cancel.is_cancelled() {
+        if paused.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(50));
+            continue;
+        }
+        let began = Instant::now();
+        let pass = crate::cmd::ping::block_on(ipkit::trace::run(r, cancel, |event| {
+            if let TraceEvent::Hop(hop) = event {
+                // Hops of a pass paused half-way still count: they were sent.
+                if tx.send(Update::Hop(hop.clone())).is_err() {
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        }));
+        match pass {
+            Ok(Ok(report)) if !report.interrupted => {
+                let _ = tx.send(Update::Round);
+            }
+            Ok(Ok(_)) => return,
+            Ok(Err(e)) => {
+                let _ = tx.send(Update::Failed(e.into()));
+                return;
+            }
+            Err(e) => {
+                let _ = tx.send(Update::Failed(e));
+                return;
+            }
+        }
+        while began.elapsed() < r.interval && !cancel.is_cancelled() {
+            std::thread::sleep(Duration::from_millis(20).min(r.interval));
+        }
+    }
+}
