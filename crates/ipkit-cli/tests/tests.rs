@@ -9,6 +9,7 @@ mod grep;
 mod ifaces;
 mod json_contract;
 mod lab;
+mod live;
 mod neigh;
 mod ping;
 mod resolve;
