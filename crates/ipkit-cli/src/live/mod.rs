@@ -1,4 +1,4 @@
-//! The terminal live views (`ipkit trace --live`): full-screen renderers of
+//! The terminal live views (`ipkit trace --live`, `ipkit ping --live`): full-screen renderers of
 //! the engines' events, drawn with ratatui on crossterm. This module owns
 //! the terminal: [`Screen`] enters raw mode and the alternate screen and
 //! leaves them on drop, on panic (a hook restores before the message is
@@ -6,6 +6,7 @@
 //! key, handled by the views). The widgets are in the submodules; they
 //! draw on any ratatui backend, so tests draw them on a `TestBackend`.
 
+pub mod ping;
 pub mod trace;
 
 use std::io::{self, IsTerminal, Stdout};
@@ -19,7 +20,11 @@ use ratatui::backend::CrosstermBackend;
 /// Why `--live` cannot run here, when stdin or stdout is not a terminal.
 pub fn needs_terminal(flag: &str) -> Option<String> {
     let ok = io::stdout().is_terminal() && io::stdin().is_terminal();
-    (!ok).then(|| format!("{flag} needs a terminal (stdin and stdout); use --report or --json"))
+    (!ok).then(|| {
+        format!(
+            "{flag} needs a terminal (stdin and stdout are not one); --json streams the same events"
+        )
+    })
 }
 
 /// The terminal in raw mode on the alternate screen, until dropped.
