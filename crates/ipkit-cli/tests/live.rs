@@ -4,7 +4,9 @@
 //! `send-keys` and read with `capture-pane`: every hop's address is on the
 //! screen, `p` holds the rounds, `r` forgets them, Ctrl-C leaves the
 //! alternate screen with exit 130 and a shell prompt that still answers.
-//! Without a terminal `--live` says so in one line and exits 2. Every tmux
+//! `ipkit ping --live` on loopback charts both targets with their rows and
+//! `q` ends it with 0. Without a terminal `--live` says so in one line and
+//! exits 2. Every tmux
 //! call has a time limit; the tmux server started here is killed on drop.
 
 use std::process::{Command, Output};
@@ -25,8 +27,10 @@ struct Tmux {
 impl Tmux {
     /// A server with one 80×24 session running `shell`.
     fn start(shell: &[&str]) -> Tmux {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tmux = Tmux {
-            socket: format!("ipkit-live-{}", std::process::id()),
+            socket: format!("ipkit-live-{}-{n}", std::process::id()),
         };
         let mut args = vec!["new-session", "-d", "-x", "80", "-y", "24"];
         args.extend_from_slice(shell);
@@ -175,4 +179,43 @@ fn live_trace_in_tmux_shows_every_hop_pauses_resets_and_restores_the_terminal() 
     tmux.keys(&["echo exit-$?-ok", "Enter"]);
     let end = tmux.wait_for("the shell answering", |s| s.contains("exit-130-ok"));
     assert!(!end.contains("panicked"), "{end}");
+}
+
+#[test]
+fn live_ping_in_tmux_charts_both_targets_and_q_quits() {
+    let test = "live_ping_in_tmux";
+    // As root, as the namespace tests: ICMP sockets without a ping group.
+    if !crate::lab::can_use_namespaces(test) {
+        return;
+    }
+    crate::lab::ensure_installed("tmux", "tmux");
+    let tmux = Tmux::start(&["env", "PS1=live$ ", "bash", "--norc", "--noprofile"]);
+    tmux.wait_for("the shell's prompt", |s| s.contains("live$"));
+    let command = format!(
+        "NO_COLOR=1 {} ping --live -i 0.2 127.0.0.1 ::1",
+        env!("CARGO_BIN_EXE_ipkit")
+    );
+    tmux.keys(&[&command, "Enter"]);
+    // Each target's row has figures once replies came (`-` before), and
+    // loopback loses nothing.
+    let screen = tmux.wait_for("both targets' figures", |s| {
+        ["127.0.0.1 ", "::1 "].iter().all(|t| {
+            s.lines()
+                .any(|l| l.starts_with(t) && l.ends_with(" 0.0%") && !l.contains(" -"))
+        })
+    });
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.starts_with("Target") && l.contains("p95")),
+        "{screen}"
+    );
+    assert!(tmux.alternate_screen(), "{screen}");
+    tmux.keys(&["q"]);
+    tmux.wait_for("the shell's prompt back", |s| {
+        s.lines().filter(|l| l.starts_with("live$")).count() >= 2
+    });
+    assert!(!tmux.alternate_screen(), "still on the alternate screen");
+    tmux.keys(&["echo exit-$?-ok", "Enter"]);
+    tmux.wait_for("the shell answering", |s| s.contains("exit-0-ok"));
 }
