@@ -251,5 +251,7 @@ mod tests {
             "{text}"
         );
         assert!(lines[23].starts_with("q quit"), "{text}");
+        let trimmed: Vec<&str> = lines.iter().map(|l| l.trim_end()).collect();
+        insta::assert_snapshot!(trimmed.join("\n"));
     }
 }

@@ -326,6 +326,17 @@ mod tests {
         assert!(lines[23].starts_with("q quit"), "{text}");
     }
 
+    /// The whole screen, reviewed once against the figures worked by hand
+    /// in `the_table_at_80_by_24` (insta snapshot; `cargo insta review`
+    /// after a deliberate change).
+    #[test]
+    fn snapshot_80_by_24_with_the_third_hop_selected() {
+        let mut screen = plain();
+        screen.key(Key::Down, 4);
+        screen.key(Key::Down, 4);
+        insta::assert_snapshot!(screen_text(&four_rounds(), &screen, 80, 24));
+    }
+
     #[test]
     fn keys_pause_select_and_reset() {
         let mut live = four_rounds();
