@@ -1,16 +1,17 @@
-//! `ipkit trace --live`: the tracer's passes, one after another at the
-//! request's interval, on a thread of their own; their hops fold into the
-//! library's [`LiveTrace`] and the screen ([`crate::live::trace`]) redraws
-//! ten times a second and on every key. `p` holds the probing, `r` forgets
-//! the statistics; `q` ends it (exit 0), Ctrl-C as SIGINT (130), SIGTERM
-//! 143. A trace that cannot start (no privilege …) leaves the screen and
+//! `ipkit trace --live`: the tracer's rounds ([`ipkit::trace::run_live`],
+//! one channel for the whole run) at the request's interval, on a thread
+//! of their own; their hops fold into the library's [`LiveTrace`] and the
+//! screen ([`crate::live::trace`]) redraws ten times a second and on every
+//! key. `p` holds the probing (after the round under way), `r` forgets the
+//! statistics; `q` ends it (exit 0), Ctrl-C as SIGINT (130), SIGTERM 143.
+//! A trace that cannot start (no privilege …) leaves the screen and
 //! reports its error as the other views do.
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ipkit::cancel::Cancel;
 use ipkit::trace::live::LiveTrace;
@@ -97,39 +98,31 @@ pub fn run(r: Request, colour: bool) -> anyhow::Result<u8> {
     outcome
 }
 
-/// The probing thread: pass after pass until cancelled, each hop sent on.
+/// The probing thread: the library's rounds ([`ipkit::trace::run_live`],
+/// one channel for the whole run) until cancelled, each hop sent on; a
+/// pause holds the engine between rounds, when nothing is in flight.
 fn probe(r: &Request, cancel: &Cancel, paused: &AtomicBool, tx: &mpsc::Sender<Update>) {
-    while !cancel.is_cancelled() {
-        if paused.load(Ordering::Relaxed) {
-            std::thread::sleep(Duration::from_millis(50));
-            continue;
-        }
-        let began = Instant::now();
-        let pass = crate::cmd::ping::block_on(ipkit::trace::run(r, cancel, |event| {
-            if let TraceEvent::Hop(hop) = event {
-                // Hops of a pass paused half-way still count: they were sent.
-                if tx.send(Update::Hop(hop.clone())).is_err() {
-                    return ControlFlow::Break(());
+    let run = crate::cmd::ping::block_on(ipkit::trace::run_live(r, cancel, |event| {
+        let sent = match event {
+            TraceEvent::Hop(hop) => tx.send(Update::Hop(hop.clone())),
+            TraceEvent::Round { .. } => {
+                let sent = tx.send(Update::Round);
+                while paused.load(Ordering::Relaxed) && !cancel.is_cancelled() {
+                    std::thread::sleep(Duration::from_millis(20));
                 }
+                sent
             }
-            ControlFlow::Continue(())
-        }));
-        match pass {
-            Ok(Ok(report)) if !report.interrupted => {
-                let _ = tx.send(Update::Round);
-            }
-            Ok(Ok(_)) => return,
-            Ok(Err(e)) => {
-                let _ = tx.send(Update::Failed(e.into()));
-                return;
-            }
-            Err(e) => {
-                let _ = tx.send(Update::Failed(e));
-                return;
-            }
+            TraceEvent::Opened => Ok(()),
+        };
+        match sent {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(_) => ControlFlow::Break(()),
         }
-        while began.elapsed() < r.interval && !cancel.is_cancelled() {
-            std::thread::sleep(Duration::from_millis(20).min(r.interval));
-        }
-    }
+    }));
+    let failed = match run {
+        Ok(Ok(_)) => return,
+        Ok(Err(e)) => e.into(),
+        Err(e) => e,
+    };
+    let _ = tx.send(Update::Failed(failed));
 }
