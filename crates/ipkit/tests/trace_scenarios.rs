@@ -529,13 +529,9 @@ fn live_rounds_fold_into_rolling_statistics() {
         ..Asked::default()
     })
     .unwrap();
-    let fake = FakeTrace::new(script);
-    let cancel = Cancel::new();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
-        .build()
-        .unwrap();
+    let (fake, cancel) = (FakeTrace::new(script), Cancel::new());
+    let mut rt = tokio::runtime::Builder::new_current_thread();
+    let rt = rt.enable_time().start_paused(true).build().unwrap();
     let mut live = ipkit::trace::live::LiveTrace::default();
     let (rounds, elapsed) = rt.block_on(async {
         let start = tokio::time::Instant::now();

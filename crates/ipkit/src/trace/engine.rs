@@ -101,16 +101,7 @@ pub async fn run_with_names<P: TraceProvider>(
         report.interrupted = true;
         return Ok(report);
     }
-    let mut tracer = Tracer {
-        r,
-        ids: Ids::default(),
-        names,
-        asked: HashMap::new(),
-        start: Instant::now(),
-        start_real: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default(),
-    };
+    let mut tracer = Tracer::new(r, names);
     let report_mode = r.rounds.is_some();
     let mut merged: Vec<HopReport> = Vec::new();
     let mut last = r.max_hops;
@@ -191,16 +182,7 @@ pub async fn run_live_with<P: TraceProvider>(
     if on_event(&TraceEvent::Opened).is_break() {
         return Ok(0);
     }
-    let mut tracer = Tracer {
-        r,
-        ids: Ids::default(),
-        names,
-        asked: HashMap::new(),
-        start: Instant::now(),
-        start_real: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default(),
-    };
+    let mut tracer = Tracer::new(r, names);
     let mut last = r.max_hops;
     let mut round = 0;
     loop {
@@ -245,7 +227,21 @@ struct Tracer<'a> {
     start_real: Duration,
 }
 
-impl Tracer<'_> {
+impl<'a> Tracer<'a> {
+    /// A trace of `r` starting now.
+    fn new(r: &'a Request, names: Option<Names>) -> Tracer<'a> {
+        Tracer {
+            r,
+            ids: Ids::default(),
+            names,
+            asked: HashMap::new(),
+            start: Instant::now(),
+            start_real: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default(),
+        }
+    }
+
     fn now(&self) -> Duration {
         self.start.elapsed()
     }
