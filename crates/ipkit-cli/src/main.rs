@@ -5,6 +5,7 @@ mod cmd;
 mod exit;
 mod input;
 mod interrupt;
+mod live;
 mod man;
 mod message;
 mod output;

@@ -11,6 +11,7 @@ mod info;
 mod info_fetch;
 mod json_contract;
 mod lab;
+mod live;
 mod mcast;
 mod neigh;
 mod ping;

@@ -503,3 +503,76 @@ fn a_cancel_stops_the_trace_and_the_report_says_interrupted() {
     assert_eq!(report.hops.len(), 1);
     assert!(elapsed < Duration::from_millis(100), "{elapsed:?}");
 }
+
+/// `run_live` (trace --live): rounds one after another over one channel,
+/// each round's hops then its `Round`, folded into the library's rolling
+/// statistics; stopped by the caller after three rounds, a second apart on
+/// the paused clock.
+#[test]
+fn live_rounds_fold_into_rolling_statistics() {
+    let mut script = Script::new();
+    for ttl in 1..=3u8 {
+        script.hop(
+            ttl,
+            Response::new(
+                IpAddr::from([192, 0, 2, ttl]),
+                ReplyKind::TimeExceeded,
+                Duration::from_millis(u64::from(ttl)),
+            ),
+        );
+    }
+    script.destination(4, Duration::from_millis(4));
+    let request = Request::new(&Asked {
+        target: "198.51.100.9".into(),
+        no_resolve: true,
+        queries: 1,
+        ..Asked::default()
+    })
+    .unwrap();
+    let (fake, cancel) = (FakeTrace::new(script), Cancel::new());
+    let mut rt = tokio::runtime::Builder::new_current_thread();
+    let rt = rt.enable_time().start_paused(true).build().unwrap();
+    let mut live = ipkit::trace::live::LiveTrace::default();
+    let (rounds, elapsed) = rt.block_on(async {
+        let start = tokio::time::Instant::now();
+        let rounds = ipkit::trace::run_live_with(&request, &fake, None, &cancel, |e| match e {
+            TraceEvent::Hop(hop) => {
+                live.record(hop);
+                ControlFlow::Continue(())
+            }
+            TraceEvent::Round { round } => {
+                live.end_round();
+                if *round == 3 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            }
+            TraceEvent::Opened => ControlFlow::Continue(()),
+        })
+        .await
+        .unwrap();
+        (rounds, start.elapsed())
+    });
+    assert_eq!(rounds, 3);
+    assert_eq!(live.rounds, 3);
+    assert_eq!(live.hops.len(), 4);
+    for (i, h) in live.hops.iter().enumerate() {
+        assert_eq!((h.ttl, h.sent, h.received), (i as u8 + 1, 3, 3));
+        assert_eq!(h.avg_ms(), Some((i + 1) as f64), "hop {}", h.ttl);
+    }
+    assert!(live.reached());
+    // Rounds 1 s apart (the default interval): the third ends past 2 s.
+    assert!(
+        elapsed >= Duration::from_secs(2) && elapsed < Duration::from_secs(3),
+        "{elapsed:?}"
+    );
+    // Round 1 sends a window of TTLs; the rounds after it stop at the
+    // destination's TTL that round 1 found: one probe per hop each.
+    let later = fake
+        .sent()
+        .iter()
+        .filter(|(at, _)| *at >= Duration::from_secs(1))
+        .count();
+    assert_eq!(later, 8, "{:?}", fake.sent());
+}

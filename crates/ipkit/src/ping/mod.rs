@@ -12,6 +12,7 @@
 //! engines run; their [`session::PingEvent`]s and final statistics become
 //! [`report`] records, the JSON contract every view renders from.
 
+pub mod live;
 pub mod report;
 pub mod request;
 pub mod session;

@@ -47,7 +47,7 @@ pub enum TraceEvent {
     /// A hop is complete (every query answered or given up), in hop order;
     /// views print one line per hop from this.
     Hop(HopReport),
-    /// One round of `--report -c N` is complete.
+    /// One round of `--report -c N` (or of [`run_live`]) is complete.
     Round {
         /// The round's number, from 1.
         round: u32,
@@ -102,17 +102,7 @@ pub async fn run_with_names<P: TraceProvider>(
         report.interrupted = true;
         return Ok(report);
     }
-    let mut tracer = Tracer {
-        r,
-        ids: Ids::default(),
-        names,
-        labels: Labels::new(r.ip_info.clone()),
-        asked: HashMap::new(),
-        start: Instant::now(),
-        start_real: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default(),
-    };
+    let mut tracer = Tracer::new(r, names);
     let report_mode = r.rounds.is_some();
     let mut merged: Vec<HopReport> = Vec::new();
     let mut last = r.max_hops;
@@ -158,6 +148,63 @@ pub async fn run_with_names<P: TraceProvider>(
     Ok(report)
 }
 
+/// Trace round after round over the operating system's channel until
+/// `cancel` or `on_event` says stop (`ipkit trace --live`, mtr's way): one
+/// channel and one id space for the whole run, so a late reply of an
+/// earlier round is never taken for a newer probe. Each round's hops come
+/// as [`TraceEvent::Hop`] as they complete, then [`TraceEvent::Round`];
+/// nothing is accumulated here (the caller folds the hops in, e.g. into
+/// [`super::live::LiveTrace`]), so memory does not grow with the rounds.
+/// Between rounds nothing is in flight: a caller may hold the next round
+/// back by not returning from the `Round` event (a pause). Rounds start
+/// `r.interval` apart; the first round's end (the destination or the last
+/// hop that answered) bounds the TTLs of the rounds after it.
+pub async fn run_live(
+    r: &Request,
+    cancel: &Cancel,
+    on_event: impl FnMut(&TraceEvent) -> ControlFlow<()>,
+) -> Result<u32, TraceError> {
+    let names = r
+        .resolve_names
+        .then(|| Names::background(names::system_lookup()));
+    run_live_with(r, &System, names, cancel, on_event).await
+}
+
+/// [`run_live`] over `provider`'s channel, with names from `names`;
+/// returns the rounds completed.
+pub async fn run_live_with<P: TraceProvider>(
+    r: &Request,
+    provider: &P,
+    names: Option<Names>,
+    cancel: &Cancel,
+    mut on_event: impl FnMut(&TraceEvent) -> ControlFlow<()>,
+) -> Result<u32, TraceError> {
+    let mut chan = provider.open(&r.config)?;
+    if on_event(&TraceEvent::Opened).is_break() {
+        return Ok(0);
+    }
+    let mut tracer = Tracer::new(r, names);
+    let mut last = r.max_hops;
+    let mut round = 0;
+    loop {
+        let began = tracer.now();
+        let done = tracer.pass(&mut chan, last, cancel, &mut on_event).await?;
+        if round == 0 {
+            last = done.end.unwrap_or(last);
+        }
+        if done.stopped {
+            return Ok(round);
+        }
+        round += 1;
+        if on_event(&TraceEvent::Round { round }).is_break() {
+            return Ok(round);
+        }
+        if tracer.pause(began + r.interval, cancel).await {
+            return Ok(round);
+        }
+    }
+}
+
 /// What one pass found.
 struct PassDone {
     hops: Vec<HopReport>,
@@ -183,7 +230,22 @@ struct Tracer<'a> {
     start_real: Duration,
 }
 
-impl Tracer<'_> {
+impl<'a> Tracer<'a> {
+    /// A trace of `r` starting now.
+    fn new(r: &'a Request, names: Option<Names>) -> Tracer<'a> {
+        Tracer {
+            r,
+            ids: Ids::default(),
+            names,
+            labels: Labels::new(r.ip_info.clone()),
+            asked: HashMap::new(),
+            start: Instant::now(),
+            start_real: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default(),
+        }
+    }
+
     fn now(&self) -> Duration {
         self.start.elapsed()
     }

@@ -14,6 +14,7 @@ pub mod engine;
 pub mod fake;
 pub mod hops;
 pub mod ip_info;
+pub mod live;
 pub mod names;
 pub mod report;
 pub mod request;
@@ -23,7 +24,7 @@ pub use channel::{
     ChannelConfig, MplsLabel, ProbeSpec, Protocol, ReplyKind, SendError, System, TraceChannel,
     TraceProvider, TraceReply,
 };
-pub use engine::{TraceEvent, run, run_with, run_with_names};
+pub use engine::{TraceEvent, run, run_live, run_live_with, run_with, run_with_names};
 pub use report::{HopReport, HopStats, ProbeResult, TraceReport};
 pub use request::{Asked, Request, RequestError};
 

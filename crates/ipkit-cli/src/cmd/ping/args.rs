@@ -15,6 +15,7 @@ pub const EXAMPLES: &str = "Examples:
   ipkit ping -c 1 -W 2 -t 5 192.0.2.1   one probe, TTL 5, wait 2 s
   ipkit ping -c 4 --json 127.0.0.1     NDJSON: reply/timeout/error records, then a summary
   ipkit ping -c 1 -R 127.0.0.1         record route (IPv4 option), printed under the reply
+  ipkit ping --live 192.0.2.1 ::1      gping's chart of both, until q
   ipkit ping --alive 127.0.0.0/24      sweep a range, fping style: the hosts that answer
   ipkit ping --windows -n 4 -l 32 ::1  Windows ping's letters and view
 
@@ -63,6 +64,9 @@ pub struct Args {
     /// Ping until stopped (the default for one target; Ctrl-C prints the statistics).
     #[arg(long)]
     pub forever: bool,
+    /// Full-screen chart of every target's round trips (gping's); q quits.
+    #[arg(long, conflicts_with_all = ["alive", "unreachable", "quiet"])]
+    pub live: bool,
     /// Seconds between probes (below 0.002 needs root, as in iputils).
     #[arg(
         short = 'i',

@@ -8,6 +8,7 @@
 
 mod args;
 mod iputils;
+mod live;
 mod session;
 mod sweep;
 mod windows;
@@ -49,6 +50,15 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         ));
     }
     let asked = args.asked();
+    if args.live {
+        if out.json {
+            return Err(usage("--live is a terminal view; it does not take --json"));
+        }
+        if let Some(why) = crate::live::needs_terminal("--live") {
+            return Err(usage(why));
+        }
+        return live::run(live::sessions(&asked)?, out.color);
+    }
     // A sweep listens for Ctrl-C while its names resolve, as it always has.
     let interrupt = asked.is_sweep().then(crate::interrupt::Interrupt::install);
     match Request::new(&asked).map_err(request_error)? {

@@ -17,6 +17,7 @@ pub const EXAMPLES: &str = "Examples:
   ipkit trace --paris 192.0.2.1          one flow for every probe: per-flow load balancers keep one path
   ipkit trace --mtu 192.0.2.1            discover the path MTU (DF set), tracepath's way
   ipkit trace --report -c 10 192.0.2.1   10 rounds, mtr --report's table (--jitter adds a column)
+  ipkit trace --live 192.0.2.1           mtr's live table (q quits, p pauses, r resets)
   ipkit trace --json 127.0.0.1           NDJSON: a hop record per hop, then a summary
   ipkit tracert -d -h 10 192.0.2.1       Windows tracert's letters and view
   ipkit trace -g 192.0.2.7 192.0.2.1     an IPv4 loose source route through 192.0.2.7 (-g again for more, 8 at most)
@@ -133,6 +134,10 @@ pub struct Args {
     /// IPKIT_DB or the data directory, and none is no error.
     #[arg(long = "db", value_name = "FILE")]
     pub db: Vec<std::path::PathBuf>,
+    /// Full-screen live view (mtr's): rounds until `q`; keys p pause, r
+    /// reset, n names/addresses, up/down select.
+    #[arg(long, conflicts_with_all = ["report", "windows"])]
+    pub live: bool,
     /// Use IPv4.
     #[arg(short = '4', conflicts_with = "ipv6")]
     pub ipv4: bool,
@@ -220,9 +225,11 @@ impl Args {
             port: self.port.or(self.udp.then_some(53)),
             first_hop: self.first_hop,
             max_hops: self.max_hops,
-            queries: self
-                .queries
-                .unwrap_or(if self.report { 1 } else { defaults.queries }),
+            queries: self.queries.unwrap_or(if self.report || self.live {
+                1
+            } else {
+                defaults.queries
+            }),
             wait: self.wait.unwrap_or(defaults.wait),
             sim_queries: self.sim_queries,
             send_wait: self.sendwait.unwrap_or(defaults.send_wait),

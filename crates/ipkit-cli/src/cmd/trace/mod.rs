@@ -8,6 +8,7 @@
 //! [`TraceReport`]: 0 reached, 1 not, 2 an error, 130/143 after a signal.
 
 mod args;
+mod live;
 mod report;
 mod traceroute;
 mod tracert;
@@ -80,6 +81,15 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     }
     let mut request = Request::new(&args.asked()).map_err(request_error)?;
     request.ip_info = hop_data(&args.db)?;
+    if args.live {
+        if out.json {
+            return Err(usage("--live is a terminal view; it does not take --json"));
+        }
+        if let Some(why) = crate::live::needs_terminal("--live") {
+            return Err(usage(why));
+        }
+        return live::run(request, out.color);
+    }
     let view = if out.json {
         View::Json
     } else if args.report {

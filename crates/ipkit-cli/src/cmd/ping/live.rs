@@ -1,0 +1,125 @@
+//! `ipkit ping --live TARGET...`: one ping session per target (the same
+//! engine as `ipkit ping`, each on a thread of its own), their events
+//! folded into the library's [`Series`] windows and drawn as gping's chart
+//! ([`crate::live::ping`]) ten times a second. `q` ends it (exit 0),
+//! Ctrl-C as SIGINT (130), SIGTERM 143; a session that cannot start leaves
+//! the screen and reports its error.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use ipkit::cancel::Cancel;
+use ipkit::ping::request::{Asked, Request, SessionRequest};
+use ipkit::ping::session::PingEvent;
+
+use crate::exit::usage;
+use crate::live::ping::{Target, draw};
+use crate::live::{Key, Screen, key_of};
+
+/// How often the chart redraws.
+const FRAME: Duration = Duration::from_millis(100);
+/// The chart's width in time.
+const SPAN_S: f64 = 60.0;
+/// Ctrl-C in raw mode is a key: exit as after SIGINT (128 + 2).
+const AFTER_CTRL_C: u8 = 130;
+
+enum Update {
+    Event(usize, PingEvent, Instant),
+    Failed(anyhow::Error),
+}
+
+/// One session request per target of `asked` (ranges are not charted).
+pub fn sessions(asked: &Asked) -> anyhow::Result<Vec<SessionRequest>> {
+    asked
+        .targets
+        .iter()
+        .map(|t| {
+            let one = Asked {
+                targets: vec![t.clone()],
+                ..asked.clone()
+            };
+            match Request::new(&one).map_err(super::request_error)? {
+                Request::Session(r) => Ok(r),
+                Request::Sweep(_) => Err(usage(format!("--live charts hosts, not ranges: {t}"))),
+            }
+        })
+        .collect()
+}
+
+/// Chart `requests` until a key or a signal ends it.
+pub fn run(requests: Vec<SessionRequest>, colour: bool) -> anyhow::Result<u8> {
+    let interrupt = crate::interrupt::Interrupt::install();
+    let cancel = Cancel::new();
+    let (tx, rx) = mpsc::channel();
+    let mut targets: Vec<Target> = requests
+        .iter()
+        .map(|r| Target {
+            shown: r.shown.clone(),
+            ..Target::default()
+        })
+        .collect();
+    let mut term = Screen::enter()?;
+    let start = Instant::now();
+    let mut threads = Vec::new();
+    for (i, r) in requests.into_iter().enumerate() {
+        let (cancel, tx) = (cancel.clone(), tx.clone());
+        threads.push(
+            std::thread::Builder::new()
+                .name("ping-live".into())
+                .spawn(move || {
+                    let res = crate::cmd::ping::block_on(ipkit::ping::session::run(
+                        r.target,
+                        &r.options,
+                        &cancel,
+                        |e| match tx.send(Update::Event(i, e.clone(), Instant::now())) {
+                            Ok(()) => std::ops::ControlFlow::Continue(()),
+                            Err(_) => std::ops::ControlFlow::Break(()),
+                        },
+                    ));
+                    let failed = match res {
+                        Ok(Ok(_)) => return,
+                        Ok(Err(e)) => e.into(),
+                        Err(e) => e,
+                    };
+                    let _ = tx.send(Update::Failed(failed));
+                })?,
+        );
+    }
+    drop(tx);
+    let mut outcome = Ok(crate::exit::OK);
+    loop {
+        for update in rx.try_iter() {
+            match update {
+                Update::Event(i, e, at) => targets[i].series.record(&e, at - start),
+                Update::Failed(e) => outcome = Err(e),
+            }
+        }
+        if outcome.is_err() {
+            break;
+        }
+        if interrupt.fired() {
+            outcome = Ok(interrupt.exit_code().unwrap_or(AFTER_CTRL_C));
+            break;
+        }
+        let now = start.elapsed().as_secs_f64();
+        term.terminal
+            .draw(|f| draw(f, &targets, now.max(SPAN_S), SPAN_S, colour))?;
+        if !crossterm::event::poll(FRAME)? {
+            continue;
+        }
+        match key_of(&crossterm::event::read()?) {
+            Some(Key::Quit) => break,
+            Some(Key::Interrupt) => {
+                outcome = Ok(AFTER_CTRL_C);
+                break;
+            }
+            _ => {}
+        }
+    }
+    cancel.cancel();
+    drop(term);
+    for t in threads {
+        let _ = t.join();
+    }
+    outcome
+}
