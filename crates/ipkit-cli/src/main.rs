@@ -8,6 +8,7 @@ mod interrupt;
 mod man;
 mod message;
 mod output;
+mod plot;
 mod progress;
 mod remedy;
 mod view;

@@ -122,6 +122,10 @@ pub struct Args {
     /// Add the jitter column to --report's table.
     #[arg(long, requires = "report")]
     pub jitter: bool,
+    /// Also draw the hops' latency and loss as a picture: FILE.svg, or
+    /// FILE.png (the same SVG rendered).
+    #[arg(long, value_name = "FILE", value_parser = crate::plot::parse)]
+    pub plot: Option<crate::plot::Target>,
     /// Use IPv4.
     #[arg(short = '4', conflicts_with = "ipv6")]
     pub ipv4: bool,

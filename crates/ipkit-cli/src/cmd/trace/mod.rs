@@ -64,7 +64,7 @@ pub fn run_windows(args: WindowsArgs, color: crate::output::ColorChoice) -> anyh
     let asked = args.asked().map_err(usage)?;
     let request = Request::new(&asked).map_err(request_error)?;
     let view = if out.json { View::Json } else { View::Tracert };
-    trace(&request, view)
+    trace(&request, view, None)
 }
 
 /// Run `ipkit trace`.
@@ -84,11 +84,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     } else {
         View::Traceroute
     };
-    trace(&request, view)
+    trace(&request, view, args.plot.as_ref())
 }
 
 /// Trace `r` and print it in `view`; returns the exit code.
-fn trace(r: &Request, view: View) -> anyhow::Result<u8> {
+fn trace(r: &Request, view: View, plot: Option<&crate::plot::Target>) -> anyhow::Result<u8> {
     let interrupt = crate::interrupt::Interrupt::install();
     let stdout = std::io::stdout();
     let mut w = stdout.lock();
@@ -154,6 +154,9 @@ fn trace(r: &Request, view: View) -> anyhow::Result<u8> {
         }
     }
     w.flush()?;
+    if let Some(plot) = plot {
+        crate::plot::write(plot, &ipkit::picture::trace::plot(&report))?;
+    }
     if !report.reached && !report.interrupted && view != View::Json {
         let _ = writeln!(std::io::stderr(), "ipkit: {}", not_reached(r, &report));
     }
