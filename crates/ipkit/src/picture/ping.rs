@@ -106,19 +106,9 @@ fn timeline(svg: &mut Svg, series: &Series, top: f64) {
     let first = series.samples.first().map_or(0, |s| s.seq) as f64;
     let last = series.samples.last().map_or(1, |s| s.seq) as f64;
     let xt = axis::whole(axis::ticks(first, last.max(first + 1.0), 10));
-    let x = Scale {
-        lo: xt[0],
-        hi: xt[xt.len() - 1],
-        from: LEFT,
-        to: RIGHT,
-    };
+    let x = Scale::over(&xt, LEFT, RIGHT);
     let yt = axis::ticks(0.0, top, 5);
-    let y = Scale {
-        lo: 0.0,
-        hi: yt[yt.len() - 1],
-        from: y_bottom,
-        to: y_top,
-    };
+    let y = Scale::over(&yt, y_bottom, y_top);
     axis::left(svg, LEFT, RIGHT, &y, &yt, "round trip (ms)");
     axis::bottom(svg, y_bottom, &x, Some(&xt), "probe (icmp_seq)");
     // The line joins consecutive replies; a loss breaks it.
@@ -185,18 +175,8 @@ fn histogram(svg: &mut Svg, rtts: &[f64], top: f64) {
     }
     let most = counts.iter().copied().max().unwrap_or(0);
     let yt = axis::whole(axis::ticks(0.0, most as f64, 4));
-    let x = Scale {
-        lo: 0.0,
-        hi,
-        from: LEFT,
-        to: RIGHT,
-    };
-    let y = Scale {
-        lo: 0.0,
-        hi: yt[yt.len() - 1],
-        from: y_bottom,
-        to: y_top,
-    };
+    let x = Scale::over(&xt, LEFT, RIGHT);
+    let y = Scale::over(&yt, y_bottom, y_top);
     axis::left(svg, LEFT, RIGHT, &y, &yt, "replies");
     axis::bottom(svg, y_bottom, &x, Some(&xt), "round trip (ms)");
     svg.open_group(r##"class="histogram" fill="#1f77b4""##);

@@ -60,18 +60,8 @@ pub fn plot(report: &TraceReport) -> String {
         .filter_map(|h| h.stats.worst_ms)
         .fold(0.0, f64::max);
     let yt = axis::ticks(0.0, top, 5);
-    let y = Scale {
-        lo: 0.0,
-        hi: yt[yt.len() - 1],
-        from: BOTTOM,
-        to: TOP,
-    };
-    let x = Scale {
-        lo: 0.0,
-        hi: hops as f64,
-        from: LEFT,
-        to: right,
-    };
+    let y = Scale::over(&yt, BOTTOM, TOP);
+    let x = Scale::over(&[0.0, hops as f64], LEFT, right);
     axis::left(&mut svg, LEFT, right, &y, &yt, "round trip (ms)");
     axis::bottom(&mut svg, BOTTOM, &x, None, "");
     svg.text(
