@@ -11,6 +11,7 @@ mod json_contract;
 mod lab;
 mod neigh;
 mod ping;
+mod plot;
 mod resolve;
 mod service;
 mod sockets;

@@ -89,8 +89,10 @@ fn bar(svg: &mut Svg, hop: &HopReport, x: &Scale, y: &Scale, i: usize) {
         escape(&addresses.join(" "))
     ));
     let (left, right) = (x.at(i as f64), x.at(i as f64 + 1.0));
-    let (bx, bw) = (left + 4.0, right - left - 8.0);
     let centre = (left + right) / 2.0;
+    // A few hops on the narrowest canvas keep bars of a hop's width.
+    let bw = (right - left - 8.0).min(HOP_WIDTH * 1.5);
+    let bx = centre - bw / 2.0;
     match s.avg_ms {
         Some(avg) => {
             let top = y.at(avg);
