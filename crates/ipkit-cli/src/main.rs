@@ -123,8 +123,8 @@ const COMING: &[(&[&str], &str)] = &[
         "a live view of route tracing (today: `ipkit trace --report`, `ipkit trace --mtu`)",
     ),
     (
-        &["info", "ipinfo", "whois"],
-        "IP information (location, AS, organisation)",
+        &["whois"],
+        "whois (registry) lookups (`ipkit info` answers location and AS offline)",
     ),
     (&["serve"], "servers (echo, HTTP, metrics)"),
     (&["mcast", "bcast"], "multicast and broadcast"),

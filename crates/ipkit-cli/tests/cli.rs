@@ -293,7 +293,7 @@ fn windows_switches_any_case_and_windows_views_by_default() {
 /// A command that is planned says so, instead of only "unrecognized".
 #[test]
 fn coming_commands_are_named_as_coming() {
-    for sub in ["mtr", "tracepath", "info", "serve"] {
+    for sub in ["mtr", "tracepath", "whois", "serve"] {
         let o = ipkit(&[sub, "example.test"]);
         assert_eq!(o.status.code(), Some(2), "{sub}");
         assert!(stderr(&o).contains("is coming"), "{sub}: {}", stderr(&o));

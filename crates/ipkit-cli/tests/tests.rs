@@ -7,6 +7,7 @@ mod connect;
 mod dns;
 mod grep;
 mod ifaces;
+mod info;
 mod json_contract;
 mod lab;
 mod neigh;

@@ -516,10 +516,10 @@ pub fn special_blocks(ip: IpAddr) -> Vec<Block> {
 /// assert!(is_global("ff0e::1".parse().unwrap()));
 /// ```
 pub fn is_global(ip: IpAddr) -> bool {
-    if let IpAddr::V6(a) = ip {
-        if let Some(m) = multicast6(a) {
-            return m.scope == Ipv6Scope::Global;
-        }
+    if let IpAddr::V6(a) = ip
+        && let Some(m) = multicast6(a)
+    {
+        return m.scope == Ipv6Scope::Global;
     }
     // The most specific block with a yes/no answer; no allocation, since
     // `ipkit grep --only-global` asks this for every match.

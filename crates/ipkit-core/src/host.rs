@@ -36,7 +36,10 @@ impl FromStr for MacAddr {
     fn from_str(s: &str) -> Result<MacAddr, MacError> {
         let bad = || MacError(s.to_string());
         let hex = |t: &str| -> Option<Vec<u8>> {
-            if t.is_empty() || t.len() % 2 != 0 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+            if t.is_empty()
+                || !t.len().is_multiple_of(2)
+                || !t.bytes().all(|b| b.is_ascii_hexdigit())
+            {
                 return None;
             }
             (0..t.len())

@@ -96,10 +96,10 @@ pub fn parse(text: &str) -> Result<SockAddrText, SockAddrError> {
     let ip: IpAddr = addr
         .parse()
         .map_err(|_| SockAddrError::BadAddress { text: addr.into() })?;
-    if let Some(z) = zone {
-        if z.is_empty() || z.contains('%') || ip.is_ipv4() {
-            return Err(SockAddrError::BadZone { text: text.into() });
-        }
+    if let Some(z) = zone
+        && (z.is_empty() || z.contains('%') || ip.is_ipv4())
+    {
+        return Err(SockAddrError::BadZone { text: text.into() });
     }
     if ip.is_ipv6() && port.is_some() && !text.starts_with('[') {
         return Err(SockAddrError::BadBrackets { text: text.into() });

@@ -13,6 +13,7 @@ pub mod dns;
 pub mod dns_bulk;
 pub mod host;
 pub mod iface;
+pub mod info;
 pub mod picture;
 pub mod ping;
 pub mod privilege;

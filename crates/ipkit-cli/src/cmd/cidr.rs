@@ -352,7 +352,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             'list: for (s, e) in set.v4.clone() {
                 for a in s..=e {
                     listed += 1;
-                    if listed % 4096 == 0 && interrupt.fired() {
+                    if listed.is_multiple_of(4096) && interrupt.fired() {
                         break 'list;
                     }
                     let ip = IpAddr::V4(a.into());
@@ -372,7 +372,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                 let mut a = s;
                 loop {
                     listed += 1;
-                    if listed % 4096 == 0 && interrupt.fired() {
+                    if listed.is_multiple_of(4096) && interrupt.fired() {
                         break;
                     }
                     let ip = IpAddr::V6(a.into());

@@ -173,10 +173,10 @@ fn scan_chunk(
         if filters && !keep(&m) {
             continue;
         }
-        if let Some(seen) = seen.as_deref_mut() {
-            if !seen.insert(m.addr) {
-                continue;
-            }
+        if let Some(seen) = seen.as_deref_mut()
+            && !seen.insert(m.addr)
+        {
+            continue;
         }
         let (ls, le) = if need_lines {
             let ls = memchr::memrchr(b'\n', &block[..m.start]).map_or(0, |i| i + 1);
@@ -293,26 +293,26 @@ impl<W: Write> Searcher<'_, W> {
         // From the first NUL byte on, a file is binary: its matches are
         // counted, not printed, and a note says so (as grep does); not with
         // -a, and not in JSON, whose records carry the text escaped.
-        if !self.binary && !self.args.text && !self.out.json {
-            if let Some(nul) = memchr::memchr(0, block) {
-                // GNU grep (3.8) reads 96 KiB buffers and prints the lines
-                // of those before the one holding the NUL; so do we.
-                const GNU_BUFFER: u64 = 96 * 1024;
-                let boundary = (self.offset + nul as u64) / GNU_BUFFER * GNU_BUFFER;
-                let cut = match usize::try_from(boundary.saturating_sub(self.offset)) {
-                    Ok(rel) if rel > 0 => {
-                        memchr::memrchr(b'\n', &block[..rel]).map_or(0, |i| i + 1)
-                    }
-                    _ => 0,
-                };
-                let line_no = if cut > 0 {
-                    self.block(name, &block[..cut], line_no)?
-                } else {
-                    line_no
-                };
-                self.binary = true;
-                return self.block(name, &block[cut..], line_no);
-            }
+        if !self.binary
+            && !self.args.text
+            && !self.out.json
+            && let Some(nul) = memchr::memchr(0, block)
+        {
+            // GNU grep (3.8) reads 96 KiB buffers and prints the lines
+            // of those before the one holding the NUL; so do we.
+            const GNU_BUFFER: u64 = 96 * 1024;
+            let boundary = (self.offset + nul as u64) / GNU_BUFFER * GNU_BUFFER;
+            let cut = match usize::try_from(boundary.saturating_sub(self.offset)) {
+                Ok(rel) if rel > 0 => memchr::memrchr(b'\n', &block[..rel]).map_or(0, |i| i + 1),
+                _ => 0,
+            };
+            let line_no = if cut > 0 {
+                self.block(name, &block[..cut], line_no)?
+            } else {
+                line_no
+            };
+            self.binary = true;
+            return self.block(name, &block[cut..], line_no);
         }
         let quiet = self.binary;
         let view = FileView {

@@ -8,6 +8,7 @@ pub mod dns;
 pub mod dns_bulk;
 pub mod grep;
 pub mod ifaces;
+pub mod info;
 pub mod kill;
 pub mod neigh;
 pub mod ping;
@@ -64,6 +65,9 @@ pub enum Command {
     /// A version-independent client: Happy Eyeballs (RFC 8305), then netcat.
     #[command(after_help = connect::EXAMPLES)]
     Connect(connect::Args),
+    /// Location, AS and time zone of addresses, ipinfo style, offline.
+    #[command(after_help = info::EXAMPLES, visible_alias = "ipinfo")]
+    Info(info::Args),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  ipkit completions bash > ~/.local/share/bash-completion/completions/ipkit\n  ipkit completions zsh > ~/.zfunc/_ipkit"
@@ -113,6 +117,7 @@ pub fn run(command: Command, out: &Output) -> anyhow::Result<u8> {
         Command::Neigh(a) => neigh::run(a, out),
         Command::If(a) => ifaces::run(a, out),
         Command::Connect(a) => connect::run(a, out),
+        Command::Info(a) => info::run(a, out),
         Command::Completions { shell } => {
             if out.json {
                 return Err(crate::exit::usage(

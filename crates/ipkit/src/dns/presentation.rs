@@ -363,7 +363,7 @@ fn loc(w: &mut Wire<'_>) -> Option<String> {
     let alt = alt.unsigned_abs();
     // BIND: whole metres when exact (and not zero), else two decimals.
     let metres = |c: u64| {
-        if c > 0 && c % 100 == 0 {
+        if c > 0 && c.is_multiple_of(100) {
             format!("{}m", c / 100)
         } else {
             format!("{}.{:02}m", c / 100, c % 100)
