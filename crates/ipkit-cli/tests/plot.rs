@@ -244,3 +244,73 @@ fn plot_refuses_a_file_that_is_not_svg_or_png() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(!Path::new("x.svg").exists());
 }
+
+#[test]
+fn info_summarize_map_shades_the_countries_of_the_addresses() {
+    // The test databases (tests/info.rs) place 1.2.3.0/24 in Seoul (KR)
+    // and 2.16.0.0/16 in Paris (FR); 10.0.0.1 is a bogon, in no country.
+    let dir = crate::info::scratch("plot-map");
+    let (city, asn) = crate::info::maxmind_dbs(&dir);
+    let (city, asn) = (city.to_str().unwrap(), asn.to_str().unwrap());
+    let path = dir.join("map.svg");
+    let map = path.to_str().expect("a UTF-8 path");
+    let args = [
+        "info",
+        "--summarize",
+        "-n",
+        "--map",
+        map,
+        "--db",
+        city,
+        "--db",
+        asn,
+        "1.2.3.4",
+        "1.2.3.5",
+        "2.16.0.1",
+        "10.0.0.1",
+    ];
+    let o = crate::info::info_with(&dir, &args, b"");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = read_svg(&path);
+    let doc = roxmltree::Document::parse(&text).expect("XML");
+    let countries = with_class(&doc, "country");
+    assert_eq!(
+        countries.len(),
+        176,
+        "Natural Earth's 110m countries but Antarctica"
+    );
+    let count = |code: &str| {
+        let c: Vec<_> = countries
+            .iter()
+            .filter(|c| attr(**c, "data-code") == code)
+            .collect();
+        assert_eq!(c.len(), 1, "{code}: one outline");
+        (
+            attr(*c[0], "data-count").to_string(),
+            attr(*c[0], "fill").to_string(),
+        )
+    };
+    let (kr, fr, ch) = (count("KR"), count("FR"), count("CH"));
+    assert_eq!(
+        (kr.0.as_str(), fr.0.as_str(), ch.0.as_str()),
+        ("2", "1", "0")
+    );
+    assert!(
+        kr.1 != fr.1 && fr.1 != ch.1,
+        "distinct shades: {kr:?} {fr:?} {ch:?}"
+    );
+    let credit = texts(doc.root_element(), "attribution").concat();
+    assert!(
+        credit.contains("DB-IP") && credit.contains("CC BY 4.0"),
+        "{credit}"
+    );
+    assert!(credit.contains("Natural Earth"), "{credit}");
+    let o = crate::info::info_with(&dir, &["info", "--map", map, "1.2.3.4"], b"");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "--map needs --summarize: {}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

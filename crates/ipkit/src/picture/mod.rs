@@ -13,6 +13,7 @@
 //! craft: that is resvg's.
 
 pub mod axis;
+pub mod map;
 pub mod ping;
 pub mod png;
 pub mod svg;
