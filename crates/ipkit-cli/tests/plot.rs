@@ -314,3 +314,44 @@ fn info_summarize_map_shades_the_countries_of_the_addresses() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn trace_map_draws_the_world_and_says_when_no_hop_is_located() {
+    // The lab's addresses are in 198.18.0.0/15 (RFC 2544's benchmarking
+    // range), a bogon: no IP data places them, so the map has the world,
+    // the attribution and no place, and stderr says why. (Placing hops is
+    // checked in the library's tests: a sealed run has no routable hop.)
+    let Some((_guard, lab)) = lab("plot::trace_map", Variant::NONE) else {
+        return;
+    };
+    let dir = crate::info::scratch("plot-trace-map");
+    let (city, _) = crate::info::maxmind_dbs(&dir);
+    let path = dir.join("route.svg");
+    let target = TraceLab::target(false).to_string();
+    let args = [
+        "trace",
+        "-n",
+        "--map",
+        path.to_str().unwrap(),
+        "--db",
+        city.to_str().unwrap(),
+        &target,
+    ];
+    let o = lab.run_in_client(env!("CARGO_BIN_EXE_ipkit"), &args, LIMIT);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no hop has a known location"),
+        "{}",
+        stderr(&o)
+    );
+    let text = read_svg(&path);
+    let doc = roxmltree::Document::parse(&text).expect("XML");
+    assert!(with_class(&doc, "place").is_empty(), "{text}");
+    assert_eq!(with_class(&doc, "country").len(), 176);
+    let credit = texts(doc.root_element(), "attribution").concat();
+    assert!(
+        credit.contains("DB-IP") && credit.contains("Natural Earth"),
+        "{credit}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -80,6 +80,27 @@ pub fn parse_loc(loc: &str) -> Option<(f64, f64)> {
     ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
 }
 
+/// The hops of `report` whose first responder `locate` places (lat, lon),
+/// in TTL order, labelled `TTL address`.
+pub fn hops(
+    report: &crate::trace::TraceReport,
+    locate: impl Fn(std::net::IpAddr) -> Option<(f64, f64)>,
+) -> Vec<Place> {
+    report
+        .hops
+        .iter()
+        .filter_map(|h| {
+            let from = h.probes.iter().find_map(|p| p.from)?;
+            let (lat, lon) = locate(from)?;
+            Some(Place {
+                lat,
+                lon,
+                label: format!("{} {from}", h.ttl),
+            })
+        })
+        .collect()
+}
+
 /// The pixel of a point.
 fn project(lat: f64, lon: f64) -> (f64, f64) {
     let x = (lon + 180.0) / 360.0 * f64::from(WIDTH);
@@ -244,6 +265,57 @@ pub fn route(title: &str, places: &[Place], attribution: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn located_hops_are_marked_in_ttl_order() {
+        use crate::trace::{HopReport, HopStats, ProbeResult, Protocol, TraceReport};
+        let hop = |ttl: u8, from: Option<&str>| {
+            let probes = vec![ProbeResult {
+                from: from.map(|f| f.parse().unwrap()),
+                name: None,
+                asn: None,
+                org: None,
+                rtt_ms: from.map(|_| 1.0),
+                annotation: None,
+                frag_mtu: None,
+                reached: false,
+                quoted_tos: None,
+                mpls: Vec::new(),
+            }];
+            HopReport {
+                ttl,
+                stats: HopStats::of(&probes),
+                probes,
+                mtu: None,
+            }
+        };
+        let report = TraceReport {
+            target: "2.16.0.1".parse().unwrap(),
+            shown: "2.16.0.1".into(),
+            protocol: Protocol::Udp,
+            hops: vec![
+                hop(1, Some("1.2.3.4")),
+                hop(2, None),
+                hop(3, Some("9.9.9.9")),
+                hop(4, Some("2.16.0.1")),
+            ],
+            reached: true,
+            path_mtu: None,
+            rounds: 1,
+            foreign_replies: 0,
+            interrupted: false,
+        };
+        let places = hops(&report, |ip| match ip.to_string().as_str() {
+            "1.2.3.4" => Some((37.57, 126.98)),
+            "2.16.0.1" => Some((48.85, 2.35)),
+            _ => None,
+        });
+        let labels: Vec<&str> = places.iter().map(|p| p.label.as_str()).collect();
+        assert_eq!(labels, ["1 1.2.3.4", "4 2.16.0.1"]);
+        let svg = route("t", &places, crate::info::DBIP_ATTRIBUTION);
+        assert_eq!(svg.matches(r#"class="place""#).count(), 2);
+        assert!(svg.contains(r#"data-lat="48.85" data-lon="2.35""#), "{svg}");
+    }
 
     #[test]
     fn the_outline_has_natural_earths_countries() {

@@ -126,6 +126,15 @@ pub struct Args {
     /// FILE.png (the same SVG rendered).
     #[arg(long, value_name = "FILE", value_parser = crate::plot::parse)]
     pub plot: Option<crate::plot::Target>,
+    /// Also draw the hops with known locations on a world map, joined in
+    /// order: FILE.svg or FILE.png. Locations come from the IP-information
+    /// data (--db, else IPKIT_DB or `ipkit info --update`'s).
+    #[arg(long, value_name = "FILE", value_parser = crate::plot::parse)]
+    pub map: Option<crate::plot::Target>,
+    /// An IP-information database for --map (as `ipkit info --db`); repeat
+    /// to join several.
+    #[arg(long = "db", value_name = "FILE", requires = "map")]
+    pub db: Vec<std::path::PathBuf>,
     /// Use IPv4.
     #[arg(short = '4', conflicts_with = "ipv6")]
     pub ipv4: bool,
