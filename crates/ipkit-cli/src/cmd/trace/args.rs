@@ -128,7 +128,7 @@ pub struct Args {
     pub plot: Option<crate::plot::Target>,
     /// Also draw the hops with known locations on a world map, joined in
     /// order: FILE.svg or FILE.png. Locations come from the IP-information
-    /// data (--db, else IPKIT_DB or `ipkit info --update`'s).
+    /// data (--db, else IPKIT_DB or the data `ipkit info` keeps up to date).
     #[arg(long, value_name = "FILE", value_parser = crate::plot::parse)]
     pub map: Option<crate::plot::Target>,
     /// An IP-information database for --map (as `ipkit info --db`); repeat
