@@ -9,6 +9,7 @@ mod live;
 mod man;
 mod message;
 mod output;
+mod plot;
 mod progress;
 mod remedy;
 mod view;

@@ -55,14 +55,26 @@ pub fn ipkit_as_nobody(ns: Option<&Netns>, args: &[&str]) -> Output {
 /// waiting for the dpkg lock rather than failing on it. (CI installs every
 /// package first, from `.ci/packages`, and runs the tests with no network.)
 pub fn ensure_installed(binary: &str, package: &str) {
-    static LOCK: Mutex<bool> = Mutex::new(false);
-    let mut updated = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let found = |b: &str| {
-        crate::util::run(Command::new("sh").args(["-c", &format!("command -v {b}")]))
+    let found = || {
+        crate::util::run(Command::new("sh").args(["-c", &format!("command -v {binary}")]))
             .status
             .success()
     };
-    if found(binary) {
+    ensure(&found, binary, package);
+}
+
+/// Make sure the file `path` exists (a font, a data file), installing
+/// Debian package `package` if not, as [`ensure_installed`] does.
+pub fn ensure_file_installed(path: &str, package: &str) {
+    ensure(&|| std::path::Path::new(path).exists(), path, package);
+}
+
+/// Install `package` unless `found()`, then insist on `found()` (`what`
+/// names it in the failure).
+fn ensure(found: &dyn Fn() -> bool, what: &str, package: &str) {
+    static LOCK: Mutex<bool> = Mutex::new(false);
+    let mut updated = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    if found() {
         return;
     }
     let apt = |args: &str| {
@@ -92,10 +104,7 @@ pub fn ensure_installed(binary: &str, package: &str) {
         "installing {package} failed: {}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert!(
-        found(binary),
-        "{binary} still missing after installing {package}"
-    );
+    assert!(found(), "{what} still missing after installing {package}");
 }
 
 /// A network namespace, removed on drop with everything started in it.

@@ -15,6 +15,7 @@ mod live;
 mod mcast;
 mod neigh;
 mod ping;
+mod plot;
 mod resolve;
 mod serve;
 mod service;

@@ -16,6 +16,7 @@ pub mod host;
 pub mod iface;
 pub mod info;
 pub mod mcast;
+pub mod picture;
 pub mod ping;
 pub mod privilege;
 pub mod probe;

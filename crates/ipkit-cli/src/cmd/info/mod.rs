@@ -71,6 +71,10 @@ pub struct Args {
     /// of bogons (ipinfo's summarize), instead of printing them.
     #[arg(long)]
     pub summarize: bool,
+    /// With --summarize: also draw the countries as a world map shaded by
+    /// their counts (a choropleth): FILE.svg, or FILE.png.
+    #[arg(long, value_name = "FILE", requires = "summarize", value_parser = crate::plot::parse)]
+    pub map: Option<crate::plot::Target>,
     /// Worker threads for --bulk (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
@@ -128,6 +132,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             tally.add(a);
         }
         let summary = tally.finish(0);
+        draw_map(args.map.as_ref(), &summary)?;
         if out.json {
             print_json(&summary)?;
         } else {
@@ -219,6 +224,7 @@ fn run_bulk(
     let stats = if args.summarize {
         let (summary, stats) =
             bulk::summarize(dbs, input, interrupt.token(), &mut on_bad).map_err(bulk_error)?;
+        draw_map(args.map.as_ref(), &summary)?;
         if out.json {
             print_json(&summary)?;
         } else {
@@ -243,6 +249,29 @@ fn run_bulk(
         return Ok(crate::exit::NEGATIVE);
     }
     Ok(code)
+}
+
+/// `--map`: the summary's countries as a choropleth, with the data's
+/// attribution.
+fn draw_map(
+    map: Option<&crate::plot::Target>,
+    summary: &ipkit::info::summary::Summary,
+) -> anyhow::Result<()> {
+    let Some(map) = map else {
+        return Ok(());
+    };
+    let counts: Vec<(String, u64)> = summary
+        .countries
+        .iter()
+        .map(|c| (c.value.clone(), c.count))
+        .collect();
+    let title = format!(
+        "ipkit info --summarize: {} addresses, {} countries",
+        summary.total,
+        counts.len()
+    );
+    let svg = ipkit::picture::map::choropleth(&title, &counts, ipkit::info::DBIP_ATTRIBUTION);
+    crate::plot::write(map, &svg)
 }
 
 /// A bulk run's error as the binary reports it: an I/O error as itself (so

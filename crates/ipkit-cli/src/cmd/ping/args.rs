@@ -115,6 +115,11 @@ pub struct Args {
     /// Prefix each line with a Unix timestamp.
     #[arg(short = 'D', long)]
     pub timestamps: bool,
+    /// Also draw the session as a picture (latency over time, losses
+    /// marked, and a histogram): FILE.svg, or FILE.png (the same SVG
+    /// rendered). One target only.
+    #[arg(long, value_name = "FILE", value_parser = crate::plot::parse)]
+    pub plot: Option<crate::plot::Target>,
     /// Numeric output only (no name lookups; ipkit does none by default).
     #[arg(short = 'n', long, conflicts_with = "resolve")]
     pub numeric: bool,

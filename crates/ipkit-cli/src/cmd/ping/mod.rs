@@ -62,6 +62,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     // A sweep listens for Ctrl-C while its names resolve, as it always has.
     let interrupt = asked.is_sweep().then(crate::interrupt::Interrupt::install);
     match Request::new(&asked).map_err(request_error)? {
+        Request::Sweep(_) if args.plot.is_some() => Err(usage(
+            "--plot draws one target's session; a sweep has no picture",
+        )),
         Request::Sweep(r) => {
             let listing = sweep::Listing {
                 alive: args.alive,
@@ -75,6 +78,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             let lines = session::Lines {
                 quiet: args.quiet,
                 timestamps: args.timestamps,
+                plot: args.plot,
             };
             session::run(&r, args.style, &lines, out)
         }

@@ -13,12 +13,14 @@ use super::{Style, block_on, iputils, keep_going, terminated, windows};
 use crate::output::{Output, write_record};
 
 /// Choices about the reply lines (iputils view).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Lines {
     /// Only the statistics (`-q`).
     pub quiet: bool,
     /// A Unix timestamp before each line (`-D`).
     pub timestamps: bool,
+    /// Where the session's picture goes (`--plot`).
+    pub plot: Option<crate::plot::Target>,
 }
 
 /// Ping `r`'s target and print, in `style`; returns the exit code.
@@ -43,15 +45,21 @@ pub fn run(r: &SessionRequest, style: Style, lines: &Lines, out: &Output) -> any
     // iputils names every host that answers.
     let mut names = Names::new(r.names && !windows);
     let mut view = iputils::Lines::new(o.size);
+    let mut series = ipkit::picture::ping::Series::new();
     let tracker = block_on(ipkit::ping::session::run(
         r.target,
         o,
         interrupt.token(),
         |e| {
-            if lines.quiet && !out.json {
+            let quiet = lines.quiet && !out.json;
+            if quiet && lines.plot.is_none() {
                 return std::ops::ControlFlow::Continue(());
             }
             let record = SessionRecord::of(e, &r.asked, &mut names);
+            series.record(&record);
+            if quiet {
+                return std::ops::ControlFlow::Continue(());
+            }
             let res = if out.json {
                 write_record(&mut w, record.kind(), &record)
             } else {
@@ -72,6 +80,12 @@ pub fn run(r: &SessionRequest, style: Style, lines: &Lines, out: &Output) -> any
         return Err(e.into());
     }
     let summary = Summary::of(r.target, &tracker.stats, started.elapsed());
+    if let Some(plot) = &lines.plot {
+        crate::plot::write(
+            plot,
+            &ipkit::picture::ping::plot(&r.shown, &series, &summary),
+        )?;
+    }
     if out.json {
         write_record(&mut w, "summary", &summary)?;
     } else if windows {

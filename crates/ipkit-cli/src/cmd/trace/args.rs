@@ -131,13 +131,23 @@ pub struct Args {
     #[arg(short = 'A', long)]
     pub as_path: bool,
     /// An IP-information database (as `ipkit info --db`; repeatable); else
-    /// IPKIT_DB or the data directory, and none is no error.
+    /// IPKIT_DB or the data directory, and none is no error. --map reads
+    /// the same data.
     #[arg(long = "db", value_name = "FILE")]
     pub db: Vec<std::path::PathBuf>,
     /// Full-screen live view (mtr's): rounds until `q`; keys p pause, r
     /// reset, n names/addresses, up/down select.
     #[arg(long, conflicts_with_all = ["report", "windows"])]
     pub live: bool,
+    /// Also draw the hops' latency and loss as a picture: FILE.svg, or
+    /// FILE.png (the same SVG rendered).
+    #[arg(long, value_name = "FILE", value_parser = crate::plot::parse)]
+    pub plot: Option<crate::plot::Target>,
+    /// Also draw the hops with known locations on a world map, joined in
+    /// order: FILE.svg or FILE.png. Locations come from the IP-information
+    /// data (--db, else IPKIT_DB or the data `ipkit info` keeps up to date).
+    #[arg(long, value_name = "FILE", value_parser = crate::plot::parse)]
+    pub map: Option<crate::plot::Target>,
     /// Use IPv4.
     #[arg(short = '4', conflicts_with = "ipv6")]
     pub ipv4: bool,

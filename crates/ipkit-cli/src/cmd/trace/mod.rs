@@ -69,7 +69,7 @@ pub fn run_windows(args: WindowsArgs, color: crate::output::ColorChoice) -> anyh
     let mut request = Request::new(&asked).map_err(request_error)?;
     request.ip_info = hop_data(&[])?;
     let view = if out.json { View::Json } else { View::Tracert };
-    trace(&request, view, false)
+    trace(&request, view, false, &Pictures::default())
 }
 
 /// Run `ipkit trace`.
@@ -99,7 +99,11 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     } else {
         View::Traceroute
     };
-    trace(&request, view, args.as_path)
+    let pictures = Pictures {
+        plot: args.plot.as_ref(),
+        map: args.map.as_ref().map(|m| (m, args.db.as_slice())),
+    };
+    trace(&request, view, args.as_path, &pictures)
 }
 
 /// The IP-information data of `--db` (a file that will not open: one
@@ -119,9 +123,16 @@ fn hop_data(given: &[PathBuf]) -> anyhow::Result<HopData> {
     Ok(Databases::open(&paths).map_or_else(|_| HopData::default(), HopData::new))
 }
 
+/// The pictures asked for: `--plot`, and `--map` with its `--db` files.
+#[derive(Debug, Default)]
+struct Pictures<'a> {
+    plot: Option<&'a crate::plot::Target>,
+    map: Option<(&'a crate::plot::Target, &'a [std::path::PathBuf])>,
+}
+
 /// Trace `r` and print it in `view` (`as_path`: with each responder's
-/// AS); returns the exit code.
-fn trace(r: &Request, view: View, as_path: bool) -> anyhow::Result<u8> {
+/// AS) and draw the pictures asked for; returns the exit code.
+fn trace(r: &Request, view: View, as_path: bool, pictures: &Pictures<'_>) -> anyhow::Result<u8> {
     let interrupt = crate::interrupt::Interrupt::install();
     let stdout = std::io::stdout();
     let mut w = stdout.lock();
@@ -191,6 +202,12 @@ fn trace(r: &Request, view: View, as_path: bool) -> anyhow::Result<u8> {
         }
     }
     w.flush()?;
+    if let Some(plot) = pictures.plot {
+        crate::plot::write(plot, &ipkit::picture::trace::plot(&report))?;
+    }
+    if let Some((map, db)) = pictures.map {
+        draw_map(map, db, &report)?;
+    }
     if !report.reached && !report.interrupted && view != View::Json {
         let _ = writeln!(std::io::stderr(), "ipkit: {}", not_reached(r, &report));
     }
@@ -199,6 +216,42 @@ fn trace(r: &Request, view: View, as_path: bool) -> anyhow::Result<u8> {
     } else {
         crate::exit::NEGATIVE
     }))
+}
+
+/// `--map`: the hops the IP-information data locates, on the world map.
+fn draw_map(
+    map: &crate::plot::Target,
+    db: &[std::path::PathBuf],
+    report: &TraceReport,
+) -> anyhow::Result<()> {
+    let paths = if db.is_empty() {
+        ipkit::info::dirs::default_paths()
+    } else {
+        db.to_vec()
+    };
+    let dbs = if paths.is_empty() {
+        ipkit::info::Databases::empty()
+    } else {
+        ipkit::info::Databases::open(&paths).map_err(|e| usage(ipkit::error_chain(&e)))?
+    };
+    let places = ipkit::picture::map::hops(report, |ip| {
+        ipkit::picture::map::parse_loc(dbs.lookup(ip).loc.as_deref()?)
+    });
+    if places.is_empty() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "ipkit: no hop has a known location (IP-information data: `ipkit info --update` or --db FILE)"
+        );
+    }
+    let title = format!(
+        "ipkit trace {} ({}): {} of {} hops located",
+        report.shown,
+        report.target,
+        places.len(),
+        report.hops.len()
+    );
+    let svg = ipkit::picture::map::route(&title, &places, ipkit::info::DBIP_ATTRIBUTION);
+    crate::plot::write(map, &svg)
 }
 
 /// The view's first lines (none for the table and JSON), flushed.
