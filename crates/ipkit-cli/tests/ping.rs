@@ -107,6 +107,29 @@ fn signal(child: &Reaped, signal: &str) {
     crate::util::signal(&child.0, signal);
 }
 
+/// Wait (at most [`LIMIT`]) until `child` catches SIGINT: bit 2 of
+/// `SigCgt` in /proc/PID/status.
+fn wait_for_sigint_handler(child: &Reaped) {
+    let begun = Instant::now();
+    let path = format!("/proc/{}/status", child.0.id());
+    loop {
+        let status = std::fs::read_to_string(&path).unwrap_or_default();
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+            .is_some_and(|mask| mask & (1 << (SIGINT - 1)) != 0);
+        if caught {
+            return;
+        }
+        assert!(begun.elapsed() < LIMIT, "{path}: SIGINT never caught");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// SIGINT's number (2 on every Linux architecture).
+const SIGINT: u32 = 2;
+
 /// A started child's stdout, read line by line on a thread of its own so
 /// that waiting for a line has a deadline.
 struct Lines {
@@ -307,10 +330,13 @@ fn an_interrupted_sweep_counts_what_it_never_probed() {
         return;
     };
     // 127.0.0.0/16 at 1,000 probes/s takes a minute: stopped after a second.
+    // Each is signalled a second after it has installed its SIGINT handler:
+    // before that, on a loaded machine, the signal would only kill it.
     let sweep = |program: &str, args: &[&str], sig: &str| {
         let mut c = ns.command(program);
         c.args(args);
         let child = start(c);
+        wait_for_sigint_handler(&child);
         std::thread::sleep(Duration::from_secs(1));
         signal(&child, sig);
         collect(child, Duration::from_secs(30))
