@@ -193,17 +193,50 @@ pub(crate) struct MetaBatch {
     names: Vec<libc::sockaddr_storage>,
     controls: Vec<[u8; CONTROL_ROOM]>,
     pub(crate) slots: Vec<MetaSlot>,
+    /// Set up once, pointing into the heap buffers above (which are never
+    /// resized, so the pointers stay good when the batch moves): a call
+    /// then costs work only for the datagrams that came.
+    iovs: Vec<libc::iovec>,
+    msgs: Vec<libc::mmsghdr>,
 }
+
+// SAFETY: the raw pointers in `iovs` and `msgs` point only into this
+// batch's own heap buffers, owned and moved with it.
+unsafe impl Send for MetaBatch {}
 
 impl MetaBatch {
     /// `count` messages of up to `size` bytes each.
     pub(crate) fn new(count: usize, size: usize) -> MetaBatch {
-        MetaBatch {
-            bufs: vec![vec![0; size]; count],
+        let mut bufs = vec![vec![0; size]; count];
+        let iovs = iovecs(&mut bufs);
+        let mut batch = MetaBatch {
+            bufs,
             // SAFETY: sockaddr_storage is plain data; all zeroes is valid.
             names: vec![unsafe { std::mem::zeroed() }; count],
             controls: vec![[0; CONTROL_ROOM]; count],
             slots: vec![MetaSlot::default(); count],
+            iovs,
+            msgs: blank_headers(count),
+        };
+        for i in 0..count {
+            let m = &mut batch.msgs[i].msg_hdr;
+            m.msg_name = (&raw mut batch.names[i]).cast();
+            m.msg_iov = &raw mut batch.iovs[i];
+            m.msg_iovlen = 1;
+            m.msg_control = batch.controls[i].as_mut_ptr().cast();
+        }
+        batch.reset(count);
+        batch
+    }
+
+    /// Give the first `count` headers their full room again (the kernel
+    /// shrank the lengths of those it filled).
+    fn reset(&mut self, count: usize) {
+        for m in &mut self.msgs[..count] {
+            m.msg_hdr.msg_namelen =
+                std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+            m.msg_hdr.msg_controllen = CONTROL_ROOM as _;
+            m.msg_hdr.msg_flags = 0;
         }
     }
 }
@@ -216,27 +249,15 @@ pub(crate) fn recv_mmsg_meta(
     batch: &mut MetaBatch,
     flags: libc::c_int,
 ) -> io::Result<usize> {
-    let count = batch.bufs.len();
-    let mut iovs = iovecs(&mut batch.bufs);
-    // The pointers set below refer to `iovs`, `batch.names` and
-    // `batch.controls`, which outlive the call and are not moved during it.
-    let mut msgs = blank_headers(count);
-    for (i, m) in msgs.iter_mut().enumerate() {
-        m.msg_hdr.msg_name = (&raw mut batch.names[i]).cast();
-        m.msg_hdr.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        m.msg_hdr.msg_iov = &raw mut iovs[i];
-        m.msg_hdr.msg_iovlen = 1;
-        m.msg_hdr.msg_control = batch.controls[i].as_mut_ptr().cast();
-        m.msg_hdr.msg_controllen = CONTROL_ROOM as _;
-    }
+    let count = batch.msgs.len();
     let n = u32::try_from(count).unwrap_or(u32::MAX);
     // SAFETY: `msgs` holds `n` headers pointing at live buffers of the stated sizes.
-    let rc = unsafe { libc::recvmmsg(fd, msgs.as_mut_ptr(), n, flags, std::ptr::null_mut()) };
+    let rc = unsafe { libc::recvmmsg(fd, batch.msgs.as_mut_ptr(), n, flags, std::ptr::null_mut()) };
     if rc < 0 {
         return Err(io::Error::last_os_error());
     }
     let got = usize::try_from(rc).unwrap_or(0);
-    for (i, m) in msgs[..got].iter().enumerate() {
+    for (i, m) in batch.msgs[..got].iter().enumerate() {
         let from = socket_addr(&batch.names[i], m.msg_hdr.msg_namelen);
         let mut slot = MetaSlot {
             len: m.msg_len as usize,
@@ -246,6 +267,7 @@ pub(crate) fn recv_mmsg_meta(
         decode_control(&m.msg_hdr, &mut slot);
         batch.slots[i] = slot;
     }
+    batch.reset(got);
     Ok(got)
 }
 
