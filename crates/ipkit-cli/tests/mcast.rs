@@ -760,3 +760,93 @@ fn ttl_decides_whether_a_multicast_router_forwards() {
     assert!(senders(&r.finish()).is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Read the next line of a running ipkit's stdout, or None after `limit` (a
+/// reader thread, so the test never hangs on a pipe that stays silent).
+fn next_line(r: &mut Running, limit: Duration) -> Option<String> {
+    let mut out = r.child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = Vec::new();
+        let mut byte = [0u8; 1];
+        while !line.ends_with(b"\n") {
+            match out.read(&mut byte) {
+                Ok(1) => line.push(byte[0]),
+                _ => break,
+            }
+        }
+        let _ = tx.send((String::from_utf8_lossy(&line).into_owned(), out));
+    });
+    let (line, out) = rx.recv_timeout(limit).ok()?;
+    r.child.stdout = Some(out);
+    r.first.extend_from_slice(line.as_bytes()); // finish() shows every line
+    Some(line)
+}
+
+/// The receiver reads in batches (`recvmmsg`): a burst of 300 datagrams
+/// arrives whole and in order, each with the TTL the sender set and a
+/// receive time within the test's own clock window; a slow stream still
+/// shows each datagram as it comes, while the join goes on.
+#[test]
+fn batched_receive_keeps_each_datagram_and_shows_it_at_once() {
+    if !can_use_namespaces("batched_receive_keeps_each_datagram_and_shows_it_at_once") {
+        return;
+    }
+    let lan = Lan::new(&[&["10.9.0.1/24"], &["10.9.0.2/24"]]);
+    let [sender, receiver] = &lan.hosts[..] else {
+        unreachable!()
+    };
+    let group = "239.1.2.9:5000";
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64()
+    };
+    let join = ["--json", "mcast", "join", group, "-i", "eth0", "-t", "20"];
+    let mut r = start(receiver, &join);
+    let joined: Value = serde_json::from_slice(&r.first).expect("joined record");
+    assert!(joined["data"]["receive_buffer"].as_u64().unwrap() > 0);
+    // Slow: one datagram, then its line while ipkit still runs.
+    send(sender, &["mcast", "send", group, "-i", "eth0", "first"]);
+    let line = next_line(&mut r, Duration::from_secs(5)).expect("the datagram at once");
+    let d: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(
+        (d["type"].as_str(), d["data"]["payload"].as_str()),
+        (Some("datagram"), Some("first"))
+    );
+    // A burst.
+    let before = now();
+    let args = [
+        "mcast",
+        "send",
+        group,
+        "-i",
+        "eth0",
+        "--ttl",
+        "3",
+        "-c",
+        "300",
+        "--interval",
+        "0.0001",
+        "burst",
+    ];
+    send(sender, &args);
+    let after = now();
+    signal(&r.child, "INT");
+    let o = r.finish();
+    let got = records(&o, "datagram");
+    assert_eq!(got.len(), 301, "{}", stdout(&o));
+    for (i, d) in got.iter().enumerate().skip(1) {
+        assert_eq!(d["seq"], i as u64 + 1);
+        assert_eq!(d["payload"], "burst");
+        assert_eq!(d["ttl"], 3);
+        let t = d["unix_time"].as_f64().unwrap();
+        assert!(
+            t >= before - 0.01 && t <= after + 0.01,
+            "{t} not in {before}..{after}"
+        );
+    }
+    assert_eq!(records(&o, "summary")[0]["received"], 301);
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+}

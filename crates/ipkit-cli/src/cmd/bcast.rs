@@ -120,6 +120,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                 sources: Vec::new(),
                 interface: a.interface.clone(),
                 mode: "broadcast",
+                receive_buffer: Some(sock.receive_buffer()),
             };
             let limits = a.limits.limits();
             stream::receive(&mut sock, &joined, limits, a.limits.quiet, out)

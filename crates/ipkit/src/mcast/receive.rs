@@ -21,6 +21,8 @@ pub struct Received {
     pub from: Option<SocketAddr>,
     /// TTL / hop limit on arrival, where the OS says.
     pub ttl: Option<u8>,
+    /// When the kernel received it, since the Unix epoch, where the OS says.
+    pub kernel_time: Option<Duration>,
 }
 
 /// The platform seam: a socket that yields datagrams and can leave its
@@ -31,6 +33,12 @@ pub trait Receiver {
     fn recv(&mut self, buf: &mut [u8]) -> io::Result<Option<Received>>;
     /// Leave the group; true when there was one to leave.
     fn leave(&mut self) -> io::Result<bool>;
+    /// Whether the last datagram handed out was the last the socket had
+    /// queued (so a writer should flush now). A receiver reading one
+    /// datagram at a time may always say so.
+    fn drained(&self) -> bool {
+        true
+    }
 }
 
 /// What the engine reports as it runs.
@@ -38,6 +46,8 @@ pub trait Receiver {
 pub enum ReceiveEvent<'a> {
     /// A datagram arrived.
     Datagram(&'a DatagramRecord),
+    /// Nothing more is queued for now: the time to flush what was written.
+    Drained,
 }
 
 /// Limits on a receive.
@@ -85,8 +95,13 @@ pub fn run_with<R: Receiver>(
             size: got.len,
             ttl: got.ttl,
             elapsed_ms: crate::ping::report::ms(start.elapsed()),
-            unix_time: SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
+            unix_time: got
+                .kernel_time
+                .or_else(|| {
+                    SystemTime::now()
+                        .duration_since(SystemTime::UNIX_EPOCH)
+                        .ok()
+                })
                 .map_or(0.0, |d| d.as_secs_f64()),
             payload: limits
                 .payloads
@@ -94,6 +109,9 @@ pub fn run_with<R: Receiver>(
         };
         summary.count(&record);
         if on_event(ReceiveEvent::Datagram(&record)).is_break() {
+            break Ok(());
+        }
+        if rx.drained() && on_event(ReceiveEvent::Drained).is_break() {
             break Ok(());
         }
     };
@@ -154,6 +172,7 @@ mod tests {
                 len,
                 from: Some(from),
                 ttl: Some(1),
+                kernel_time: None,
             })
         };
         let mut rx = Scripted {
@@ -165,8 +184,10 @@ mod tests {
             ..Limits::default()
         };
         let mut seen = 0;
-        let s = run_with(&mut rx, limits, &Cancel::new(), |_| {
-            seen += 1;
+        let s = run_with(&mut rx, limits, &Cancel::new(), |e| {
+            if let ReceiveEvent::Datagram(_) = e {
+                seen += 1;
+            }
             ControlFlow::Continue(())
         })
         .unwrap();

@@ -19,6 +19,9 @@ pub struct JoinedRecord {
     pub interface: Option<String>,
     /// "asm", "ssm" or, for `bcast listen`, "broadcast".
     pub mode: &'static str,
+    /// The socket's receive buffer in bytes as the kernel gave it
+    /// (`SO_RCVBUF` read back), once the socket is open.
+    pub receive_buffer: Option<usize>,
 }
 
 impl JoinedRecord {
@@ -30,6 +33,7 @@ impl JoinedRecord {
             sources: r.sources.clone(),
             interface: r.interface.as_ref().map(|i| i.name.clone()),
             mode: if r.sources.is_empty() { "asm" } else { "ssm" },
+            receive_buffer: None,
         }
     }
 }

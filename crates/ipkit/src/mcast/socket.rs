@@ -18,12 +18,28 @@ use crate::sys;
 /// cancellation token again.
 const POLL: Duration = Duration::from_millis(100);
 
+/// Datagrams read per system call (Linux's `recvmmsg`; one elsewhere).
+const BATCH: usize = 64;
+
+/// Bytes kept of each datagram (the largest UDP payload).
+const DATAGRAM_ROOM: usize = 65_536;
+
+/// The receive buffer asked for: a burst of small datagrams at line rate
+/// (each costs the kernel ~1 KiB of buffer) outruns the default ~200 KiB
+/// in a fraction of a millisecond. The kernel caps it at
+/// `net.core.rmem_max` unless `SO_RCVBUFFORCE` (CAP_NET_ADMIN) is allowed.
+const RECEIVE_BUFFER: usize = 32 << 20;
+
 /// A UDP socket, bound and (for a group) joined; it leaves on
 /// [`Receiver::leave`] or, at the latest, when dropped.
 #[derive(Debug)]
 pub struct GroupSocket {
     sock: Socket,
     joined: Option<JoinRequest>,
+    batch: sys::McastBatch,
+    /// The next datagram of `batch` to hand out.
+    next: usize,
+    receive_buffer: usize,
 }
 
 fn udp(v6: bool) -> io::Result<Socket> {
@@ -33,6 +49,36 @@ fn udp(v6: bool) -> io::Result<Socket> {
         sock.set_only_v6(true)?;
     }
     Ok(sock)
+}
+
+/// Ask for [`RECEIVE_BUFFER`] (forced when allowed, else as much as
+/// `rmem_max` lets) and each datagram's TTL and kernel time; returns the
+/// buffer the kernel gave (it counts its bookkeeping: twice what it stores).
+fn receiving(sock: &Socket, v6: bool) -> io::Result<usize> {
+    if sys::force_receive_buffer(sock, RECEIVE_BUFFER).is_err() {
+        sock.set_recv_buffer_size(RECEIVE_BUFFER)?;
+    }
+    sys::receive_ttl(sock, v6)?;
+    sys::receive_timestamps(sock)?;
+    sock.set_read_timeout(Some(POLL))?;
+    sock.recv_buffer_size()
+}
+
+impl GroupSocket {
+    fn new(sock: Socket, joined: Option<JoinRequest>, receive_buffer: usize) -> GroupSocket {
+        GroupSocket {
+            sock,
+            joined,
+            batch: sys::McastBatch::new(BATCH, DATAGRAM_ROOM),
+            next: 0,
+            receive_buffer,
+        }
+    }
+
+    /// The receive buffer the kernel gave, in bytes (`SO_RCVBUF` as read back).
+    pub fn receive_buffer(&self) -> usize {
+        self.receive_buffer
+    }
 }
 
 impl GroupSocket {
@@ -53,14 +99,9 @@ impl GroupSocket {
             IpAddr::V6(g) => SocketAddrV6::new(g, r.group.port(), 0, ifindex).into(),
         };
         sock.bind(&bind_to.into()).map_err(|e| open("binding", e))?;
-        sys::receive_ttl(&sock, v6).map_err(|e| open("asking for the TTL", e))?;
-        sock.set_read_timeout(Some(POLL))
-            .map_err(|e| open("setting a read timeout", e))?;
+        let rcvbuf = receiving(&sock, v6).map_err(|e| open("setting up receiving", e))?;
         membership(&sock, r, true).map_err(|e| no_route_or(group, e, "joining"))?;
-        Ok(GroupSocket {
-            sock,
-            joined: Some(r.clone()),
-        })
+        Ok(GroupSocket::new(sock, Some(r.clone()), rcvbuf))
     }
 
     /// Bind to `port` on every address (`bcast listen`): no group to join.
@@ -75,10 +116,8 @@ impl GroupSocket {
         }
         let any = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port);
         sock.bind(&any.into()).map_err(|e| open("binding", e))?;
-        sys::receive_ttl(&sock, false).map_err(|e| open("asking for the TTL", e))?;
-        sock.set_read_timeout(Some(POLL))
-            .map_err(|e| open("setting a read timeout", e))?;
-        Ok(GroupSocket { sock, joined: None })
+        let rcvbuf = receiving(&sock, false).map_err(|e| open("setting up receiving", e))?;
+        Ok(GroupSocket::new(sock, None, rcvbuf))
     }
 }
 
@@ -145,15 +184,31 @@ fn no_route_or(target: IpAddr, e: io::Error, op: &str) -> McastError {
 
 impl Receiver for GroupSocket {
     fn recv(&mut self, buf: &mut [u8]) -> io::Result<Option<Received>> {
-        match sys::recv_datagram(&self.sock, buf) {
-            Ok(got) => Ok(Some(Received {
-                len: got.len,
-                from: got.from,
-                ttl: got.ttl,
-            })),
-            Err(e) if crate::sys::is_quiet(&e) => Ok(None),
-            Err(e) => Err(e),
+        if self.next >= self.batch.len() {
+            self.next = 0;
+            match sys::recv_datagrams(&self.sock, &mut self.batch) {
+                Ok(_) => {}
+                Err(e) if crate::sys::is_quiet(&e) => return Ok(None),
+                Err(e) => return Err(e),
+            }
         }
+        let Some((got, bytes)) = self.batch.get(self.next) else {
+            return Ok(None);
+        };
+        self.next += 1;
+        let kept = bytes.len().min(buf.len());
+        buf[..kept].copy_from_slice(&bytes[..kept]);
+        Ok(Some(Received {
+            len: got.len,
+            from: got.from,
+            ttl: got.ttl,
+            kernel_time: got.kernel_time,
+        }))
+    }
+
+    fn drained(&self) -> bool {
+        // A batch that came short of full took all the socket had.
+        self.next >= self.batch.len() && self.batch.len() < self.batch.capacity()
     }
 
     fn leave(&mut self) -> io::Result<bool> {

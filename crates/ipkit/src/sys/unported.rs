@@ -232,6 +232,61 @@ pub fn recv_datagram(sock: &socket2::Socket, buf: &mut [u8]) -> std::io::Result<
     })
 }
 
+/// Datagrams read in one batch from a group socket: one per read on
+/// this OS (no `recvmmsg`).
+#[derive(Debug)]
+pub struct McastBatch {
+    buf: Vec<u8>,
+    got: Option<McastReceived>,
+}
+
+impl McastBatch {
+    /// Room for one datagram of up to `size` bytes (`count` is Linux's).
+    pub fn new(_count: usize, size: usize) -> McastBatch {
+        McastBatch {
+            buf: vec![0; size],
+            got: None,
+        }
+    }
+
+    /// How many datagrams the last read brought (0 or 1).
+    pub fn len(&self) -> usize {
+        usize::from(self.got.is_some())
+    }
+
+    /// Whether the last read brought none.
+    pub fn is_empty(&self) -> bool {
+        self.got.is_none()
+    }
+
+    /// How many datagrams one read can bring: one here.
+    pub fn capacity(&self) -> usize {
+        1
+    }
+
+    /// Datagram `i` of the last read and its first bytes.
+    pub fn get(&self, i: usize) -> Option<(McastReceived, &[u8])> {
+        let got = self.got.filter(|_| i == 0)?;
+        Some((got, &self.buf[..got.len.min(self.buf.len())]))
+    }
+}
+
+/// Read one datagram into `batch` (this OS has no batch read).
+pub fn recv_datagrams(sock: &socket2::Socket, batch: &mut McastBatch) -> std::io::Result<usize> {
+    batch.got = None;
+    let got = recv_datagram(sock, &mut batch.buf)?;
+    batch.got = Some(got);
+    Ok(1)
+}
+
+/// `SO_RCVBUFFORCE` is Linux's.
+pub fn force_receive_buffer(_sock: &socket2::Socket, _bytes: usize) -> std::io::Result<()> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "SO_RCVBUFFORCE is Linux's",
+    ))
+}
+
 /// Whether a join or send failed for want of a route to the group.
 pub fn is_no_route(e: &std::io::Error) -> bool {
     matches!(

@@ -1,5 +1,6 @@
 //! The streaming views of `mcast join`/`send` and `bcast listen`/`send`: a
-//! line (or NDJSON record) per datagram, flushed at once, then the summary;
+//! line (or NDJSON record) per datagram, flushed as soon as nothing more is
+//! queued, then the summary;
 //! a closed pipe stops at once, Ctrl-C prints the summary and exits 130.
 
 use std::io::Write;
@@ -22,7 +23,11 @@ pub fn join(r: &JoinRequest, quiet: bool, out: &Output) -> anyhow::Result<u8> {
         timeout: r.timeout,
         payloads: !quiet,
     };
-    receive(&mut sock, &JoinedRecord::of(r), limits, quiet, out)
+    let joined = JoinedRecord {
+        receive_buffer: Some(sock.receive_buffer()),
+        ..JoinedRecord::of(r)
+    };
+    receive(&mut sock, &joined, limits, quiet, out)
 }
 
 /// Print `joined`, then each datagram `sock` yields, then the summary.
@@ -34,8 +39,11 @@ pub fn receive(
     out: &Output,
 ) -> anyhow::Result<u8> {
     let interrupt = Interrupt::install();
+    // One big buffer, flushed whenever the socket has nothing more queued:
+    // a burst costs a write per batch, a slow stream still shows each
+    // datagram at once.
     let stdout = std::io::stdout();
-    let mut w = stdout.lock();
+    let mut w = std::io::BufWriter::with_capacity(256 << 10, stdout.lock());
     if out.json {
         write_record(&mut w, "joined", joined)?;
     } else {
@@ -43,23 +51,15 @@ pub fn receive(
     }
     w.flush()?;
     let mut write_err = None;
-    let summary = run_with(
-        sock,
-        limits,
-        interrupt.token(),
-        |ReceiveEvent::Datagram(d)| {
-            if quiet {
-                return ControlFlow::Continue(());
-            }
-            let res = if out.json {
-                write_record(&mut w, "datagram", d)
-            } else {
-                writeln!(w, "{}", datagram_line(d))
-            }
-            .and_then(|()| w.flush());
-            go_on(res, &mut write_err)
-        },
-    )
+    let summary = run_with(sock, limits, interrupt.token(), |event| {
+        let res = match event {
+            _ if quiet => return ControlFlow::Continue(()),
+            ReceiveEvent::Datagram(d) if out.json => write_record(&mut w, "datagram", d),
+            ReceiveEvent::Datagram(d) => writeln!(w, "{}", datagram_line(d)),
+            ReceiveEvent::Drained => w.flush(),
+        };
+        go_on(res, &mut write_err)
+    })
     .map_err(super::refusal)?;
     if let Some(e) = write_err {
         return Err(e.into());

@@ -3,7 +3,9 @@
 //! RFC 3678's protocol-independent API, which socket2 does not offer),
 //! receiving a datagram with its TTL / hop limit (`IP_RECVTTL`,
 //! `IPV6_RECVHOPLIMIT`, through [`super::ancillary::recv`]), and the errno
-//! that means "no route for this group".
+//! that means "no route for this group"; the batched receive of `mcast
+//! join` (`recvmmsg`, per-datagram control messages, through
+//! [`super::mmsg`]) and `SO_RCVBUFFORCE`.
 #![allow(unsafe_code)]
 
 use std::io;
@@ -111,6 +113,72 @@ pub fn recv_datagram(sock: &Socket, buf: &mut [u8]) -> io::Result<McastReceived>
         ttl: meta.ttl,
         kernel_time: meta.kernel_time,
     })
+}
+
+/// Datagrams read in one batch from a group socket, with each one's
+/// sender, TTL / hop limit and kernel time (Linux: one `recvmmsg`).
+#[derive(Debug)]
+pub struct McastBatch {
+    inner: super::mmsg::MetaBatch,
+    got: usize,
+}
+
+impl McastBatch {
+    /// Room for `count` datagrams of up to `size` bytes each.
+    pub fn new(count: usize, size: usize) -> McastBatch {
+        McastBatch {
+            inner: super::mmsg::MetaBatch::new(count.max(1), size),
+            got: 0,
+        }
+    }
+
+    /// How many datagrams the last read brought.
+    pub fn len(&self) -> usize {
+        self.got
+    }
+
+    /// Whether the last read brought none.
+    pub fn is_empty(&self) -> bool {
+        self.got == 0
+    }
+
+    /// How many datagrams one read can bring.
+    pub fn capacity(&self) -> usize {
+        self.inner.bufs.len()
+    }
+
+    /// Datagram `i` of the last read and its first bytes.
+    pub fn get(&self, i: usize) -> Option<(McastReceived, &[u8])> {
+        if i >= self.got {
+            return None;
+        }
+        let s = self.inner.slots[i];
+        let buf = &self.inner.bufs[i];
+        let got = McastReceived {
+            len: s.len,
+            from: s.from,
+            ttl: s.ttl,
+            kernel_time: s.kernel_time,
+        };
+        Some((got, &buf[..s.len.min(buf.len())]))
+    }
+}
+
+/// Read a batch of datagrams into `batch`: wait up to the socket's read
+/// timeout for the first, then take what else is queued without waiting.
+pub fn recv_datagrams(sock: &Socket, batch: &mut McastBatch) -> io::Result<usize> {
+    batch.got = 0;
+    let got =
+        super::mmsg::recv_mmsg_meta(sock.as_raw_fd(), &mut batch.inner, libc::MSG_WAITFORONE)?;
+    batch.got = got;
+    Ok(got)
+}
+
+/// Set the receive buffer past `net.core.rmem_max` (`SO_RCVBUFFORCE`,
+/// which needs CAP_NET_ADMIN; EPERM without it).
+pub fn force_receive_buffer(sock: &Socket, bytes: usize) -> io::Result<()> {
+    let bytes = i32::try_from(bytes).unwrap_or(i32::MAX);
+    ancillary::setsockopt_int(sock, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, bytes)
 }
 
 /// Whether a join or send failed for want of a route to the group (no

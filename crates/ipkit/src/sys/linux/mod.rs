@@ -16,8 +16,8 @@ mod trace;
 pub use host::HostTables;
 pub use icmp::{IcmpKind, IcmpSocket};
 pub use mcast::{
-    McastReceived, is_no_route, multicast_tables, receive_timestamps, receive_ttl, recv_datagram,
-    source_group_membership,
+    McastBatch, McastReceived, force_receive_buffer, is_no_route, multicast_tables,
+    receive_timestamps, receive_ttl, recv_datagram, recv_datagrams, source_group_membership,
 };
 pub use mmsg::BatchSocket;
 pub use trace::TraceSocket;
