@@ -220,16 +220,9 @@ mod tests {
     fn probe(from: Option<&str>, rtt: Option<f64>, reached: bool) -> ProbeResult {
         ProbeResult {
             from: from.map(|f| f.parse().unwrap()),
-            name: None,
-            asn: None,
-            org: None,
-            country: None,
             rtt_ms: rtt,
-            annotation: None,
-            frag_mtu: None,
             reached,
-            quoted_tos: None,
-            mpls: Vec::new(),
+            ..ProbeResult::default()
         }
     }
 

@@ -272,16 +272,8 @@ mod tests {
         let hop = |ttl: u8, from: Option<&str>| {
             let probes = vec![ProbeResult {
                 from: from.map(|f| f.parse().unwrap()),
-                name: None,
-                asn: None,
-                org: None,
-                country: None,
                 rtt_ms: from.map(|_| 1.0),
-                annotation: None,
-                frag_mtu: None,
-                reached: false,
-                quoted_tos: None,
-                mpls: Vec::new(),
+                ..ProbeResult::default()
             }];
             HopReport {
                 ttl,

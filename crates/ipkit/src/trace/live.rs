@@ -215,16 +215,8 @@ mod tests {
     fn probe(from: Option<&str>, rtt: Option<f64>) -> ProbeResult {
         ProbeResult {
             from: from.map(|f| f.parse().unwrap()),
-            name: None,
-            asn: None,
-            org: None,
-            country: None,
             rtt_ms: rtt,
-            annotation: None,
-            frag_mtu: None,
-            reached: false,
-            quoted_tos: None,
-            mpls: Vec::new(),
+            ..ProbeResult::default()
         }
     }
 

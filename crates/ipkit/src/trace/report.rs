@@ -77,8 +77,8 @@ pub struct HopReport {
     pub mtu: Option<u16>,
 }
 
-/// One probe.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One probe. The default is a probe that nothing answered.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ProbeResult {
     /// Who answered; None: nobody (`*`).
     pub from: Option<IpAddr>,

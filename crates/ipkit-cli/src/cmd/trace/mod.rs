@@ -322,16 +322,8 @@ mod fixtures {
     pub fn probe(from: Option<&str>, rtt: Option<f64>) -> ProbeResult {
         ProbeResult {
             from: from.map(|f| f.parse().unwrap()),
-            name: None,
-            asn: None,
-            org: None,
-            country: None,
             rtt_ms: rtt,
-            annotation: None,
-            frag_mtu: None,
-            reached: false,
-            quoted_tos: None,
-            mpls: Vec::new(),
+            ..ProbeResult::default()
         }
     }
 
