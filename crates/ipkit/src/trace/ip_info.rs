@@ -29,6 +29,11 @@ impl HopData {
     pub fn is_present(&self) -> bool {
         self.0.is_some()
     }
+
+    /// The opened databases, if any (for views that place hops, such as a map).
+    pub fn databases(&self) -> Option<&Databases> {
+        self.0.as_deref()
+    }
 }
 
 impl std::fmt::Debug for HopData {

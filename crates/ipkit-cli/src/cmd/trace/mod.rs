@@ -101,7 +101,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     };
     let pictures = Pictures {
         plot: args.plot.as_ref(),
-        map: args.map.as_ref().map(|m| (m, args.db.as_slice())),
+        map: args.map.as_ref(),
     };
     trace(&request, view, args.as_path, &pictures)
 }
@@ -123,11 +123,11 @@ fn hop_data(given: &[PathBuf]) -> anyhow::Result<HopData> {
     Ok(Databases::open(&paths).map_or_else(|_| HopData::default(), HopData::new))
 }
 
-/// The pictures asked for: `--plot`, and `--map` with its `--db` files.
+/// The pictures asked for: `--plot`, and `--map` (over the request's data).
 #[derive(Debug, Default)]
 struct Pictures<'a> {
     plot: Option<&'a crate::plot::Target>,
-    map: Option<(&'a crate::plot::Target, &'a [std::path::PathBuf])>,
+    map: Option<&'a crate::plot::Target>,
 }
 
 /// Trace `r` and print it in `view` (`as_path`: with each responder's
@@ -205,8 +205,8 @@ fn trace(r: &Request, view: View, as_path: bool, pictures: &Pictures<'_>) -> any
     if let Some(plot) = pictures.plot {
         crate::plot::write(plot, &ipkit::picture::trace::plot(&report))?;
     }
-    if let Some((map, db)) = pictures.map {
-        draw_map(map, db, &report)?;
+    if let Some(map) = pictures.map {
+        draw_map(map, &r.ip_info, &report)?;
     }
     if !report.reached && !report.interrupted && view != View::Json {
         let _ = writeln!(std::io::stderr(), "ipkit: {}", not_reached(r, &report));
@@ -219,21 +219,11 @@ fn trace(r: &Request, view: View, as_path: bool, pictures: &Pictures<'_>) -> any
 }
 
 /// `--map`: the hops the IP-information data locates, on the world map.
-fn draw_map(
-    map: &crate::plot::Target,
-    db: &[std::path::PathBuf],
-    report: &TraceReport,
-) -> anyhow::Result<()> {
-    let paths = if db.is_empty() {
-        ipkit::info::dirs::default_paths()
-    } else {
-        db.to_vec()
-    };
-    let dbs = if paths.is_empty() {
-        ipkit::info::Databases::empty()
-    } else {
-        ipkit::info::Databases::open(&paths).map_err(|e| usage(ipkit::error_chain(&e)))?
-    };
+fn draw_map(map: &crate::plot::Target, data: &HopData, report: &TraceReport) -> anyhow::Result<()> {
+    // The data the trace already opened (--db, IPKIT_DB or the data
+    // directory): not opened a second time.
+    let empty = ipkit::info::Databases::empty();
+    let dbs = data.databases().unwrap_or(&empty);
     let places = ipkit::picture::map::hops(report, |ip| {
         ipkit::picture::map::parse_loc(dbs.lookup(ip).loc.as_deref()?)
     });
