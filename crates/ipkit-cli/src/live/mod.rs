@@ -6,6 +6,7 @@
 //! key, handled by the views). The widgets are in the submodules; they
 //! draw on any ratatui backend, so tests draw them on a `TestBackend`.
 
+pub mod mcast;
 pub mod ping;
 pub mod trace;
 
