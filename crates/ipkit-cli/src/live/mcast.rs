@@ -92,7 +92,6 @@ pub fn draw(frame: &mut Frame, chart: &McastChart, now_s: f64, span_s: f64, colo
 mod tests {
     use super::*;
     use ipkit::mcast::ping::PingReply;
-    use ratatui::backend::TestBackend;
 
     fn reply(kind: &'static str, seq: u32, rtt_ms: f64) -> Event {
         Event::Reply(PingReply {
@@ -103,18 +102,6 @@ mod tests {
             ttl: Some(64),
             hops: Some(0),
         })
-    }
-
-    fn screen(chart: &McastChart) -> Vec<String> {
-        let mut t = ratatui::Terminal::new(TestBackend::new(80, 24)).unwrap();
-        t.draw(|f| draw(f, chart, 60.0, 60.0, false)).unwrap();
-        let buf = t.backend().buffer();
-        (0..24)
-            .map(|y| {
-                let l: String = (0..80).map(|x| buf[(x, y)].symbol().to_string()).collect();
-                l.trim_end().to_string()
-            })
-            .collect()
     }
 
     /// Ten requests a second apart: every unicast answer, the multicast
@@ -152,8 +139,8 @@ mod tests {
             (10, 2),
             "the late answer is not a probe"
         );
-        let lines = screen(&chart);
-        let text = lines.join("\n");
+        let text = crate::live::screen_text(80, 24, |f| draw(f, &chart, 60.0, 60.0, false));
+        let lines: Vec<&str> = text.lines().collect();
         assert!(
             lines[0].contains("ipkit mcast ping --live (10.9.0.1,232.43.211.234)"),
             "{text}"
