@@ -5,6 +5,7 @@
 //! printed) and so on every way out, Ctrl-C included (in raw mode it is a
 //! key, handled by the views). The widgets are in the submodules; they
 //! draw on any ratatui backend, so tests draw them on a `TestBackend`.
+//! `ipkit mcast ping --live` draws ping's chart ([`mcast`]).
 
 pub mod mcast;
 pub mod ping;
