@@ -519,3 +519,31 @@ fn answer_on(
     }
     Ok(answered)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(kind: &'static str, seq: u32) -> PingReply {
+        PingReply {
+            from: "10.9.0.1".parse().unwrap(),
+            kind,
+            seq,
+            rtt_ms: 1.0,
+            ttl: Some(64),
+            hops: Some(0),
+        }
+    }
+
+    #[test]
+    fn a_request_misses_the_kinds_not_received() {
+        let mut t = Tally::default();
+        assert!(t.add(&reply("unicast", 1)));
+        assert!(!t.add(&reply("unicast", 1)), "a duplicate");
+        assert!(t.add(&reply("multicast", 2)));
+        assert_eq!(t.missing(1).collect::<Vec<_>>(), ["multicast"]);
+        assert_eq!(t.missing(2).collect::<Vec<_>>(), ["unicast"]);
+        assert_eq!(t.missing(3).collect::<Vec<_>>(), ["unicast", "multicast"]);
+        assert_eq!(t.unicast.finish(3).loss_percent, 66.667);
+    }
+}
