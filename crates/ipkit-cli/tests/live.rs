@@ -101,7 +101,13 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
+        // The server leaves its socket file behind: removed too.
+        let socket = self.run(&["display-message", "-p", "#{socket_path}"]);
         let _ = self.run(&["kill-server"]);
+        let path = crate::util::stdout(&socket);
+        if path.trim().contains(&self.socket) {
+            let _ = std::fs::remove_file(path.trim());
+        }
     }
 }
 
