@@ -19,14 +19,15 @@ const TMUX_LIMIT: Duration = Duration::from_secs(10);
 /// How long the screen may take to show what a step waits for.
 const SCREEN_LIMIT: Duration = Duration::from_secs(40);
 
-/// A tmux server of this test's own (its own socket), killed on drop.
-struct Tmux {
+/// A tmux server of this test's own (its own socket), killed on drop
+/// (the mcast and dns tests drive their views with it too).
+pub struct Tmux {
     socket: String,
 }
 
 impl Tmux {
     /// A server with one 80×24 session running `shell`.
-    fn start(shell: &[&str]) -> Tmux {
+    pub fn start(shell: &[&str]) -> Tmux {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tmux = Tmux {
@@ -45,19 +46,38 @@ impl Tmux {
         crate::util::run_limited(&mut c, b"", TMUX_LIMIT)
     }
 
-    fn keys(&self, keys: &[&str]) {
+    /// A server whose pane runs a plain bash, prompt `prompt`, inside the
+    /// network namespace `ns`; the prompt is waited for.
+    pub fn shell_in(ns: &str, prompt: &str) -> Tmux {
+        let ps1 = format!("PS1={prompt}");
+        let tmux = Tmux::start(&[
+            "ip",
+            "netns",
+            "exec",
+            ns,
+            "env",
+            &ps1,
+            "bash",
+            "--norc",
+            "--noprofile",
+        ]);
+        tmux.wait_for("the shell's prompt", |s| s.contains(prompt.trim_end()));
+        tmux
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", "0"];
         args.extend_from_slice(keys);
         let o = self.run(&args);
         assert!(o.status.success(), "tmux send-keys {keys:?}: {o:?}");
     }
 
-    fn screen(&self) -> String {
+    pub fn screen(&self) -> String {
         crate::util::stdout(&self.run(&["capture-pane", "-p", "-t", "0"]))
     }
 
     /// Wait until `ready` holds for the screen; its text.
-    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+    pub fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let screen = self.screen();
@@ -72,7 +92,7 @@ impl Tmux {
         }
     }
 
-    fn alternate_screen(&self) -> bool {
+    pub fn alternate_screen(&self) -> bool {
         crate::util::stdout(&self.run(&["display-message", "-p", "-t", "0", "#{alternate_on}"]))
             .trim()
             == "1"
@@ -81,7 +101,13 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
+        // The server leaves its socket file behind: removed too.
+        let socket = self.run(&["display-message", "-p", "#{socket_path}"]);
         let _ = self.run(&["kill-server"]);
+        let path = crate::util::stdout(&socket);
+        if path.trim().contains(&self.socket) {
+            let _ = std::fs::remove_file(path.trim());
+        }
     }
 }
 
@@ -112,18 +138,7 @@ fn live_trace_in_tmux_shows_every_hop_pauses_resets_and_restores_the_terminal() 
     let _guard = crate::lab::lab_lock();
     let lab = TraceLab::new(Variant::NONE);
     let target = TraceLab::target(false).to_string();
-    let tmux = Tmux::start(&[
-        "ip",
-        "netns",
-        "exec",
-        &lab.client().name,
-        "env",
-        "PS1=live$ ",
-        "bash",
-        "--norc",
-        "--noprofile",
-    ]);
-    tmux.wait_for("the shell's prompt", |s| s.contains("live$"));
+    let tmux = Tmux::shell_in(&lab.client().name, "live$ ");
     let command = format!(
         "NO_COLOR=1 {} trace --live -n {target}",
         env!("CARGO_BIN_EXE_ipkit")

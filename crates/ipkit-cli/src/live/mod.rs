@@ -5,8 +5,12 @@
 //! printed) and so on every way out, Ctrl-C included (in raw mode it is a
 //! key, handled by the views). The widgets are in the submodules; they
 //! draw on any ratatui backend, so tests draw them on a `TestBackend`.
+//! `ipkit mcast ping --live` draws ping's chart ([`mcast`]).
 
+pub mod mcast;
 pub mod ping;
+#[cfg(test)]
+mod scenarios;
 pub mod trace;
 
 use std::io::{self, IsTerminal, Stdout};
@@ -116,4 +120,20 @@ pub fn key_of(event: &Event) -> Option<Key> {
         KeyCode::Down | KeyCode::Char('j') => Key::Down,
         _ => return None,
     })
+}
+
+/// The text a test's drawing leaves on a `w`×`h` TestBackend, a line per
+/// row with trailing blanks cut.
+#[cfg(test)]
+pub fn screen_text(w: u16, h: u16, draw: impl FnOnce(&mut ratatui::Frame)) -> String {
+    let mut t = Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("a test terminal");
+    t.draw(draw).expect("drawn");
+    let buf = t.backend().buffer();
+    (0..h)
+        .map(|y| {
+            let l: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
+            l.trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
