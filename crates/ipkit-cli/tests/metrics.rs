@@ -528,3 +528,84 @@ fn probe_runs_each_built_in_module_once() {
     assert_eq!(code, 400);
     drop(listener);
 }
+
+/// Continuous targets of the other kinds from the command line: a TCP
+/// listener this test opens, an NSD it starts, a trace to loopback (one
+/// hop, reached, the path never changes).
+#[test]
+fn continuous_tcp_dns_and_trace_targets_from_the_command_line() {
+    let nsd = Nsd::start(&[(
+        "metrics.test",
+        "$ORIGIN metrics.test.\n$TTL 300\n@ IN SOA ns admin 1 3600 600 86400 300\n@ IN NS ns\nns IN A 127.0.0.1\nwww IN A 192.0.2.1\n",
+    )]);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let tcp = format!("127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let dns = format!("www.metrics.test@127.0.0.1:{}", nsd.port);
+    let e = Exporter::start(
+        None,
+        &[
+            "--tcp",
+            &tcp,
+            "--dns",
+            &dns,
+            "--trace",
+            "127.0.0.1",
+            "--interval",
+            "300ms",
+        ],
+    );
+    let text = e.until("three rounds of each", |t| {
+        value(
+            t,
+            &format!("ipkit_tcp_connects_total{{target=\"{tcp}\",result=\"ok\"}}"),
+        )
+        .unwrap_or(0.0)
+            >= 3.0
+            && value(
+                t,
+                &format!("ipkit_dns_responses_total{{target=\"{dns}\",rcode=\"NOERROR\"}}"),
+            )
+            .unwrap_or(0.0)
+                >= 3.0
+            && value(
+                t,
+                "ipkit_trace_hop_rtt_seconds_count{target=\"127.0.0.1\",hop=\"1\"}",
+            )
+            .unwrap_or(0.0)
+                >= 3.0
+    });
+    assert_eq!(
+        value(&text, &format!("ipkit_dns_answers{{target=\"{dns}\"}}")),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(&text, "ipkit_trace_reached{target=\"127.0.0.1\"}"),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(&text, "ipkit_trace_hops{target=\"127.0.0.1\"}"),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(
+            &text,
+            "ipkit_trace_path_changes_total{target=\"127.0.0.1\"}"
+        ),
+        Some(0.0)
+    );
+    assert_eq!(
+        value(
+            &text,
+            "ipkit_trace_hop_loss_ratio{target=\"127.0.0.1\",hop=\"1\"}"
+        ),
+        Some(0.0)
+    );
+    for kind in ["tcp", "dns", "trace"] {
+        assert_eq!(
+            value(&text, &format!("ipkit_exporter_targets{{kind=\"{kind}\"}}")),
+            Some(1.0)
+        );
+    }
+    promtool_check(&text);
+    drop(listener);
+}
