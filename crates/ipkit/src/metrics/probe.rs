@@ -46,19 +46,21 @@ impl Probers {
                     }
                     Some(dst) => {
                         series.resolved.set(1);
-                        let result = match self.pingers.for_addr(dst) {
-                            Ok(pinger) => {
-                                pinger
-                                    .ping(EchoProbe {
-                                        dst,
-                                        size: *size,
-                                        ttl: *ttl,
-                                        deadline: due + target.module.timeout,
-                                    })
-                                    .await
-                            }
-                            Err(why) => EchoResult::Failed(why.to_string()),
+                        // No channel for the family (it would not open,
+                        // and the exporter said why at start): nothing is
+                        // sent, so nothing is counted but the failure.
+                        let Ok(pinger) = self.pingers.for_addr(dst) else {
+                            series.up.set(0);
+                            return false;
                         };
+                        let result = pinger
+                            .ping(EchoProbe {
+                                dst,
+                                size: *size,
+                                ttl: *ttl,
+                                deadline: due + target.module.timeout,
+                            })
+                            .await;
                         match result {
                             EchoResult::Reply { rtt, ttl } => {
                                 p.record(Some((rtt.as_secs_f64(), ttl)));
