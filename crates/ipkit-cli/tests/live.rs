@@ -4,6 +4,14 @@
 //! `send-keys` and read with `capture-pane`: every hop's address is on the
 //! screen, `p` holds the rounds, `r` forgets them, Ctrl-C leaves the
 //! alternate screen with exit 130 and a shell prompt that still answers.
+//! Several targets open a tab each (Tab and 1-9 switch, the tab bar shows
+//! each target's protocol and rounds), rounds keep `--interval`'s pace, `i`
+//! and `t` restart the probing with ICMP and TCP (statistics reset, said in
+//! the status line) and, run as nobody with no ICMP socket allowed, `i` is
+//! refused on the status line while UDP goes on. A panic (a hidden test
+//! switch, `IPKIT_LIVE_TEST_PANIC=1`) restores the terminal before its
+//! message is printed: the shell's line discipline is back (not raw) and the
+//! prompt answers.
 //! `ipkit ping --live` on loopback charts both targets with their rows and
 //! `q` ends it with 0. Without a terminal `--live` says so in one line and
 //! exits 2. Every tmux
@@ -83,6 +91,18 @@ impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.run(&["kill-server"]);
     }
+}
+
+/// The first line of the live view (its title, round, protocol).
+fn top(screen: &str) -> &str {
+    screen.lines().next().unwrap_or("")
+}
+
+/// Whether the table lists hop `h` (`h.`) with `addr`.
+fn lists(screen: &str, h: usize, addr: &str) -> bool {
+    screen
+        .lines()
+        .any(|l| l.starts_with(&format!("{h}.")) && l.contains(&format!(" {addr} ")))
 }
 
 /// The round counter of the live view's first line.
@@ -218,4 +238,168 @@ fn live_ping_in_tmux_charts_both_targets_and_q_quits() {
     assert!(!tmux.alternate_screen(), "still on the alternate screen");
     tmux.keys(&["echo exit-$?-ok", "Enter"]);
     tmux.wait_for("the shell answering", |s| s.contains("exit-0-ok"));
+}
+
+#[test]
+fn live_trace_tabs_protocol_keys_interval_and_a_refusal_in_tmux() {
+    let test = "live_trace_tabs_protocol_keys";
+    if !crate::lab::can_use_namespaces(test) {
+        return;
+    }
+    crate::lab::ensure_installed("tmux", "tmux");
+    let _guard = crate::lab::lab_lock();
+    let lab = TraceLab::new(Variant::NONE);
+    let server = TraceLab::target(false).to_string();
+    let third = crate::trace_lab::hop_v4(3).to_string();
+    let want: Vec<String> = TraceLab::expected_hops(false, Variant::NONE)
+        .into_iter()
+        .map(|a| a.expect("every hop of the plain lab answers").to_string())
+        .collect();
+    let all_hops = |s: &str| want.iter().enumerate().all(|(i, a)| lists(s, i + 1, a));
+    // No ICMP sockets for anyone in the client's namespace (the kernel's
+    // default, said again): as nobody, only UDP and TCP connect work.
+    crate::lab::RouterLab::sysctl(lab.client(), "net.ipv4.ping_group_range", "1 0");
+    let tmux = Tmux::start(&[
+        "ip",
+        "netns",
+        "exec",
+        &lab.client().name,
+        "env",
+        "PS1=live$ ",
+        "bash",
+        "--norc",
+        "--noprofile",
+    ]);
+    tmux.wait_for("the shell's prompt", |s| s.contains("live$"));
+    let bin = env!("CARGO_BIN_EXE_ipkit");
+    let interval = 0.5;
+    tmux.keys(&[
+        &format!("NO_COLOR=1 {bin} trace --live -n --interval {interval} {server} {third}"),
+        "Enter",
+    ]);
+    // Both tabs in the bar with their state; the first one's table.
+    let tab_bar = |s: &str| {
+        s.lines().nth(1).is_some_and(|l| {
+            l.starts_with(&format!("1 {server} UDP round "))
+                && l.contains(&format!("│ 2 {third} UDP round "))
+        })
+    };
+    let first = tmux.wait_for("both tabs and every hop of the first", |s| {
+        tab_bar(s) && top(s).contains(&format!("--live {server} ")) && all_hops(s)
+    });
+    // --interval's pace: no more rounds than the time allows (one a half
+    // second, one under way), and rounds do go on.
+    let (r1, t1) = (round_of(&first).unwrap(), Instant::now());
+    std::thread::sleep(Duration::from_millis(3000));
+    let later = tmux.screen();
+    let (r2, took) = (round_of(&later).unwrap(), t1.elapsed().as_secs_f64());
+    let most = (took / interval).floor() as u64 + 1;
+    assert!(
+        r2 > r1 && r2 - r1 <= most,
+        "rounds {r1} then {r2} in {took:.1} s at --interval {interval}\n{later}"
+    );
+
+    // Tab: the second target's tab, three hops to it; 1: the first again.
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("the second tab", |s| {
+        top(s).contains(&format!("--live {third} "))
+            && (1..=3).all(|h| lists(s, h, &want[h - 1]))
+            && !s.lines().any(|l| l.starts_with("4."))
+    });
+    tmux.keys(&["1"]);
+    tmux.wait_for("the first tab again", |s| {
+        top(s).contains(&format!("--live {server} ")) && all_hops(s)
+    });
+
+    // i: ICMP from now on, the statistics reset; t: TCP (the server's RST).
+    tmux.keys(&["i"]);
+    tmux.wait_for("ICMP probing", |s| {
+        top(s).contains(" ICMP")
+            && s.contains("tab 1: probing with ICMP now (was UDP); statistics reset")
+            && all_hops(s)
+            && s.lines().nth(1).is_some_and(|l| {
+                l.starts_with(&format!("1 {server} ICMP round "))
+                    && l.contains(&format!("2 {third} UDP"))
+            })
+    });
+    tmux.keys(&["t"]);
+    tmux.wait_for("TCP probing", |s| {
+        top(s).contains(" TCP")
+            && s.contains("tab 1: probing with TCP now (was ICMP)")
+            && all_hops(s)
+    });
+    tmux.keys(&["q"]);
+    tmux.wait_for("the shell's prompt back", |s| {
+        s.lines().filter(|l| l.starts_with("live$")).count() >= 2
+    });
+    tmux.keys(&["clear; echo exit-$?-ok", "Enter"]);
+    tmux.wait_for("the shell answering", |s| s.contains("exit-0-ok"));
+
+    // As nobody, without capabilities or an ICMP socket: `i` is refused,
+    // UDP goes on.
+    tmux.keys(&[
+        &format!(
+            "NO_COLOR=1 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all {bin} trace --live -n --interval {interval} {server}"
+        ),
+        "Enter",
+    ]);
+    tmux.wait_for("every hop, as nobody", |s| {
+        round_of(s).is_some_and(|r| r >= 1) && all_hops(s)
+    });
+    tmux.keys(&["i"]);
+    let refused = tmux.wait_for("the refusal", |s| s.contains("ICMP refused, still UDP: "));
+    assert!(top(&refused).ends_with(" UDP"), "{refused}");
+    let before = round_of(&refused).unwrap();
+    tmux.wait_for("UDP rounds going on", |s| {
+        round_of(s).is_some_and(|r| r > before) && top(s).ends_with(" UDP")
+    });
+    tmux.keys(&["q"]);
+    tmux.wait_for("the shell's prompt back", |s| {
+        s.lines().filter(|l| l.starts_with("live$")).count() >= 2
+    });
+    tmux.keys(&["echo exit-$?-ok", "Enter"]);
+    let end = tmux.wait_for("the shell answering", |s| s.contains("exit-0-ok"));
+    assert!(!end.contains("panicked"), "{end}");
+}
+
+#[test]
+fn live_trace_panic_restores_the_terminal_before_the_message() {
+    crate::lab::ensure_installed("tmux", "tmux");
+    let tmux = Tmux::start(&["env", "PS1=live$ ", "bash", "--norc", "--noprofile"]);
+    tmux.wait_for("the shell's prompt", |s| s.contains("live$"));
+    let command = format!(
+        "clear; IPKIT_LIVE_TEST_PANIC=1 RUST_BACKTRACE=0 NO_COLOR=1 {} trace --live -n 127.0.0.1",
+        env!("CARGO_BIN_EXE_ipkit")
+    );
+    tmux.keys(&[&command, "Enter"]);
+    // The message, whole, then a fresh prompt below it (the screen left
+    // before the message was written, and not again after it).
+    let message = "IPKIT_LIVE_TEST_PANIC=1: a panic after the first frame, as asked";
+    let screen = tmux.wait_for("the panic's message and a prompt after it", |s| {
+        let lines: Vec<&str> = s.lines().collect();
+        let at = lines.iter().position(|l| l.starts_with(message));
+        at.is_some_and(|at| lines[at + 1..].iter().any(|l| *l == "live$"))
+    });
+    assert!(
+        !tmux.alternate_screen(),
+        "still on the alternate screen\n{screen}"
+    );
+    let lines: Vec<&str> = screen.lines().collect();
+    let panicked = lines
+        .iter()
+        .position(|l| l.contains("panicked at"))
+        .expect(&screen);
+    assert!(lines[panicked + 1].starts_with(message), "{screen}");
+    // The line discipline is back: not raw (canonical mode, echo on).
+    tmux.keys(&[
+        "stty -a | tr ' ;' '\\n\\n' | grep -qx -- -icanon && echo tty-raw || echo tty-cooked-$?",
+        "Enter",
+    ]);
+    let end = tmux.wait_for("the terminal's mode", |s| {
+        s.lines().any(|l| l == "tty-raw" || l == "tty-cooked-1")
+    });
+    assert!(
+        end.lines().any(|l| l == "tty-cooked-1"),
+        "the terminal stayed raw:\n{end}"
+    );
 }
