@@ -5,7 +5,8 @@
 //! screen, `p` holds the rounds, `r` forgets them, Ctrl-C leaves the
 //! alternate screen with exit 130 and a shell prompt that still answers.
 //! Several targets open a tab each (Tab and 1-9 switch, the tab bar shows
-//! each target's protocol and rounds), rounds keep `--interval`'s pace, `i`
+//! each target's protocol and rounds), rounds keep `--interval`'s pace, `f`
+//! freezes the screen while the rounds go on, `i`
 //! and `t` restart the probing with ICMP and TCP (statistics reset, said in
 //! the status line) and, run as nobody with no ICMP socket allowed, `i` is
 //! refused on the status line while UDP goes on. A panic (a hidden test
@@ -105,6 +106,13 @@ fn lists(screen: &str, h: usize, addr: &str) -> bool {
         .any(|l| l.starts_with(&format!("{h}.")) && l.contains(&format!(" {addr} ")))
 }
 
+/// After `wait`, the screen still shows round `round` (`what` if not).
+fn round_stays(tmux: &Tmux, round: u64, wait: Duration, what: &str) {
+    std::thread::sleep(wait);
+    let screen = tmux.screen();
+    assert_eq!(round_of(&screen), Some(round), "{what}\n{screen}");
+}
+
 /// The round counter of the live view's first line.
 fn round_of(screen: &str) -> Option<u64> {
     let first = screen.lines().next()?;
@@ -120,6 +128,38 @@ fn live_without_a_terminal_says_so_and_exits_2() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("--live needs a terminal"), "{err}");
     assert!(crate::util::stdout(&o).is_empty());
+}
+
+/// The words after TARGET: more targets with --live (then the terminal is
+/// what is missing), traceroute's PACKETLEN without; --interval paces
+/// --report or --live only. Each refusal one line, exit 2.
+#[test]
+fn live_targets_packet_length_and_interval_words() {
+    let one_line_2 = |args: &[&str], says: &str| {
+        let o = crate::util::ipkit(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {o:?}");
+        let err = crate::util::stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    };
+    one_line_2(
+        &["trace", "--live", "127.0.0.1", "::1", "127.0.0.2"],
+        "--live needs a terminal",
+    );
+    one_line_2(&["trace", "127.0.0.1", "sixty"], "'[PACKETLEN]'");
+    one_line_2(
+        &["trace", "127.0.0.1", "60", "--size", "60"],
+        "cannot be used with '--size",
+    );
+    one_line_2(&["trace", "127.0.0.1", "60", "70"], "--live");
+    one_line_2(
+        &["trace", "--interval", "0.5", "127.0.0.1"],
+        "--report's or --live's",
+    );
+    let ten: Vec<String> = (1..=10).map(|i| format!("127.0.0.{i}")).collect();
+    let mut args = vec!["trace", "--live"];
+    args.extend(ten.iter().map(String::as_str));
+    one_line_2(&args, "at most 9 targets");
 }
 
 #[test]
@@ -175,11 +215,11 @@ fn live_trace_in_tmux_shows_every_hop_pauses_resets_and_restores_the_terminal() 
         b <= a + 1,
         "rounds went on while paused: {a} then {b}\n{later}"
     );
-    std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(
-        round_of(&tmux.screen()),
-        Some(b),
-        "rounds went on while paused"
+    round_stays(
+        &tmux,
+        b,
+        Duration::from_millis(1500),
+        "rounds went on while paused",
     );
 
     tmux.keys(&["r"]);
@@ -311,6 +351,22 @@ fn live_trace_tabs_protocol_keys_interval_and_a_refusal_in_tmux() {
         top(s).contains(&format!("--live {server} ")) && all_hops(s)
     });
 
+    // f: the screen stays while the rounds go on; f again: the rounds
+    // done meanwhile show.
+    tmux.keys(&["f"]);
+    let frozen = tmux.wait_for("[frozen]", |s| top(s).contains("[frozen]"));
+    let at = round_of(&frozen).unwrap();
+    round_stays(
+        &tmux,
+        at,
+        Duration::from_millis(2000),
+        "the frozen screen moved",
+    );
+    tmux.keys(&["f"]);
+    tmux.wait_for("the rounds done while frozen", |s| {
+        !top(s).contains("[frozen]") && round_of(s).is_some_and(|r| r >= at + 2)
+    });
+
     // i: ICMP from now on, the statistics reset; t: TCP (the server's RST).
     tmux.keys(&["i"]);
     tmux.wait_for("ICMP probing", |s| {
@@ -378,7 +434,7 @@ fn live_trace_panic_restores_the_terminal_before_the_message() {
     let screen = tmux.wait_for("the panic's message and a prompt after it", |s| {
         let lines: Vec<&str> = s.lines().collect();
         let at = lines.iter().position(|l| l.starts_with(message));
-        at.is_some_and(|at| lines[at + 1..].iter().any(|l| *l == "live$"))
+        at.is_some_and(|at| lines[at + 1..].contains(&"live$"))
     });
     assert!(
         !tmux.alternate_screen(),

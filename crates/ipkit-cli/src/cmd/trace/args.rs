@@ -48,7 +48,7 @@ pub struct Args {
     #[arg(value_name = "PACKETLEN", allow_negative_numbers = true)]
     pub packet_len: Option<String>,
     /// With --live: more targets, a tab each.
-    #[arg(value_name = "TARGET", requires = "live", hide_short_help = true)]
+    #[arg(value_name = "TARGET", hide_short_help = true)]
     pub more_targets: Vec<String>,
     /// Do not look up the names of the hops (addresses only).
     #[arg(short = 'n', long)]
@@ -241,6 +241,12 @@ impl Args {
                 }
             }
             None => {}
+        }
+        if !self.live && !self.more_targets.is_empty() {
+            return Err(format!(
+                "more than one TARGET ({}) needs --live, which opens a tab each",
+                self.more_targets.join(" ")
+            ));
         }
         targets.extend(self.more_targets.iter().cloned());
         if targets.len() > 9 {
