@@ -13,6 +13,10 @@
 //! switch, `IPKIT_LIVE_TEST_PANIC=1`) restores the terminal before its
 //! message is printed: the shell's line discipline is back (not raw) and the
 //! prompt answers.
+//! With IP-information data (the info tests' databases: 1.2.3.0/24 is
+//! AS4766 Korea Telecom in KR) and a global responder (1.2.3.4 on a
+//! namespace's loopback), the AS and CC columns show it and `y` turns the
+//! host column to the holder.
 //! `ipkit ping --live` on loopback charts both targets with their rows and
 //! `q` ends it with 0. Without a terminal `--live` says so in one line and
 //! exits 2. Every tmux
@@ -46,6 +50,22 @@ impl Tmux {
         let o = tmux.run(&args);
         assert!(o.status.success(), "tmux new-session: {o:?}");
         tmux
+    }
+
+    /// A server whose pane runs a bare shell (prompt `live$ `) in the
+    /// network namespace `ns`.
+    fn in_namespace(ns: &str) -> Tmux {
+        Tmux::start(&[
+            "ip",
+            "netns",
+            "exec",
+            ns,
+            "env",
+            "PS1=live$ ",
+            "bash",
+            "--norc",
+            "--noprofile",
+        ])
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -172,17 +192,7 @@ fn live_trace_in_tmux_shows_every_hop_pauses_resets_and_restores_the_terminal() 
     let _guard = crate::lab::lab_lock();
     let lab = TraceLab::new(Variant::NONE);
     let target = TraceLab::target(false).to_string();
-    let tmux = Tmux::start(&[
-        "ip",
-        "netns",
-        "exec",
-        &lab.client().name,
-        "env",
-        "PS1=live$ ",
-        "bash",
-        "--norc",
-        "--noprofile",
-    ]);
+    let tmux = Tmux::in_namespace(&lab.client().name);
     tmux.wait_for("the shell's prompt", |s| s.contains("live$"));
     let command = format!(
         "NO_COLOR=1 {} trace --live -n {target}",
@@ -299,17 +309,7 @@ fn live_trace_tabs_protocol_keys_interval_and_a_refusal_in_tmux() {
     // No ICMP sockets for anyone in the client's namespace (the kernel's
     // default, said again): as nobody, only UDP and TCP connect work.
     crate::lab::RouterLab::sysctl(lab.client(), "net.ipv4.ping_group_range", "1 0");
-    let tmux = Tmux::start(&[
-        "ip",
-        "netns",
-        "exec",
-        &lab.client().name,
-        "env",
-        "PS1=live$ ",
-        "bash",
-        "--norc",
-        "--noprofile",
-    ]);
+    let tmux = Tmux::in_namespace(&lab.client().name);
     tmux.wait_for("the shell's prompt", |s| s.contains("live$"));
     let bin = env!("CARGO_BIN_EXE_ipkit");
     let interval = 0.5;
@@ -458,4 +458,58 @@ fn live_trace_panic_restores_the_terminal_before_the_message() {
         end.lines().any(|l| l == "tty-cooked-1"),
         "the terminal stayed raw:\n{end}"
     );
+}
+
+#[test]
+fn live_trace_shows_as_and_country_from_the_data_in_tmux() {
+    let test = "live_trace_shows_as_and_country";
+    if !crate::lab::can_use_namespaces(test) {
+        return;
+    }
+    crate::lab::ensure_installed("tmux", "tmux");
+    /// The databases' directory, removed however the test ends.
+    struct Scratch(std::path::PathBuf);
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let dir = Scratch(crate::info::scratch("live-as"));
+    let (city, asn) = crate::info::maxmind_dbs(&dir.0);
+    let ns = crate::lab::Netns::new("", "");
+    ns.ip(&["-n", &ns.name, "addr", "add", "1.2.3.4/32", "dev", "lo"]);
+    let tmux = Tmux::in_namespace(&ns.name);
+    tmux.wait_for("the shell's prompt", |s| s.contains("live$"));
+    let command = format!(
+        "NO_COLOR=1 {} trace --live -n --db {} --db {} 1.2.3.4",
+        env!("CARGO_BIN_EXE_ipkit"),
+        city.display(),
+        asn.display()
+    );
+    tmux.keys(&[&command, "Enter"]);
+    let row = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("1. "))
+            .map(|l| l.split_whitespace().take(4).collect::<Vec<_>>().join(" "))
+    };
+    let screen = tmux.wait_for("hop 1 with its AS and country", |s| {
+        row(s).as_deref() == Some("1. 1.2.3.4 AS4766 KR")
+    });
+    let header = screen.lines().nth(1).unwrap_or_default();
+    assert!(
+        header.starts_with("Hop  Host") && header.contains(" AS ") && header.contains(" CC "),
+        "{screen}"
+    );
+    // y: names (none here: the address), y again: the AS's holder.
+    tmux.keys(&["y"]);
+    tmux.keys(&["y"]);
+    // (The host column is 16 wide at 80 columns; the pane's title is whole.)
+    tmux.wait_for("the holder in the host column", |s| {
+        s.lines().any(|l| l.starts_with("1.   AS4766 Korea Tel"))
+            && s.contains("hop 1 AS4766 Korea Telecom ")
+    });
+    tmux.keys(&["q"]);
+    tmux.wait_for("the shell's prompt back", |s| {
+        s.lines().filter(|l| l.starts_with("live$")).count() >= 2
+    });
 }

@@ -451,12 +451,19 @@ fn draw_histogram(frame: &mut Frame, area: Rect, hop: &LiveHop, screen: &TraceSc
         .map(|b| b.count.to_string().len())
         .max()
         .unwrap_or(1);
+    // Enough decimals that neighbouring edges differ (1 to 3).
+    let step = buckets.first().map_or(1.0, |b| b.to_ms - b.from_ms);
+    let places = if step > 0.0 {
+        (-step.log10()).ceil().clamp(1.0, 3.0) as usize
+    } else {
+        1
+    };
     let edge = buckets
         .last()
-        .map_or(1, |b| format!("{:.1}", b.to_ms).len());
+        .map_or(1, |b| format!("{:.places$}", b.to_ms).len());
     let mut lines = vec![Line::styled("RTT histogram, ms", bold())];
     for b in &buckets {
-        let range = format!("{:>edge$.1}-{:<edge$.1}", b.from_ms, b.to_ms);
+        let range = format!("{:>edge$.places$}-{:<edge$.places$}", b.from_ms, b.to_ms);
         let room = usize::from(area.width).saturating_sub(range.len() + counts + 2);
         let bar = "█".repeat((b.count * room).div_ceil(max).min(room));
         let mut bar_style = Style::default();
@@ -828,6 +835,19 @@ mod tests {
             "{text}"
         );
         insta::assert_snapshot!("detail_hop_2_80_by_24", text);
+    }
+
+    /// Sub-millisecond buckets get the decimals that tell them apart.
+    #[test]
+    fn histogram_edges_take_the_decimals_they_need() {
+        let mut live = LiveTrace::default();
+        for rtt in [0.1, 0.12, 0.15, 0.2] {
+            live.record(&hop(1, vec![probe(Some("192.0.2.1"), Some(rtt), false)]));
+        }
+        let text = screen_text(&live, &plain(), 80, 24);
+        // 0.1 to 0.2 ms in six buckets of 0.0167 ms: two decimals.
+        assert!(text.contains("0.10-0.12 "), "{text}");
+        assert!(text.contains("0.18-0.20 "), "{text}");
     }
 
     /// A terminal resized mid-run (80×24 → 40×10 → 120×40) redraws at each
