@@ -145,6 +145,7 @@ pub struct Args {
     /// pause, f freeze the screen (probing goes on), r reset, n
     /// names/addresses, y cycle the host column (address, name, AS), z AS,
     /// u/i/t probe with UDP/ICMP/TCP (statistics reset), up/down select.
+    /// AS and CC columns when there is IP-information data (as -A, --db).
     #[arg(long, conflicts_with_all = ["report", "windows"])]
     pub live: bool,
     /// Also draw the hops' latency and loss as a picture: FILE.svg, or
