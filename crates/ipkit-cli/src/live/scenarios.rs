@@ -72,13 +72,8 @@ fn live_trace(name: &str) -> (trace_scenario::Scenario, LiveTrace) {
 }
 
 fn trace_screen(s: &trace_scenario::Scenario, live: &LiveTrace) -> String {
-    let screen = TraceScreen {
-        title: s.target.to_string(),
-        selected: 0,
-        paused: false,
-        names: false,
-        colour: false,
-    };
+    let protocol = trace_scenario::asked(s).protocol;
+    let screen = TraceScreen::new(s.target.to_string(), protocol, false, false);
     super::screen_text(80, 24, |f| super::trace::draw(f, live, &screen))
 }
 
