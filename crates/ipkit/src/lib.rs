@@ -16,6 +16,7 @@ pub mod host;
 pub mod iface;
 pub mod info;
 pub mod mcast;
+pub mod metrics;
 pub mod picture;
 pub mod ping;
 pub mod privilege;

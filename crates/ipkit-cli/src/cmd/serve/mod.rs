@@ -8,6 +8,7 @@
 
 pub mod echo;
 pub mod http;
+pub mod metrics;
 
 use std::io::Write;
 use std::net::IpAddr;
@@ -24,7 +25,8 @@ pub const EXAMPLES: &str = "Examples:
   ipkit serve echo --bind ::1 --bind 127.0.0.1
   ipkit sockets --port 5150              find it (the chapter's netstat practice)
   ipkit kill --port 5150                 and stop it
-  ipkit serve http --db city.mmdb        the ipinfo-style API on port 8080";
+  ipkit serve http --db city.mmdb        the ipinfo-style API on port 8080
+  ipkit serve metrics --ping 192.0.2.1   a Prometheus exporter on port 9427";
 
 /// Arguments of `ipkit serve`.
 #[derive(Debug, clap::Args)]
@@ -43,6 +45,10 @@ pub enum Server {
     /// The ipinfo-style HTTP API over `ipkit info`'s data.
     #[command(after_help = http::EXAMPLES)]
     Http(http::Args),
+    /// A Prometheus exporter: continuous ping, TCP, DNS and trace probes
+    /// (/metrics) and blackbox-style /probe.
+    #[command(after_help = metrics::EXAMPLES)]
+    Metrics(metrics::Args),
 }
 
 /// Where to listen: shared by every server.
@@ -96,6 +102,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     match args.server {
         Server::Echo(a) => echo::run(a, out),
         Server::Http(a) => http::run(a, out),
+        Server::Metrics(a) => metrics::run(a, out),
     }
 }
 
