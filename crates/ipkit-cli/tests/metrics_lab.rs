@@ -10,7 +10,8 @@
 //! HTTP query API there with curl. The anchors: `traceroute -n` in the same
 //! lab for the hop count and the path, Prometheus's own scraper and query
 //! engine for what the exporter serves, `promtool check metrics` (the
-//! Prometheus project's parser and linter) for the exposition.
+//! Prometheus project's parser and linter) for the exposition, and
+//! blackbox_exporter scraped by the same /probe job beside ipkit.
 //!
 //! The scale test runs 1,000 ICMP targets on a namespace's loopback, 900 of
 //! them dropped by nft, and checks that no probe delays another beyond its
@@ -48,7 +49,8 @@ const LIMIT: Duration = Duration::from_secs(30);
 const GLOBAL: &str = "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:\n";
 
 /// The continuous targets' job: scrape the exporter's /metrics.
-const METRICS_JOB: &str = "  - job_name: ipkit\n    static_configs:\n      - targets: ['127.0.0.1:9427']\n";
+const METRICS_JOB: &str =
+    "  - job_name: ipkit\n    static_configs:\n      - targets: ['127.0.0.1:9427']\n";
 
 /// The /probe job as blackbox_exporter users write it, for the exporter at
 /// `exporter`: the listed targets become the `target` parameter and the
@@ -118,11 +120,20 @@ impl PathLab {
                 RouterLab::sysctl(n, k, v);
             }
         }
-        link((&client, "c0", "198.18.0.1/24"), (&r1, "a0", "198.18.0.2/24"));
+        link(
+            (&client, "c0", "198.18.0.1/24"),
+            (&r1, "a0", "198.18.0.2/24"),
+        );
         link((&r1, "a1", "198.18.1.1/24"), (&r2a, "b0", "198.18.1.2/24"));
         link((&r1, "a2", "198.18.2.1/24"), (&r2b, "b0", "198.18.2.2/24"));
-        link((&r2a, "b1", "198.18.3.1/24"), (&server, "s1", "198.18.3.2/24"));
-        link((&r2b, "b1", "198.18.4.1/24"), (&server, "s2", "198.18.4.2/24"));
+        link(
+            (&r2a, "b1", "198.18.3.1/24"),
+            (&server, "s1", "198.18.3.2/24"),
+        );
+        link(
+            (&r2b, "b1", "198.18.4.1/24"),
+            (&server, "s2", "198.18.4.2/24"),
+        );
         for a in [RESPONSIVE, SILENT] {
             server.ip(&[
                 "-n",
@@ -381,7 +392,11 @@ fn samples(text: &str) -> Vec<Sample> {
         let (name, labels, rest) = match line.find('{') {
             Some(open) => {
                 let close = line.rfind('}').unwrap_or_else(|| panic!("{line}"));
-                (&line[..open], labels(&line[open + 1..close]), &line[close + 1..])
+                (
+                    &line[..open],
+                    labels(&line[open + 1..close]),
+                    &line[close + 1..],
+                )
             }
             None => {
                 let sp = line.find(' ').unwrap_or_else(|| panic!("{line}"));
@@ -539,7 +554,10 @@ fn probe_through_prometheus_relabelling_as_blackbox_users_do() {
     // blackbox_exporter with its stock icmp module, is scraped the same way
     // beside it and must say the same.
     d.start_exporter(&lab.client, &[]);
-    ensure_installed("prometheus-blackbox-exporter", "prometheus-blackbox-exporter");
+    ensure_installed(
+        "prometheus-blackbox-exporter",
+        "prometheus-blackbox-exporter",
+    );
     d.spawn(
         &lab.client,
         "blackbox",
@@ -584,7 +602,9 @@ fn thousand_targets_nine_hundred_silent_none_delayed() {
         .collect();
     let mut config = String::from("interval = \"1s\"\n");
     for host in responsive.iter().chain(&silent) {
-        config.push_str(&format!("\n[[targets]]\nhost = \"{host}\"\nmodule = \"icmp\"\n"));
+        config.push_str(&format!(
+            "\n[[targets]]\nhost = \"{host}\"\nmodule = \"icmp\"\n"
+        ));
     }
     let mut d = Daemons::new();
     let file = d.dir.join("scale.toml");
@@ -640,7 +660,10 @@ fn thousand_targets_nine_hundred_silent_none_delayed() {
             delta("ipkit_ping_sent_total", t),
             delta("ipkit_ping_received_total", t),
         );
-        assert!((sent - got).abs() <= 1.0, "{t}: {sent} sent, {got} received");
+        assert!(
+            (sent - got).abs() <= 1.0,
+            "{t}: {sent} sent, {got} received"
+        );
         assert_eq!(sample_of(&b, "ipkit_ping_loss_ratio", t), Some(0.0), "{t}");
     }
     for t in &silent {
@@ -652,4 +675,3 @@ fn thousand_targets_nine_hundred_silent_none_delayed() {
         assert_eq!(sample_of(&b, "ipkit_ping_loss_ratio", t), Some(1.0), "{t}");
     }
 }
-
