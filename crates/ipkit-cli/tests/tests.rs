@@ -13,6 +13,7 @@ mod json_contract;
 mod lab;
 mod live;
 mod mcast;
+mod metrics;
 mod metrics_lab;
 mod neigh;
 mod ping;

@@ -37,8 +37,11 @@ pub struct EchoProbe {
     pub size: usize,
     /// TTL / hop limit for this probe; None: the channel's.
     pub ttl: Option<u32>,
-    /// How long to wait for the reply.
-    pub timeout: Duration,
+    /// When to give up waiting for the reply. The caller fixes it from
+    /// when the probe was due (its slot), not from when it left, so that a
+    /// burst of probes queued behind each other still ends by the slot's
+    /// timeout and the next slot starts on time.
+    pub deadline: Instant,
 }
 
 /// What became of one echo probe.
@@ -180,7 +183,7 @@ async fn run<C: IcmpChannel>(
                         let sent = Instant::now();
                         match chan.send(&packet, req.probe.dst) {
                             Ok(()) => {
-                                let deadline = sent + req.probe.timeout;
+                                let deadline = req.probe.deadline;
                                 deadlines.push(Reverse((deadline, seq)));
                                 pending.insert(
                                     seq,
@@ -285,7 +288,7 @@ mod tests {
             dst,
             size: 56,
             ttl: None,
-            timeout: Duration::from_secs(1),
+            deadline: Instant::now() + Duration::from_secs(1),
         };
         let asks = async {
             let r = tokio::join!(pinger.ping(probe(a)), pinger.ping(probe(b)));

@@ -209,7 +209,7 @@ impl Exporter {
         let began = Instant::now();
         let ok = {
             let _in_flight = InFlight::new(&self.exposition.exporter.in_flight);
-            self.probers.probe(&t, &series).await
+            self.probers.probe(&t, &series, began).await
         };
         let answer = ProbeAnswer {
             series,
@@ -345,13 +345,14 @@ async fn run_target(
 ) {
     let k = kind_index(target.module.kind);
     let e = &exposition.exporter;
-    let mut schedule = schedule::Schedule::new(Instant::now(), target.interval);
+    let start = Instant::now() + schedule::phase(&target.key(), target.interval);
+    let mut schedule = schedule::Schedule::new(start, target.interval);
     loop {
         schedule.wait().await;
         e.probes[k].inc();
         {
             let _in_flight = InFlight::new(&e.in_flight);
-            probers.probe(&target, &series).await;
+            probers.probe(&target, &series, schedule.deadline()).await;
         }
         let missed = schedule.advance();
         if missed > 0 {

@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use hickory_proto::rr::DNSClass;
+use tokio::time::Instant;
 
 use super::config::{FamilyPref, Settings, Target, split_dns_target, split_host_port};
 use super::icmp::{EchoProbe, EchoResult, Pingers};
@@ -33,8 +34,9 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 
 impl Probers {
     /// Probe `target` once, fold the result into `series`; true when it
-    /// succeeded (and `ipkit_target_up` is then 1).
-    pub async fn probe(&self, target: &Target, series: &TargetSeries) -> bool {
+    /// succeeded (and `ipkit_target_up` is then 1). `due` is when the probe
+    /// was due (its slot): an echo's timeout runs from there.
+    pub async fn probe(&self, target: &Target, series: &TargetSeries, due: Instant) -> bool {
         let ok = match (&target.module.settings, &series.body) {
             (Settings::Icmp { size, ttl, family }, Body::Ping(p)) => {
                 match resolve_host(&target.host, *family).await {
@@ -51,7 +53,7 @@ impl Probers {
                                         dst,
                                         size: *size,
                                         ttl: *ttl,
-                                        timeout: target.module.timeout,
+                                        deadline: due + target.module.timeout,
                                     })
                                     .await
                             }

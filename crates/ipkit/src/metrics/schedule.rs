@@ -39,6 +39,28 @@ pub fn next_slot(last: u64, elapsed: Duration, interval: Duration) -> (u64, u64)
     (slot, slot - next)
 }
 
+/// Where in its interval a target's grid starts: a fixed fraction of the
+/// interval from a hash of the target's identity, as Prometheus spreads its
+/// scrapes (not jitter: the same target always gets the same phase). So a
+/// thousand targets do not all send in the same millisecond.
+///
+/// ```
+/// use std::time::Duration;
+/// use ipkit::metrics::schedule::phase;
+/// let s = Duration::from_secs(1);
+/// assert!(phase(&"192.0.2.1", s) < s);
+/// assert_eq!(phase(&"192.0.2.1", s), phase(&"192.0.2.1", s));
+/// ```
+pub fn phase<K: std::hash::Hash>(key: &K, interval: Duration) -> Duration {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    // A fixed hasher (FNV-style via rustc-hash): stable across runs.
+    let h = BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(key);
+    let ns = u64::try_from(interval.as_nanos())
+        .unwrap_or(u64::MAX)
+        .max(1);
+    Duration::from_nanos(h % ns)
+}
+
 /// A target's clock: the deadlines of its slots.
 #[derive(Debug)]
 pub struct Schedule {

@@ -83,8 +83,14 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                 .config
                 .as_ref()
                 .map_or_else(|| "command line".to_string(), |p| p.display().to_string());
-            let lines: Vec<String> = errors.0.iter().map(|e| format!("{file}: {e}")).collect();
-            return Err(usage(lines.join("\nerror: ")));
+            // One line per error: all but the last here, the last as the
+            // command's error (main prints it and exits 2).
+            let mut lines: Vec<String> = errors.0.iter().map(|e| format!("{file}: {e}")).collect();
+            let last = lines.pop().unwrap_or_default();
+            for line in lines {
+                eprintln!("error: {line}");
+            }
+            return Err(usage(last));
         }
         Err(e) => return Err(usage(ipkit::error_chain(&e))),
     };
