@@ -1547,3 +1547,95 @@ fn status_words_are_coloured_on_request() {
     assert!(stdout(&run("none.types.test", false)).contains("status: \x1b[31mNXDOMAIN\x1b[0m"));
     assert!(!stdout(&run("www.types.test", true)).contains('\x1b'));
 }
+
+/// `dns --bulk`'s progress line as a user sees it: Debian's tmux (an
+/// 80×24 pane, stderr on it, stdout to a file) against NSD, at 100 names a
+/// second. While it runs the pane shows the bar, done of the file's 300
+/// questions, replies and failures, the rate and an ETA; at the end the
+/// line is wiped for the summary, and the results file holds results
+/// only. Not on a pipe (stderr not a terminal), and not with --json.
+#[test]
+fn bulk_progress_on_a_terminal_only() {
+    crate::lab::ensure_installed("tmux", "tmux");
+    let nsd = server();
+    let at = format!("@127.0.0.1:{}", nsd.port);
+    let dir = std::env::temp_dir().join(format!("ipkit-bulk-progress-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let names = dir.join("names.txt");
+    let mut input = String::from("www.lab.test\n");
+    for i in 1..300 {
+        input.push_str(&format!("n{i}.lab.test\n"));
+    }
+    std::fs::write(&names, &input).unwrap();
+    let (out, json_out) = (dir.join("out.txt"), dir.join("out.json"));
+    let bin = env!("CARGO_BIN_EXE_ipkit");
+
+    let tmux = crate::live::Tmux::start(&["env", "PS1=bulk$ ", "bash", "--norc", "--noprofile"]);
+    tmux.wait_for("the shell's prompt", |s| s.contains("bulk$"));
+    let command = format!(
+        "clear; {bin} dns --bulk {} {at} --rate 100 > {}; echo done-$?",
+        names.display(),
+        out.display()
+    );
+    tmux.keys(&[&command, "Enter"]);
+    let screen = tmux.wait_for("the progress line", |s| {
+        s.lines().any(|l| {
+            l.starts_with('[')
+                && l.contains("/300 names, ")
+                && l.contains(" replied, 0 failed, ")
+                && l.contains("/s, ETA ")
+        })
+    });
+    let line = screen.lines().find(|l| l.contains("/300 names")).unwrap();
+    let done: u64 = line
+        .split("] ")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(done <= 300, "{line}");
+    let end = tmux.wait_for("the end", |s| s.contains("done-0"));
+    assert!(
+        end.contains("ipkit: 300 names in") && !end.contains("ETA"),
+        "the line wiped for the summary:\n{end}"
+    );
+    let results = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(results.lines().count(), 300, "{results}");
+    assert!(!results.contains("ETA") && !results.contains('\r'));
+
+    // --json: no line on the terminal, NDJSON only in stdout.
+    let command = format!(
+        "clear; {bin} --json dns --bulk {} {at} --rate 300 > {}; echo json-$?",
+        names.display(),
+        json_out.display()
+    );
+    tmux.keys(&[&command, "Enter"]);
+    let end = tmux.wait_for("the --json run's end", |s| s.contains("json-0"));
+    assert!(!end.contains("ETA") && !end.contains(" names, "), "{end}");
+    let json = std::fs::read_to_string(&json_out).unwrap();
+    assert_eq!(json.lines().count(), 301, "300 results and the summary");
+    assert!(
+        json.lines()
+            .all(|l| serde_json::from_str::<Value>(l).is_ok())
+    );
+
+    // stderr a pipe: no progress line.
+    let o = crate::util::run_limited(
+        Command::new(bin).args([
+            "dns",
+            "--bulk",
+            names.to_str().unwrap(),
+            &at,
+            "--rate",
+            "300",
+        ]),
+        b"",
+        Duration::from_secs(60),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(!err.contains("ETA") && !err.contains('\r'), "{err}");
+    assert!(err.starts_with("ipkit: 300 names in"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

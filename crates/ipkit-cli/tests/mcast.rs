@@ -850,3 +850,80 @@ fn batched_receive_keeps_each_datagram_and_shows_it_at_once() {
     assert_eq!(records(&o, "summary")[0]["received"], 301);
     assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
 }
+
+/// `ipkit mcast ping --live` as a user meets it: the real binary in
+/// Debian's tmux (an 80×24 pane whose shell runs in the client's
+/// namespace) against Debian's ssmpingd on the other host. Both series —
+/// unicast and multicast — get figures and lose nothing while ssmpingd
+/// answers (distance 0: one link, as ssmping reports it); once the test
+/// kills its ssmpingd, both rows show losses; `q` leaves the alternate
+/// screen with exit 0 and a shell that answers.
+#[test]
+fn multicast_ping_live_charts_both_answers_and_their_losses() {
+    if !can_use_namespaces("multicast_ping_live_charts_both_answers_and_their_losses") {
+        return;
+    }
+    crate::lab::ensure_installed("ssmpingd", "ssmping");
+    crate::lab::ensure_installed("tmux", "tmux");
+    let mut lan = routed_pair();
+    let client = lan.hosts.remove(1);
+    let responder = &mut lan.hosts[0];
+    let server = "10.9.0.1";
+    let ssmpingd = responder.spawn("ssmpingd", &[]).id();
+    client.wait_until("ssmpingd", Duration::from_secs(20), || {
+        client
+            .ipkit(&["mcast", "ping", server, "-c", "1"])
+            .status
+            .success()
+    });
+    let tmux = crate::live::Tmux::shell_in(&client.name, "live$ ");
+    let command = format!(
+        "NO_COLOR=1 {} mcast ping --live --interval 0.2 {server}",
+        env!("CARGO_BIN_EXE_ipkit")
+    );
+    tmux.keys(&[&command, "Enter"]);
+    let row = |s: &str, kind: &str| -> Option<String> {
+        s.lines()
+            .find(|l| l.starts_with(&format!("{kind} dist=0 ")))
+            .map(str::to_string)
+    };
+    let screen = tmux.wait_for("both series' figures, nothing lost", |s| {
+        ["unicast", "multicast"]
+            .iter()
+            .all(|k| row(s, k).is_some_and(|l| l.ends_with(" 0.0%") && !l.contains(" -")))
+    });
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains(&format!("({server},232.43.211.234)"))),
+        "{screen}"
+    );
+    assert!(tmux.alternate_screen(), "{screen}");
+    // The responder goes away: every answer from now on is lost.
+    let o =
+        crate::util::run(std::process::Command::new("kill").args(["-KILL", &ssmpingd.to_string()]));
+    assert!(o.status.success(), "kill ssmpingd: {}", stderr(&o));
+    tmux.wait_for("losses in both series", |s| {
+        ["unicast", "multicast"]
+            .iter()
+            .all(|k| row(s, k).is_some_and(|l| l.ends_with('%') && !l.ends_with(" 0.0%")))
+    });
+    tmux.keys(&["q"]);
+    tmux.wait_for("the shell's prompt back", |s| {
+        s.lines().filter(|l| l.starts_with("live$")).count() >= 2
+    });
+    assert!(!tmux.alternate_screen(), "still on the alternate screen");
+    tmux.keys(&["echo exit-$?-ok", "Enter"]);
+    let end = tmux.wait_for("the shell answering", |s| s.contains("exit-0-ok"));
+    assert!(!end.contains("panicked"), "{end}");
+}
+
+#[test]
+fn multicast_ping_live_without_a_terminal_says_so_and_exits_2() {
+    let o = crate::util::ipkit(&["mcast", "ping", "--live", "127.0.0.1"]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("--live needs a terminal"), "{err}");
+    assert!(stdout(&o).is_empty());
+}

@@ -29,12 +29,20 @@ impl Exporter {
     /// Start `ipkit serve metrics ARGS --listen 127.0.0.1:0`, in `ns` if
     /// given, and wait for its `listening on` line.
     fn start(ns: Option<&Netns>, args: &[&str]) -> Exporter {
+        Exporter::start_with(ns, &[], args)
+    }
+
+    /// [`Exporter::start`] through `prefix` (e.g. setpriv's arguments).
+    fn start_with(ns: Option<&Netns>, prefix: &[&str], args: &[&str]) -> Exporter {
         let bin = env!("CARGO_BIN_EXE_ipkit");
+        let mut argv: Vec<&str> = prefix.to_vec();
+        argv.push(bin);
         let mut c = match ns {
-            Some(n) => n.command(bin),
-            None => Command::new(bin),
+            Some(n) => n.command(argv[0]),
+            None => Command::new(argv[0]),
         };
         let mut child = c
+            .args(&argv[1..])
             .args(["serve", "metrics", "--listen", "127.0.0.1:0"])
             .args(args)
             .env("NO_COLOR", "1")
@@ -608,4 +616,69 @@ fn continuous_tcp_dns_and_trace_targets_from_the_command_line() {
     }
     promtool_check(&text);
     drop(listener);
+}
+
+/// The privilege story of `ipkit ping`: as `nobody` with no capabilities
+/// and ICMP datagram sockets not allowed (`ping_group_range` "1 0", the
+/// kernel's default) the exporter says why IPv4 pings fail and how to
+/// grant it, and keeps serving; once the namespace's `ping_group_range`
+/// admits every group, the same user pings through the unprivileged
+/// datagram socket.
+#[test]
+fn without_privilege_it_says_so_and_with_ping_group_range_it_pings_unprivileged() {
+    if !can_use_namespaces(
+        "metrics::without_privilege_it_says_so_and_with_ping_group_range_it_pings_unprivileged",
+    ) {
+        return;
+    }
+    let ns = Netns::new("127.0.0.1 localhost\n", "nameserver 127.0.0.1\n");
+    let sysctl = |value: &str| {
+        let o = run(ns
+            .command("sysctl")
+            .args(["-qw", &format!("net.ipv4.ping_group_range={value}")]));
+        assert!(o.status.success(), "sysctl: {}", stderr(&o));
+    };
+    let nobody = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--inh-caps=-all",
+    ];
+    sysctl("1 0");
+    let mut e = Exporter::start_with(
+        Some(&ns),
+        &nobody,
+        &["--ping", "127.0.0.1", "--interval", "200ms"],
+    );
+    let line = e.wait_line("IPv4 pings will fail: ");
+    assert!(line.contains("cannot open an ICMP socket"), "{line}");
+    assert!(line.contains("net.ipv4.ping_group_range"), "{line}");
+    let text = e.until("failed probes", |t| {
+        value(t, "ipkit_exporter_probes_total{kind=\"icmp\"}").unwrap_or(0.0) >= 2.0
+    });
+    // Nothing could be sent: nothing counted as sent, the target is down.
+    assert_eq!(
+        value(&text, "ipkit_ping_sent_total{target=\"127.0.0.1\"}"),
+        Some(0.0)
+    );
+    assert_eq!(
+        value(&text, "ipkit_target_up{target=\"127.0.0.1\"}"),
+        Some(0.0)
+    );
+    assert_eq!(e.get("/health", None, "GET").0, 200);
+    drop(e);
+    sysctl("0 2147483647");
+    let e = Exporter::start_with(
+        Some(&ns),
+        &nobody,
+        &["--ping", "127.0.0.1", "--interval", "200ms"],
+    );
+    let text = e.until("replies over the datagram socket", |t| {
+        value(t, "ipkit_ping_received_total{target=\"127.0.0.1\"}").unwrap_or(0.0) >= 2.0
+    });
+    assert_eq!(
+        value(&text, "ipkit_ping_loss_ratio{target=\"127.0.0.1\"}"),
+        Some(0.0)
+    );
 }

@@ -3,7 +3,10 @@
 //! run must have seen — the trace lab's hops and addresses
 //! ([`TraceLab::expected_hops`], from the lab's addressing plan), the probe
 //! count asked of ping — never against text ipkit printed; one PNG is
-//! decoded (the `png` crate) and its size and pixels checked.
+//! decoded (the `png` crate) and its size and pixels checked. `trace
+//! --map` is also run over a lab of its own ([`MapLab`]) whose routers have
+//! public addresses, so the test database places them: each marker must
+//! sit where the equirectangular projection puts the database's place.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -319,8 +322,9 @@ fn info_summarize_map_shades_the_countries_of_the_addresses() {
 fn trace_map_draws_the_world_and_says_when_no_hop_is_located() {
     // The lab's addresses are in 198.18.0.0/15 (RFC 2544's benchmarking
     // range), a bogon: no IP data places them, so the map has the world,
-    // the attribution and no place, and stderr says why. (Placing hops is
-    // checked in the library's tests: a sealed run has no routable hop.)
+    // the attribution and no place, and stderr says why. (Placing hops:
+    // `trace_map_places_each_located_hop_where_the_data_puts_it`, on a lab
+    // of public addresses.)
     let Some((_guard, lab)) = lab("plot::trace_map", Variant::NONE) else {
         return;
     };
@@ -353,5 +357,194 @@ fn trace_map_draws_the_world_and_says_when_no_hop_is_located() {
         credit.contains("DB-IP") && credit.contains("Natural Earth"),
         "{credit}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A path whose hops have public addresses, to be placed on the map:
+/// client — r1 — r2 — server in four namespaces joined by veth pairs,
+/// forwarding on and every ICMP error sent (no rate mask), all of it
+/// inside the namespaces (nothing routes out of them). Hop 1 is r1's
+/// address towards the client, 1.2.3.1 (Seoul in the test database);
+/// hop 2 r2's towards r1, 2.16.1.2 (Paris); hop 3 the server, 5.5.5.2,
+/// which the database does not place.
+struct MapLab {
+    client: crate::lab::Netns,
+    _routers: [crate::lab::Netns; 2],
+    _server: crate::lab::Netns,
+}
+
+/// The hops of [`MapLab`]'s path, in TTL order.
+const MAP_HOPS: [&str; 3] = ["1.2.3.1", "2.16.1.2", "5.5.5.2"];
+
+impl MapLab {
+    fn new() -> MapLab {
+        use crate::lab::{Netns, RouterLab};
+        let (client, r1, r2, server) = (
+            Netns::new("", ""),
+            Netns::new("", ""),
+            Netns::new("", ""),
+            Netns::new("", ""),
+        );
+        let links = [
+            (&client, "c0", "1.2.3.2/24", &r1, "r1a", "1.2.3.1/24"),
+            (&r1, "r1b", "2.16.1.1/24", &r2, "r2a", "2.16.1.2/24"),
+            (&r2, "r2b", "5.5.5.1/24", &server, "s0", "5.5.5.2/24"),
+        ];
+        for (left, ldev, laddr, right, rdev, raddr) in links {
+            client.ip(&[
+                "link",
+                "add",
+                ldev,
+                "netns",
+                &left.name,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                rdev,
+                "netns",
+                &right.name,
+            ]);
+            for (ns, dev, addr) in [(left, ldev, laddr), (right, rdev, raddr)] {
+                ns.ip(&["-n", &ns.name, "addr", "add", addr, "dev", dev]);
+                ns.ip(&["-n", &ns.name, "link", "set", dev, "up"]);
+            }
+        }
+        let route = |ns: &Netns, to: &str, via: &str| {
+            ns.ip(&["-n", &ns.name, "route", "add", to, "via", via]);
+        };
+        route(&client, "default", "1.2.3.1");
+        route(&r1, "5.5.5.0/24", "2.16.1.2");
+        route(&r2, "1.2.3.0/24", "2.16.1.1");
+        route(&server, "default", "5.5.5.1");
+        for r in [&r1, &r2] {
+            RouterLab::sysctl(r, "net.ipv4.ip_forward", "1");
+            RouterLab::sysctl(r, "net.ipv4.icmp_ratemask", "0");
+        }
+        MapLab {
+            client,
+            _routers: [r1, r2],
+            _server: server,
+        }
+    }
+}
+
+/// A number attribute of an element.
+fn num(n: roxmltree::Node<'_, '_>, name: &str) -> f64 {
+    attr(n, name)
+        .parse()
+        .unwrap_or_else(|_| panic!("{name}={:?}", attr(n, name)))
+}
+
+#[test]
+fn trace_map_places_each_located_hop_where_the_data_puts_it() {
+    let Some(_guard) =
+        crate::lab::can_use_namespaces("plot::trace_map_located").then(crate::lab::lab_lock)
+    else {
+        return;
+    };
+    let lab = MapLab::new();
+    // The test database (tests/info.rs) places 1.2.3.0/24 in Seoul at
+    // 37.5665 N 126.978 E and 2.16.0.0/16 in Paris at 48.85341 N 2.3488 E:
+    // the places the map must mark, written there by this test's helper.
+    let seoul = (37.5665, 126.978);
+    let paris = (48.85341, 2.3488);
+    let dir = crate::info::scratch("plot-trace-map-located");
+    let (city, _) = crate::info::maxmind_dbs(&dir);
+    let path = dir.join("route.svg");
+    let empty = dir.join("xdg-empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let mut c = lab.client.command(env!("CARGO_BIN_EXE_ipkit"));
+    c.args(["trace", "-n", "--map", path.to_str().unwrap(), "--db"])
+        .arg(&city)
+        .arg(MAP_HOPS[2])
+        .env("NO_COLOR", "1")
+        .env_remove("IPKIT_DB")
+        .env("XDG_DATA_HOME", &empty);
+    let o = crate::util::run_limited(&mut c, b"", LIMIT);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The trace's own lines: the lab's three hops, in order.
+    let hops: Vec<String> = crate::util::stdout(&o)
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
+        .collect();
+    assert_eq!(hops, MAP_HOPS, "{}", crate::util::stdout(&o));
+    assert!(!stderr(&o).contains("no hop"), "{}", stderr(&o));
+
+    let text = read_svg(&path);
+    let doc = roxmltree::Document::parse(&text).expect("XML");
+    // The map's frame: the sea, 180° W to 180° E and 85° N to 60° S in the
+    // equirectangular projection (degrees square: 360 wide, 145 high).
+    let sea = with_class(&doc, "sea");
+    assert_eq!(sea.len(), 1, "one sea");
+    let (x0, y0, w, h) = (
+        num(sea[0], "x"),
+        num(sea[0], "y"),
+        num(sea[0], "width"),
+        num(sea[0], "height"),
+    );
+    assert!((w / h - 360.0 / 145.0).abs() < 0.01, "{w} x {h}");
+    let project = |(lat, lon): (f64, f64)| {
+        (
+            x0 + (lon + 180.0) / 360.0 * w,
+            y0 + (85.0 - lat) / 145.0 * h,
+        )
+    };
+
+    let places = with_class(&doc, "place");
+    assert_eq!(places.len(), 2, "a marker per located hop");
+    let mut centres = Vec::new();
+    for (place, (want, label)) in places
+        .iter()
+        .zip([(seoul, "1 1.2.3.1"), (paris, "2 2.16.1.2")])
+    {
+        // The data's place as ipinfo's `loc` gives it: four decimals.
+        let (lat, lon) = (num(*place, "data-lat"), num(*place, "data-lon"));
+        assert!(
+            (lat - want.0).abs() < 1e-4 && (lon - want.1).abs() < 1e-4,
+            "{label}: at {lat},{lon}, the data says {want:?}"
+        );
+        let circle = place
+            .descendants()
+            .find(|n| n.has_tag_name("circle"))
+            .expect("a marker");
+        let (cx, cy) = (num(circle, "cx"), num(circle, "cy"));
+        let (x, y) = project(want);
+        assert!(
+            (cx - x).abs() < 0.1 && (cy - y).abs() < 0.1,
+            "{label}: marker at {cx},{cy}, projected {x},{y}"
+        );
+        let labels: Vec<&str> = place
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text())
+            .collect();
+        assert_eq!(labels, [label], "the hop's number and address");
+        centres.push((cx, cy));
+    }
+    // Seoul is east of Paris and south of it.
+    assert!(centres[0].0 > centres[1].0 && centres[0].1 > centres[1].1);
+    // The path: one line through the markers, in TTL order.
+    let route = with_class(&doc, "route");
+    assert_eq!(route.len(), 1, "one path line");
+    let points: Vec<(f64, f64)> = attr(route[0], "points")
+        .split_whitespace()
+        .map(|p| {
+            let (x, y) = p.split_once(',').expect("x,y");
+            (x.parse().unwrap(), y.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(points, centres, "the path joins the markers");
+    let title = texts(doc.root_element(), "title").concat();
+    assert!(title.contains("2 of 3 hops located"), "{title}");
+    let credit = texts(doc.root_element(), "attribution").concat();
+    assert!(
+        credit.contains("DB-IP")
+            && credit.contains("CC BY 4.0")
+            && credit.contains("Natural Earth"),
+        "{credit}"
+    );
+    drop(lab);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -126,6 +126,11 @@ pub fn run(path: &Path, request: &BulkRequest, ordered: bool, out: &Output) -> a
     };
     let mut write_error: Option<std::io::Error> = None;
     let mut progress = crate::progress::ProgressLine::new(!out.json);
+    // A file's questions are counted first for the ETA, only when the line
+    // is drawn; stdin (or a pipe) is read once, so it has no total.
+    let total = (progress.enabled() && path.as_os_str() != "-")
+        .then(|| planned(path, &default_types))
+        .flatten();
     let start = Instant::now();
     let stats = ipkit::dns_bulk::run(items, &opts, interrupt.token(), |event| {
         let res = match event {
@@ -136,14 +141,7 @@ pub fn run(path: &Path, request: &BulkRequest, ordered: bool, out: &Output) -> a
             write_error = Some(e);
             return ControlFlow::Break(());
         }
-        progress.show(|| {
-            let s = &p.summary;
-            let rate = s.results as f64 / start.elapsed().as_secs_f64();
-            format!(
-                "{} names, {rate:.0}/s, {} timeouts, {} failures   ",
-                s.results, s.timeout, s.failed
-            )
-        });
+        progress.show(|| progress_line(&p.summary, total, start.elapsed()));
         ControlFlow::Continue(())
     })?;
     progress.clear();
@@ -206,6 +204,43 @@ pub fn run(path: &Path, request: &BulkRequest, ordered: bool, out: &Output) -> a
     Ok(interrupt.exit_code().unwrap_or(code))
 }
 
+/// The questions the file at `path` asks (its good lines' items), for the
+/// progress line's ETA; None if it cannot be read.
+fn planned(path: &Path, default_types: &[RecordType]) -> Option<u64> {
+    // A pipe or a device read twice would lose its lines: regular files only.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let source = Source::open(Vec::new(), Some(path.to_path_buf())).ok()?;
+    Some(
+        source
+            .into_lines()
+            .map(|(line, text)| {
+                ipkit::dns_bulk::parse_line(line, &text, default_types).map_or(0, |i| i.len())
+                    as u64
+            })
+            .sum(),
+    )
+}
+
+/// The progress line: how many of the questions are done (a bar with a
+/// total), how many the server replied to (any RCODE) and how many failed
+/// (timed out after every try, or could not be sent), the rate, and the
+/// time left at that rate.
+fn progress_line(s: &Summary, total: Option<u64>, elapsed: Duration) -> String {
+    let done = s.results;
+    let (bar, of) = match total {
+        Some(t) => (crate::progress::bar(done, t, 10), format!("/{t}")),
+        None => (String::new(), String::new()),
+    };
+    let replied = s.answered + s.nodata + s.nxdomain + s.servfail + s.other_rcode;
+    format!(
+        "{bar}{done}{of} names, {replied} replied, {} failed, {} ",
+        s.timeout + s.failed,
+        crate::progress::rate_eta(done, total, elapsed)
+    )
+}
+
 /// The items of one input line; a bad line is reported and skipped.
 fn parse_line(
     line: u64,
@@ -226,4 +261,33 @@ fn write_line(w: &mut impl Write, r: &ResultRecord) -> std::io::Result<()> {
         write!(w, "{}{}", if i == 0 { "\t" } else { " " }, a.data)?;
     }
     writeln!(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_line_counts_replies_and_failures_with_rate_and_eta() {
+        let s = Summary {
+            results: 150,
+            answered: 20,
+            nodata: 5,
+            nxdomain: 100,
+            servfail: 2,
+            other_rcode: 3,
+            timeout: 15,
+            failed: 5,
+            ..Summary::default()
+        };
+        // 150 of 300 in 3 s: 50/s, 150 left: 3 s.
+        assert_eq!(
+            progress_line(&s, Some(300), Duration::from_secs(3)),
+            "[#####     ] 150/300 names, 130 replied, 20 failed, 50/s, ETA 0:03 "
+        );
+        assert_eq!(
+            progress_line(&s, None, Duration::from_secs(3)),
+            "150 names, 130 replied, 20 failed, 50/s "
+        );
+    }
 }

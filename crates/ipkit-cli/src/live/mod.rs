@@ -5,8 +5,12 @@
 //! printed) and so on every way out, Ctrl-C included (in raw mode it is a
 //! key, handled by the views). The widgets are in the submodules; they
 //! draw on any ratatui backend, so tests draw them on a `TestBackend`.
+//! `ipkit mcast ping --live` draws ping's chart ([`mcast`]).
 
+pub mod mcast;
 pub mod ping;
+#[cfg(test)]
+mod scenarios;
 pub mod trace;
 
 use std::io::{self, IsTerminal, Stdout};
@@ -44,6 +48,7 @@ impl Screen {
                 previous(info);
             }));
         });
+        TAKEN.store(true, std::sync::atomic::Ordering::SeqCst);
         crossterm::terminal::enable_raw_mode()?;
         let mut out = io::stdout();
         if let Err(e) = crossterm::execute!(out, EnterAlternateScreen, crossterm::cursor::Hide) {
@@ -66,9 +71,18 @@ impl Drop for Screen {
     }
 }
 
+/// Whether the terminal is ours (raw, alternate screen): [`restore`] acts
+/// once, so a panic's restore and the drop after it do not leave the
+/// alternate screen twice (the second would move the cursor back over the
+/// panic's message).
+static TAKEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Give the terminal back as it was (idempotent: errors are ignored, there
 /// is nobody left to tell).
 fn restore() {
+    if !TAKEN.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
     let _ = crossterm::terminal::disable_raw_mode();
     let _ = crossterm::execute!(io::stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
 }
@@ -90,6 +104,20 @@ pub enum Key {
     Up,
     /// Down arrow or `j`.
     Down,
+    /// `f`: freeze the screen (probing goes on).
+    Freeze,
+    /// `y`: the host column's next way (address, name, AS; mtr's `y`).
+    HostCycle,
+    /// `z`: AS in the host column or not (trippy's `z`).
+    AsToggle,
+    /// `u`, `i`, `t`: probe with UDP, ICMP, TCP from now on.
+    Protocol(ipkit::trace::Protocol),
+    /// Tab: the next tab.
+    NextTab,
+    /// Shift-Tab: the previous tab.
+    PrevTab,
+    /// `1`…`9`: that tab.
+    Tab(usize),
 }
 
 /// The [`Key`] a terminal event means, if any.
@@ -114,6 +142,31 @@ pub fn key_of(event: &Event) -> Option<Key> {
         KeyCode::Char('n') => Key::Names,
         KeyCode::Up | KeyCode::Char('k') => Key::Up,
         KeyCode::Down | KeyCode::Char('j') => Key::Down,
+        KeyCode::Char('f') => Key::Freeze,
+        KeyCode::Char('y') => Key::HostCycle,
+        KeyCode::Char('z') => Key::AsToggle,
+        KeyCode::Char('u') => Key::Protocol(ipkit::trace::Protocol::Udp),
+        KeyCode::Char('i') => Key::Protocol(ipkit::trace::Protocol::Icmp),
+        KeyCode::Char('t') => Key::Protocol(ipkit::trace::Protocol::Tcp),
+        KeyCode::Tab => Key::NextTab,
+        KeyCode::BackTab => Key::PrevTab,
+        KeyCode::Char(c @ '1'..='9') => Key::Tab(*c as usize - '1' as usize),
         _ => return None,
     })
+}
+
+/// The text a test's drawing leaves on a `w`×`h` TestBackend, a line per
+/// row with trailing blanks cut.
+#[cfg(test)]
+pub fn screen_text(w: u16, h: u16, draw: impl FnOnce(&mut ratatui::Frame)) -> String {
+    let mut t = Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("a test terminal");
+    t.draw(draw).expect("drawn");
+    let buf = t.backend().buffer();
+    (0..h)
+        .map(|y| {
+            let l: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
+            l.trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

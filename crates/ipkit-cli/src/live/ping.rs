@@ -43,9 +43,64 @@ fn right(text: String) -> Cell<'static> {
     Cell::from(Line::from(text).alignment(Alignment::Right))
 }
 
+/// How often a chart redraws.
+const FRAME: std::time::Duration = std::time::Duration::from_millis(100);
+/// Ctrl-C in raw mode is a key: exit as after SIGINT (128 + 2).
+const AFTER_CTRL_C: u8 = 130;
+
+/// The loop of the chart views (`ping --live`, `mcast ping --live`): fold
+/// what the engines sent into `state` (`fold`; an error ends the view
+/// with it), redraw ten times a second (`draw`, given the seconds since
+/// `start`), until `q` (exit 0), Ctrl-C (130) or a signal (its code).
+pub fn run_chart<S>(
+    screen: &mut super::Screen,
+    interrupt: &crate::interrupt::Interrupt,
+    start: std::time::Instant,
+    state: &mut S,
+    mut fold: impl FnMut(&mut S) -> anyhow::Result<()>,
+    draw: impl Fn(&mut Frame, &S, f64),
+) -> anyhow::Result<u8> {
+    loop {
+        fold(state)?;
+        if interrupt.fired() {
+            return Ok(interrupt.exit_code().unwrap_or(AFTER_CTRL_C));
+        }
+        let now = start.elapsed().as_secs_f64();
+        screen.terminal.draw(|f| draw(f, state, now))?;
+        if !crossterm::event::poll(FRAME)? {
+            continue;
+        }
+        match super::key_of(&crossterm::event::read()?) {
+            Some(super::Key::Quit) => return Ok(crate::exit::OK),
+            Some(super::Key::Interrupt) => return Ok(AFTER_CTRL_C),
+            _ => {}
+        }
+    }
+}
+
 /// Draw the chart, the table and the keys; `now_s` is the chart's right
 /// edge (seconds since it began), `span_s` its width.
 pub fn draw(frame: &mut Frame, targets: &[Target], now_s: f64, span_s: f64, colour: bool) {
+    draw_titled(
+        frame,
+        "ipkit ping --live  (round trip, ms; a lost probe: a mark at 0)",
+        targets,
+        now_s,
+        span_s,
+        colour,
+    );
+}
+
+/// [`draw`] under another title (`mcast ping --live` charts its two kinds
+/// of answer with this same chart).
+pub fn draw_titled(
+    frame: &mut Frame,
+    title: &str,
+    targets: &[Target],
+    now_s: f64,
+    span_s: f64,
+    colour: bool,
+) {
     let table_rows = u16::try_from(targets.len())
         .unwrap_or(u16::MAX)
         .saturating_add(1);
@@ -123,7 +178,7 @@ pub fn draw(frame: &mut Frame, targets: &[Target], now_s: f64, span_s: f64, colo
         .block(
             Block::default()
                 .borders(Borders::BOTTOM)
-                .title("ipkit ping --live  (round trip, ms; a lost probe: a mark at 0)"),
+                .title(title.to_string()),
         )
         .x_axis(
             Axis::default()

@@ -168,11 +168,41 @@ fn now() -> Duration {
         .unwrap_or_default()
 }
 
+/// What [`run_events`] reports as it goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// An answer came (the first of its kind for its request).
+    Reply(PingReply),
+    /// No answer of `kind` (`unicast` or `multicast`) came for request
+    /// `seq` within the wait after it was sent ([`PingRequest::wait`]).
+    /// An answer that comes later still counts in the summary (as
+    /// ssmping counts it) and is reported as a [`Event::Reply`].
+    Lost {
+        /// `unicast` or `multicast`.
+        kind: &'static str,
+        /// The request's sequence number.
+        seq: u32,
+    },
+}
+
 /// Ping as `r` asks; each answer reported as it comes.
 pub fn run(
     r: &PingRequest,
     cancel: &Cancel,
     mut on_reply: impl FnMut(&PingReply) -> ControlFlow<()>,
+) -> Result<PingSummary, McastError> {
+    run_events(r, cancel, |e| match e {
+        Event::Reply(reply) => on_reply(reply),
+        Event::Lost { .. } => ControlFlow::Continue(()),
+    })
+}
+
+/// Ping as `r` asks; each answer reported as it comes, and each answer
+/// that did not come within the wait as a loss (for a live chart).
+pub fn run_events(
+    r: &PingRequest,
+    cancel: &Cancel,
+    mut on_event: impl FnMut(&Event) -> ControlFlow<()>,
 ) -> Result<PingSummary, McastError> {
     let v6 = r.server.is_ipv6();
     fn io(op: &'static str) -> impl Fn(io::Error) -> McastError {
@@ -212,10 +242,24 @@ pub fn run(
     let mut sent = 0u64;
     let mut buf = [0u8; 2048];
     let mut interrupted = false;
-    let end = loop {
+    // Requests whose answers are not all in, oldest first, with when they
+    // left: past the wait, a missing kind is a loss.
+    let mut pending: std::collections::VecDeque<(u32, Instant)> = Default::default();
+    let end = 'run: loop {
         if cancel.is_cancelled() {
             interrupted = true;
             break Ok(());
+        }
+        while let Some(&(seq, at)) = pending.front() {
+            if at.elapsed() < r.wait {
+                break;
+            }
+            pending.pop_front();
+            for kind in stats.missing(seq) {
+                if on_event(&Event::Lost { kind, seq }).is_break() {
+                    break 'run Ok(());
+                }
+            }
         }
         let due = start
             + r.interval
@@ -231,11 +275,20 @@ pub fn run(
             if let Err(e) = unicast.send_to(&ssmping::request(&probe), &server.into()) {
                 break Err(McastError::io(format!("sending to {server}"), e));
             }
+            pending.push_back((probe.seq, Instant::now()));
         }
         let last_due = start
             + r.interval
                 .saturating_mul(u32::try_from(r.count - 1).unwrap_or(0));
         if sent >= r.count && Instant::now() >= last_due + r.wait {
+            // What has not come by the end is lost.
+            for (seq, _) in std::mem::take(&mut pending) {
+                for kind in stats.missing(seq) {
+                    if on_event(&Event::Lost { kind, seq }).is_break() {
+                        break;
+                    }
+                }
+            }
             break Ok(());
         }
         let mut got_any = false;
@@ -264,10 +317,8 @@ pub fn run(
             if !stats.add(&reply) {
                 continue; // a duplicate
             }
-            if on_reply(&reply).is_break() {
-                interrupted = false;
-                sent = r.count;
-                break;
+            if on_event(&Event::Reply(reply)).is_break() {
+                break 'run Ok(());
             }
         }
         if !got_any {
@@ -302,6 +353,15 @@ struct Kind {
 }
 
 impl Tally {
+    /// The kinds of answer to request `seq` not received.
+    fn missing(&self, seq: u32) -> impl Iterator<Item = &'static str> + use<> {
+        let unicast = !self.unicast.seqs.contains(&seq);
+        let multicast = !self.multicast.seqs.contains(&seq);
+        [("unicast", unicast), ("multicast", multicast)]
+            .into_iter()
+            .filter_map(|(kind, missing)| missing.then_some(kind))
+    }
+
     /// Count an answer; false for a duplicate.
     fn add(&mut self, r: &PingReply) -> bool {
         let k = if r.kind == "unicast" {
@@ -458,4 +518,32 @@ fn answer_on(
         }
     }
     Ok(answered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(kind: &'static str, seq: u32) -> PingReply {
+        PingReply {
+            from: "10.9.0.1".parse().unwrap(),
+            kind,
+            seq,
+            rtt_ms: 1.0,
+            ttl: Some(64),
+            hops: Some(0),
+        }
+    }
+
+    #[test]
+    fn a_request_misses_the_kinds_not_received() {
+        let mut t = Tally::default();
+        assert!(t.add(&reply("unicast", 1)));
+        assert!(!t.add(&reply("unicast", 1)), "a duplicate");
+        assert!(t.add(&reply("multicast", 2)));
+        assert_eq!(t.missing(1).collect::<Vec<_>>(), ["multicast"]);
+        assert_eq!(t.missing(2).collect::<Vec<_>>(), ["unicast"]);
+        assert_eq!(t.missing(3).collect::<Vec<_>>(), ["unicast", "multicast"]);
+        assert_eq!(t.unicast.finish(3).loss_percent, 66.667);
+    }
 }

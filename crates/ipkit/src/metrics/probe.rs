@@ -46,19 +46,21 @@ impl Probers {
                     }
                     Some(dst) => {
                         series.resolved.set(1);
-                        let result = match self.pingers.for_addr(dst) {
-                            Ok(pinger) => {
-                                pinger
-                                    .ping(EchoProbe {
-                                        dst,
-                                        size: *size,
-                                        ttl: *ttl,
-                                        deadline: due + target.module.timeout,
-                                    })
-                                    .await
-                            }
-                            Err(why) => EchoResult::Failed(why.to_string()),
+                        // No channel for the family (it would not open,
+                        // and the exporter said why at start): nothing is
+                        // sent, so nothing is counted but the failure.
+                        let Ok(pinger) = self.pingers.for_addr(dst) else {
+                            series.up.set(0);
+                            return false;
                         };
+                        let result = pinger
+                            .ping(EchoProbe {
+                                dst,
+                                size: *size,
+                                ttl: *ttl,
+                                deadline: due + target.module.timeout,
+                            })
+                            .await;
                         match result {
                             EchoResult::Reply { rtt, ttl } => {
                                 p.record(Some((rtt.as_secs_f64(), ttl)));
@@ -85,36 +87,15 @@ impl Probers {
             }
             (Settings::Dns { rtype, server, tcp }, Body::Dns(p)) => {
                 series.resolved.set(1);
-                let Ok((name, given)) = split_dns_target(&target.host) else {
-                    return false;
-                };
-                let Some(server) = given.or(*server) else {
-                    return false;
-                };
-                let Ok(name) = crate::dns::request::check_name(&name) else {
-                    return false;
-                };
-                let q = crate::dns::Question {
-                    name,
-                    rtype: *rtype,
-                    class: DNSClass::IN,
-                };
-                let o = crate::dns::QueryOptions {
-                    timeout: target.module.timeout,
-                    tcp: *tcp,
-                    ..crate::dns::QueryOptions::default()
-                };
-                match blocking(move || crate::dns::exchange(server, &q, &o)).await {
-                    Some(Ok(a)) => {
-                        let code = a.message.metadata.response_code;
-                        p.response(&crate::dns::report::rcode_name(code));
-                        p.lookup.observe(a.elapsed.as_secs_f64());
-                        p.answers
-                            .set(i64::try_from(a.message.answers.len()).unwrap_or(i64::MAX));
-                        code == hickory_proto::op::ResponseCode::NoError
-                    }
-                    _ => false,
-                }
+                dns(
+                    &target.host,
+                    *rtype,
+                    *server,
+                    *tcp,
+                    target.module.timeout,
+                    p,
+                )
+                .await
             }
             (
                 Settings::Trace {
@@ -179,6 +160,46 @@ impl Probers {
         };
         series.up.set(i64::from(ok));
         ok
+    }
+}
+
+/// One DNS question for `NAME[@SERVER[:PORT]]` (the module's server when
+/// the target names none), folded into `p`; true for a NOERROR answer.
+async fn dns(
+    target: &str,
+    rtype: hickory_proto::rr::RecordType,
+    server: Option<SocketAddr>,
+    tcp: bool,
+    timeout: Duration,
+    p: &super::series::DnsSeries,
+) -> bool {
+    let Ok((name, given)) = split_dns_target(target) else {
+        return false;
+    };
+    let (Some(server), Ok(name)) = (given.or(server), crate::dns::request::check_name(&name))
+    else {
+        return false;
+    };
+    let q = crate::dns::Question {
+        name,
+        rtype,
+        class: DNSClass::IN,
+    };
+    let o = crate::dns::QueryOptions {
+        timeout,
+        tcp,
+        ..crate::dns::QueryOptions::default()
+    };
+    match blocking(move || crate::dns::exchange(server, &q, &o)).await {
+        Some(Ok(a)) => {
+            let code = a.message.metadata.response_code;
+            p.response(&crate::dns::report::rcode_name(code));
+            p.lookup.observe(a.elapsed.as_secs_f64());
+            p.answers
+                .set(i64::try_from(a.message.answers.len()).unwrap_or(i64::MAX));
+            code == hickory_proto::op::ResponseCode::NoError
+        }
+        _ => false,
     }
 }
 

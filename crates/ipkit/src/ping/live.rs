@@ -64,6 +64,13 @@ impl Series {
             PingEvent::Reply { .. } => return,
             PingEvent::Timeout { .. } | PingEvent::Error { .. } => None,
         };
+        self.push(at, rtt_ms);
+    }
+
+    /// Add one probe's outcome, `at` after the chart began: its round trip
+    /// in ms, or None when it was lost (for engines other than ping's
+    /// session, such as `mcast ping`'s two kinds of answer).
+    pub fn push(&mut self, at: Duration, rtt_ms: Option<f64>) {
         if self.samples.len() == WINDOW {
             self.samples.pop_front();
         }

@@ -5,6 +5,10 @@
 //! for a sparkline are a fixed-length ring ([`HISTORY`]), and a hop keeps
 //! at most [`MAX_RESPONDERS`] responders (ECMP), so memory is bounded.
 //!
+//! Each responder carries what the IP-information data says of it (AS,
+//! holder, country: the probes' labels, [`super::ip_info`]); a hop's
+//! [`LiveHop::histogram`] buckets its kept round trips for a detail pane.
+//!
 //! The figures are [`HopStats`]'s definitions (mtr's columns: population
 //! standard deviation, jitter as the mean absolute difference of
 //! consecutive round trips), computed incrementally; a test checks the two
@@ -13,7 +17,7 @@
 use std::collections::VecDeque;
 use std::net::IpAddr;
 
-use super::report::{HopReport, HopStats};
+use super::report::{HopReport, HopStats, ProbeResult};
 
 /// Round trips kept per hop for its history (a sparkline's width and more).
 pub const HISTORY: usize = 512;
@@ -30,6 +34,42 @@ pub struct Responder {
     pub name: Option<String>,
     /// Replies from it.
     pub replies: u64,
+    /// Its autonomous system, from the IP-information data.
+    pub asn: Option<u32>,
+    /// Its holder (ipinfo's `org`: `AS15169 Google LLC`).
+    pub org: Option<String>,
+    /// Its country (ISO 3166-1 alpha-2).
+    pub country: Option<String>,
+}
+
+impl Responder {
+    fn label_from(&mut self, p: &ProbeResult) {
+        if p.name.is_some() {
+            self.name.clone_from(&p.name);
+        }
+        if p.asn.is_some() {
+            self.asn = p.asn;
+        }
+        if p.org.is_some() {
+            self.org.clone_from(&p.org);
+        }
+        if p.country.is_some() {
+            self.country.clone_from(&p.country);
+        }
+    }
+}
+
+/// One bar of a hop's round-trip histogram: the probes whose round trip
+/// was at least `from_ms` and below `to_ms` (the last bucket includes its
+/// upper edge).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bucket {
+    /// The lower edge, ms.
+    pub from_ms: f64,
+    /// The upper edge, ms.
+    pub to_ms: f64,
+    /// The round trips in it.
+    pub count: usize,
 }
 
 /// One TTL's statistics over every round so far.
@@ -120,16 +160,19 @@ impl LiveHop {
                     Some(at) => {
                         let r = &mut self.responders[at];
                         r.replies += 1;
-                        if p.name.is_some() {
-                            r.name.clone_from(&p.name);
-                        }
+                        r.label_from(p);
                     }
                     None if self.responders.len() < MAX_RESPONDERS => {
-                        self.responders.push(Responder {
+                        let mut r = Responder {
                             addr: from,
-                            name: p.name.clone(),
+                            name: None,
                             replies: 1,
-                        });
+                            asn: None,
+                            org: None,
+                            country: None,
+                        };
+                        r.label_from(p);
+                        self.responders.push(r);
                     }
                     None => {}
                 }
@@ -146,6 +189,41 @@ impl LiveHop {
             self.best_ms = Some(self.best_ms.map_or(rtt, |b| b.min(rtt)));
             self.worst_ms = Some(self.worst_ms.map_or(rtt, |w| w.max(rtt)));
         }
+    }
+
+    /// The kept round trips ([`LiveHop::history`], losses left out) in at
+    /// most `buckets` equal-width buckets from the smallest to the largest;
+    /// empty when none was answered. All equal: one bucket.
+    pub fn histogram(&self, buckets: usize) -> Vec<Bucket> {
+        let answered = || self.history.iter().flatten().copied();
+        let (Some(lo), Some(hi)) = (
+            answered().min_by(f64::total_cmp),
+            answered().max_by(f64::total_cmp),
+        ) else {
+            return Vec::new();
+        };
+        let n = if hi > lo { buckets.max(1) } else { 1 };
+        let width = (hi - lo) / n as f64;
+        let mut out: Vec<Bucket> = (0..n)
+            .map(|i| Bucket {
+                from_ms: lo + width * i as f64,
+                to_ms: if i + 1 == n {
+                    hi
+                } else {
+                    lo + width * (i + 1) as f64
+                },
+                count: 0,
+            })
+            .collect();
+        for rtt in answered() {
+            let at = if width > 0.0 {
+                (((rtt - lo) / width) as usize).min(n - 1)
+            } else {
+                0
+            };
+            out[at].count += 1;
+        }
+        out
     }
 
     /// These statistics as [`HopStats`] (counts saturate at `u32::MAX`).
@@ -210,7 +288,6 @@ impl LiveTrace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::report::ProbeResult;
 
     fn probe(from: Option<&str>, rtt: Option<f64>) -> ProbeResult {
         ProbeResult {
@@ -290,5 +367,78 @@ mod tests {
         assert_eq!(live.hops[1].loss_percent(), 100.0);
         live.reset();
         assert!(live.hops.is_empty());
+    }
+
+    /// 10,000 rounds over a 30-hop path (the figure): every hop
+    /// keeps [`HISTORY`] round trips and at most [`MAX_RESPONDERS`]
+    /// responders, however many rounds and routers went by.
+    #[test]
+    fn ten_thousand_rounds_of_thirty_hops_stay_bounded() {
+        let mut live = LiveTrace::default();
+        for round in 0..10_000u32 {
+            for ttl in 1..=30u8 {
+                // Hop 5 balances over a new router every round.
+                let from = if ttl == 5 {
+                    format!("10.5.{}.{}", round / 256 % 256, round % 256)
+                } else {
+                    format!("10.0.0.{ttl}")
+                };
+                let rtt = (round % 7 != 0).then(|| f64::from(ttl) + f64::from(round % 10));
+                live.record(&hop(ttl, vec![probe(Some(&from), rtt)]));
+            }
+            live.end_round();
+        }
+        assert_eq!(live.rounds, 10_000);
+        assert_eq!(live.hops.len(), 30);
+        for h in &live.hops {
+            assert_eq!(h.sent, 10_000);
+            assert_eq!(h.history.len(), HISTORY);
+            assert!(
+                h.history.capacity() < 2 * HISTORY,
+                "{}",
+                h.history.capacity()
+            );
+            assert!(h.responders.len() <= MAX_RESPONDERS);
+        }
+        assert_eq!(live.hops[4].responders.len(), MAX_RESPONDERS);
+    }
+
+    #[test]
+    fn histogram_buckets_the_kept_round_trips() {
+        let mut live = LiveTrace::default();
+        for rtt in [Some(1.0), Some(2.0), None, Some(2.5), Some(5.0)] {
+            live.record(&hop(1, vec![probe(rtt.map(|_| "10.0.0.1"), rtt)]));
+        }
+        let h = live.hops[0].histogram(4);
+        // 1..5 ms in four 1 ms buckets; the loss is left out, 5.0 is in the last.
+        let counts: Vec<usize> = h.iter().map(|b| b.count).collect();
+        assert_eq!(counts, [1, 2, 0, 1]);
+        assert_eq!((h[0].from_ms, h[3].to_ms), (1.0, 5.0));
+        assert_eq!((h[1].from_ms, h[1].to_ms), (2.0, 3.0));
+        let mut same = LiveTrace::default();
+        same.record(&hop(1, vec![probe(Some("10.0.0.1"), Some(3.0))]));
+        assert_eq!(same.hops[0].histogram(4).len(), 1);
+        assert!(LiveTrace::default().hops.is_empty());
+        let mut lost = LiveTrace::default();
+        lost.record(&hop(1, vec![probe(None, None)]));
+        assert!(lost.hops[0].histogram(4).is_empty());
+    }
+
+    #[test]
+    fn responders_carry_their_labels() {
+        let mut live = LiveTrace::default();
+        let mut p = probe(Some("203.0.113.1"), Some(1.0));
+        live.record(&hop(1, vec![p.clone()]));
+        assert_eq!(live.hops[0].responders[0].asn, None);
+        p.asn = Some(64500);
+        p.org = Some("AS64500 Example".into());
+        p.country = Some("NL".into());
+        live.record(&hop(1, vec![p]));
+        let r = &live.hops[0].responders[0];
+        assert_eq!(
+            (r.asn, r.org.as_deref(), r.country.as_deref()),
+            (Some(64500), Some("AS64500 Example"), Some("NL"))
+        );
+        assert_eq!(r.replies, 2);
     }
 }

@@ -2,6 +2,7 @@
 //! group (`send`). The library does the work ([`ipkit::mcast`]); here the
 //! flags become its requests and its records become lines or NDJSON.
 
+pub mod live;
 pub mod ping;
 pub mod stream;
 
@@ -22,6 +23,7 @@ pub const EXAMPLES: &str = "Examples:
   ipkit --json mcast join 239.1.2.3:5000 -c 5    NDJSON: joined, datagram…, summary
   ipkit mcast groups -i eth0                     the groups eth0 holds, with source filters
   ipkit mcast ping 10.0.0.1 -c 5                 RFC 6450 ping of an ssmpingd: unicast and multicast
+  ipkit mcast ping --live 10.0.0.1               both round trips charted (ping --live's view), until q
   ipkit mcast pingd                              answer ssmping / asmping / ipkit on port 4321
 
 The group is left when join ends: after --count datagrams, after --timeout,

@@ -25,28 +25,46 @@ pub struct PingArgs {
     /// Join any-source (asmping), for an any-source group.
     #[arg(long)]
     asm: bool,
-    /// How many requests.
-    #[arg(short = 'c', long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
-    count: u64,
+    /// How many requests (default 5; with --live, until q).
+    #[arg(short = 'c', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    count: Option<u64>,
     /// Seconds between two requests.
     #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = seconds)]
     interval: Duration,
     /// The interface to join on.
     #[arg(short = 'i', long, value_name = "IF")]
     interface: Option<String>,
+    /// Full-screen chart of the unicast and the multicast round trips
+    /// (ping --live's), losses marked; q quits.
+    #[arg(long)]
+    live: bool,
 }
 
 /// Run `ipkit mcast ping`.
 pub fn ping(a: PingArgs, out: &Output) -> anyhow::Result<u8> {
+    if a.live {
+        if out.json {
+            return Err(crate::exit::usage(
+                "--live is a terminal view; it does not take --json",
+            ));
+        }
+        if let Some(why) = crate::live::needs_terminal("--live") {
+            return Err(crate::exit::usage(why));
+        }
+    }
+    let count = a.count.unwrap_or(if a.live { u64::MAX } else { 5 });
     let r = PingRequest::new(
         a.server,
         a.group,
         a.asm,
-        a.count,
+        count,
         a.interval,
         a.interface.as_deref(),
     )
     .map_err(refusal)?;
+    if a.live {
+        return super::live::run(&r, out.color);
+    }
     let interrupt = Interrupt::install();
     let stdout = std::io::stdout();
     let mut w = stdout.lock();

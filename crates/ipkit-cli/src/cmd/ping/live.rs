@@ -6,22 +6,18 @@
 //! the screen and reports its error.
 
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ipkit::cancel::Cancel;
 use ipkit::ping::request::{Asked, Request, SessionRequest};
 use ipkit::ping::session::PingEvent;
 
 use crate::exit::usage;
-use crate::live::ping::{Target, draw};
-use crate::live::{Key, Screen, key_of};
+use crate::live::Screen;
+use crate::live::ping::{Target, draw, run_chart};
 
-/// How often the chart redraws.
-const FRAME: Duration = Duration::from_millis(100);
 /// The chart's width in time.
 const SPAN_S: f64 = 60.0;
-/// Ctrl-C in raw mode is a key: exit as after SIGINT (128 + 2).
-const AFTER_CTRL_C: u8 = 130;
 
 enum Update {
     Event(usize, PingEvent, Instant),
@@ -86,36 +82,22 @@ pub fn run(requests: Vec<SessionRequest>, colour: bool) -> anyhow::Result<u8> {
         );
     }
     drop(tx);
-    let mut outcome = Ok(crate::exit::OK);
-    loop {
-        for update in rx.try_iter() {
-            match update {
-                Update::Event(i, e, at) => targets[i].series.record(&e, at - start),
-                Update::Failed(e) => outcome = Err(e),
+    let outcome = run_chart(
+        &mut term,
+        &interrupt,
+        start,
+        &mut targets,
+        |targets| {
+            for update in rx.try_iter() {
+                match update {
+                    Update::Event(i, e, at) => targets[i].series.record(&e, at - start),
+                    Update::Failed(e) => return Err(e),
+                }
             }
-        }
-        if outcome.is_err() {
-            break;
-        }
-        if interrupt.fired() {
-            outcome = Ok(interrupt.exit_code().unwrap_or(AFTER_CTRL_C));
-            break;
-        }
-        let now = start.elapsed().as_secs_f64();
-        term.terminal
-            .draw(|f| draw(f, &targets, now.max(SPAN_S), SPAN_S, colour))?;
-        if !crossterm::event::poll(FRAME)? {
-            continue;
-        }
-        match key_of(&crossterm::event::read()?) {
-            Some(Key::Quit) => break,
-            Some(Key::Interrupt) => {
-                outcome = Ok(AFTER_CTRL_C);
-                break;
-            }
-            _ => {}
-        }
-    }
+            Ok(())
+        },
+        |f, targets, now| draw(f, targets, now.max(SPAN_S), SPAN_S, colour),
+    );
     cancel.cancel();
     drop(term);
     for t in threads {

@@ -29,15 +29,9 @@ pub struct Listing {
 
 /// The sweep's progress bar: probes sent of those planned, hosts alive.
 fn bar(p: &Progress) -> String {
-    const WIDTH: u64 = 30;
-    let filled = (p.sent.min(p.planned) * WIDTH)
-        .checked_div(p.planned)
-        .unwrap_or(WIDTH);
-    let filled = usize::try_from(filled).unwrap_or(0).min(30);
     format!(
-        "[{}{}] {}/{} probes, {} of {} hosts alive ",
-        "#".repeat(filled),
-        " ".repeat(30 - filled),
+        "{}{}/{} probes, {} of {} hosts alive ",
+        crate::progress::bar(p.sent, p.planned, 30),
         p.sent,
         p.planned,
         p.alive,

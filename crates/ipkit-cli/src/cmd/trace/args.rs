@@ -18,6 +18,7 @@ pub const EXAMPLES: &str = "Examples:
   ipkit trace --mtu 192.0.2.1            discover the path MTU (DF set), tracepath's way
   ipkit trace --report -c 10 192.0.2.1   10 rounds, mtr --report's table (--jitter adds a column)
   ipkit trace --live 192.0.2.1           mtr's live table (q quits, p pauses, r resets)
+  ipkit trace --live -I 192.0.2.1 192.0.2.7   a tab per target, ICMP echo (u/i/t change it)
   ipkit trace --json 127.0.0.1           NDJSON: a hop record per hop, then a summary
   ipkit tracert -d -h 10 192.0.2.1       Windows tracert's letters and view
   ipkit trace -g 192.0.2.7 192.0.2.1     an IPv4 loose source route through 192.0.2.7 (-g again for more, 8 at most)
@@ -42,9 +43,13 @@ pub struct Args {
     #[arg(value_name = "TARGET")]
     pub target: String,
     /// The full probe packet length in bytes, IP header included (default
-    /// 60 for IPv4, 80 for IPv6); same as --size.
-    #[arg(value_name = "PACKETLEN", conflicts_with = "size", allow_negative_numbers = true, value_parser = whole::<usize>)]
-    pub packet_len: Option<usize>,
+    /// 60 for IPv4, 80 for IPv6); same as --size. With --live: a further
+    /// target instead (a tab each; --size gives the length).
+    #[arg(value_name = "PACKETLEN", allow_negative_numbers = true)]
+    pub packet_len: Option<String>,
+    /// With --live: more targets, a tab each.
+    #[arg(value_name = "TARGET", hide_short_help = true)]
+    pub more_targets: Vec<String>,
     /// Do not look up the names of the hops (addresses only).
     #[arg(short = 'n', long)]
     pub no_resolve: bool,
@@ -118,8 +123,8 @@ pub struct Args {
     /// Rounds of --report (default 10).
     #[arg(short = 'c', long, value_name = "COUNT", requires = "report", allow_negative_numbers = true, value_parser = whole::<u32>)]
     pub count: Option<u32>,
-    /// Seconds between rounds of --report (default 1).
-    #[arg(long, value_name = "SECONDS", requires = "report", allow_negative_numbers = true, value_parser = seconds)]
+    /// Seconds between rounds of --report and --live (default 1).
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true, value_parser = seconds)]
     pub interval: Option<f64>,
     /// Add the jitter column to --report's table.
     #[arg(long, requires = "report")]
@@ -135,8 +140,12 @@ pub struct Args {
     /// the same data.
     #[arg(long = "db", value_name = "FILE")]
     pub db: Vec<std::path::PathBuf>,
-    /// Full-screen live view (mtr's): rounds until `q`; keys p pause, r
-    /// reset, n names/addresses, up/down select.
+    /// Full-screen live view (mtr's): rounds every --interval until `q`;
+    /// several targets get a tab each (Tab, Shift-Tab, 1-9 switch). Keys: p
+    /// pause, f freeze the screen (probing goes on), r reset, n
+    /// names/addresses, y cycle the host column (address, name, AS), z AS,
+    /// u/i/t probe with UDP/ICMP/TCP (statistics reset), up/down select.
+    /// AS and CC columns when there is IP-information data (as -A, --db).
     #[arg(long, conflicts_with_all = ["report", "windows"])]
     pub live: bool,
     /// Also draw the hops' latency and loss as a picture: FILE.svg, or
@@ -216,6 +225,40 @@ pub struct WindowsArgs {
 }
 
 impl Args {
+    /// The targets: TARGET, and with --live the further ones (a tab each);
+    /// without --live the second word is PACKETLEN, checked here (a usage
+    /// error's text).
+    pub fn targets(&self) -> Result<Vec<String>, String> {
+        let mut targets = vec![self.target.clone()];
+        match &self.packet_len {
+            Some(more) if self.live => targets.push(more.clone()),
+            Some(len) => {
+                whole::<usize>(len)
+                    .map_err(|e| format!("invalid value '{len}' for '[PACKETLEN]': {e}"))?;
+                if self.size.is_some() {
+                    return Err(
+                        "the argument '[PACKETLEN]' cannot be used with '--size <BYTES>'".into(),
+                    );
+                }
+            }
+            None => {}
+        }
+        if !self.live && !self.more_targets.is_empty() {
+            return Err(format!(
+                "more than one TARGET ({}) needs --live, which opens a tab each",
+                self.more_targets.join(" ")
+            ));
+        }
+        targets.extend(self.more_targets.iter().cloned());
+        if targets.len() > 9 {
+            return Err(format!(
+                "--live: at most 9 targets (tabs 1-9), not {}",
+                targets.len()
+            ));
+        }
+        Ok(targets)
+    }
+
     /// What these flags ask for, for [`ipkit::trace::Request::new`].
     pub fn asked(&self) -> Asked {
         let protocol = if self.icmp {
@@ -243,7 +286,9 @@ impl Args {
             wait: self.wait.unwrap_or(defaults.wait),
             sim_queries: self.sim_queries,
             send_wait: self.sendwait.unwrap_or(defaults.send_wait),
-            size: self.size.or(self.packet_len),
+            size: self
+                .size
+                .or(self.packet_len.as_deref().and_then(|t| whole(t).ok())),
             tos: self.tos,
             source: self.source,
             interface: self.interface.clone(),

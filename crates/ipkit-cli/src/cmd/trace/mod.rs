@@ -79,17 +79,34 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
             "--windows must come right after `trace`: ipkit trace --windows [OPTIONS] TARGET",
         ));
     }
-    let mut request = Request::new(&args.asked()).map_err(request_error)?;
-    request.ip_info = hop_data(&args.db)?;
+    if args.interval.is_some() && !(args.report || args.live) {
+        return Err(usage(
+            "--interval is the pace of --report's or --live's rounds: give one of them",
+        ));
+    }
+    let targets = args.targets().map_err(usage)?;
+    let ip_info = hop_data(&args.db)?;
     if args.live {
         if out.json {
             return Err(usage("--live is a terminal view; it does not take --json"));
         }
+        let mut tabs = Vec::new();
+        for target in targets {
+            let asked = ipkit::trace::Asked {
+                target,
+                ..args.asked()
+            };
+            let mut request = Request::new(&asked).map_err(request_error)?;
+            request.ip_info = ip_info.clone();
+            tabs.push((asked, request));
+        }
         if let Some(why) = crate::live::needs_terminal("--live") {
             return Err(usage(why));
         }
-        return live::run(request, out.color);
+        return live::run(tabs, out.color);
     }
+    let mut request = Request::new(&args.asked()).map_err(request_error)?;
+    request.ip_info = ip_info;
     let view = if out.json {
         View::Json
     } else if args.report {
