@@ -211,6 +211,7 @@ echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 fail=0
 expect=$((SECONDS_MEASURED * 1000))
 [ "$ipkit_targets" = 1000 ] && [ "$ipkit_answered" = 1000 ] || { echo "FAIL: ipkit answered ${ipkit_answered}/${ipkit_targets} targets"; fail=1; }
+[ "$ipkit_dropped" = 0 ] && [ "$ipkit_short" = 0 ] || { echo "FAIL: ipkit missed intervals: dropped counter ${ipkit_dropped}, ${ipkit_short} targets short"; fail=1; }
 [ "$bb_ok" -ge $((expect * 99 / 100)) ] || { echo "FAIL: blackbox_exporter: ${bb_ok} of ${expect} probes successful"; fail=1; }
 [ "$fail" = 0 ] && echo "ok: ipkit and blackbox_exporter agree: every target answered (ipkit ${ipkit_answered}/1000 targets, blackbox ${bb_ok}/${expect} probes successful)"
 # smokeping_prober falls behind at this size on a small machine: what it
