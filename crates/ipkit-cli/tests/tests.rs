@@ -14,6 +14,7 @@ mod lab;
 mod live;
 mod mcast;
 mod metrics;
+mod metrics_lab;
 mod neigh;
 mod ping;
 mod plot;

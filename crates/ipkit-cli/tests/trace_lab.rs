@@ -161,7 +161,7 @@ fn default_via(ns: &Netns, routes: &[(&str, &str, &str)]) {
 }
 
 /// Load an nft ruleset into `ns`.
-fn nft(ns: &Netns, ruleset: &str) {
+pub fn nft(ns: &Netns, ruleset: &str) {
     let o = crate::util::run_limited(
         ns.command("nft").args(["-f", "-"]),
         ruleset.as_bytes(),
