@@ -306,6 +306,12 @@ fn open_one(path: &Path) -> Result<(Db, Source), DataError> {
             path: path.to_path_buf(),
         });
     }
+    let is_mmdb_name = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("mmdb"));
+    if !is_mmdb_name && let Some(table) = super::asn_cache::load(path, &meta) {
+        return Ok(asn_csv_db(path, AsnTable { table }));
+    }
     let map = map_file(&file).map_err(io)?;
     if memchr::memmem::rfind(&map, METADATA_MARKER).is_some() {
         return open_mmdb(path, map);
@@ -324,10 +330,17 @@ fn open_one(path: &Path) -> Result<(Db, Source), DataError> {
             path: path.to_path_buf(),
         });
     }
-    let table = AsnTable::parse(text).map_err(|source| DataError::Csv {
+    let ranges = super::asn_csv::parse_ranges(text).map_err(|source| DataError::Csv {
         path: path.to_path_buf(),
         source,
     })?;
+    let table = super::asn_cache::Table::build(&ranges, &super::asn_cache::SourceId::of(&meta));
+    super::asn_cache::store(path, &table);
+    Ok(asn_csv_db(path, AsnTable { table }))
+}
+
+/// An ASN CSV's table as an opened database.
+fn asn_csv_db(path: &Path, table: AsnTable) -> (Db, Source) {
     let source = Source {
         path: path.to_path_buf(),
         kind: Kind::Asn,
@@ -336,7 +349,7 @@ fn open_one(path: &Path) -> Result<(Db, Source), DataError> {
         build_epoch: None,
         ip_version: None,
     };
-    Ok((Db::AsnCsv(table), source))
+    (Db::AsnCsv(table), source)
 }
 
 fn open_mmdb(path: &Path, map: Mmap) -> Result<(Db, Source), DataError> {
@@ -392,7 +405,7 @@ fn open_mmdb(path: &Path, map: Mmap) -> Result<(Db, Source), DataError> {
 /// truncated under the map reads as corrupt or faults, as the `maxminddb`
 /// crate documents for its own `open_mmap`.
 #[allow(unsafe_code)]
-fn map_file(file: &std::fs::File) -> std::io::Result<Mmap> {
+pub(crate) fn map_file(file: &std::fs::File) -> std::io::Result<Mmap> {
     // SAFETY: see above: ipkit never modifies a database in place.
     unsafe { Mmap::map(file) }
 }
