@@ -461,6 +461,14 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .prefix(".ipkit-asn-")
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
+    // Readable by whoever may read the CSV beside it (a temporary file is
+    // created private).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
@@ -481,12 +489,15 @@ mod tests {
     #[test]
     fn a_table_read_back_from_its_bytes_answers_the_same() {
         let t = table();
-        let again = Table::check(Store::Owned(t.bytes().to_vec()), Some(&SourceId::default()))
-            .unwrap();
+        let again =
+            Table::check(Store::Owned(t.bytes().to_vec()), Some(&SourceId::default())).unwrap();
         for x in [0x0100_0007u32, 0x0300_0000, 0x03ff_ffff, 0x0400_0000, 0] {
             assert_eq!(t.find_v4(x), again.find_v4(x), "{x:#x}");
         }
-        assert_eq!(again.org(again.find_v4(0x0100_0001).unwrap()), "AS13335 Cloudflare, Inc.");
+        assert_eq!(
+            again.org(again.find_v4(0x0100_0001).unwrap()),
+            "AS13335 Cloudflare, Inc."
+        );
         let v6 = u128::from("2001:db8::5".parse::<std::net::Ipv6Addr>().unwrap());
         assert_eq!(again.org(again.find_v6(v6).unwrap()), "AS64500 Example");
     }
@@ -505,7 +516,10 @@ mod tests {
             );
         }
         for n in (0..good.len()).step_by(61) {
-            assert!(Table::check(Store::Owned(good[..n].to_vec()), None).is_err(), "cut at {n}");
+            assert!(
+                Table::check(Store::Owned(good[..n].to_vec()), None).is_err(),
+                "cut at {n}"
+            );
         }
         let other = SourceId {
             len: 1,
