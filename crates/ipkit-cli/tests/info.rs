@@ -944,3 +944,34 @@ fn the_asn_cache_goes_to_the_cache_directory_when_it_cannot_sit_beside() {
     assert_eq!(json_of(&single)["org"], json!("AS2516 KDDI, Corporation"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn bulk_with_more_databases_than_it_keys_answers_as_with_fewer() {
+    let dir = scratch("bulk-many-dbs");
+    let (city, asn) = maxmind_dbs(&dir);
+    let csv = asn_csv(&dir);
+    let (city, asn, csv) = (
+        city.to_str().unwrap(),
+        asn.to_str().unwrap(),
+        csv.to_str().unwrap(),
+    );
+    let input = b"1.2.3.4\n2.16.0.9\n10.0.0.1\n8.8.8.8\n2a00:1450::1\n7.7.7.7\n";
+    let run = |dbs: &[&str]| {
+        let mut args = vec!["info", "--bulk", "-"];
+        for d in dbs {
+            args.extend(["--db", d]);
+        }
+        let o = info_with(&dir, &args, input);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    // Five databases (more than a bulk entry keys) merge as the first ones do:
+    // the repeats add nothing, the CSV adds 8.8.8.8's org.
+    let three = run(&[city, asn, csv]);
+    assert!(
+        three.contains(r#"{"ip":"8.8.8.8","org":"AS15169 Google LLC"}"#),
+        "{three}"
+    );
+    assert_eq!(run(&[city, asn, city, asn, csv]), three);
+    let _ = std::fs::remove_dir_all(&dir);
+}
