@@ -31,15 +31,25 @@ if [ ! -x "$venv/bin/python" ]; then
   "$venv/bin/pip" install -q maxminddb
 fi
 "$venv/bin/python" -c 'import maxminddb, maxminddb.extension' # the C extension must be there
-cargo build --release -q -p ipkit-cli
-bin=$PWD/target/release/ipkit
+# IPKIT_BIN: a binary built already (else the release build of this tree).
+if [ -n "${IPKIT_BIN:-}" ]; then
+  bin=$(realpath "$IPKIT_BIN")
+else
+  cargo build --release -q -p ipkit-cli
+  bin=$PWD/target/release/ipkit
+fi
 data=$cache/info; mkdir -p "$data"
 n=1000000
 if [ ! -f "$data/ips-$n.txt" ]; then
   python3 -c "import random; r=random.Random(14); print('\n'.join('.'.join(str(r.randrange(256)) for _ in range(4)) for _ in range($n)))" > "$data/ips-$n.txt"
 fi
+echo "binary: $bin"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# The first run with the CSV parses it and caches its table beside it
+# (.asn-ipv4.csv.ipkit-asn) or in ~/.cache/ipkit; every later run maps that.
 # Agreement on the whole run (a sample of 20,000 lines compared field by field;
 # ipkit derives a time zone where the data has none, so timezone is compared
 # only where Python has one).
@@ -74,7 +84,10 @@ import json, sys
 bulk = json.load(open(sys.argv[1]))["results"]; single = json.load(open(sys.argv[2]))["results"]; n = int(sys.argv[3])
 ours, py = bulk[0]["median"], bulk[1]["median"]
 print(f"bulk ipkit   {ours:.3f} s = {n/ours:,.0f} addresses/s")
-print(f"bulk python  {py:.3f} s = {n/py:,.0f} addresses/s")
+u, sy = bulk[0]["user"], bulk[0]["system"]
+print(f"bulk ipkit   CPU per million: user {u*1e6/n:.3f} s, system {sy*1e6/n:.3f} s (mean of the runs)")
+print(f"bulk ipkit   with both cores free: {n/max(u+sy, 1e-9)*2:,.0f} addresses/s at most (2 cores / CPU per address)")
+print(f"bulk python  {py:.3f} s = {n/py:,.0f} addresses/s; user {bulk[1]['user']:.2f} s")
 print(f"ratio ipkit/python speed: {py/ours:.1f}x")
 for r in single: print(f"single {r['command'][:60]:60s} {r['median']*1000:.2f} ms")
 print(f"ratio ipkit (city only)/mmdblookup time: {single[1]['median']/single[0]['median']:.2f}")

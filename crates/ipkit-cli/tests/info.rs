@@ -35,7 +35,8 @@ pub fn info_with(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
             .args(args)
             .env("NO_COLOR", "1")
             .env_remove("IPKIT_DB")
-            .env("XDG_DATA_HOME", &data),
+            .env("XDG_DATA_HOME", &data)
+            .env("XDG_CACHE_HOME", dir.join("xdg-cache")),
         stdin,
         CHILD_LIMIT,
     )
@@ -837,4 +838,140 @@ fn bulk_answers_a_slow_stream_at_once_and_stops_on_sigint() {
         "{}",
         stderr(&o)
     );
+}
+
+/// `ipkit info --bulk` over `input` with the ASN CSV `csv`: its stdout.
+fn bulk_with_csv(dir: &Path, csv: &Path, input: &str) -> String {
+    let o = info_with(
+        dir,
+        &["info", "--bulk", "-", "--db", csv.to_str().unwrap()],
+        input.as_bytes(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    stdout(&o)
+}
+
+/// The addresses the ASN cache tests ask about, and what `asn_csv` wrote
+/// for each (the anchor: the CSV's own lines).
+const ASN_ASKED: &str = "5.6.7.8\n8.8.8.8\n8.8.9.1\n2a00:1450::5\n5.6.255.255\n";
+const ASN_WRITTEN: &str = "{\"ip\":\"5.6.7.8\",\"org\":\"AS2516 KDDI, Corporation\"}\n\
+                           {\"ip\":\"8.8.8.8\",\"org\":\"AS15169 Google LLC\"}\n\
+                           {\"ip\":\"8.8.9.1\"}\n\
+                           {\"ip\":\"2a00:1450::5\",\"org\":\"AS15169 Google LLC\"}\n\
+                           {\"ip\":\"5.6.255.255\",\"org\":\"AS2516 KDDI, Corporation\"}\n";
+
+#[test]
+fn the_asn_csv_is_cached_beside_it_and_rebuilt_when_it_changes() {
+    let dir = scratch("asn-cache");
+    let csv = asn_csv(&dir);
+    let cache = dir.join(".asn.csv.ipkit-asn");
+    // First run: parsed from the CSV, and the cache written beside it.
+    assert_eq!(bulk_with_csv(&dir, &csv, ASN_ASKED), ASN_WRITTEN);
+    let built = std::fs::read(&cache).expect("the cache is written beside the CSV");
+    assert_eq!(&built[..8], b"IPKITASN");
+    // Second run: the same answers from the cache, which is not rewritten.
+    assert_eq!(bulk_with_csv(&dir, &csv, ASN_ASKED), ASN_WRITTEN);
+    assert_eq!(std::fs::read(&cache).unwrap(), built);
+    // The CSV changes (another org for 8.8.8.0/24): the cache is rebuilt.
+    std::fs::write(
+        &csv,
+        "5.6.0.0,5.6.255.255,2516,\"KDDI, Corporation\"\n8.8.8.0,8.8.8.255,64500,Example AS\n",
+    )
+    .unwrap();
+    let out = bulk_with_csv(&dir, &csv, "8.8.8.8\n2a00:1450::5\n");
+    assert_eq!(
+        out,
+        "{\"ip\":\"8.8.8.8\",\"org\":\"AS64500 Example AS\"}\n{\"ip\":\"2a00:1450::5\"}\n"
+    );
+    assert_ne!(std::fs::read(&cache).unwrap(), built);
+    // Nothing went to the per-user cache directory.
+    assert!(!dir.join("xdg-cache/ipkit").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_corrupt_or_truncated_asn_cache_is_ignored_and_rebuilt() {
+    let dir = scratch("asn-cache-corrupt");
+    let csv = asn_csv(&dir);
+    let cache = dir.join(".asn.csv.ipkit-asn");
+    assert_eq!(bulk_with_csv(&dir, &csv, ASN_ASKED), ASN_WRITTEN);
+    let good = std::fs::read(&cache).unwrap();
+    let mut flipped = good.clone();
+    let last = flipped.len() - 3;
+    flipped[last] ^= 0x20; // a letter of an org's name
+    let damaged: [Vec<u8>; 4] = [
+        flipped,
+        good[..good.len() / 2].to_vec(),
+        Vec::new(),
+        b"IPKITASN not a table".to_vec(),
+    ];
+    for bad in damaged {
+        std::fs::write(&cache, &bad).unwrap();
+        assert_eq!(bulk_with_csv(&dir, &csv, ASN_ASKED), ASN_WRITTEN);
+        assert_eq!(std::fs::read(&cache).unwrap(), good, "rebuilt whole");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_asn_cache_goes_to_the_cache_directory_when_it_cannot_sit_beside() {
+    let dir = scratch("asn-cache-xdg");
+    let csv = asn_csv(&dir);
+    // A directory where the cache file would go: the rename onto it fails.
+    std::fs::create_dir_all(dir.join(".asn.csv.ipkit-asn")).unwrap();
+    assert_eq!(bulk_with_csv(&dir, &csv, ASN_ASKED), ASN_WRITTEN);
+    let kept: Vec<_> = std::fs::read_dir(dir.join("xdg-cache/ipkit"))
+        .expect("the per-user cache directory is used")
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        kept.len() == 1 && kept[0].starts_with("asn-") && kept[0].ends_with(".bin"),
+        "{kept:?}"
+    );
+    // From there on the answers come from that cache, the same.
+    assert_eq!(bulk_with_csv(&dir, &csv, ASN_ASKED), ASN_WRITTEN);
+    let single = info(
+        &dir,
+        &[
+            "info",
+            "-n",
+            "--json",
+            "--db",
+            csv.to_str().unwrap(),
+            "5.6.1.1",
+        ],
+    );
+    assert_eq!(json_of(&single)["org"], json!("AS2516 KDDI, Corporation"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bulk_with_more_databases_than_it_keys_answers_as_with_fewer() {
+    let dir = scratch("bulk-many-dbs");
+    let (city, asn) = maxmind_dbs(&dir);
+    let csv = asn_csv(&dir);
+    let (city, asn, csv) = (
+        city.to_str().unwrap(),
+        asn.to_str().unwrap(),
+        csv.to_str().unwrap(),
+    );
+    let input = b"1.2.3.4\n2.16.0.9\n10.0.0.1\n8.8.8.8\n2a00:1450::1\n7.7.7.7\n";
+    let run = |dbs: &[&str]| {
+        let mut args = vec!["info", "--bulk", "-"];
+        for d in dbs {
+            args.extend(["--db", d]);
+        }
+        let o = info_with(&dir, &args, input);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    // Five databases (more than a bulk entry keys) merge as the first ones do:
+    // the repeats add nothing, the CSV adds 8.8.8.8's org.
+    let three = run(&[city, asn, csv]);
+    assert!(
+        three.contains(r#"{"ip":"8.8.8.8","org":"AS15169 Google LLC"}"#),
+        "{three}"
+    );
+    assert_eq!(run(&[city, asn, city, asn, csv]), three);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -19,16 +19,29 @@ pub struct CsvError {
     pub why: &'static str,
 }
 
-/// The ranges of one ASN CSV file, sorted by their first address.
-#[derive(Debug, Default)]
+/// The ranges of one ASN CSV file, sorted by their first address, held
+/// in the binary layout of [`super::asn_cache`] (built by [`AsnTable::parse`],
+/// or a validated cache file mapped from disk), so a lookup reads the same
+/// bytes either way.
 pub struct AsnTable {
-    v4: Vec<(u32, u32, u32)>,
-    /// `v4_index[h]`: the first IPv4 range starting at or after `h << 16`
-    /// (65,537 entries), so a lookup binary-searches one /16's ranges.
-    v4_index: Vec<u32>,
-    v6: Vec<(u128, u128, u32)>,
+    pub(crate) table: super::asn_cache::Table,
+}
+
+impl std::fmt::Debug for AsnTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsnTable")
+            .field("ranges", &self.len())
+            .finish()
+    }
+}
+
+/// The parsed ranges before they are laid out as bytes.
+#[derive(Default)]
+pub(crate) struct Ranges {
+    pub v4: Vec<(u32, u32, u32)>,
+    pub v6: Vec<(u128, u128, u32)>,
     /// `org` of each entry, as `"AS13335 Cloudflare, Inc."`.
-    orgs: Vec<Box<str>>,
+    pub orgs: Vec<Box<str>>,
 }
 
 impl AsnTable {
@@ -43,88 +56,15 @@ impl AsnTable {
     /// assert_eq!(t.lookup("1.0.1.0".parse().unwrap()), None);
     /// ```
     pub fn parse(text: &str) -> Result<AsnTable, CsvError> {
-        let mut table = AsnTable::default();
-        let mut orgs: rustc_hash::FxHashMap<(u32, std::borrow::Cow<'_, str>), u32> =
-            Default::default();
-        // The previous line's (asn, org) and its index: neighbouring ranges
-        // mostly belong to one AS, so most lines skip the hash of the name.
-        let mut last: Option<(u32, &str, u32)> = None;
-        let mut from = 0;
-        let mut next_line = 0;
-        while from < text.len() {
-            let end =
-                memchr::memchr(b'\n', &text.as_bytes()[from..]).map_or(text.len(), |n| from + n);
-            let raw = &text[from..end];
-            from = end + 1;
-            let i = next_line;
-            next_line += 1;
-            let line = raw.trim_end_matches('\r');
-            if line.trim().is_empty()
-                || (i == 0 && !line.starts_with(|c: char| c.is_ascii_hexdigit() || c == ':'))
-            {
-                continue;
-            }
-            let err = |why| CsvError { line: i + 1, why };
-            let Some((start, end, asn, org_field)) = split_fields(line) else {
-                return Err(err("not start,end,asn,org"));
-            };
-            let org_field = org_field.trim();
-            let start =
-                parse_ip(start).ok_or_else(|| err("the first address is not an address"))?;
-            let end = parse_ip(end).ok_or_else(|| err("the last address is not an address"))?;
-            let asn: u32 = match digits_u32(asn.as_bytes()) {
-                Some(n) => n,
-                None => asn
-                    .trim()
-                    .trim_start_matches("AS")
-                    .parse()
-                    .map_err(|_| err("the AS number is not a number"))?,
-            };
-            let index = match last {
-                Some((a, o, index)) if a == asn && o == org_field => index,
-                _ => {
-                    let org = unquote(org_field);
-                    let next = table.orgs.len() as u32;
-                    let index = *orgs.entry((asn, org.clone())).or_insert_with(|| {
-                        let name = if org.is_empty() {
-                            format!("AS{asn}")
-                        } else {
-                            format!("AS{asn} {org}")
-                        };
-                        table.orgs.push(name.into());
-                        next
-                    });
-                    last = Some((asn, org_field, index));
-                    index
-                }
-            };
-            match (start, end) {
-                (IpAddr::V4(s), IpAddr::V4(e)) if s <= e => {
-                    table.v4.push((s.into(), e.into(), index))
-                }
-                (IpAddr::V6(s), IpAddr::V6(e)) if s <= e => {
-                    table.v6.push((s.into(), e.into(), index))
-                }
-                (IpAddr::V4(_), IpAddr::V4(_)) | (IpAddr::V6(_), IpAddr::V6(_)) => {
-                    return Err(err("the range ends before it starts"));
-                }
-                _ => return Err(err("the range mixes IPv4 and IPv6")),
-            }
-        }
-        table.v4.sort_unstable();
-        table.v6.sort_unstable();
-        table.v4_index = (0..=1u32 << 16)
-            .map(|h| {
-                let at = u64::from(h) << 16;
-                table.v4.partition_point(|r| u64::from(r.0) < at) as u32
-            })
-            .collect();
-        Ok(table)
+        let ranges = parse_ranges(text)?;
+        Ok(AsnTable {
+            table: super::asn_cache::Table::build(&ranges, &super::asn_cache::SourceId::default()),
+        })
     }
 
     /// How many ranges.
     pub fn len(&self) -> usize {
-        self.v4.len() + self.v6.len()
+        self.table.v4_len() + self.table.v6_len()
     }
 
     /// Whether there are none.
@@ -132,41 +72,100 @@ impl AsnTable {
         self.len() == 0
     }
 
-    /// The index of the range holding `ip` (for caching), if any.
+    /// The index of the range holding `ip`'s org (for caching: equal
+    /// indexes, equal orgs), if any.
     pub fn find(&self, ip: IpAddr) -> Option<u32> {
-        fn search<T: Ord + Copy>(ranges: &[(T, T, u32)], x: T) -> Option<u32> {
-            let after = ranges.partition_point(|r| r.0 <= x);
-            let r = ranges.get(after.checked_sub(1)?)?;
-            (x <= r.1).then_some(r.2)
-        }
         match ip {
-            IpAddr::V4(a) => {
-                let x = u32::from(a);
-                let h = (x >> 16) as usize;
-                let (Some(&lo), Some(&hi)) = (self.v4_index.get(h), self.v4_index.get(h + 1))
-                else {
-                    return search(&self.v4, x);
-                };
-                // The range holding x starts in x's /16, or is the last one before it.
-                let lo = lo.saturating_sub(1) as usize;
-                search(&self.v4[lo..hi as usize], x)
-            }
+            IpAddr::V4(a) => self.table.find_v4(u32::from(a)),
             IpAddr::V6(a) => match a.to_ipv4_mapped() {
-                Some(v4) if self.v6.is_empty() => self.find(IpAddr::V4(v4)),
-                _ => search(&self.v6, u128::from(a)),
+                Some(v4) if self.table.v6_len() == 0 => self.table.find_v4(u32::from(v4)),
+                _ => self.table.find_v6(u128::from(a)),
             },
         }
     }
 
+    /// How many distinct orgs (the indexes [`AsnTable::find`] gives are below it).
+    pub fn orgs(&self) -> usize {
+        self.table.orgs_len()
+    }
+
     /// The `org` (`"AS13335 Cloudflare, Inc."`) of an index from [`AsnTable::find`].
     pub fn org(&self, index: u32) -> &str {
-        &self.orgs[index as usize]
+        self.table.org(index)
     }
 
     /// The `org` of the range holding `ip`.
     pub fn lookup(&self, ip: IpAddr) -> Option<&str> {
         self.find(ip).map(|i| self.org(i))
     }
+}
+
+/// The ranges of a whole file, sorted (see [`AsnTable::parse`]).
+pub(crate) fn parse_ranges(text: &str) -> Result<Ranges, CsvError> {
+    let mut table = Ranges::default();
+    let mut orgs: rustc_hash::FxHashMap<(u32, std::borrow::Cow<'_, str>), u32> = Default::default();
+    // The previous line's (asn, org) and its index: neighbouring ranges
+    // mostly belong to one AS, so most lines skip the hash of the name.
+    let mut last: Option<(u32, &str, u32)> = None;
+    let mut from = 0;
+    let mut next_line = 0;
+    while from < text.len() {
+        let end = memchr::memchr(b'\n', &text.as_bytes()[from..]).map_or(text.len(), |n| from + n);
+        let raw = &text[from..end];
+        from = end + 1;
+        let i = next_line;
+        next_line += 1;
+        let line = raw.trim_end_matches('\r');
+        if line.trim().is_empty()
+            || (i == 0 && !line.starts_with(|c: char| c.is_ascii_hexdigit() || c == ':'))
+        {
+            continue;
+        }
+        let err = |why| CsvError { line: i + 1, why };
+        let Some((start, end, asn, org_field)) = split_fields(line) else {
+            return Err(err("not start,end,asn,org"));
+        };
+        let org_field = org_field.trim();
+        let start = parse_ip(start).ok_or_else(|| err("the first address is not an address"))?;
+        let end = parse_ip(end).ok_or_else(|| err("the last address is not an address"))?;
+        let asn: u32 = match digits_u32(asn.as_bytes()) {
+            Some(n) => n,
+            None => asn
+                .trim()
+                .trim_start_matches("AS")
+                .parse()
+                .map_err(|_| err("the AS number is not a number"))?,
+        };
+        let index = match last {
+            Some((a, o, index)) if a == asn && o == org_field => index,
+            _ => {
+                let org = unquote(org_field);
+                let next = table.orgs.len() as u32;
+                let index = *orgs.entry((asn, org.clone())).or_insert_with(|| {
+                    let name = if org.is_empty() {
+                        format!("AS{asn}")
+                    } else {
+                        format!("AS{asn} {org}")
+                    };
+                    table.orgs.push(name.into());
+                    next
+                });
+                last = Some((asn, org_field, index));
+                index
+            }
+        };
+        match (start, end) {
+            (IpAddr::V4(s), IpAddr::V4(e)) if s <= e => table.v4.push((s.into(), e.into(), index)),
+            (IpAddr::V6(s), IpAddr::V6(e)) if s <= e => table.v6.push((s.into(), e.into(), index)),
+            (IpAddr::V4(_), IpAddr::V4(_)) | (IpAddr::V6(_), IpAddr::V6(_)) => {
+                return Err(err("the range ends before it starts"));
+            }
+            _ => return Err(err("the range mixes IPv4 and IPv6")),
+        }
+    }
+    table.v4.sort_unstable();
+    table.v6.sort_unstable();
+    Ok(table)
 }
 
 fn unquote(field: &str) -> std::borrow::Cow<'_, str> {
@@ -218,35 +217,32 @@ fn digits_u32(b: &[u8]) -> Option<u32> {
 /// octets, no leading zeros) by hand, else None: the general path then
 /// parses it, so every answer is std's; this one is 5× fewer instructions
 /// (callgrind) on the half-million lines of ip-location-db's file.
-fn canonical_v4(b: &[u8]) -> Option<u32> {
-    let mut value: u32 = 0;
-    let mut octets = 0;
-    let mut i = 0;
-    while i <= b.len() {
-        let start = i;
-        let mut octet: u32 = 0;
-        while i < b.len() && b[i].is_ascii_digit() {
-            octet = octet * 10 + u32::from(b[i] - b'0');
-            i += 1;
-            if i - start > 3 {
+pub(crate) fn canonical_v4(b: &[u8]) -> Option<u32> {
+    if !(7..=15).contains(&b.len()) {
+        return None;
+    }
+    let (mut value, mut octet, mut digits, mut dots) = (0u32, 0u32, 0u32, 0u32);
+    for &c in b {
+        if c == b'.' {
+            if digits == 0 || dots == 3 {
+                return None;
+            }
+            value = value << 8 | octet;
+            (octet, digits, dots) = (0, 0, dots + 1);
+        } else {
+            let d = u32::from(c.wrapping_sub(b'0'));
+            // A digit, at most three, and none after a leading zero.
+            if d > 9 || digits == 3 || (digits == 1 && octet == 0) {
+                return None;
+            }
+            octet = octet * 10 + d;
+            digits += 1;
+            if octet > 255 {
                 return None;
             }
         }
-        let len = i - start;
-        if len == 0 || octet > 255 || (len > 1 && b[start] == b'0') {
-            return None;
-        }
-        value = value << 8 | octet;
-        octets += 1;
-        if i == b.len() {
-            break;
-        }
-        if b[i] != b'.' || octets == 4 {
-            return None;
-        }
-        i += 1;
     }
-    (octets == 4).then_some(value)
+    (dots == 3 && digits > 0).then_some(value << 8 | octet)
 }
 
 /// An address of a range: IPv4 tried first, as nearly every line is.
@@ -310,6 +306,13 @@ mod tests {
             "1.2.3.4 ",
             "1.2.3.0004",
             "10.0.0.10",
+            "0.0.0.00",
+            "00.0.0.0",
+            "1.2.3.4\n",
+            "255.255.255.256",
+            "1.2.3.-4",
+            "1.2.3.4.",
+            "192.168.100.200",
             "::1",
             "",
         ] {
@@ -322,6 +325,13 @@ mod tests {
             if std.is_some() && !text.contains(' ') {
                 assert_eq!(hand, std, "{text:?}");
             }
+        }
+        // Every address's own text reads back (a pseudo-random sample).
+        let mut x: u32 = 14;
+        for _ in 0..20_000 {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let text = std::net::Ipv4Addr::from(x).to_string();
+            assert_eq!(canonical_v4(text.as_bytes()), Some(x), "{text}");
         }
         for text in [
             "0",

@@ -211,6 +211,79 @@ impl Databases {
     }
 }
 
+/// One database's record for an address, from one search-tree walk: its
+/// key (equal keys, equal fields) and, when asked, its fields
+/// ([`Databases::record`], for `--bulk`).
+pub(crate) struct DbRecord<'a> {
+    /// The record's key in its database: an mmdb's data offset, an ASN
+    /// CSV's org index; None where the database has no record.
+    pub key: Option<u32>,
+    hit: Hit<'a>,
+}
+
+enum Hit<'a> {
+    Mmdb(&'a Mmdb, maxminddb::LookupResult<'a, Mmap>),
+    Csv(&'a AsnTable),
+}
+
+impl DbRecord<'_> {
+    /// The record's fields (decoded from the database: once per key).
+    pub fn fields(&self) -> Result<Fields, DataError> {
+        match &self.hit {
+            Hit::Mmdb(m, hit) => Ok(hit
+                .decode::<Record>()
+                .map_err(|e| DataError::Corrupt {
+                    path: m.path.clone(),
+                    why: e.to_string(),
+                })?
+                .map(Record::fields)
+                .unwrap_or_default()),
+            Hit::Csv(t) => Ok(Fields {
+                org: self.key.map(|i| t.org(i).to_string()),
+                ..Fields::default()
+            }),
+        }
+    }
+}
+
+impl Databases {
+    /// How many databases are open.
+    pub(crate) fn len(&self) -> usize {
+        self.dbs.len()
+    }
+
+    /// How many distinct keys database `d` gives, when they are small
+    /// indexes (an ASN CSV's orgs): a bulk run then keeps an array, not a
+    /// hash.
+    pub(crate) fn dense_keys(&self, d: usize) -> Option<usize> {
+        match self.dbs.get(d)? {
+            Db::AsnCsv(t) => Some(t.orgs()),
+            Db::Mmdb(_) => None,
+        }
+    }
+
+    /// Database `d`'s record for `ip` (one tree walk); a lookup the
+    /// reader refuses is an error, as in [`Databases::try_lookup`].
+    pub(crate) fn record(&self, d: usize, ip: IpAddr) -> Result<DbRecord<'_>, DataError> {
+        match &self.dbs[d] {
+            Db::Mmdb(m) => {
+                let hit = m.reader.lookup(ip).map_err(|e| DataError::Corrupt {
+                    path: m.path.clone(),
+                    why: e.to_string(),
+                })?;
+                Ok(DbRecord {
+                    key: hit.offset().map(|o| o.min(u32::MAX as usize) as u32),
+                    hit: Hit::Mmdb(m, hit),
+                })
+            }
+            Db::AsnCsv(t) => Ok(DbRecord {
+                key: t.find(ip),
+                hit: Hit::Csv(t),
+            }),
+        }
+    }
+}
+
 impl Db {
     fn fields(&self, ip: IpAddr) -> Result<Fields, DataError> {
         match self {
@@ -234,7 +307,7 @@ impl Db {
     }
 }
 
-fn to_info(ip: IpAddr, f: Fields, zones: &mut ZoneMemo) -> IpInfo {
+pub(crate) fn to_info(ip: IpAddr, f: Fields, zones: &mut ZoneMemo) -> IpInfo {
     let timezone = f
         .timezone
         .or_else(|| f.lat_lon.and_then(|(lat, lon)| zones.zone_at(lat, lon)));
@@ -306,6 +379,12 @@ fn open_one(path: &Path) -> Result<(Db, Source), DataError> {
             path: path.to_path_buf(),
         });
     }
+    let is_mmdb_name = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("mmdb"));
+    if !is_mmdb_name && let Some(table) = super::asn_cache::load(path, &meta) {
+        return Ok(asn_csv_db(path, AsnTable { table }));
+    }
     let map = map_file(&file).map_err(io)?;
     if memchr::memmem::rfind(&map, METADATA_MARKER).is_some() {
         return open_mmdb(path, map);
@@ -324,10 +403,17 @@ fn open_one(path: &Path) -> Result<(Db, Source), DataError> {
             path: path.to_path_buf(),
         });
     }
-    let table = AsnTable::parse(text).map_err(|source| DataError::Csv {
+    let ranges = super::asn_csv::parse_ranges(text).map_err(|source| DataError::Csv {
         path: path.to_path_buf(),
         source,
     })?;
+    let table = super::asn_cache::Table::build(&ranges, &super::asn_cache::SourceId::of(&meta));
+    super::asn_cache::store(path, &table);
+    Ok(asn_csv_db(path, AsnTable { table }))
+}
+
+/// An ASN CSV's table as an opened database.
+fn asn_csv_db(path: &Path, table: AsnTable) -> (Db, Source) {
     let source = Source {
         path: path.to_path_buf(),
         kind: Kind::Asn,
@@ -336,7 +422,7 @@ fn open_one(path: &Path) -> Result<(Db, Source), DataError> {
         build_epoch: None,
         ip_version: None,
     };
-    Ok((Db::AsnCsv(table), source))
+    (Db::AsnCsv(table), source)
 }
 
 fn open_mmdb(path: &Path, map: Mmap) -> Result<(Db, Source), DataError> {
@@ -392,7 +478,7 @@ fn open_mmdb(path: &Path, map: Mmap) -> Result<(Db, Source), DataError> {
 /// truncated under the map reads as corrupt or faults, as the `maxminddb`
 /// crate documents for its own `open_mmap`.
 #[allow(unsafe_code)]
-fn map_file(file: &std::fs::File) -> std::io::Result<Mmap> {
+pub(crate) fn map_file(file: &std::fs::File) -> std::io::Result<Mmap> {
     // SAFETY: see above: ipkit never modifies a database in place.
     unsafe { Mmap::map(file) }
 }

@@ -9,6 +9,9 @@
 //!    files (a name starting with `.`, such as a download in progress) are
 //!    never picked up.
 //!
+//! A parsed ASN CSV is cached beside the CSV or in [`cache_dir`]
+//! (`$XDG_CACHE_HOME/ipkit`, `~/.cache/ipkit`; see `super::asn_cache`).
+//!
 //! The lookups are split into pure functions over the values read
 //! (`data_dir_from`, `paths_from`) so the rules are tested without touching
 //! the process environment.
@@ -35,6 +38,26 @@ pub fn data_dir_from(xdg_data_home: Option<&OsStr>, home: Option<&OsStr>) -> Opt
     match (xdg_data_home, home) {
         (Some(xdg), _) if absolute(xdg) => Some(Path::new(xdg).join("ipkit")),
         (_, Some(home)) if absolute(home) => Some(Path::new(home).join(".local/share/ipkit")),
+        _ => None,
+    }
+}
+
+/// The per-user cache directory (where a parsed ASN CSV is kept when its
+/// own directory is not writable): `$XDG_CACHE_HOME/ipkit` when that is
+/// absolute, else `~/.cache/ipkit`; `None` when neither is set.
+pub fn cache_dir() -> Option<PathBuf> {
+    cache_dir_from(
+        std::env::var_os("XDG_CACHE_HOME").as_deref(),
+        std::env::var_os("HOME").as_deref(),
+    )
+}
+
+/// [`cache_dir`] from the values of `XDG_CACHE_HOME` and `HOME`.
+pub fn cache_dir_from(xdg_cache_home: Option<&OsStr>, home: Option<&OsStr>) -> Option<PathBuf> {
+    let absolute = |v: &OsStr| !v.is_empty() && Path::new(v).is_absolute();
+    match (xdg_cache_home, home) {
+        (Some(xdg), _) if absolute(xdg) => Some(Path::new(xdg).join("ipkit")),
+        (_, Some(home)) if absolute(home) => Some(Path::new(home).join(".cache/ipkit")),
         _ => None,
     }
 }
@@ -115,6 +138,19 @@ mod tests {
         }
         assert_eq!(data_dir_from(None, None), None);
         assert_eq!(data_dir_from(Some(os("x")), Some(os("y"))), None);
+    }
+
+    #[test]
+    fn the_cache_directory_follows_xdg_cache_home() {
+        assert_eq!(
+            cache_dir_from(Some(os("/x/cache")), Some(os("/home/u"))),
+            Some(PathBuf::from("/x/cache/ipkit"))
+        );
+        assert_eq!(
+            cache_dir_from(Some(os("rel")), Some(os("/home/u"))),
+            Some(PathBuf::from("/home/u/.cache/ipkit"))
+        );
+        assert_eq!(cache_dir_from(None, None), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! it (`--update`); [`api`] asks an ipinfo-compatible service instead (`--api`).
 
 pub mod api;
+pub(crate) mod asn_cache;
 pub mod asn_csv;
 pub mod bogon;
 pub mod bulk;
