@@ -47,9 +47,9 @@ static CONSULTS: AtomicUsize = AtomicUsize::new(0);
 /// a microsecond per answer).
 pub const CONSULT_MAX: usize = 256;
 
-/// Where the zone cache lives: `zones-v1.bin` in [`cache::cache_dir`].
+/// Where the zone cache lives: `zones-v1.bin` in [`super::dirs::cache_dir`].
 pub fn cache_path() -> Option<PathBuf> {
-    cache::cache_dir().map(|d| d.join(cache::FILE_NAME))
+    super::dirs::cache_dir().map(|d| d.join(cache::FILE_NAME))
 }
 
 fn in_range(lat: f64, lon: f64) -> bool {

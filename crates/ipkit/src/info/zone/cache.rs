@@ -9,7 +9,7 @@
 //! answer tzf-rs gave: the same function of the same input, so every
 //! answer from the cache is one the finder gives (checked in the tests).
 //!
-//! The file (`zones-v1.bin` in [`cache_dir`]) is little-endian:
+//! The file (`zones-v1.bin` in [`crate::info::dirs::cache_dir`]) is little-endian:
 //!
 //! | bytes | what |
 //! |---|---|
@@ -36,7 +36,7 @@
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -44,7 +44,7 @@ use maxminddb::Reader;
 
 use crate::info::layout::Record;
 
-/// The cache file's name in [`cache_dir`].
+/// The cache file's name in [`crate::info::dirs::cache_dir`].
 pub const FILE_NAME: &str = "zones-v1.bin";
 const MAGIC: &[u8; 8] = b"IPKZONE1";
 const HEADER: usize = 40;
@@ -60,17 +60,6 @@ const MAX_ENTRIES: usize = 1 << 22;
 
 /// A coordinate pair's key: the exact bits of (latitude, longitude).
 pub type Key = (u64, u64);
-
-/// The per-user cache directory: `$XDG_CACHE_HOME/ipkit` when it is set to
-/// an absolute path (the XDG Base Directory rule), else `~/.cache/ipkit`.
-pub fn cache_dir() -> Option<PathBuf> {
-    let absolute = |v: &std::ffi::OsStr| !v.is_empty() && Path::new(v).is_absolute();
-    match (std::env::var_os("XDG_CACHE_HOME"), std::env::var_os("HOME")) {
-        (Some(xdg), _) if absolute(&xdg) => Some(Path::new(&xdg).join("ipkit")),
-        (_, Some(home)) if absolute(&home) => Some(Path::new(&home).join(".cache/ipkit")),
-        _ => None,
-    }
-}
 
 /// The bundled tzf data's identity: its length and its CRC32 footer (the
 /// last four bytes, which tzf-rs checks against the rest on open). A new
@@ -433,6 +422,7 @@ pub(crate) fn write(path: &Path, old: Option<&ZoneCache>, fill: Fill) -> std::io
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn scratch(name: &str) -> PathBuf {
         let dir =
