@@ -26,7 +26,8 @@ pub fn scratch(test: &str) -> PathBuf {
 }
 
 /// Run `ipkit ARGS` with no database but those given (an empty data
-/// directory, `IPKIT_DB` unset), `stdin` fed in.
+/// directory, `IPKIT_DB` unset), `stdin` fed in; caches (the zone cache)
+/// in the test's directory, not the user's.
 pub fn info_with(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
     let data = dir.join("xdg-empty");
     std::fs::create_dir_all(&data).unwrap();

@@ -880,7 +880,8 @@ fn http_serves_the_records_ipkit_info_prints() {
         let mut info = vec!["info", "-n", "--json"];
         info.extend_from_slice(&dbs);
         info.push(address);
-        let o = ipkit(&info);
+        // Its zone cache in the test's directory, not the user's.
+        let o = crate::info::info_with(&dir, &info, b"");
         assert!(o.status.success(), "{}", stderr(&o));
         let (_, _, served) = get(server.at(false), &format!("/{address}"), "");
         assert_eq!(String::from_utf8_lossy(&served), stdout(&o), "{address}");
@@ -919,7 +920,7 @@ fn http_serves_the_records_ipkit_info_prints() {
         flat.to_str().unwrap(),
         "5.6.7.8",
     ];
-    let o = ipkit(&info);
+    let o = crate::info::info_with(&dir, &info, b"");
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
         String::from_utf8_lossy(&get(server.at(true), "/5.6.7.8/json", "").2),

@@ -9,6 +9,7 @@ mod grep;
 mod ifaces;
 mod info;
 mod info_fetch;
+mod info_zone;
 mod json_contract;
 mod lab;
 mod live;

@@ -148,14 +148,61 @@ fn a_db_that_will_not_open_is_one_line_and_exit_2() {
         assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
         assert_eq!(stdout(&o), "");
     }
-    // IPKIT_DB naming a broken file only leaves the hops unlabelled.
-    let o = run_limited(
-        Command::new(env!("CARGO_BIN_EXE_ipkit"))
-            .args(["trace", "-n", "-q", "1", "127.0.0.1"])
+    // IPKIT_DB naming a broken file only leaves the hops unlabelled; and
+    // is not even opened: no view here shows labels, and with -A or
+    // --json the only responder is a bogon (never looked up).
+    for extra in [&[][..], &["-A"], &["--json"]] {
+        let o = run_limited(
+            Command::new(env!("CARGO_BIN_EXE_ipkit"))
+                .args(["trace", "-n", "-q", "1"])
+                .args(extra)
+                .arg("127.0.0.1")
+                .env("IPKIT_DB", &corrupt)
+                .env("XDG_DATA_HOME", &dir),
+            b"",
+            CHILD_LIMIT,
+        );
+        assert!(o.status.success(), "{extra:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{extra:?}");
+    }
+}
+
+#[test]
+fn the_default_data_is_opened_only_for_a_view_that_shows_a_global_responders_label() {
+    let test = "the_default_data_is_opened_only_for_a_view_that_shows_a_global_responders_label";
+    if !can_use_namespaces(test) {
+        return;
+    }
+    let dir = scratch("trace-lazy");
+    let corrupt = dir.join("corrupt.mmdb");
+    std::fs::write(&corrupt, b"not a database").unwrap();
+    let ns = Netns::new("", "");
+    ns.ip(&["-n", &ns.name, "addr", "add", "1.2.3.4/32", "dev", "lo"]);
+    let trace = |extra: &[&str]| {
+        let mut c = ns.command(env!("CARGO_BIN_EXE_ipkit"));
+        c.args(["trace", "-n", "-q", "1"])
+            .args(extra)
+            .arg("1.2.3.4")
             .env("IPKIT_DB", &corrupt)
-            .env("XDG_DATA_HOME", &dir),
-        b"",
-        CHILD_LIMIT,
-    );
+            .env("XDG_DATA_HOME", &dir)
+            .env("NO_COLOR", "1");
+        run_limited(&mut c, b"", CHILD_LIMIT)
+    };
+    // No view that shows labels: the broken file is never read.
+    let o = trace(&[]);
     assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    assert!(stdout(&o).contains(" 1  1.2.3.4  "), "{}", stdout(&o));
+    // -A needs 1.2.3.4's label: opened, and the trace says in one line
+    // why its hops carry none.
+    let o = trace(&["-A"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(" 1  1.2.3.4 [*]  "), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("ipkit: hops not labelled: IP-information data: ")
+            && err.contains("corrupt.mmdb"),
+        "{err}"
+    );
 }

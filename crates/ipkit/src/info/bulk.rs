@@ -410,7 +410,7 @@ impl Worker {
     /// string, so the escaping is the single lookup's).
     fn render(&mut self, ip: IpAddr, fields: super::layout::Fields) -> u32 {
         let explicit_zone = fields.timezone.is_some();
-        let info = super::data::to_info(ip, fields, &mut self.zones);
+        let info = super::data::to_info(ip, fields, &mut self.zones, None);
         let start = self.text.len();
         let mut ends = [0u32; SLOTS];
         let values = [

@@ -185,7 +185,7 @@ impl Databases {
         for db in &self.dbs {
             fields.fill_from(db.fields(ip)?);
         }
-        Ok(to_info(ip, fields, zones))
+        Ok(to_info(ip, fields, zones, Some(self)))
     }
 
     /// The key of `ip`'s records (None when there are more databases than
@@ -282,6 +282,18 @@ impl Databases {
             }),
         }
     }
+
+    /// The city databases' readers, for the zone cache's walk over their
+    /// places ([`super::zone::fill`]).
+    pub(crate) fn city_readers(&self) -> impl Iterator<Item = &Reader<Mmap>> {
+        self.dbs
+            .iter()
+            .zip(&self.sources)
+            .filter_map(|(db, source)| match db {
+                Db::Mmdb(m) if source.kind == Kind::City => Some(&m.reader),
+                _ => None,
+            })
+    }
 }
 
 impl Db {
@@ -307,10 +319,18 @@ impl Db {
     }
 }
 
-pub(crate) fn to_info(ip: IpAddr, f: Fields, zones: &mut ZoneMemo) -> IpInfo {
-    let timezone = f
-        .timezone
-        .or_else(|| f.lat_lon.and_then(|(lat, lon)| zones.zone_at(lat, lon)));
+/// The answer from `f`, its zone derived where the data has none (`dbs`:
+/// the databases the fields came from, walked by a filling memo).
+pub(crate) fn to_info(
+    ip: IpAddr,
+    f: Fields,
+    zones: &mut ZoneMemo,
+    dbs: Option<&Databases>,
+) -> IpInfo {
+    let timezone = f.timezone.or_else(|| {
+        f.lat_lon
+            .and_then(|(lat, lon)| zones.zone_at(lat, lon, dbs))
+    });
     IpInfo {
         ip,
         hostname: None,

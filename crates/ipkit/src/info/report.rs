@@ -43,10 +43,11 @@ pub fn report(request: &Request, dbs: &Databases) -> Result<InfoReport, DataErro
     let mut names = ReverseNames::default();
     let mut answers = Vec::with_capacity(request.addresses.len());
     // A derived time zone costs the finder's start (milliseconds): not
-    // paid when `--field` asks for another field.
+    // paid when `--field` asks for another field, and for the databases'
+    // places paid once, into the zone cache.
     let mut zones = match request.field {
         Some(f) if f != Field::Timezone => ZoneMemo::not_needed(),
-        _ => ZoneMemo::default(),
+        _ => ZoneMemo::filling(),
     };
     for &ip in &request.addresses {
         let mut info = dbs.try_lookup_with(ip, &mut zones)?;

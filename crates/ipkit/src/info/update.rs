@@ -423,6 +423,13 @@ pub fn run(
         });
     }
     sync_dir(&request.dir)?;
+    // Derive the new city file's time zones into the zone cache now, so
+    // that no later lookup pays for the walk (best effort: a cache that
+    // cannot be written only leaves it to the first lookup).
+    let paths: Vec<PathBuf> = installed.iter().map(|i| i.path.clone()).collect();
+    if let (Ok(dbs), Some(cache)) = (super::Databases::open(&paths), super::zone::cache_path()) {
+        super::zone::fill(&dbs, &cache);
+    }
     Ok(UpdateReport {
         installed,
         attribution: ATTRIBUTION,

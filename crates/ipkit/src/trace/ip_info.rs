@@ -4,43 +4,101 @@
 //! country, from the databases `ipkit info` reads ([`crate::info`]).
 //!
 //! Every responder is looked up once per trace ([`Labels`] keeps the
-//! answers); bogons (private, loopback, documentation … addresses, as
+//! answers), and data that is only named ([`HopData::lazy`]) is opened on
+//! the first lookup; bogons (private, loopback, documentation … addresses, as
 //! ipinfo defines them: [`crate::info::bogon`]) are never looked up, as
 //! ipinfo answers them with `bogon: true` and nothing else.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 use crate::info::{Databases, bogon};
 
 /// The databases a trace reads its responders' information from; none
 /// (the default) leaves every responder's `asn`, `org` and `country` null.
+///
+/// The data may be opened already ([`HopData::new`], for `--db`, whose
+/// error the user must see before the trace) or only named
+/// ([`HopData::lazy`], the default data): then it is opened on the first
+/// responder that is looked up (not a bogon), so a trace that never needs
+/// it (a loopback trace, a view without labels) never reads it. An ASN CSV
+/// costs a few hundred milliseconds to load.
 #[derive(Clone, Default)]
-pub struct HopData(Option<Arc<Databases>>);
+pub struct HopData(Option<Arc<Data>>);
+
+/// Opened, or named and opened on first use.
+struct Data {
+    /// The files to open on first use (none when opened already).
+    paths: Vec<PathBuf>,
+    /// The opened set, or why it would not open (one line).
+    opened: OnceLock<Result<Databases, String>>,
+}
 
 impl HopData {
     /// Label responders from `dbs` (an empty set labels nothing).
     pub fn new(dbs: Databases) -> HopData {
-        HopData((!dbs.is_empty()).then(|| Arc::new(dbs)))
+        HopData((!dbs.is_empty()).then(|| {
+            Arc::new(Data {
+                paths: Vec::new(),
+                opened: OnceLock::from(Ok(dbs)),
+            })
+        }))
     }
 
-    /// Whether there is data to label from.
+    /// Label responders from the databases in `paths`, opened only when
+    /// the first responder is looked up; none (an empty list) labels
+    /// nothing. Files that will not open leave the responders unlabelled
+    /// and [`HopData::open_error`] says why.
+    pub fn lazy(paths: Vec<PathBuf>) -> HopData {
+        HopData((!paths.is_empty()).then(|| {
+            Arc::new(Data {
+                paths,
+                opened: OnceLock::new(),
+            })
+        }))
+    }
+
+    /// Whether there is data to label from (opened or still to open).
     pub fn is_present(&self) -> bool {
         self.0.is_some()
     }
 
-    /// The opened databases, if any (for views that place hops, such as a map).
+    /// The databases, opened now if they were only named; None without
+    /// data or when they would not open.
     pub fn databases(&self) -> Option<&Databases> {
-        self.0.as_deref()
+        let data = self.0.as_deref()?;
+        data.opened
+            .get_or_init(|| Databases::open(&data.paths).map_err(|e| crate::error_chain(&e)))
+            .as_ref()
+            .ok()
+    }
+
+    /// Whether the data has been opened (or tried): false for a trace that
+    /// looked nothing up.
+    pub fn was_opened(&self) -> bool {
+        self.0.as_deref().is_some_and(|d| d.opened.get().is_some())
+    }
+
+    /// Why the data named would not open, once a lookup tried (one line).
+    pub fn open_error(&self) -> Option<&str> {
+        match self.0.as_deref()?.opened.get()? {
+            Err(why) => Some(why),
+            Ok(_) => None,
+        }
     }
 }
 
 impl std::fmt::Debug for HopData {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.0 {
-            Some(dbs) => write!(f, "HopData({dbs:?})"),
+        match self.0.as_deref() {
             None => f.write_str("HopData(None)"),
+            Some(d) => match d.opened.get() {
+                Some(Ok(dbs)) => write!(f, "HopData({dbs:?})"),
+                Some(Err(why)) => write!(f, "HopData(Err({why:?}))"),
+                None => write!(f, "HopData(lazy {:?})", d.paths),
+            },
         }
     }
 }
@@ -88,15 +146,16 @@ impl Labels {
     /// The label of `ip`: empty without data and for a bogon (not looked
     /// up); otherwise looked up the first time and remembered.
     pub fn of(&mut self, ip: IpAddr) -> Label {
-        let Some(dbs) = &self.data.0 else {
-            return Label::default();
-        };
-        if bogon::is_bogon(ip) {
+        if !self.data.is_present() || bogon::is_bogon(ip) {
             return Label::default();
         }
         if let Some(known) = self.known.get(&ip) {
             return known.clone();
         }
+        // The first responder looked up opens named data.
+        let Some(dbs) = self.data.databases() else {
+            return Label::default();
+        };
         self.lookups += 1;
         let info = dbs.lookup(ip);
         let label = Label {
@@ -146,6 +205,23 @@ mod tests {
     #[test]
     fn an_empty_set_is_no_data() {
         assert!(!HopData::new(Databases::empty()).is_present());
+    }
+
+    #[test]
+    fn named_data_is_opened_on_the_first_lookup_not_before() {
+        let missing = std::env::temp_dir().join("ipkit-no-such-database.mmdb");
+        let data = HopData::lazy(vec![missing]);
+        assert!(data.is_present() && !data.was_opened());
+        let mut labels = Labels::new(data.clone());
+        // A bogon is not looked up: the data stays closed.
+        assert_eq!(labels.of("127.0.0.1".parse().unwrap()), Label::default());
+        assert!(!data.was_opened() && data.open_error().is_none());
+        // A global address opens it; it will not open: unlabelled, and why.
+        assert_eq!(labels.of("8.8.8.8".parse().unwrap()), Label::default());
+        assert!(data.was_opened());
+        assert!(data.open_error().unwrap().contains("no such database"));
+        assert_eq!(labels.lookups(), 0);
+        assert!(!HopData::lazy(Vec::new()).is_present());
     }
 
     #[test]

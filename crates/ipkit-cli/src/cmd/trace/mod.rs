@@ -67,7 +67,8 @@ pub fn run_windows(args: WindowsArgs, color: crate::output::ColorChoice) -> anyh
     let out = Output::new(args.json, color);
     let asked = args.asked().map_err(usage)?;
     let mut request = Request::new(&asked).map_err(request_error)?;
-    request.ip_info = hop_data(&[])?;
+    // Only the JSON view shows the responders' labels.
+    request.ip_info = hop_data(&[], out.json)?;
     let view = if out.json { View::Json } else { View::Tracert };
     trace(&request, view, false, &Pictures::default())
 }
@@ -85,7 +86,10 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         ));
     }
     let targets = args.targets().map_err(usage)?;
-    let ip_info = hop_data(&args.db)?;
+    // The views that show labels or places: JSON, -A (traceroute's and the
+    // report's), --map, and --live's AS and CC columns.
+    let needed = args.live || out.json || args.as_path || args.map.is_some();
+    let ip_info = hop_data(&args.db, needed)?;
     if args.live {
         if out.json {
             return Err(usage("--live is a terminal view; it does not take --json"));
@@ -124,20 +128,21 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
 }
 
 /// The IP-information data of `--db` (a file that will not open: one
-/// line, exit 2), else of `IPKIT_DB` or the data directory, where a
-/// missing or unreadable database only leaves the hops unlabelled (the
-/// trace is what was asked for; `ipkit info` says what is wrong).
-fn hop_data(given: &[PathBuf]) -> anyhow::Result<HopData> {
+/// line, exit 2), else of `IPKIT_DB` or the data directory, named only and
+/// opened on the first responder looked up (not at all when the view
+/// shows no labels, `needed` false): there a database that will not open
+/// leaves the hops unlabelled and the trace says why in one line at its
+/// end (the trace is what was asked for).
+fn hop_data(given: &[PathBuf], needed: bool) -> anyhow::Result<HopData> {
     if !given.is_empty() {
         return Databases::open(given)
             .map(HopData::new)
             .map_err(|e| usage(ipkit::error_chain(&e)));
     }
-    let paths = ipkit::info::dirs::default_paths();
-    if paths.is_empty() {
+    if !needed {
         return Ok(HopData::default());
     }
-    Ok(Databases::open(&paths).map_or_else(|_| HopData::default(), HopData::new))
+    Ok(HopData::lazy(ipkit::info::dirs::default_paths()))
 }
 
 /// The pictures asked for: `--plot`, and `--map` (over the request's data).
@@ -225,6 +230,12 @@ fn trace(r: &Request, view: View, as_path: bool, pictures: &Pictures<'_>) -> any
     if let Some(map) = pictures.map {
         draw_map(map, &r.ip_info, &report)?;
     }
+    if let Some(why) = r.ip_info.open_error() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "ipkit: hops not labelled: IP-information data: {why}"
+        );
+    }
     if !report.reached && !report.interrupted && view != View::Json {
         let _ = writeln!(std::io::stderr(), "ipkit: {}", not_reached(r, &report));
     }
@@ -238,11 +249,12 @@ fn trace(r: &Request, view: View, as_path: bool, pictures: &Pictures<'_>) -> any
 /// `--map`: the hops the IP-information data locates, on the world map.
 fn draw_map(map: &crate::plot::Target, data: &HopData, report: &TraceReport) -> anyhow::Result<()> {
     // The data the trace already opened (--db, IPKIT_DB or the data
-    // directory): not opened a second time.
-    let empty = ipkit::info::Databases::empty();
-    let dbs = data.databases().unwrap_or(&empty);
+    // directory): not opened a second time, nor for bogons alone.
     let places = ipkit::picture::map::hops(report, |ip| {
-        ipkit::picture::map::parse_loc(dbs.lookup(ip).loc.as_deref()?)
+        if ipkit::info::bogon::is_bogon(ip) {
+            return None;
+        }
+        ipkit::picture::map::parse_loc(data.databases()?.lookup(ip).loc.as_deref()?)
     });
     if places.is_empty() {
         let _ = writeln!(
