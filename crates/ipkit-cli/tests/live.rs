@@ -160,6 +160,26 @@ fn live_without_a_terminal_says_so_and_exits_2() {
     assert!(crate::util::stdout(&o).is_empty());
 }
 
+/// `ping --buffer` (the chart's span, gping's --buffer) belongs to --live
+/// and takes 10 to 3600 seconds: anything else is a usage error, exit 2.
+#[test]
+fn ping_buffer_needs_live_and_a_span_in_range() {
+    for args in [
+        &["ping", "--buffer", "30", "127.0.0.1"][..],
+        &["ping", "--live", "--buffer", "5", "127.0.0.1"][..],
+        &["ping", "--live", "--buffer", "3601", "127.0.0.1"][..],
+    ] {
+        let o = crate::util::ipkit(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {o:?}");
+        assert!(
+            crate::util::stderr(&o).contains("--buffer")
+                || crate::util::stderr(&o).contains("--live"),
+            "{o:?}"
+        );
+        assert!(crate::util::stdout(&o).is_empty());
+    }
+}
+
 /// The words after TARGET: more targets with --live (then the terminal is
 /// what is missing), traceroute's PACKETLEN without; --interval paces
 /// --report or --live only. Each refusal one line, exit 2.

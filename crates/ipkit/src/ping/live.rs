@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use super::session::PingEvent;
 
-/// Probes kept per target.
-pub const WINDOW: usize = 600;
+/// Probes kept per target: an hour at one a second (`ping --live
+/// --buffer` spans at most 3,600 s), ~115 KiB.
+pub const WINDOW: usize = 3_600;
 
 /// One probe's outcome on the chart.
 #[derive(Debug, Clone, Copy, PartialEq)]

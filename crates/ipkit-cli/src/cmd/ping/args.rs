@@ -67,6 +67,10 @@ pub struct Args {
     /// Full-screen chart of every target's round trips (gping's); q quits.
     #[arg(long, conflicts_with_all = ["alive", "unreachable", "quiet"])]
     pub live: bool,
+    /// With --live: the seconds of history the chart spans (gping's
+    /// --buffer), 10 to 3600.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, requires = "live", value_parser = clap::value_parser!(u32).range(10..=3600))]
+    pub buffer: u32,
     /// Seconds between probes (below 0.002 needs root, as in iputils).
     #[arg(
         short = 'i',

@@ -16,9 +16,6 @@ use crate::exit::usage;
 use crate::live::Screen;
 use crate::live::ping::{Target, draw, run_chart};
 
-/// The chart's width in time.
-const SPAN_S: f64 = 60.0;
-
 enum Update {
     Event(usize, PingEvent, Instant),
     Failed(anyhow::Error),
@@ -42,8 +39,9 @@ pub fn sessions(asked: &Asked) -> anyhow::Result<Vec<SessionRequest>> {
         .collect()
 }
 
-/// Chart `requests` until a key or a signal ends it.
-pub fn run(requests: Vec<SessionRequest>, colour: bool) -> anyhow::Result<u8> {
+/// Chart `requests`, `span_s` seconds wide (`--buffer`), until a key or a
+/// signal ends it.
+pub fn run(requests: Vec<SessionRequest>, colour: bool, span_s: f64) -> anyhow::Result<u8> {
     let interrupt = crate::interrupt::Interrupt::install();
     let cancel = Cancel::new();
     let (tx, rx) = mpsc::channel();
@@ -96,7 +94,7 @@ pub fn run(requests: Vec<SessionRequest>, colour: bool) -> anyhow::Result<u8> {
             }
             Ok(())
         },
-        |f, targets, now| draw(f, targets, now.max(SPAN_S), SPAN_S, colour),
+        |f, targets, now| draw(f, targets, now.max(span_s), span_s, colour),
     );
     cancel.cancel();
     drop(term);

@@ -57,7 +57,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         if let Some(why) = crate::live::needs_terminal("--live") {
             return Err(usage(why));
         }
-        return live::run(live::sessions(&asked)?, out.color);
+        return live::run(live::sessions(&asked)?, out.color, f64::from(args.buffer));
     }
     // A sweep listens for Ctrl-C while its names resolve, as it always has.
     let interrupt = asked.is_sweep().then(crate::interrupt::Interrupt::install);
