@@ -34,9 +34,16 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 
 impl Probers {
     /// Probe `target` once, fold the result into `series`; true when it
-    /// succeeded (and `ipkit_target_up` is then 1). `due` is when the probe
-    /// was due (its slot): an echo's timeout runs from there.
-    pub async fn probe(&self, target: &Target, series: &TargetSeries, due: Instant) -> bool {
+    /// succeeded (and `ipkit_target_up` is then 1, unless a newer slot's
+    /// probe already ended). `due` is when the probe was due and `slot` its
+    /// number on the target's grid: an echo's timeout runs from `due`.
+    pub async fn probe(
+        &self,
+        target: &Target,
+        series: &TargetSeries,
+        due: Instant,
+        slot: u64,
+    ) -> bool {
         let ok = match (&target.module.settings, &series.body) {
             (Settings::Icmp { size, ttl, family }, Body::Ping(p)) => {
                 match resolve_host(&target.host, *family).await {
@@ -50,7 +57,7 @@ impl Probers {
                         // and the exporter said why at start): nothing is
                         // sent, so nothing is counted but the failure.
                         let Ok(pinger) = self.pingers.for_addr(dst) else {
-                            series.up.set(0);
+                            series.settle(slot, false);
                             return false;
                         };
                         let result = pinger
@@ -158,7 +165,7 @@ impl Probers {
             }
             _ => false,
         };
-        series.up.set(i64::from(ok));
+        series.settle(slot, ok);
         ok
     }
 }

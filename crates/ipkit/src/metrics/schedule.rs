@@ -84,6 +84,16 @@ impl Schedule {
         self.start + self.interval * u32::try_from(self.slot).unwrap_or(u32::MAX)
     }
 
+    /// The time between slots.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// The current slot's number (0 is the first).
+    pub fn slot(&self) -> u64 {
+        self.slot
+    }
+
     /// Wait for the current slot's deadline.
     pub async fn wait(&self) {
         tokio::time::sleep_until(self.deadline()).await;

@@ -334,9 +334,23 @@ pub struct TargetSeries {
     pub up: Gauge,
     /// The kind's series.
     pub body: Body,
+    /// The newest slot whose result set `up` (probes of a target overlap,
+    /// and an older probe's timeout may end after a newer one's reply).
+    newest: AtomicU64,
 }
 
 impl TargetSeries {
+    /// The probe of slot `slot` ended (`ok`: it succeeded): `up` follows
+    /// it unless a newer slot's probe already ended.
+    pub fn settle(&self, slot: u64, ok: bool) {
+        let newest = self
+            .newest
+            .fetch_max(slot, std::sync::atomic::Ordering::SeqCst);
+        if slot >= newest {
+            self.up.set(i64::from(ok));
+        }
+    }
+
     /// Fresh series for `target`.
     pub fn new(target: &Target) -> TargetSeries {
         let m = &target.module;
@@ -375,6 +389,7 @@ impl TargetSeries {
             }),
         };
         TargetSeries {
+            newest: AtomicU64::new(0),
             name: target.name.clone(),
             module: m.name.clone(),
             buckets: m.buckets.clone(),
