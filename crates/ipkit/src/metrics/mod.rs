@@ -182,14 +182,17 @@ impl Exporter {
     }
 
     /// One probe of `target` with `module` now (`/probe`): its metrics, or
-    /// why it cannot run (unknown module, bad target).
+    /// why it cannot run (unknown module, bad target). `limit` (from
+    /// Prometheus's scrape timeout) shortens the module's timeout, and
+    /// bounds the whole probe (a trace round's hops, a name's lookup).
     pub async fn probe_once(
         &self,
         target: &str,
         module: &str,
         format: Format,
+        limit: Option<Duration>,
     ) -> Result<String, String> {
-        let module = self
+        let mut module = self
             .modules
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -197,6 +200,15 @@ impl Exporter {
             .cloned()
             .ok_or_else(|| format!("unknown module \"{module}\""))?;
         config::check_target(&module, target).map_err(|e| format!("target: {e}"))?;
+        if let Some(limit) = limit.filter(|l| *l < module.timeout) {
+            let mut shorter = (*module).clone();
+            shorter.timeout = limit;
+            module = Arc::new(shorter);
+        }
+        // The module's timeout ends every probe but a trace round (one
+        // timeout per hop) or a slow name lookup; a little past it, the
+        // answer goes anyway.
+        let bound = module.timeout + Duration::from_millis(100);
         let t = Target {
             name: target.to_string(),
             host: target.to_string(),
@@ -209,7 +221,11 @@ impl Exporter {
         let began = Instant::now();
         let ok = {
             let _in_flight = InFlight::new(&self.exposition.exporter.in_flight);
-            self.probers.probe(&t, &series, began, 0).await
+            let probe = self.probers.probe(&t, &series, began, 0);
+            match limit {
+                Some(_) => tokio::time::timeout(bound, probe).await.unwrap_or(false),
+                None => probe.await,
+            }
         };
         let answer = ProbeAnswer {
             series,
