@@ -221,7 +221,7 @@ impl Exporter {
         let began = Instant::now();
         let ok = {
             let _in_flight = InFlight::new(&self.exposition.exporter.in_flight);
-            let probe = self.probers.probe(&t, &series, began, 0);
+            let probe = self.probers.probe(&t, &series, began);
             match limit {
                 Some(_) => tokio::time::timeout(bound, probe).await.unwrap_or(false),
                 None => probe.await,
@@ -425,7 +425,7 @@ async fn run_target(
     run_slots(
         schedule,
         limit,
-        move |due, slot| {
+        move |due, _slot| {
             let (target, series, probers, e) = (
                 Arc::clone(&target),
                 Arc::clone(&series),
@@ -435,7 +435,7 @@ async fn run_target(
             e.exporter.probes[k].inc();
             async move {
                 let _in_flight = InFlight::new(&e.exporter.in_flight);
-                probers.probe(&target, &series, due, slot).await;
+                probers.probe(&target, &series, due).await;
             }
         },
         move |n| {
@@ -580,6 +580,22 @@ mod tests {
         assert_eq!(limit(Duration::from_millis(500)), 2);
         assert_eq!(limit(s), 2);
         assert_eq!(limit(Duration::from_millis(2500)), 4);
+    }
+
+    /// Overlapping probes: `up` follows the probe due last, whatever the
+    /// order they end in.
+    #[test]
+    fn up_follows_the_newest_slot_not_the_last_to_end() {
+        let s = Duration::from_secs(1);
+        let series = TargetSeries::new(&target(s * 3, s));
+        let t0 = Instant::now();
+        series.settle(t0 + s, true);
+        assert_eq!(series.up.get(), 1);
+        // Slot 0's timeout ends after slot 1's reply: up stays 1.
+        series.settle(t0, false);
+        assert_eq!(series.up.get(), 1);
+        series.settle(t0 + s * 2, false);
+        assert_eq!(series.up.get(), 0);
     }
 
     /// Probes that end 150 ms after the next slot (an answer or timeout
