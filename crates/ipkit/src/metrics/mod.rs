@@ -206,9 +206,10 @@ impl Exporter {
             module = Arc::new(shorter);
         }
         // The module's timeout ends every probe but a trace round (one
-        // timeout per hop) or a slow name lookup; a little past it, the
-        // answer goes anyway.
-        let bound = module.timeout + Duration::from_millis(100);
+        // timeout per hop) or a slow name lookup: those end at the scrape's
+        // limit (a little past it, so that a probe ending at its own
+        // timeout, the limit, is not cut; the offset leaves the time).
+        let bound = limit.map(|l| l + Duration::from_millis(50));
         let t = Target {
             name: target.to_string(),
             host: target.to_string(),
@@ -222,8 +223,8 @@ impl Exporter {
         let ok = {
             let _in_flight = InFlight::new(&self.exposition.exporter.in_flight);
             let probe = self.probers.probe(&t, &series, began);
-            match limit {
-                Some(_) => tokio::time::timeout(bound, probe).await.unwrap_or(false),
+            match bound {
+                Some(b) => tokio::time::timeout(b, probe).await.unwrap_or(false),
                 None => probe.await,
             }
         };
