@@ -15,6 +15,44 @@ use std::time::{Duration, Instant};
 use crate::lab::{Netns, Nsd, can_use_namespaces, ensure_installed};
 use crate::util::{run, run_limited, signal, stderr};
 
+/// `curl` `url` (in namespace `ns` if given) with `headers`: (status,
+/// content type, body).
+fn fetch(ns: Option<&str>, url: &str, method: &str, headers: &[String]) -> (u16, String, String) {
+    ensure_installed("curl", "curl");
+    let mut c = match ns {
+        Some(n) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", n, "curl"]);
+            c
+        }
+        None => Command::new("curl"),
+    };
+    c.args([
+        "-s",
+        "-m",
+        "10",
+        "-X",
+        method,
+        "-o",
+        "-",
+        "-w",
+        "\n%{http_code} %{content_type}",
+    ]);
+    for h in headers {
+        c.args(["-H", h]);
+    }
+    c.arg(url);
+    let o = run(&mut c);
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let (body, tail) = text.rsplit_once('\n').unwrap_or(("", &text));
+    let (code, ctype) = tail.split_once(' ').unwrap_or((tail, ""));
+    (
+        code.parse().unwrap_or(0),
+        ctype.to_string(),
+        body.to_string(),
+    )
+}
+
 /// An exporter this test started; killed on drop.
 struct Exporter {
     child: Child,
@@ -87,39 +125,9 @@ impl Exporter {
 
     /// `curl` a path: (status, content type, body).
     fn get(&self, path: &str, accept: Option<&str>, method: &str) -> (u16, String, String) {
-        ensure_installed("curl", "curl");
-        let mut c = match &self.ns {
-            Some(n) => {
-                let mut c = Command::new("ip");
-                c.args(["netns", "exec", n, "curl"]);
-                c
-            }
-            None => Command::new("curl"),
-        };
-        c.args([
-            "-s",
-            "-m",
-            "10",
-            "-X",
-            method,
-            "-o",
-            "-",
-            "-w",
-            "\n%{http_code} %{content_type}",
-        ]);
-        if let Some(a) = accept {
-            c.args(["-H", &format!("Accept: {a}")]);
-        }
-        c.arg(format!("http://{}{path}", self.at));
-        let o = run(&mut c);
-        let text = String::from_utf8_lossy(&o.stdout).into_owned();
-        let (body, tail) = text.rsplit_once('\n').unwrap_or(("", &text));
-        let (code, ctype) = tail.split_once(' ').unwrap_or((tail, ""));
-        (
-            code.parse().unwrap_or(0),
-            ctype.to_string(),
-            body.to_string(),
-        )
+        let accept = accept.map(|a| format!("Accept: {a}"));
+        let url = format!("http://{}{path}", self.at);
+        fetch(self.ns.as_deref(), &url, method, accept.as_slice())
     }
 
     fn metrics(&self) -> String {
@@ -681,4 +689,119 @@ fn without_privilege_it_says_so_and_with_ping_group_range_it_pings_unprivileged(
         value(&text, "ipkit_ping_loss_ratio{target=\"127.0.0.1\"}"),
         Some(0.0)
     );
+}
+
+/// `/probe` under Prometheus's scrape timeout header
+/// (`X-Prometheus-Scrape-Timeout-Seconds`, which Prometheus sends with every
+/// scrape): a DNS question to a server that never answers takes the header
+/// less 0.5 s, not the module's 5 s — as the anchor, blackbox_exporter,
+/// asked the same question of the same silent server beside it; a module
+/// timeout shorter than that stands; a header that is no number is a 400.
+#[test]
+fn probe_honours_the_scrape_timeout_header_as_blackbox_exporter_does() {
+    ensure_installed(
+        "prometheus-blackbox-exporter",
+        "prometheus-blackbox-exporter",
+    );
+    // The silent DNS server: a UDP socket nobody reads.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp socket");
+    let server = silent.local_addr().expect("address");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dns.toml");
+    std::fs::write(
+        &file,
+        "[modules.slow_dns]\nkind = \"dns\"\ntimeout = \"5s\"\n\n[modules.quick_dns]\nkind = \"dns\"\ntimeout = \"300ms\"\n",
+    )
+    .unwrap();
+    let e = Exporter::start(None, &["--config", file.to_str().unwrap()]);
+    let bb_config = dir.path().join("blackbox.yml");
+    std::fs::write(
+        &bb_config,
+        "modules:\n  slow_dns:\n    prober: dns\n    timeout: 5s\n    dns:\n      query_name: www.metrics.test\n      query_type: A\n      transport_protocol: udp\n      preferred_ip_protocol: ip4\n      ip_protocol_fallback: false\n",
+    )
+    .unwrap();
+    let bb_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut blackbox = Command::new("prometheus-blackbox-exporter")
+        .arg(format!("--config.file={}", bb_config.display()))
+        .arg(format!("--web.listen-address=127.0.0.1:{bb_port}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start blackbox_exporter");
+    struct Kill<'a>(&'a mut Child);
+    impl Drop for Kill<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _blackbox = Kill(&mut blackbox);
+    let bb_url = format!("http://127.0.0.1:{bb_port}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while fetch(None, &format!("{bb_url}/-/healthy"), "GET", &[]).0 != 200 {
+        assert!(Instant::now() < deadline, "blackbox_exporter did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let header = |secs: &str| vec![format!("X-Prometheus-Scrape-Timeout-Seconds: {secs}")];
+    let ipkit = |module: &str, secs: &str| {
+        let url = format!(
+            "http://{}/probe?target=www.metrics.test@{server}&module={module}",
+            e.at
+        );
+        let took = Instant::now();
+        let (code, _, body) = fetch(None, &url, "GET", &header(secs));
+        (code, body, took.elapsed().as_secs_f64())
+    };
+
+    let (code, _, bb) = fetch(
+        None,
+        &format!("{bb_url}/probe?target={server}&module=slow_dns"),
+        "GET",
+        &header("1.5"),
+    );
+    assert_eq!(code, 200, "{bb}");
+    assert_eq!(value(&bb, "probe_success"), Some(0.0), "{bb}");
+    let anchor = value(&bb, "probe_duration_seconds").expect("blackbox's duration");
+    assert!(
+        (0.9..1.4).contains(&anchor),
+        "blackbox_exporter took {anchor} s"
+    );
+
+    let (code, body, took) = ipkit("slow_dns", "1.5");
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(value(&body, "probe_success"), Some(0.0), "{body}");
+    let ours = value(&body, "probe_duration_seconds").expect("duration");
+    assert!(
+        (ours - anchor).abs() < 0.2,
+        "ipkit took {ours} s, blackbox_exporter {anchor} s"
+    );
+    assert!(
+        took < 1.5,
+        "the answer came after the scrape timeout: {took} s"
+    );
+
+    // A module timeout shorter than the header's limit stands.
+    let (_, body, _) = ipkit("quick_dns", "10");
+    let ours = value(&body, "probe_duration_seconds").expect("duration");
+    assert!((0.25..0.9).contains(&ours), "quick_dns took {ours} s");
+
+    let (code, _, body) = fetch(
+        None,
+        &format!(
+            "http://{}/probe?target=www.metrics.test@{server}&module=quick_dns",
+            e.at
+        ),
+        "GET",
+        &header("soon"),
+    );
+    assert_eq!(code, 400, "{body}");
+    assert!(
+        body.contains("X-Prometheus-Scrape-Timeout-Seconds"),
+        "{body}"
+    );
+    drop(silent);
 }

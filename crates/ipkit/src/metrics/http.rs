@@ -95,6 +95,41 @@ fn reply(status: StatusCode, content_type: &'static str, body: String) -> Respon
 
 const TEXT: &str = "text/plain; charset=utf-8";
 
+/// The header Prometheus sends with every scrape: its scrape timeout, in
+/// seconds.
+const SCRAPE_TIMEOUT: &str = "x-prometheus-scrape-timeout-seconds";
+
+/// What a `/probe` leaves of the scrape timeout for its answer to reach
+/// Prometheus: blackbox_exporter's default `--timeout-offset`, 0.5 s.
+const TIMEOUT_OFFSET: f64 = 0.5;
+
+/// How long a `/probe` may take under Prometheus's scrape timeout
+/// (`X-Prometheus-Scrape-Timeout-Seconds`, `header`): the header less
+/// 0.5 s, as blackbox_exporter (`prober/handler.go`, `getTimeout`); but
+/// never less than half of it, so a scrape timeout under a second still
+/// leaves the probe time (blackbox_exporter falls back to the module's
+/// timeout, and Prometheus gives up first), and at least 1 ms. None when
+/// there is no header or it is 0 (blackbox_exporter: no limit); the
+/// module's own timeout applies in any case when it is shorter.
+fn scrape_limit(header: Option<&str>) -> Result<Option<Duration>, String> {
+    let Some(text) = header else {
+        return Ok(None);
+    };
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .ok()
+        .filter(|s: &f64| s.is_finite() && *s >= 0.0)
+        .ok_or_else(|| {
+            format!("X-Prometheus-Scrape-Timeout-Seconds: \"{text}\" is not a number of seconds")
+        })?;
+    if secs == 0.0 {
+        return Ok(None);
+    }
+    let left = (secs - TIMEOUT_OFFSET.min(secs / 2.0)).clamp(0.001, 86_400.0);
+    Ok(Some(Duration::from_secs_f64(left)))
+}
+
 /// The query parameter `key` of `query`, percent-decoded.
 fn param(query: &str, key: &str) -> Option<String> {
     query.split('&').find_map(|pair| {
@@ -144,7 +179,15 @@ async fn handle(req: Request<Incoming>, exporter: &Exporter) -> Response<Full<By
                 return reply(StatusCode::BAD_REQUEST, TEXT, "target parameter is missing\n".into());
             };
             let module = module.unwrap_or_else(|| "icmp".into());
-            match exporter.probe_once(&target, &module, format).await {
+            let header = req
+                .headers()
+                .get(SCRAPE_TIMEOUT)
+                .map(|v| v.to_str().unwrap_or("?"));
+            let limit = match scrape_limit(header) {
+                Ok(l) => l,
+                Err(why) => return reply(StatusCode::BAD_REQUEST, TEXT, format!("{why}\n")),
+            };
+            match exporter.probe_once(&target, &module, format, limit).await {
                 Ok(text) => reply(StatusCode::OK, format.content_type(), text),
                 Err(why) => reply(StatusCode::BAD_REQUEST, TEXT, format!("{why}\n")),
             }
@@ -195,5 +238,19 @@ mod tests {
         );
         assert_eq!(param("target=a", "module"), None);
         assert_eq!(percent_decode("50%"), "50%");
+    }
+
+    /// blackbox_exporter's rule (header − 0.5 s), with the floor.
+    #[test]
+    fn the_scrape_timeout_header_leaves_half_a_second() {
+        let ms = |h: &str| scrape_limit(Some(h)).map(|d| d.map(|d| d.as_millis()));
+        assert_eq!(ms("10"), Ok(Some(9500)));
+        assert_eq!(ms("1.5"), Ok(Some(1000)));
+        assert_eq!(ms("0.6"), Ok(Some(300)));
+        assert_eq!(ms("0"), Ok(None));
+        assert_eq!(scrape_limit(None), Ok(None));
+        assert!(ms("soon").is_err());
+        assert!(ms("-1").is_err());
+        assert!(ms("NaN").is_err());
     }
 }

@@ -137,6 +137,9 @@ async fn run<C: IcmpChannel>(
     let mut pending: HashMap<u16, Pending> = HashMap::new();
     let mut deadlines: BinaryHeap<Reverse<(Instant, u16)>> = BinaryHeap::new();
     let mut next_seq: u16 = crate::random::u16();
+    // The socket's own TTL, read at open: a probe without one leaves with
+    // it again after a probe that set one.
+    let ttl_initial = chan.ttl().ok();
     let mut ttl_now: Option<u32> = None;
     let mut packet = Vec::new();
     let mut open = true;
@@ -168,7 +171,7 @@ async fn run<C: IcmpChannel>(
                     let seq = next_seq;
                     next_seq = next_seq.wrapping_add(1);
                     if req.probe.ttl != ttl_now {
-                        let want = req.probe.ttl.unwrap_or(64);
+                        let want = req.probe.ttl.or(ttl_initial).unwrap_or(64);
                         if chan.set_ttl(want).is_ok() {
                             ttl_now = req.probe.ttl;
                         }
@@ -301,5 +304,30 @@ mod tests {
             "{ra:?}"
         );
         assert_eq!(rb, EchoResult::Lost);
+    }
+
+    /// A probe without a TTL after one with: it leaves with the socket's
+    /// initial TTL (the fake's 77, not an assumed 64).
+    #[tokio::test(start_paused = true)]
+    async fn a_probe_without_ttl_gets_the_sockets_initial_one_back() {
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let script = Script::new();
+        let (pinger, channel) = start(&FakeIcmp::new(script.clone()), Family::V4).unwrap();
+        let probe = |ttl| EchoProbe {
+            dst: a,
+            size: 56,
+            ttl,
+            deadline: Instant::now() + Duration::from_millis(10),
+        };
+        let asks = async {
+            for ttl in [None, Some(3), None, Some(5), Some(5), None] {
+                pinger.ping(probe(ttl)).await;
+            }
+            drop(pinger);
+        };
+        tokio::join!(asks, channel);
+        let ttls: Vec<u32> = script.sent().iter().map(|s| s.2).collect();
+        let d = crate::probe::fake::DEFAULT_TTL;
+        assert_eq!(ttls, vec![d, 3, d, 5, 5, d]);
     }
 }

@@ -182,14 +182,17 @@ impl Exporter {
     }
 
     /// One probe of `target` with `module` now (`/probe`): its metrics, or
-    /// why it cannot run (unknown module, bad target).
+    /// why it cannot run (unknown module, bad target). `limit` (from
+    /// Prometheus's scrape timeout) shortens the module's timeout, and
+    /// bounds the whole probe (a trace round's hops, a name's lookup).
     pub async fn probe_once(
         &self,
         target: &str,
         module: &str,
         format: Format,
+        limit: Option<Duration>,
     ) -> Result<String, String> {
-        let module = self
+        let mut module = self
             .modules
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -197,6 +200,16 @@ impl Exporter {
             .cloned()
             .ok_or_else(|| format!("unknown module \"{module}\""))?;
         config::check_target(&module, target).map_err(|e| format!("target: {e}"))?;
+        if let Some(limit) = limit.filter(|l| *l < module.timeout) {
+            let mut shorter = (*module).clone();
+            shorter.timeout = limit;
+            module = Arc::new(shorter);
+        }
+        // The module's timeout ends every probe but a trace round (one
+        // timeout per hop) or a slow name lookup: those end at the scrape's
+        // limit (a little past it, so that a probe ending at its own
+        // timeout, the limit, is not cut; the offset leaves the time).
+        let bound = limit.map(|l| l + Duration::from_millis(50));
         let t = Target {
             name: target.to_string(),
             host: target.to_string(),
@@ -209,7 +222,11 @@ impl Exporter {
         let began = Instant::now();
         let ok = {
             let _in_flight = InFlight::new(&self.exposition.exporter.in_flight);
-            self.probers.probe(&t, &series, began).await
+            let probe = self.probers.probe(&t, &series, began);
+            match bound {
+                Some(b) => tokio::time::timeout(b, probe).await.unwrap_or(false),
+                None => probe.await,
+            }
         };
         let answer = ProbeAnswer {
             series,
@@ -336,7 +353,64 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// One target's loop: probe at each slot, count the slots missed.
+/// How many probes of `target` may be out at once. An echo's answer may
+/// take its whole timeout from its slot, so `ceil(timeout / interval)`
+/// earlier ones may still wait while a slot's probe goes out: that many
+/// plus one, and a probe whose previous one still waits is not a drop
+/// (smokeping_prober's model). DNS questions and TCP connects are as
+/// independent (each its own socket), so the same rule. A trace round runs
+/// alone: it is a burst of probes along one path whose routers rate-limit
+/// their ICMP errors, so overlapping rounds would report each other as
+/// loss, and its path-change rule compares whole rounds in order.
+fn outstanding_limit(target: &Target) -> usize {
+    if target.module.kind == config::Kind::Trace {
+        return 1;
+    }
+    let interval = target.interval.as_nanos().max(1);
+    usize::try_from(target.module.timeout.as_nanos().div_ceil(interval))
+        .unwrap_or(usize::MAX)
+        .saturating_add(1)
+}
+
+/// Run `probe(due, slot)` at every slot of `schedule`, up to `limit` at
+/// once, each as its own task: a slot's probe starts on its deadline
+/// whatever the earlier ones are doing. When `limit` are still out the
+/// slot waits for one to end, at most a tenth of an interval, then counts
+/// as dropped (`dropped(n)`), as do the slots that passed while the loop
+/// itself was not woken. The probes still out end with the loop.
+async fn run_slots<F, Fut>(
+    mut schedule: schedule::Schedule,
+    limit: usize,
+    mut probe: F,
+    dropped: impl Fn(u64),
+) where
+    F: FnMut(Instant, u64) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let mut out = tokio::task::JoinSet::new();
+    loop {
+        schedule.wait().await;
+        while out.try_join_next().is_some() {}
+        let grace = schedule.deadline() + schedule.interval() / 10;
+        while out.len() >= limit
+            && tokio::time::timeout_at(grace, out.join_next())
+                .await
+                .is_ok()
+        {}
+        if out.len() >= limit {
+            dropped(1);
+        } else {
+            out.spawn(probe(schedule.deadline(), schedule.slot()));
+        }
+        let missed = schedule.advance();
+        if missed > 0 {
+            dropped(missed);
+        }
+    }
+}
+
+/// One target's loop: probe at each slot ([`run_slots`]), count the slots
+/// missed.
 async fn run_target(
     target: Target,
     series: Arc<TargetSeries>,
@@ -344,21 +418,32 @@ async fn run_target(
     exposition: Arc<Exposition>,
 ) {
     let k = kind_index(target.module.kind);
-    let e = &exposition.exporter;
     let start = Instant::now() + schedule::phase(&target.key(), target.interval);
-    let mut schedule = schedule::Schedule::new(start, target.interval);
-    loop {
-        schedule.wait().await;
-        e.probes[k].inc();
-        {
-            let _in_flight = InFlight::new(&e.in_flight);
-            probers.probe(&target, &series, schedule.deadline()).await;
-        }
-        let missed = schedule.advance();
-        if missed > 0 {
-            e.dropped[k].inc_by(missed);
-        }
-    }
+    let schedule = schedule::Schedule::new(start, target.interval);
+    let limit = outstanding_limit(&target);
+    let target = Arc::new(target);
+    let e = Arc::clone(&exposition);
+    run_slots(
+        schedule,
+        limit,
+        move |due, _slot| {
+            let (target, series, probers, e) = (
+                Arc::clone(&target),
+                Arc::clone(&series),
+                probers.clone(),
+                Arc::clone(&exposition),
+            );
+            e.exporter.probes[k].inc();
+            async move {
+                let _in_flight = InFlight::new(&e.exporter.in_flight);
+                probers.probe(&target, &series, due).await;
+            }
+        },
+        move |n| {
+            e.exporter.dropped[k].inc_by(n);
+        },
+    )
+    .await;
 }
 
 /// How often the reload flag and the cancel token are looked at.
@@ -470,4 +555,172 @@ pub async fn serve(
         on_event(&e);
     }
     served
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::fake::{FakeIcmp, Script};
+    use std::sync::atomic::AtomicU64;
+
+    fn target(timeout: Duration, interval: Duration) -> Target {
+        let mut module = config::Module::builtin(config::Kind::Icmp);
+        module.timeout = timeout;
+        Target {
+            name: "silent".into(),
+            host: "192.0.2.9".into(),
+            interval,
+            module: Arc::new(module),
+        }
+    }
+
+    #[test]
+    fn outstanding_limits_follow_the_timeout() {
+        let s = Duration::from_secs(1);
+        let limit = |t: Duration| outstanding_limit(&target(t, s));
+        assert_eq!(limit(Duration::from_millis(500)), 2);
+        assert_eq!(limit(s), 2);
+        assert_eq!(limit(Duration::from_millis(2500)), 4);
+    }
+
+    /// Overlapping probes: `up` follows the probe due last, whatever the
+    /// order they end in.
+    #[test]
+    fn up_follows_the_newest_slot_not_the_last_to_end() {
+        let s = Duration::from_secs(1);
+        let series = TargetSeries::new(&target(s * 3, s));
+        let t0 = Instant::now();
+        series.settle(t0 + s, true);
+        assert_eq!(series.up.get(), 1);
+        // Slot 0's timeout ends after slot 1's reply: up stays 1.
+        series.settle(t0, false);
+        assert_eq!(series.up.get(), 1);
+        series.settle(t0 + s * 2, false);
+        assert_eq!(series.up.get(), 0);
+    }
+
+    /// Probes that end 150 ms after the next slot (an answer or timeout
+    /// resolved late, a task woken late): every slot still starts on its
+    /// deadline and none is dropped; at most two are out at once.
+    #[tokio::test(start_paused = true)]
+    async fn a_late_answer_delays_no_slot() {
+        let interval = Duration::from_secs(1);
+        let start = Instant::now();
+        let starts = Arc::new(Mutex::new(Vec::new()));
+        let dropped = Arc::new(AtomicU64::new(0));
+        let (s, d) = (Arc::clone(&starts), Arc::clone(&dropped));
+        let slots = run_slots(
+            schedule::Schedule::new(start, interval),
+            2,
+            move |due, slot| {
+                s.lock().unwrap().push((slot, due - start, start.elapsed()));
+                tokio::time::sleep(interval + Duration::from_millis(150))
+            },
+            move |n| {
+                d.fetch_add(n, Ordering::SeqCst);
+            },
+        );
+        let _ = tokio::time::timeout(Duration::from_millis(20_500), slots).await;
+        let starts = starts.lock().unwrap();
+        assert_eq!(starts.len(), 21);
+        for (n, (slot, due, at)) in starts.iter().enumerate() {
+            assert_eq!(*slot, n as u64);
+            assert_eq!(*due, interval * n as u32);
+            assert_eq!(at, due, "slot {n} started late");
+        }
+        assert_eq!(dropped.load(Ordering::SeqCst), 0);
+    }
+
+    /// Probes that never end: `limit` of them go out, then every slot is
+    /// dropped — the bound holds.
+    #[tokio::test(start_paused = true)]
+    async fn probes_that_never_end_are_bounded() {
+        let started = Arc::new(AtomicU64::new(0));
+        let dropped = Arc::new(AtomicU64::new(0));
+        let (s, d) = (Arc::clone(&started), Arc::clone(&dropped));
+        let slots = run_slots(
+            schedule::Schedule::new(Instant::now(), Duration::from_secs(1)),
+            3,
+            move |_, _| {
+                s.fetch_add(1, Ordering::SeqCst);
+                std::future::pending::<()>()
+            },
+            move |n| {
+                d.fetch_add(n, Ordering::SeqCst);
+            },
+        );
+        let _ = tokio::time::timeout(Duration::from_millis(9_500), slots).await;
+        assert_eq!(started.load(Ordering::SeqCst), 3);
+        assert_eq!(dropped.load(Ordering::SeqCst), 7);
+    }
+
+    /// A trace round runs alone (limit 1): a round that overruns the next
+    /// slot by more than a tenth of an interval drops it, as before.
+    #[tokio::test(start_paused = true)]
+    async fn one_at_a_time_drops_the_overrun_slots() {
+        let start = Instant::now();
+        let starts = Arc::new(Mutex::new(Vec::new()));
+        let dropped = Arc::new(AtomicU64::new(0));
+        let (s, d) = (Arc::clone(&starts), Arc::clone(&dropped));
+        let slots = run_slots(
+            schedule::Schedule::new(start, Duration::from_secs(1)),
+            1,
+            move |_, slot| {
+                s.lock().unwrap().push(start.elapsed().as_millis());
+                tokio::time::sleep(Duration::from_millis(if slot == 1 { 2500 } else { 100 }))
+            },
+            move |n| {
+                d.fetch_add(n, Ordering::SeqCst);
+            },
+        );
+        let _ = tokio::time::timeout(Duration::from_millis(6_500), slots).await;
+        assert_eq!(*starts.lock().unwrap(), vec![0, 1000, 4000, 5000, 6000]);
+        assert_eq!(dropped.load(Ordering::SeqCst), 2);
+    }
+
+    /// The whole loop on the shared (scripted) ICMP channel: a target that
+    /// never answers, timeout == interval, for 30 s — a request every
+    /// second on the grid, each counted lost, no slot dropped.
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_target_with_timeout_equal_to_interval_never_drops() {
+        let interval = Duration::from_secs(1);
+        let t = target(interval, interval);
+        let script = Script::new();
+        let (pinger, channel) =
+            icmp::start(&FakeIcmp::new(script.clone()), Family::V4).expect("fake channel");
+        let probers = probe::Probers {
+            pingers: icmp::Pingers {
+                v4: Ok(pinger),
+                v6: Err("no IPv6 here".into()),
+            },
+        };
+        let series = Arc::new(TargetSeries::new(&t));
+        let exposition = Arc::new(Exposition::default());
+        let began = Instant::now();
+        let first = began + schedule::phase(&t.key(), interval);
+        let task = tokio::spawn(run_target(
+            t,
+            Arc::clone(&series),
+            probers,
+            Arc::clone(&exposition),
+        ));
+        let run = tokio::time::sleep_until(first + interval * 30 - Duration::from_millis(1));
+        tokio::select! {
+            () = run => {}
+            () = channel => unreachable!("the channel ended"),
+        }
+        task.abort();
+        let k = kind_index(config::Kind::Icmp);
+        assert_eq!(exposition.exporter.dropped[k].get(), 0);
+        assert_eq!(exposition.exporter.probes[k].get(), 30);
+        let sent = script.sent();
+        assert_eq!(sent.len(), 30);
+        let series::Body::Ping(p) = &series.body else {
+            unreachable!()
+        };
+        // The 30th is still out; 29 timed out.
+        assert_eq!(p.sent.get(), 29);
+        assert_eq!(p.received.get(), 0);
+        assert_eq!(series.up.get(), 0);
+    }
 }

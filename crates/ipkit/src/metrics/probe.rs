@@ -34,8 +34,9 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 
 impl Probers {
     /// Probe `target` once, fold the result into `series`; true when it
-    /// succeeded (and `ipkit_target_up` is then 1). `due` is when the probe
-    /// was due (its slot): an echo's timeout runs from there.
+    /// succeeded (and `ipkit_target_up` is then 1, unless a probe due
+    /// later already ended). `due` is when the probe was due (its slot): an
+    /// echo's timeout runs from there.
     pub async fn probe(&self, target: &Target, series: &TargetSeries, due: Instant) -> bool {
         let ok = match (&target.module.settings, &series.body) {
             (Settings::Icmp { size, ttl, family }, Body::Ping(p)) => {
@@ -50,7 +51,7 @@ impl Probers {
                         // and the exporter said why at start): nothing is
                         // sent, so nothing is counted but the failure.
                         let Ok(pinger) = self.pingers.for_addr(dst) else {
-                            series.up.set(0);
+                            series.settle(due, false);
                             return false;
                         };
                         let result = pinger
@@ -158,7 +159,7 @@ impl Probers {
             }
             _ => false,
         };
-        series.up.set(i64::from(ok));
+        series.settle(due, ok);
         ok
     }
 }

@@ -1,8 +1,9 @@
 //! When each target is probed: on a grid of deadlines `start + k·interval`
 //! (no jitter, no drift: a slow probe never pushes the later ones back), one
-//! probe per slot at most. A slot that passes while the previous probe is
-//! still running is not made up — it is counted as dropped, so probes never
-//! bunch after a stall (what smokeping_prober and blackbox_exporter's
+//! probe per slot at most (the exporter's loop lets a slot's probe start
+//! while earlier ones still wait, up to a bound per kind). A slot that
+//! cannot start in time is not made up — it is counted as dropped, so
+//! probes never bunch after a stall (what smokeping_prober and blackbox_exporter's
 //! Prometheus-driven scrapes also avoid). The arithmetic is pure
 //! ([`next_slot`]); [`Schedule`] waits on tokio's clock, so tests run it on
 //! a paused clock.
@@ -82,6 +83,16 @@ impl Schedule {
     /// The deadline of the current slot.
     pub fn deadline(&self) -> Instant {
         self.start + self.interval * u32::try_from(self.slot).unwrap_or(u32::MAX)
+    }
+
+    /// The time between slots.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// The current slot's number (0 is the first).
+    pub fn slot(&self) -> u64 {
+        self.slot
     }
 
     /// Wait for the current slot's deadline.

@@ -334,9 +334,27 @@ pub struct TargetSeries {
     pub up: Gauge,
     /// The kind's series.
     pub body: Body,
+    /// When the newest probe whose result set `up` was due (probes of a
+    /// target overlap, and an older probe's timeout may end after a newer
+    /// one's reply). A time, not a slot number: a reload that restarts the
+    /// target's loop keeps the series, and its new slots are later.
+    newest: Mutex<Option<tokio::time::Instant>>,
 }
 
 impl TargetSeries {
+    /// The probe due at `due` ended (`ok`: it succeeded): `up` follows it
+    /// unless a probe due later already ended.
+    pub fn settle(&self, due: tokio::time::Instant, ok: bool) {
+        let mut newest = self
+            .newest
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if newest.is_none_or(|n| due >= n) {
+            *newest = Some(due);
+            self.up.set(i64::from(ok));
+        }
+    }
+
     /// Fresh series for `target`.
     pub fn new(target: &Target) -> TargetSeries {
         let m = &target.module;
@@ -375,6 +393,7 @@ impl TargetSeries {
             }),
         };
         TargetSeries {
+            newest: Mutex::new(None),
             name: target.name.clone(),
             module: m.name.clone(),
             buckets: m.buckets.clone(),

@@ -21,6 +21,10 @@ use super::{
 };
 use crate::ping::PingError;
 
+/// The TTL a fake channel's probes leave with until it is set: not 64 (the
+/// usual system default), so that code assuming 64 shows in a test.
+pub const DEFAULT_TTL: u32 = 77;
+
 /// What the network sends back for one probe.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Response {
@@ -52,6 +56,9 @@ pub struct Script {
     /// from the error queue (type, code, MTU and the probe's own bytes, no
     /// quoted IP header). None: a raw socket.
     pub datagram_ident: Option<u16>,
+    /// Every probe sent, in order: destination, sequence number, the TTL
+    /// it left with (shared by the script's clones, so a test reads it).
+    sent: std::sync::Arc<std::sync::Mutex<Vec<(IpAddr, u16, u32)>>>,
 }
 
 impl Script {
@@ -64,6 +71,14 @@ impl Script {
     pub fn respond(&mut self, dst: IpAddr, seq: u16, response: Response) -> &mut Script {
         self.responses.entry((dst, seq)).or_default().push(response);
         self
+    }
+
+    /// Every probe sent so far: (destination, sequence number, TTL).
+    pub fn sent(&self) -> Vec<(IpAddr, u16, u32)> {
+        self.sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Have the local host refuse to send that probe.
@@ -153,6 +168,10 @@ impl IcmpChannel for FakeChannel {
         Ok(())
     }
 
+    fn ttl(&self) -> io::Result<u32> {
+        Ok(self.ttl.unwrap_or(DEFAULT_TTL))
+    }
+
     fn send(&mut self, icmp: &[u8], dst: IpAddr) -> Result<(), SendError> {
         if icmp.len() < 8 {
             return Err(SendError::Io(io::Error::from(io::ErrorKind::InvalidInput)));
@@ -161,6 +180,11 @@ impl IcmpChannel for FakeChannel {
         if let Some(e) = self.script.refused.get(&(dst, seq)) {
             return Err(SendError::Local(e.clone()));
         }
+        self.script
+            .sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((dst, seq, self.ttl.unwrap_or(DEFAULT_TTL)));
         let now = Instant::now();
         let responses = self
             .script

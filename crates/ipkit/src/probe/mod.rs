@@ -235,6 +235,10 @@ pub trait IcmpChannel {
     /// tracer's per-probe TTL).
     fn set_ttl(&mut self, ttl: u32) -> io::Result<()>;
 
+    /// The TTL / hop limit probes leave with now (the system default until
+    /// [`IcmpChannel::set_ttl`] changes it), so that a caller can restore it.
+    fn ttl(&self) -> io::Result<u32>;
+
     /// Send one ICMP message (built by the caller) to `dst`.
     fn send(&mut self, icmp: &[u8], dst: IpAddr) -> Result<(), SendError>;
 

@@ -127,6 +127,9 @@ impl crate::probe::IcmpChannel for IcmpSocket {
     fn set_ttl(&mut self, _: u32) -> std::io::Result<()> {
         match self.never {}
     }
+    fn ttl(&self) -> std::io::Result<u32> {
+        match self.never {}
+    }
     fn send(&mut self, _: &[u8], _: std::net::IpAddr) -> Result<(), crate::probe::SendError> {
         match self.never {}
     }

@@ -309,6 +309,17 @@ impl IcmpChannel for IcmpSocket {
         self.set_hops(ttl)
     }
 
+    /// `IP_TTL` / `IPV6_UNICAST_HOPS`: until set, Linux answers with
+    /// `net.ipv4.ip_default_ttl` / the hop limit of the route or the
+    /// interface configuration.
+    fn ttl(&self) -> io::Result<u32> {
+        if self.v6() {
+            self.sock().unicast_hops_v6()
+        } else {
+            self.sock().ttl_v4()
+        }
+    }
+
     fn send(&mut self, icmp: &[u8], dst: IpAddr) -> Result<(), SendError> {
         match self
             .sock()
