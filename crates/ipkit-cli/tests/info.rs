@@ -713,6 +713,75 @@ fn bulk_keeps_input_order_across_chunks_and_threads() {
     }
 }
 
+/// In address order a bulk run reuses the last answer while the next
+/// address is inside the network or range it came from: the edges of
+/// every network and range, each asked many times in a shuffled order,
+/// get what was written for them (the fixture's networks, the CSV's lines).
+#[test]
+fn bulk_answers_at_the_edges_of_networks_and_ranges_as_written() {
+    let dir = scratch("bulk-edges");
+    let (city, _) = maxmind_dbs(&dir);
+    let csv = dir.join("edges.csv");
+    std::fs::write(
+        &csv,
+        "1.2.3.0,1.2.3.127,1,One\n1.2.3.128,1.2.4.255,2,Two\n1.2.6.0,1.2.6.9,3,Three\n",
+    )
+    .unwrap();
+    // (address, city from the mmdb fixture, org from the CSV)
+    let edges = [
+        ("1.2.2.255", None, None),
+        ("1.2.3.0", Some("Seoul"), Some("AS1 One")),
+        ("1.2.3.127", Some("Seoul"), Some("AS1 One")),
+        ("1.2.3.128", Some("Seoul"), Some("AS2 Two")),
+        ("1.2.3.255", Some("Seoul"), Some("AS2 Two")),
+        ("1.2.4.0", None, Some("AS2 Two")),
+        ("1.2.4.255", None, Some("AS2 Two")),
+        ("1.2.5.0", None, None),
+        ("1.2.6.0", None, Some("AS3 Three")),
+        ("1.2.6.9", None, Some("AS3 Three")),
+        ("1.2.6.10", None, None),
+        ("2.15.255.255", None, None),
+        ("2.16.0.0", Some("Paris"), None),
+        ("2.16.255.255", Some("Paris"), None),
+        ("2.17.0.0", None, None),
+    ];
+    let mut input = String::new();
+    let mut asked = Vec::new();
+    let mut x: u64 = 14;
+    for _ in 0..3_000 {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let e = edges[(x >> 33) as usize % edges.len()];
+        input.push_str(e.0);
+        input.push('\n');
+        asked.push(e);
+    }
+    let o = info_with(
+        &dir,
+        &[
+            "info",
+            "--bulk",
+            "-",
+            "--db",
+            city.to_str().unwrap(),
+            "--db",
+            csv.to_str().unwrap(),
+        ],
+        input.as_bytes(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let got: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(got.len(), asked.len());
+    for (g, (ip, city, org)) in got.iter().zip(&asked) {
+        assert_eq!(g["ip"], json!(ip));
+        assert_eq!(g["city"].as_str(), *city, "{g}");
+        assert_eq!(g["org"].as_str(), *org, "{g}");
+    }
+}
+
 #[test]
 fn summarize_counts_countries_asns_cities_and_bogons() {
     let dir = scratch("summarize");

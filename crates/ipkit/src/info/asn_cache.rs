@@ -348,6 +348,14 @@ impl Table {
     /// starts in `x`'s /16, or is the last one before it.
     #[inline]
     pub(crate) fn find_v4(&self, x: u32) -> Option<u32> {
+        self.find_v4_span(x).map(|(org, _, _)| org)
+    }
+
+    /// As [`Table::find_v4`], with the first and last address that give
+    /// the same answer: the range's, cut before the next range's start
+    /// (ranges may nest: a later start wins from there on).
+    #[inline]
+    pub(crate) fn find_v4_span(&self, x: u32) -> Option<(u32, u32, u32)> {
         let b = self.store.bytes();
         let h = (x >> 16) as usize;
         let lo = (u32_at(b, self.v4_index + 4 * h) as usize).saturating_sub(1);
@@ -366,7 +374,19 @@ impl Table {
             return None;
         }
         let r = a - 1;
-        (x <= u32_at(b, self.v4_end + 4 * r)).then(|| u32_at(b, self.v4_org + 4 * r))
+        let end = u32_at(b, self.v4_end + 4 * r);
+        (x <= end).then(|| {
+            let last = if r + 1 < self.n4 {
+                end.min(u32_at(b, self.v4_start + 4 * (r + 1)).saturating_sub(1))
+            } else {
+                end
+            };
+            (
+                u32_at(b, self.v4_org + 4 * r),
+                u32_at(b, self.v4_start + 4 * r),
+                last,
+            )
+        })
     }
 
     /// As [`Table::find_v4`], over the IPv6 ranges.

@@ -84,6 +84,12 @@ impl AsnTable {
         }
     }
 
+    /// As [`AsnTable::find`] for an IPv4 address, with the first and last
+    /// address of its range: every address between them has this org.
+    pub(crate) fn find_v4_span(&self, ip: u32) -> Option<(u32, u32, u32)> {
+        self.table.find_v4_span(ip)
+    }
+
     /// How many distinct orgs (the indexes [`AsnTable::find`] gives are below it).
     pub fn orgs(&self) -> usize {
         self.table.orgs_len()

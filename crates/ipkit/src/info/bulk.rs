@@ -8,10 +8,12 @@
 //! the DB-IP Lite city file with 1,000,000 random addresses, see
 //! bench/RESULTS.md, "third pass"):
 //! - the input is read (on a thread of its own) in chunks that end at a
-//!   line boundary; each round hands one chunk to each of `threads`
-//!   workers (scoped threads) while this thread writes the previous
-//!   round's output, in input order, so order is kept without locks and
-//!   writing overlaps the lookups;
+//!   line boundary; a pipeline with no rounds hands each chunk to the next
+//!   free worker (at most two a worker in flight) and writes the answers
+//!   in input order as they come back, so no core waits for a round's
+//!   slowest chunk and writing overlaps the lookups; the chunk and answer
+//!   buffers go round and round, so the run does not keep faulting in
+//!   fresh memory (that was 12 % of a run, `perf`);
 //! - a whole-line dotted quad is parsed by hand (`canonical_v4`: exactly
 //!   the addresses std's parser accepts, 5× fewer instructions) and copied
 //!   as the `ip`; anything else goes to std's parser and `ipkit grep`'s
@@ -20,7 +22,10 @@
 //!   packed into one `u64` with their entry, so the sort moves 8 bytes)
 //!   and writes them back in input order: neighbouring lookups share the
 //!   upper search tree, which then stays in the CPU's cache (the tree walk
-//!   fell from 45 % of a run to 11 %, `perf`);
+//!   fell from 45 % of a run to 11 %, `perf`); in that order the next
+//!   address is often (55 % of the time on the DB-IP city file) inside the
+//!   network the last walk ended in, or the ASN range the last search
+//!   found, and then shares its answer with no walk at all;
 //! - each database's record is rendered once per worker as a *piece* — the
 //!   JSON of its fields after `"ip"`, one slot per ipinfo field — found
 //!   again by the record's key: an mmdb's data offset (a hash of a `u32`)
@@ -156,6 +161,21 @@ impl Piece {
     }
 }
 
+/// An answer and the IPv4 addresses `first..=last` that share it.
+#[derive(Clone, Copy)]
+struct Near {
+    first: u32,
+    last: u32,
+    piece: u32,
+}
+
+/// A [`Near`] that holds no address.
+const FAR: Near = Near {
+    first: 1,
+    last: 0,
+    piece: NONE,
+};
+
 /// Rendered records of one database, by key.
 enum Keys {
     /// An mmdb's data offset → piece.
@@ -202,6 +222,11 @@ struct Worker {
     order6: Vec<(u128, u32)>,
     scratch: Vec<u64>,
     starts: Vec<u32>,
+    /// Per database, the last IPv4 answer and the addresses that share it
+    /// (the network or range it came from): in address order, the next
+    /// address is often in it (55 % of a million random addresses on the
+    /// DB-IP city file), and then needs no walk and no cache probe.
+    near: [Near; MAX_KEYED],
     out: Vec<u8>,
     bad: Vec<(u64, String)>,
     lines: u64,
@@ -223,6 +248,7 @@ impl Worker {
             order6: Vec::new(),
             scratch: Vec::new(),
             starts: Vec::new(),
+            near: [FAR; MAX_KEYED],
             out: Vec::new(),
             bad: Vec::new(),
             lines: 0,
@@ -242,6 +268,7 @@ impl Worker {
                 None => Keys::Hashed(FxHashMap::default()),
             })
             .collect();
+        self.near = [FAR; MAX_KEYED];
         self.pieces.clear();
         self.pieces.push(Piece::default());
         self.text.clear();
@@ -351,10 +378,28 @@ impl Worker {
             self.entries[i].pieces[0] = self.render(ip, fields);
             return Ok(());
         }
+        let v4 = match ip {
+            IpAddr::V4(a) => Some(u32::from(a)),
+            IpAddr::V6(_) => None,
+        };
         for d in 0..dbs.len() {
+            if let Some(a) = v4 {
+                let near = self.near[d];
+                if near.first <= a && a <= near.last {
+                    self.entries[i].pieces[d] = near.piece;
+                    continue;
+                }
+            }
             let record = dbs.record(d, ip)?;
             let Some(key) = record.key else {
                 self.entries[i].pieces[d] = NONE;
+                if let Some((first, last)) = record.span {
+                    self.near[d] = Near {
+                        first,
+                        last,
+                        piece: NONE,
+                    };
+                }
                 continue;
             };
             let known = match &self.keys[d] {
@@ -402,6 +447,9 @@ impl Worker {
                 }
             };
             self.entries[i].pieces[d] = piece;
+            if let Some((first, last)) = record.span {
+                self.near[d] = Near { first, last, piece };
+            }
         }
         Ok(())
     }
@@ -546,14 +594,17 @@ fn compose(out: &mut Vec<u8>, text: &[u8], pieces: &[Piece], ids: &[u32]) {
     }
 }
 
-/// Read the next chunk: whole lines (the last line of the input may lack
-/// its newline); the bytes after the last newline wait in `carry`. A read
-/// that returns less than asked (a pipe with nothing more yet) ends the
-/// chunk at once if it holds a whole line, so a slow stream is answered
-/// line by line; a file fills whole chunks. A "line" longer than
-/// [`LINE_MAX`] is cut there (it holds no address anyway).
-fn read_chunk(input: &mut impl Read, carry: &mut Vec<u8>) -> io::Result<Option<Vec<u8>>> {
-    let mut buf = std::mem::take(carry);
+/// Read the next chunk into `buf` (a recycled buffer, emptied first):
+/// whole lines (the last line of the input may lack its newline); the
+/// bytes after the last newline wait in `carry`. A read that returns less
+/// than asked (a pipe with nothing more yet) ends the chunk at once if it
+/// holds a whole line, so a slow stream is answered line by line; a file
+/// fills whole chunks. A "line" longer than [`LINE_MAX`] is cut there (it
+/// holds no address anyway). False at the end of the input.
+fn read_chunk(input: &mut impl Read, carry: &mut Vec<u8>, buf: &mut Vec<u8>) -> io::Result<bool> {
+    buf.clear();
+    buf.extend_from_slice(carry);
+    carry.clear();
     let mut eof = false;
     loop {
         let old = buf.len();
@@ -580,72 +631,107 @@ fn read_chunk(input: &mut impl Read, carry: &mut Vec<u8>) -> io::Result<Option<V
         }
     }
     if buf.is_empty() {
-        return Ok(None);
+        return Ok(false);
     }
-    if !eof && let Some(i) = memchr::memrchr(b'\n', &buf) {
-        *carry = buf.split_off(i + 1);
+    if !eof && let Some(i) = memchr::memrchr(b'\n', buf) {
+        carry.extend_from_slice(&buf[i + 1..]);
+        buf.truncate(i + 1);
     }
-    Ok(Some(buf))
+    Ok(true)
 }
 
 /// Chunks read ahead of the workers.
 const READ_AHEAD: usize = 4;
 
+/// What the reader thread says.
+enum Input {
+    /// The next chunk of whole lines.
+    Chunk(Vec<u8>),
+    /// Reading failed.
+    Failed(io::Error),
+    /// The end of the input.
+    End,
+}
+
 /// Read chunks on a thread of their own, so waiting for input never keeps
 /// the cancellation token from being seen (the thread is left blocked in
-/// its read when the run stops early; it ends with the process).
-fn spawn_reader(mut input: impl Read + Send + 'static) -> Receiver<io::Result<Vec<u8>>> {
-    let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD);
+/// its read when the run stops early; it ends with the process). It fills
+/// buffers handed back on `free` and makes at most `buffers` of its own,
+/// so memory stays bounded when the output is slower than the input.
+fn spawn_reader<T: Send + 'static>(
+    mut input: impl Read + Send + 'static,
+    tx: std::sync::mpsc::Sender<T>,
+    wrap: fn(Input) -> T,
+    free: Receiver<Vec<u8>>,
+    buffers: usize,
+) {
     std::thread::spawn(move || {
         let mut carry = Vec::new();
+        let mut made = 0;
         loop {
-            match read_chunk(&mut input, &mut carry) {
-                Ok(None) => return,
-                Ok(Some(chunk)) => {
-                    if tx.send(Ok(chunk)).is_err() {
-                        return;
-                    }
+            let mut buf = match free.try_recv() {
+                Ok(b) => b,
+                Err(_) if made < buffers => {
+                    made += 1;
+                    Vec::with_capacity(CHUNK + 4096)
                 }
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                    return;
-                }
+                Err(_) => match free.recv() {
+                    Ok(b) => b,
+                    Err(_) => return,
+                },
+            };
+            let said = match read_chunk(&mut input, &mut carry, &mut buf) {
+                Ok(true) => Input::Chunk(std::mem::take(&mut buf)),
+                Ok(false) => Input::End,
+                Err(e) => Input::Failed(e),
+            };
+            let last = !matches!(said, Input::Chunk(_));
+            if tx.send(wrap(said)).is_err() || last {
+                return;
             }
         }
     });
-    rx
 }
 
-/// The next chunk, waiting for it while checking `cancel`: None at the
-/// end of the input or when cancelled (`stats.interrupted` then says so).
-fn next_chunk(
-    rx: &Receiver<io::Result<Vec<u8>>>,
-    cancel: &Cancel,
-    stats: &mut BulkStats,
-) -> io::Result<Option<Vec<u8>>> {
-    loop {
-        if cancel.is_cancelled() {
-            stats.interrupted = true;
-            return Ok(None);
-        }
-        match rx.recv_timeout(POLL) {
-            Ok(chunk) => return chunk.map(Some),
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => return Ok(None),
-        }
-    }
-}
-
-/// How often a wait for input looks at the cancellation token.
+/// How often a wait looks at the cancellation token.
 const POLL: Duration = Duration::from_millis(50);
+
+/// A chunk handed to a worker, with a buffer for its answers.
+struct Job {
+    seq: u64,
+    chunk: Vec<u8>,
+    out: Vec<u8>,
+}
+
+/// A worker's answers to one chunk, handed back with both buffers.
+struct Done {
+    seq: u64,
+    chunk: Vec<u8>,
+    out: Vec<u8>,
+    bad: Vec<(u64, String)>,
+    lines: u64,
+    addresses: u64,
+    bogons: u64,
+    failed: Option<DataError>,
+}
+
+/// What the coordinating thread hears: input, or a worker's answers.
+enum Event {
+    Input(Input),
+    Done(Done),
+}
 
 /// Answer every address of `input` as NDJSON into `out`, on `threads`
 /// workers, in input order; `on_bad` hears each bad line. Stops between
-/// chunks when `cancel` fires (what was read is written first).
+/// chunks when `cancel` fires (every chunk handed out is answered and
+/// written first).
 ///
-/// Each round hands one chunk to each worker (scoped threads) while this
-/// thread writes the previous round's answers, so writing overlaps the
-/// lookups.
+/// A pipeline with no rounds: the reader thread reads chunks; this thread
+/// hands each to the next free worker (at most two a worker in flight),
+/// writes the answers in input order as they arrive and hands both
+/// buffers back for reuse, so no core waits for the slowest chunk of a
+/// round, writing overlaps the lookups, and the same few buffers (still
+/// mapped, often still in cache) carry the whole run.
 pub fn to_ndjson(
     dbs: &Databases,
     input: impl Read + Send + 'static,
@@ -655,75 +741,186 @@ pub fn to_ndjson(
     on_bad: &mut dyn FnMut(BadLine),
 ) -> Result<BulkStats, BulkError> {
     let threads = threads.max(1);
-    let mut workers: Vec<Worker> = (0..threads).map(|_| Worker::new(dbs)).collect();
+    let window = 2 * threads;
     let shared = Shared::new(dbs);
-    // The previous round's answers, written during this round.
-    let mut ready: Vec<Vec<u8>> = vec![Vec::new(); threads];
-    let mut stats = BulkStats::default();
-    let rx = spawn_reader(input);
-    // A chunk read while the last round ran: the next round's first.
-    let mut pending: Option<Vec<u8>> = None;
-    loop {
-        let first = match pending.take() {
-            Some(_) if cancel.is_cancelled() => {
-                stats.interrupted = true;
-                break;
-            }
-            Some(c) => c,
-            None => match next_chunk(&rx, cancel, &mut stats)? {
-                Some(c) => c,
-                None => break,
-            },
-        };
-        // This round: the chunk waited for, and those already read.
-        let mut chunks = vec![first];
-        while chunks.len() < threads {
-            match rx.try_recv() {
-                Ok(c) => chunks.push(c?),
-                Err(_) => break,
-            }
+    let (events_tx, events) = std::sync::mpsc::channel::<Event>();
+    let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    spawn_reader(
+        input,
+        events_tx.clone(),
+        Event::Input,
+        free_rx,
+        window + READ_AHEAD,
+    );
+    let (jobs_tx, jobs_rx) = std::sync::mpsc::channel::<Job>();
+    let jobs_rx = std::sync::Mutex::new(jobs_rx);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let (jobs_rx, events_tx, shared) = (&jobs_rx, events_tx.clone(), &shared);
+            s.spawn(move || {
+                let mut w = Worker::new(dbs);
+                loop {
+                    let job = jobs_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok(Job { seq, chunk, out }) = job else {
+                        return;
+                    };
+                    w.out = out;
+                    w.process(dbs, shared, &chunk);
+                    let done = Done {
+                        seq,
+                        chunk,
+                        out: std::mem::take(&mut w.out),
+                        bad: std::mem::take(&mut w.bad),
+                        lines: w.lines,
+                        addresses: w.addresses,
+                        bogons: w.bogons,
+                        failed: w.failed.take(),
+                    };
+                    if events_tx.send(Event::Done(done)).is_err() {
+                        return;
+                    }
+                }
+            });
         }
-        let written = std::thread::scope(|s| {
-            for (w, c) in workers.iter_mut().zip(&chunks) {
-                let shared = &shared;
-                s.spawn(move || w.process(dbs, shared, c));
-            }
-            write_all(out, &mut ready)
-        });
-        written?;
-        for (w, r) in workers.iter_mut().zip(ready.iter_mut()).take(chunks.len()) {
-            if let Some(e) = w.failed.take() {
-                return Err(e.into());
-            }
-            for (line, text) in w.bad.drain(..) {
-                stats.bad_lines += 1;
-                on_bad(BadLine {
-                    line: stats.lines + line,
-                    text,
-                });
-            }
-            std::mem::swap(&mut w.out, r);
-            stats.lines += w.lines;
-            stats.addresses += w.addresses;
-            stats.bogons += w.bogons;
-        }
-        match rx.try_recv() {
-            Ok(c) => pending = Some(c?),
-            // Nothing more read yet (a slow stream): answer what was read now.
-            Err(_) => write_all(out, &mut ready)?,
-        }
-    }
-    write_all(out, &mut ready)?;
-    Ok(stats)
+        drop(events_tx);
+        let result = coordinate(&events, &jobs_tx, &free_tx, window, out, cancel, on_bad);
+        // Dropping the jobs' sender ends the workers.
+        drop(jobs_tx);
+        result
+    })
 }
 
-/// Write and flush the answers in `ready`, in order, leaving them empty.
-fn write_all(out: &mut impl Write, ready: &mut [Vec<u8>]) -> io::Result<()> {
-    for r in ready.iter_mut() {
-        out.write_all(r)?;
-        r.clear();
+/// The coordinating thread's loop for [`to_ndjson`].
+fn coordinate(
+    events: &Receiver<Event>,
+    jobs: &std::sync::mpsc::Sender<Job>,
+    free: &std::sync::mpsc::Sender<Vec<u8>>,
+    window: usize,
+    out: &mut impl Write,
+    cancel: &Cancel,
+    on_bad: &mut dyn FnMut(BadLine),
+) -> Result<BulkStats, BulkError> {
+    let mut stats = BulkStats::default();
+    let mut waiting: std::collections::VecDeque<Vec<u8>> = Default::default();
+    let mut arrived: std::collections::BTreeMap<u64, Done> = Default::default();
+    let mut spare_out: Vec<Vec<u8>> = Vec::new();
+    let (mut handed, mut written) = (0u64, 0u64);
+    let mut input_done = false;
+    let mut failure: Option<BulkError> = None;
+    loop {
+        let stopping = failure.is_some() || stats.interrupted;
+        if !stopping && cancel.is_cancelled() {
+            stats.interrupted = true;
+            continue;
+        }
+        while !stopping && handed - written < window as u64 {
+            let Some(chunk) = waiting.pop_front() else {
+                break;
+            };
+            let job = Job {
+                seq: handed,
+                chunk,
+                out: spare_out.pop().unwrap_or_default(),
+            };
+            if jobs.send(job).is_err() {
+                break;
+            }
+            handed += 1;
+        }
+        if handed == written && (input_done || stopping) {
+            break;
+        }
+        let event = match events.recv_timeout(POLL) {
+            Ok(e) => e,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        match event {
+            Event::Input(Input::Chunk(c)) => waiting.push_back(c),
+            Event::Input(Input::End) => input_done = true,
+            Event::Input(Input::Failed(e)) => {
+                input_done = true;
+                failure.get_or_insert(e.into());
+            }
+            Event::Done(d) => {
+                arrived.insert(d.seq, d);
+                while let Some(mut d) = arrived.remove(&written) {
+                    written += 1;
+                    if let Some(e) = d.failed.take() {
+                        failure.get_or_insert(e.into());
+                    }
+                    if failure.is_none() {
+                        for (line, text) in d.bad.drain(..) {
+                            stats.bad_lines += 1;
+                            on_bad(BadLine {
+                                line: stats.lines + line,
+                                text,
+                            });
+                        }
+                        stats.lines += d.lines;
+                        stats.addresses += d.addresses;
+                        stats.bogons += d.bogons;
+                        if let Err(e) = out.write_all(&d.out) {
+                            failure.get_or_insert(e.into());
+                        }
+                    }
+                    d.out.clear();
+                    spare_out.push(d.out);
+                    let _ = free.send(d.chunk);
+                }
+                if failure.is_none()
+                    && arrived.is_empty()
+                    && let Err(e) = out.flush()
+                {
+                    failure.get_or_insert(e.into());
+                }
+            }
+        }
     }
-    out.flush()
+    match failure {
+        Some(e) => Err(e),
+        None => {
+            out.flush()?;
+            Ok(stats)
+        }
+    }
+}
+
+/// The next chunk, waiting for it while checking `cancel`: None at the
+/// end of the input or when cancelled (`stats.interrupted` then says so).
+fn next_chunk(
+    rx: &Receiver<Input>,
+    cancel: &Cancel,
+    stats: &mut BulkStats,
+) -> io::Result<Option<Vec<u8>>> {
+    loop {
+        if cancel.is_cancelled() {
+            stats.interrupted = true;
+            return Ok(None);
+        }
+        match rx.recv_timeout(POLL) {
+            Ok(Input::Chunk(c)) => return Ok(Some(c)),
+            Ok(Input::Failed(e)) => return Err(e),
+            Ok(Input::End) | Err(RecvTimeoutError::Disconnected) => return Ok(None),
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+    }
+}
+
+/// A chunk that goes back to the reader when dropped.
+struct Recycled<'a>(Vec<u8>, &'a std::sync::mpsc::Sender<Vec<u8>>);
+
+impl std::ops::Deref for Recycled<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for Recycled<'_> {
+    fn drop(&mut self) {
+        let _ = self.1.send(std::mem::take(&mut self.0));
+    }
 }
 
 /// Count every address of `input` ([`Summary`]) instead of printing it.
@@ -738,8 +935,11 @@ pub fn summarize(
     let mut cache: FxHashMap<RecordKey, IpInfo> = FxHashMap::default();
     // The summary counts no time zones.
     let mut zones = ZoneMemo::not_needed();
-    let rx = spawn_reader(input);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (free_tx, free_rx) = std::sync::mpsc::channel();
+    spawn_reader(input, tx, |i| i, free_rx, READ_AHEAD);
     while let Some(chunk) = next_chunk(&rx, cancel, &mut stats)? {
+        let chunk = Recycled(chunk, &free_tx);
         for raw in chunk.split(|&b| b == b'\n') {
             stats.lines += 1;
             let line = raw.strip_suffix(b"\r").unwrap_or(raw);

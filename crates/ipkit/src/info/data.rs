@@ -219,6 +219,9 @@ pub(crate) struct DbRecord<'a> {
     /// CSV's org index; None where the database has no record.
     pub key: Option<u32>,
     hit: Hit<'a>,
+    /// For an IPv4 address: the first and last address that share this
+    /// answer (the search tree's network, the CSV's range), when known.
+    pub span: Option<(u32, u32)>,
 }
 
 enum Hit<'a> {
@@ -271,14 +274,40 @@ impl Databases {
                     path: m.path.clone(),
                     why: e.to_string(),
                 })?;
+                // The network the walk ended in: its addresses share the
+                // walk's end, so its answer (IPv4 networks only: an IPv4
+                // address in an IPv6 tree without an IPv4 subtree has none).
+                let span = match (ip, hit.network()) {
+                    (IpAddr::V4(_), Ok(net)) => match (net.network(), net.prefix()) {
+                        (IpAddr::V4(first), prefix) if prefix <= 32 => {
+                            let first = u32::from(first);
+                            let host = u32::MAX.checked_shr(u32::from(prefix)).unwrap_or(0);
+                            Some((first, first | host))
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                };
                 Ok(DbRecord {
                     key: hit.offset().map(|o| o.min(u32::MAX as usize) as u32),
                     hit: Hit::Mmdb(m, hit),
+                    span,
                 })
             }
-            Db::AsnCsv(t) => Ok(DbRecord {
-                key: t.find(ip),
-                hit: Hit::Csv(t),
+            Db::AsnCsv(t) => Ok(match ip {
+                IpAddr::V4(a) => {
+                    let found = t.find_v4_span(u32::from(a));
+                    DbRecord {
+                        key: found.map(|(org, _, _)| org),
+                        hit: Hit::Csv(t),
+                        span: found.map(|(_, first, last)| (first, last)),
+                    }
+                }
+                IpAddr::V6(_) => DbRecord {
+                    key: t.find(ip),
+                    hit: Hit::Csv(t),
+                    span: None,
+                },
             }),
         }
     }
