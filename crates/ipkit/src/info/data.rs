@@ -267,6 +267,7 @@ impl Databases {
 
     /// Database `d`'s record for `ip` (one tree walk); a lookup the
     /// reader refuses is an error, as in [`Databases::try_lookup`].
+    #[inline]
     pub(crate) fn record(&self, d: usize, ip: IpAddr) -> Result<DbRecord<'_>, DataError> {
         match &self.dbs[d] {
             Db::Mmdb(m) => {
