@@ -204,24 +204,15 @@ pub fn command() -> clap::Command {
     allow_negative_values(Cli::command())
 }
 
-/// The command for parsing `argv`: negative numbers allowed only in the
-/// subcommand being run (going over every subcommand costs a third of a
-/// millisecond at start-up, which `ipkit addr` measures: bench/addr.sh).
-fn command_for(argv: &[std::ffi::OsString]) -> clap::Command {
-    let top = Cli::command();
-    let typed = windows::subcommand_at(argv).map(|at| argv[at].to_string_lossy());
-    let name = typed.and_then(|t| {
-        top.get_subcommands()
-            .find(|s| s.get_name() == t || s.get_all_aliases().any(|a| a == t))
-            .map(|s| s.get_name().to_string())
-    });
-    match name {
-        Some(n) => top.mut_subcommand(n, allow_negative_values),
-        None => top,
-    }
+/// The command for parsing `argv` (each subcommand's arguments are built
+/// only when it runs: [`cmd::Lazy`]).
+fn command_for(_argv: &[std::ffi::OsString]) -> clap::Command {
+    command()
 }
 
-fn allow_negative_values(cmd: clap::Command) -> clap::Command {
+/// Every option of `cmd` (and of the subcommands built so far) that takes
+/// a value takes a negative number too.
+pub(crate) fn allow_negative_values(cmd: clap::Command) -> clap::Command {
     cmd.mut_args(|a| {
         if !a.is_positional() && a.get_action().takes_values() {
             a.allow_negative_numbers(true)
