@@ -65,7 +65,8 @@ fn main() -> ExitCode {
             cmd::trace::run_windows(args, output::ColorChoice::Auto)
         });
     }
-    let mut command = command_for(&argv);
+    // Each subcommand's arguments are built only when it runs ([`cmd::Lazy`]).
+    let mut command = command();
     let parsed = command
         .try_get_matches_from_mut(&argv)
         .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
@@ -202,12 +203,6 @@ fn negative_value_error(e: &clap::Error) -> Option<String> {
 /// `-- -1`.
 pub fn command() -> clap::Command {
     allow_negative_values(Cli::command())
-}
-
-/// The command for parsing `argv` (each subcommand's arguments are built
-/// only when it runs: [`cmd::Lazy`]).
-fn command_for(_argv: &[std::ffi::OsString]) -> clap::Command {
-    command()
 }
 
 /// Every option of `cmd` (and of the subcommands built so far) that takes
