@@ -227,6 +227,14 @@ struct Worker {
     /// address is often in it (55 % of a million random addresses on the
     /// DB-IP city file), and then needs no walk and no cache probe.
     near: [Near; MAX_KEYED],
+    /// What the current chunk gave.
+    answers: Answers,
+}
+
+/// One chunk's answers: NDJSON, bad lines (line number in the chunk, text)
+/// and counts; or the error that stopped it.
+#[derive(Default)]
+struct Answers {
     out: Vec<u8>,
     bad: Vec<(u64, String)>,
     lines: u64,
@@ -249,12 +257,7 @@ impl Worker {
             scratch: Vec::new(),
             starts: Vec::new(),
             near: [FAR; MAX_KEYED],
-            out: Vec::new(),
-            bad: Vec::new(),
-            lines: 0,
-            addresses: 0,
-            bogons: 0,
-            failed: None,
+            answers: Answers::default(),
         };
         w.reset_cache(dbs);
         w
@@ -278,22 +281,23 @@ impl Worker {
     /// (neighbouring lookups share the upper search tree, which then stays
     /// in the CPU's cache), and write the answers in input order.
     fn process(&mut self, dbs: &Databases, shared: &Shared, chunk: &[u8]) {
-        self.out.clear();
-        self.bad.clear();
+        let mut out = std::mem::take(&mut self.answers.out);
+        out.clear();
+        self.answers = Answers {
+            out,
+            ..Answers::default()
+        };
         self.entries.clear();
         self.others.clear();
         self.order4.clear();
         self.order6.clear();
-        self.lines = 0;
-        self.addresses = 0;
-        self.bogons = 0;
         if self.pieces.len() >= CACHE_MAX || self.text.len() >= TEXT_MAX {
             self.reset_cache(dbs);
         }
         let mut start = 0;
         while start < chunk.len() {
             let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |i| start + i);
-            self.lines += 1;
+            self.answers.lines += 1;
             self.parse(chunk, start, end);
             start = end + 1;
         }
@@ -303,7 +307,7 @@ impl Worker {
             let key = self.order4[k];
             let ip = IpAddr::V4(((key >> 32) as u32).into());
             if let Err(e) = self.answer(dbs, shared, ip, key as u32 as usize) {
-                self.failed = Some(e);
+                self.answers.failed = Some(e);
                 return;
             }
         }
@@ -311,7 +315,7 @@ impl Worker {
             let (_, i) = self.order6[k];
             let ip = self.others[self.entries[i as usize].text.0 as usize];
             if let Err(e) = self.answer(dbs, shared, ip, i as usize) {
-                self.failed = Some(e);
+                self.answers.failed = Some(e);
                 return;
             }
         }
@@ -351,9 +355,10 @@ impl Worker {
                     IpAddr::V6(a) => self.order6.push((u128::from(a), i)),
                 }
             }
-            None => self
-                .bad
-                .push((self.lines, String::from_utf8_lossy(line).into_owned())),
+            None => self.answers.bad.push((
+                self.answers.lines,
+                String::from_utf8_lossy(line).into_owned(),
+            )),
         }
     }
 
@@ -494,20 +499,21 @@ impl Worker {
     }
 
     fn write(&mut self, n: usize, chunk: &[u8]) {
-        self.addresses = self.entries.len() as u64;
-        self.out.reserve(self.entries.len() * 160);
+        self.answers.addresses = self.entries.len() as u64;
+        self.answers.out.reserve(self.entries.len() * 160);
         for e in &self.entries {
-            self.out.extend_from_slice(b"{\"ip\":\"");
+            self.answers.out.extend_from_slice(b"{\"ip\":\"");
             if e.text.1 > 0 {
-                self.out
+                self.answers
+                    .out
                     .extend_from_slice(&chunk[e.text.0 as usize..e.text.1 as usize]);
             } else {
-                let _ = write!(self.out, "{}", self.others[e.text.0 as usize]);
+                let _ = write!(self.answers.out, "{}", self.others[e.text.0 as usize]);
             }
-            self.out.push(b'"');
+            self.answers.out.push(b'"');
             if e.pieces[0] == BOGON {
-                self.bogons += 1;
-                self.out.extend_from_slice(b",\"bogon\":true}\n");
+                self.answers.bogons += 1;
+                self.answers.out.extend_from_slice(b",\"bogon\":true}\n");
                 continue;
             }
             if n <= 1 {
@@ -515,11 +521,16 @@ impl Worker {
                 let p = &self.pieces[e.pieces[0] as usize];
                 let (a, _) = p.slot(0);
                 let (_, b) = p.slot(SLOTS - 1);
-                self.out.extend_from_slice(&self.text[a..b]);
+                self.answers.out.extend_from_slice(&self.text[a..b]);
             } else {
-                compose(&mut self.out, &self.text, &self.pieces, &e.pieces[..n]);
+                compose(
+                    &mut self.answers.out,
+                    &self.text,
+                    &self.pieces,
+                    &e.pieces[..n],
+                );
             }
-            self.out.extend_from_slice(b"}\n");
+            self.answers.out.extend_from_slice(b"}\n");
         }
     }
 }
@@ -707,12 +718,7 @@ struct Job {
 struct Done {
     seq: u64,
     chunk: Vec<u8>,
-    out: Vec<u8>,
-    bad: Vec<(u64, String)>,
-    lines: u64,
-    addresses: u64,
-    bogons: u64,
-    failed: Option<DataError>,
+    answers: Answers,
 }
 
 /// What the coordinating thread hears: input, or a worker's answers.
@@ -764,17 +770,12 @@ pub fn to_ndjson(
                     let Ok(Job { seq, chunk, out }) = job else {
                         return;
                     };
-                    w.out = out;
+                    w.answers.out = out;
                     w.process(dbs, shared, &chunk);
                     let done = Done {
                         seq,
                         chunk,
-                        out: std::mem::take(&mut w.out),
-                        bad: std::mem::take(&mut w.bad),
-                        lines: w.lines,
-                        addresses: w.addresses,
-                        bogons: w.bogons,
-                        failed: w.failed.take(),
+                        answers: std::mem::take(&mut w.answers),
                     };
                     if events_tx.send(Event::Done(done)).is_err() {
                         return;
@@ -846,26 +847,26 @@ fn coordinate(
                 arrived.insert(d.seq, d);
                 while let Some(mut d) = arrived.remove(&written) {
                     written += 1;
-                    if let Some(e) = d.failed.take() {
+                    if let Some(e) = d.answers.failed.take() {
                         failure.get_or_insert(e.into());
                     }
                     if failure.is_none() {
-                        for (line, text) in d.bad.drain(..) {
+                        for (line, text) in d.answers.bad.drain(..) {
                             stats.bad_lines += 1;
                             on_bad(BadLine {
                                 line: stats.lines + line,
                                 text,
                             });
                         }
-                        stats.lines += d.lines;
-                        stats.addresses += d.addresses;
-                        stats.bogons += d.bogons;
-                        if let Err(e) = out.write_all(&d.out) {
+                        stats.lines += d.answers.lines;
+                        stats.addresses += d.answers.addresses;
+                        stats.bogons += d.answers.bogons;
+                        if let Err(e) = out.write_all(&d.answers.out) {
                             failure.get_or_insert(e.into());
                         }
                     }
-                    d.out.clear();
-                    spare_out.push(d.out);
+                    d.answers.out.clear();
+                    spare_out.push(d.answers.out);
                     let _ = free.send(d.chunk);
                 }
                 if failure.is_none()
