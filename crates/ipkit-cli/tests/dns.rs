@@ -15,7 +15,7 @@ use hickory_proto::rr::{RData, Record, rdata::A};
 use serde_json::Value;
 
 use crate::lab::{Netns, Nsd, can_use_namespaces, lab_lock};
-use crate::util::{stderr, stdout};
+use crate::util::{ndjson, stderr, stdout};
 
 fn zone() -> String {
     let mut z = String::from(
@@ -858,13 +858,6 @@ fn first_name_is(m: &Message, prefix: &str) -> bool {
     m.queries
         .first()
         .is_some_and(|q| q.name().to_ascii().starts_with(prefix))
-}
-
-fn ndjson(o: &Output) -> Vec<Value> {
-    stdout(o)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("NDJSON line"))
-        .collect()
 }
 
 #[test]

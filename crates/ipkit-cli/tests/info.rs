@@ -15,7 +15,7 @@ use ipnet::IpNet;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::util::{CHILD_LIMIT, run_limited, stderr, stdout};
+use crate::util::{CHILD_LIMIT, ndjson, run_limited, stderr, stdout};
 
 /// A directory of its own for one test.
 pub fn scratch(test: &str) -> PathBuf {
@@ -691,11 +691,7 @@ fn bulk_keeps_input_order_across_chunks_and_threads() {
         input.as_bytes(),
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let out = stdout(&o);
-    let got: Vec<Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let got = ndjson(&o);
     assert_eq!(got.len(), expected.len());
     for (g, e) in got.iter().zip(&expected) {
         assert_eq!(g["ip"], json!(e));
@@ -769,11 +765,7 @@ fn bulk_answers_at_the_edges_of_networks_and_ranges_as_written() {
         input.as_bytes(),
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let out = stdout(&o);
-    let got: Vec<Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let got = ndjson(&o);
     assert_eq!(got.len(), asked.len());
     for (g, (ip, city, org)) in got.iter().zip(&asked) {
         assert_eq!(g["ip"], json!(ip));

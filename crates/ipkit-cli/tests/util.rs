@@ -114,6 +114,14 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// stdout's NDJSON lines, each parsed.
+pub fn ndjson(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("NDJSON line"))
+        .collect()
+}
+
 /// Say that a test was skipped, past libtest's output capture, so the line
 /// shows in the run's output (`skipped: TEST: WHY`). CI never skips: see
 /// `lab::can_use_namespaces`.
