@@ -23,6 +23,7 @@
 //! finder is the cheaper way and answers the rest.
 
 pub mod cache;
+mod crc32;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

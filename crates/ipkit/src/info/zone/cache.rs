@@ -124,9 +124,7 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
 }
 
 fn crc(bytes: &[u8]) -> u32 {
-    let mut c = flate2::Crc::new();
-    c.update(bytes);
-    c.sum()
+    super::crc32::crc32(bytes)
 }
 
 /// An opened, checked cache file.
