@@ -217,3 +217,20 @@ pub(crate) fn allow_negative_values(cmd: clap::Command) -> clap::Command {
     })
     .mut_subcommands(allow_negative_values)
 }
+
+#[cfg(test)]
+mod tests {
+    /// build.rs may link GCC's unwinder in statically: unwinding and
+    /// backtraces must work exactly as with `libgcc_s.so.1`.
+    #[test]
+    fn the_linked_unwinder_unwinds_and_walks_backtraces() {
+        #[inline(never)]
+        fn capture_here() -> String {
+            std::backtrace::Backtrace::force_capture().to_string()
+        }
+        let trace = capture_here();
+        assert!(trace.contains("capture_here"), "{trace}");
+        let caught = std::panic::catch_unwind(|| panic!("unwound on purpose"));
+        assert!(caught.is_err());
+    }
+}
