@@ -148,3 +148,69 @@ fn derived_zones_are_the_same_with_a_fresh_filled_corrupt_or_no_cache() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The lookup that fills the cache walks the whole city database (seconds
+/// on DB-IP Lite): on a terminal it says so on stderr while it walks and
+/// wipes the line before the answer is printed, as the progress lines of
+/// the other long runs do. Everything the pane printed is recorded as the
+/// program wrote it (tmux `pipe-pane`), so even a walk too short to see on
+/// the screen is checked. Not once the cache covers the database, not with
+/// `--json`; not on a pipe either (the test above: stderr stays empty).
+#[test]
+fn filling_the_cache_says_so_on_a_terminal_then_wipes_the_line() {
+    crate::lab::ensure_installed("tmux", "tmux");
+    let dir = scratch("zone-note");
+    let (db, addresses) = places_db(&dir);
+    let (home, other, data) = (dir.join("cache"), dir.join("cache-json"), dir.join("data"));
+    std::fs::create_dir_all(&data).unwrap();
+    let env = |cache: &Path| {
+        format!(
+            "env -u IPKIT_DB XDG_CACHE_HOME={} XDG_DATA_HOME={}",
+            cache.display(),
+            data.display()
+        )
+    };
+    let bin = env!("CARGO_BIN_EXE_ipkit");
+    let tmux = crate::live::Tmux::start(&["env", "PS1=zone$ ", "bash", "--norc", "--noprofile"]);
+    tmux.wait_for("the shell's prompt", |s| s.contains("zone$"));
+    let log = dir.join("pane.log");
+    tmux.record(&log);
+    let run = |cache: &Path, json: &str, out: &str, mark: &str| {
+        let command = format!(
+            "{} {bin} {json} info -n --db {} {} > {}; echo {mark}-$?",
+            env(cache),
+            db.display(),
+            addresses[0],
+            dir.join(out).display()
+        );
+        tmux.keys(&[&command, "Enter"]);
+        tmux.wait_for(mark, |s| s.contains(&format!("{mark}-0")));
+    };
+    run(&home, "", "first.txt", "first");
+    run(&home, "", "second.txt", "second");
+    run(&other, "--json", "json.txt", "json");
+    let printed = String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned();
+    let note = "ipkit: finding the time zone of every place in the city data, once…";
+    let (first, rest) = printed.split_once("first-0").expect("the first run's end");
+    let drawn = format!("\r{note}");
+    let at = first
+        .find(&drawn)
+        .unwrap_or_else(|| panic!("no note:\n{first:?}"));
+    let wiped = format!("\r{}\r", " ".repeat(note.chars().count()));
+    assert!(
+        first[at + drawn.len()..].starts_with(&wiped),
+        "the note is wiped right after the walk:\n{first:?}"
+    );
+    assert!(!rest.contains("finding the time zone"), "{rest:?}");
+    // The cache was filled both times; the answers went to stdout alone.
+    assert!(home.join("ipkit/zones-v1.bin").is_file());
+    assert!(other.join("ipkit/zones-v1.bin").is_file());
+    let first_out = std::fs::read_to_string(dir.join("first.txt")).unwrap();
+    assert!(first_out.contains("Asia/Tokyo"), "{first_out}");
+    assert!(!first_out.contains('\r') && !first_out.contains("finding"));
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("json.txt")).unwrap())
+        .expect("JSON alone on stdout");
+    assert_eq!(json["timezone"], "Asia/Tokyo", "{json}");
+    drop(tmux);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -105,6 +105,14 @@ impl Tmux {
         }
     }
 
+    /// Append everything the pane prints from now on, as the program
+    /// wrote it (carriage returns and wiped lines included), to `file`.
+    pub fn record(&self, file: &std::path::Path) {
+        let command = format!("cat >> '{}'", file.display());
+        let o = self.run(&["pipe-pane", "-o", "-t", "0", &command]);
+        assert!(o.status.success(), "tmux pipe-pane: {o:?}");
+    }
+
     pub fn alternate_screen(&self) -> bool {
         crate::util::stdout(&self.run(&["display-message", "-p", "-t", "0", "#{alternate_on}"]))
             .trim()

@@ -126,15 +126,33 @@ pub struct Filled {
 /// would be lost); `ipkit info --update` can call this for the files it
 /// installs, so that no later lookup pays for the walk.
 pub fn fill(dbs: &Databases, path: &std::path::Path) -> Filled {
-    fill_answers(dbs, path, ZoneCache::open(path).as_ref()).0
+    fill_answers(dbs, path, ZoneCache::open(path).as_ref(), &mut |_| {}).0
 }
 
+/// What a lookup that fills the zone cache says while it does (the walk
+/// takes seconds on a real city database): see
+/// [`crate::info::report::report_observed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ZoneFillEvent {
+    /// The walk of `databases` city databases' places begins.
+    Started {
+        /// City databases to walk.
+        databases: usize,
+    },
+    /// The walk is over.
+    Finished(Filled),
+}
+
+/// Called with each [`ZoneFillEvent`] of a filling lookup.
+pub type ZoneFillObserver = Box<dyn FnMut(ZoneFillEvent) + Send>;
+
 /// [`fill`] over the cache `old` (already opened from `path`), with the
-/// answers it found.
+/// answers it found; `observe` hears when a walk starts and ends.
 fn fill_answers(
     dbs: &Databases,
     path: &std::path::Path,
     old: Option<&ZoneCache>,
+    observe: &mut dyn FnMut(ZoneFillEvent),
 ) -> (Filled, Vec<(Key, Option<String>)>) {
     let mut filled = Filled {
         databases: 0,
@@ -149,6 +167,9 @@ fn fill_answers(
     if todo.is_empty() || !writable(path) {
         return (filled, Vec::new());
     }
+    observe(ZoneFillEvent::Started {
+        databases: todo.len(),
+    });
     let mut keys = Vec::new();
     for reader in &todo {
         cache::places(reader, &mut keys);
@@ -166,6 +187,7 @@ fn fill_answers(
         covered: todo.iter().map(|r| cache::identity(r)).collect(),
     };
     filled.written = cache::write(path, old, fill).is_ok();
+    observe(ZoneFillEvent::Finished(filled.clone()));
     (filled, answers)
 }
 
@@ -190,6 +212,8 @@ pub(crate) struct ZoneMemo {
     derive: bool,
     /// On a cache miss, fill the cache from the databases (once).
     fill: bool,
+    /// Hears the fill's start and end.
+    observe: Option<ZoneFillObserver>,
 }
 
 impl Default for ZoneMemo {
@@ -198,6 +222,7 @@ impl Default for ZoneMemo {
             found: FxHashMap::default(),
             derive: true,
             fill: false,
+            observe: None,
         }
     }
 }
@@ -221,6 +246,15 @@ impl ZoneMemo {
         ZoneMemo {
             fill: true,
             ..ZoneMemo::default()
+        }
+    }
+
+    /// [`ZoneMemo::filling`], telling `observe` when the fill's walk
+    /// starts and ends.
+    pub(crate) fn filling_observed(observe: ZoneFillObserver) -> ZoneMemo {
+        ZoneMemo {
+            observe: Some(observe),
+            ..ZoneMemo::filling()
         }
     }
 
@@ -248,7 +282,12 @@ impl ZoneMemo {
             None if self.fill && dbs.is_some() => {
                 self.fill = false;
                 if let (Some(path), Some(dbs)) = (cache_path(), dbs) {
-                    let (_, answers) = fill_answers(dbs, &path, opened_cache());
+                    let mut quiet = |_| {};
+                    let observe: &mut dyn FnMut(ZoneFillEvent) = match &mut self.observe {
+                        Some(o) => o,
+                        None => &mut quiet,
+                    };
+                    let (_, answers) = fill_answers(dbs, &path, opened_cache(), observe);
                     for (k, z) in answers.into_iter().take(MEMO_MAX - 1) {
                         self.found.insert(k, z.map(String::into_boxed_str));
                     }

@@ -86,6 +86,21 @@ pub struct Args {
 /// The one line said when there is no database.
 pub const NO_DATA: &str = "no IP database found: run `ipkit info --update` (the free DB-IP Lite data) or give --db FILE or IPKIT_DB; only bogons are answered";
 
+/// A line on the terminal (human view only) while a lookup walks the city
+/// data to fill the zone cache: seconds, once per database, where a lookup
+/// otherwise takes about a millisecond. Wiped when the walk is over.
+fn fill_note(out: &Output) -> ipkit::info::zone::ZoneFillObserver {
+    use ipkit::info::zone::ZoneFillEvent;
+    let mut line = crate::progress::ProgressLine::new(!out.json);
+    Box::new(move |event| match event {
+        // Short enough for an 80-column terminal (the line is cut to fit).
+        ZoneFillEvent::Started { .. } => line.show(|| {
+            "ipkit: finding the time zone of every place in the city data, once…".to_owned()
+        }),
+        ZoneFillEvent::Finished(_) => line.clear(),
+    })
+}
+
 /// Run `ipkit info`.
 pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     if args.fetch.update {
@@ -116,7 +131,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         if let Some(path) = &args.bulk {
             return run_bulk(&dbs, path, &args, out);
         }
-        ipkit::info::report::report(&request, &dbs)?
+        ipkit::info::report::report_observed(&request, &dbs, Some(fill_note(out)))?
     };
     if report.missing_data() {
         eprintln!("ipkit: {NO_DATA}");
