@@ -62,9 +62,12 @@ impl Output {
 
 /// Print one JSON document (pretty) followed by a newline.
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    let mut out = io::stdout().lock();
+    // Written whole, then flushed: stdout is line-buffered, which would
+    // make every line of the pretty JSON its own system call.
+    let mut out = io::BufWriter::new(io::stdout().lock());
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
+    out.flush()?;
     Ok(())
 }
 

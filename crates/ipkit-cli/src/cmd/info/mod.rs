@@ -156,8 +156,10 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         }
         return Ok(code);
     }
+    // The whole answer in one write (stdout is line-buffered: one system
+    // call per line otherwise).
+    let mut w = std::io::BufWriter::new(std::io::stdout().lock());
     if let Some(field) = request.field {
-        let mut w = std::io::stdout().lock();
         for a in &report.answers {
             let value = a.field(field);
             if out.json {
@@ -174,21 +176,23 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
                 )?;
             }
         }
+        w.flush()?;
         return Ok(code);
     }
     if out.json {
+        drop(w);
         match report.answers.as_slice() {
             [one] => print_json(one)?,
             all => print_json(&all)?,
         }
     } else {
-        let mut w = std::io::stdout().lock();
         for (i, a) in report.answers.iter().enumerate() {
             if i > 0 {
                 writeln!(w)?;
             }
             view::core(&mut w, a, report.no_data, out)?;
         }
+        w.flush()?;
     }
     Ok(code)
 }
