@@ -40,7 +40,7 @@ pub fn add_hostname(info: &mut IpInfo, names: &mut ReverseNames) {
 /// Look up every address of `request`; a record that cannot be decoded
 /// (a corrupt database) is an error.
 pub fn report(request: &Request, dbs: &Databases) -> Result<InfoReport, DataError> {
-    report_observed(request, dbs, None)
+    report_observed(request, dbs, Box::new(|_| {}))
 }
 
 /// [`report`], telling `observe` when a lookup walks the city databases to
@@ -49,17 +49,16 @@ pub fn report(request: &Request, dbs: &Databases) -> Result<InfoReport, DataErro
 pub fn report_observed(
     request: &Request,
     dbs: &Databases,
-    observe: Option<ZoneFillObserver>,
+    observe: ZoneFillObserver,
 ) -> Result<InfoReport, DataError> {
     let mut names = ReverseNames::default();
     let mut answers = Vec::with_capacity(request.addresses.len());
     // A derived time zone costs the finder's start (milliseconds): not
     // paid when `--field` asks for another field, and for the databases'
     // places paid once, into the zone cache.
-    let mut zones = match (request.field, observe) {
-        (Some(f), _) if f != Field::Timezone => ZoneMemo::not_needed(),
-        (_, Some(observe)) => ZoneMemo::filling_observed(observe),
-        (_, None) => ZoneMemo::filling(),
+    let mut zones = match request.field {
+        Some(f) if f != Field::Timezone => ZoneMemo::not_needed(),
+        _ => ZoneMemo::filling(observe),
     };
     for &ip in &request.addresses {
         let mut info = dbs.try_lookup_with(ip, &mut zones)?;

@@ -213,7 +213,7 @@ pub(crate) struct ZoneMemo {
     /// On a cache miss, fill the cache from the databases (once).
     fill: bool,
     /// Hears the fill's start and end.
-    observe: Option<ZoneFillObserver>,
+    observe: ZoneFillObserver,
 }
 
 impl Default for ZoneMemo {
@@ -222,7 +222,7 @@ impl Default for ZoneMemo {
             found: FxHashMap::default(),
             derive: true,
             fill: false,
-            observe: None,
+            observe: Box::new(|_| {}),
         }
     }
 }
@@ -241,20 +241,13 @@ impl ZoneMemo {
 
     /// For a few lookups (`ipkit info ADDRESS...`): the first place the
     /// zone cache misses fills it from the databases ([`fill`]), so the
-    /// next process finds every place of theirs there.
-    pub(crate) fn filling() -> ZoneMemo {
+    /// next process finds every place of theirs there; `observe` hears
+    /// when that walk starts and ends.
+    pub(crate) fn filling(observe: ZoneFillObserver) -> ZoneMemo {
         ZoneMemo {
             fill: true,
+            observe,
             ..ZoneMemo::default()
-        }
-    }
-
-    /// [`ZoneMemo::filling`], telling `observe` when the fill's walk
-    /// starts and ends.
-    pub(crate) fn filling_observed(observe: ZoneFillObserver) -> ZoneMemo {
-        ZoneMemo {
-            observe: Some(observe),
-            ..ZoneMemo::filling()
         }
     }
 
@@ -282,12 +275,7 @@ impl ZoneMemo {
             None if self.fill && dbs.is_some() => {
                 self.fill = false;
                 if let (Some(path), Some(dbs)) = (cache_path(), dbs) {
-                    let mut quiet = |_| {};
-                    let observe: &mut dyn FnMut(ZoneFillEvent) = match &mut self.observe {
-                        Some(o) => o,
-                        None => &mut quiet,
-                    };
-                    let (_, answers) = fill_answers(dbs, &path, opened_cache(), observe);
+                    let (_, answers) = fill_answers(dbs, &path, opened_cache(), &mut self.observe);
                     for (k, z) in answers.into_iter().take(MEMO_MAX - 1) {
                         self.found.insert(k, z.map(String::into_boxed_str));
                     }

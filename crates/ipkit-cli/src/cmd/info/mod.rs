@@ -131,7 +131,7 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         if let Some(path) = &args.bulk {
             return run_bulk(&dbs, path, &args, out);
         }
-        ipkit::info::report::report_observed(&request, &dbs, Some(fill_note(out)))?
+        ipkit::info::report::report_observed(&request, &dbs, fill_note(out))?
     };
     if report.missing_data() {
         eprintln!("ipkit: {NO_DATA}");
@@ -158,8 +158,9 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
     }
     // The whole answer in one write (stdout is line-buffered: one system
     // call per line otherwise).
-    let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+    let answer_writer = || std::io::BufWriter::new(std::io::stdout().lock());
     if let Some(field) = request.field {
+        let mut w = answer_writer();
         for a in &report.answers {
             let value = a.field(field);
             if out.json {
@@ -180,12 +181,12 @@ pub fn run(args: Args, out: &Output) -> anyhow::Result<u8> {
         return Ok(code);
     }
     if out.json {
-        drop(w);
         match report.answers.as_slice() {
             [one] => print_json(one)?,
             all => print_json(&all)?,
         }
     } else {
+        let mut w = answer_writer();
         for (i, a) in report.answers.iter().enumerate() {
             if i > 0 {
                 writeln!(w)?;
